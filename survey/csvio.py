@@ -20,12 +20,9 @@ class TallyError(ValueError):
         super().__init__("; ".join(f"row {r}, column {c}: {why}" for r, c, why in self.errors))
 
 
-def _open(path_or_file) -> tuple[IO[str], bool]:
+def _open(path_or_file) -> tuple[IO, bool]:
     if isinstance(path_or_file, (str, os.PathLike)):
         return open(path_or_file, newline="", encoding="utf-8-sig"), True
-    if isinstance(path_or_file, io.IOBase) and isinstance(getattr(path_or_file, "mode", "r"), str) \
-            and "b" in getattr(path_or_file, "mode", ""):
-        return io.TextIOWrapper(path_or_file, encoding="utf-8-sig", newline=""), False
     return path_or_file, False
 
 
@@ -56,6 +53,9 @@ def read_tally(path_or_file) -> dict[str | None, np.ndarray]:
     finally:
         if close:
             fh.close()
+    if isinstance(text, bytes):
+        text = text.decode("utf-8-sig")
+    text = text.removeprefix("\ufeff")
     first = text.splitlines()[0] if text else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
     rows = csv.reader(io.StringIO(text), delimiter=delimiter)
