@@ -1,0 +1,115 @@
+"""create_app(settings) -> Litestar: the composition root. Wiring only: plugins, stores, channels, routers."""
+
+from __future__ import annotations
+
+import importlib
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
+from litestar.stores.registry import StoreRegistry
+from litestar.template.config import TemplateConfig
+
+from portal import __version__
+from portal.accounts.auth import session_auth
+from portal.db import engine as db
+from portal.paths import STATIC_DIR
+from portal.settings import Settings
+from portal.web import EXCEPTION_HANDLERS, LanguageMiddleware, jinja_environment
+
+#: Capability packages whose `routes.route_handlers` are mounted, in this order.
+CAPABILITIES = ("catalog", "feedback", "queue", "insight", "accounts")
+
+
+def _route_handlers() -> list:
+    handlers: list = []
+    for name in CAPABILITIES:
+        module_name = f"portal.{name}.routes"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # capability without web routes yet
+            raise
+        handlers.extend(module.route_handlers)
+    return handlers
+
+
+def _stores(settings: Settings) -> StoreRegistry:
+    if settings.redis_url:
+        from litestar.stores.redis import RedisStore
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(settings.redis_url)
+
+        def redis_store(name: str) -> RedisStore:
+            return RedisStore(client, namespace=f"{settings.redis_namespace}:{name}")
+
+        return StoreRegistry(default_factory=redis_store)
+    sessions = FileStore(settings.var_dir / "sessions", create_directories=True)
+    return StoreRegistry(stores={"sessions": sessions}, default_factory=lambda name: MemoryStore())
+
+
+def _channels(settings: Settings) -> ChannelsPlugin:
+    if settings.redis_url:
+        from litestar.channels.backends.redis import RedisChannelsStreamBackend
+        from redis.asyncio import Redis
+
+        backend = RedisChannelsStreamBackend(
+            history=50, redis=Redis.from_url(settings.redis_url), key_prefix=f"{settings.redis_namespace}:channels"
+        )
+    else:
+        backend = MemoryChannelsBackend(history=50)
+    return ChannelsPlugin(backend=backend, arbitrary_channels_allowed=True)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    engine = db.configure(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar):
+        await db.start(engine)
+        try:
+            yield
+        finally:
+            await db.stop(engine)
+
+    auth = session_auth(secure_cookies=settings.public_url.startswith("https://"))
+    app = Litestar(
+        route_handlers=[
+            *_route_handlers(),
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static",
+                                       include_in_schema=False, opt={"exclude_from_auth": True},
+                                       cache_control=None),
+        ],
+        lifespan=[lifespan],
+        on_app_init=[auth.on_app_init],
+        stores=_stores(settings),
+        plugins=[_channels(settings)],
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment(settings))),
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="csrftoken", cookie_samesite="lax",
+                               cookie_secure=settings.public_url.startswith("https://"), exclude=["/api/"]),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),
+        openapi_config=OpenAPIConfig(
+            title="Portal Layanan Publik API", version=__version__, path="/schema",
+            description="Open data: service standards, counters, and aggregated results (never individual responses).",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=2 * 1024 * 1024,
+        debug=False,
+    )
+    app.state.settings = settings
+    # Outermost, so that even a 404 from the router is answered in the negotiated language.
+    app.asgi_handler = LanguageMiddleware(app.asgi_handler, default=settings.default_language)
+    return app

@@ -1,0 +1,1 @@
+"""Database layer: Piccolo tables, the engine set-up for both modes, and migrations."""

@@ -1,0 +1,89 @@
+"""Display formatting for pages: rupiah and "Gratis", time limits, local dates, percentages (rounding happens here)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from jinja2 import pass_context
+
+from portal.locale import _context_lang, gettext
+
+TIME_UNIT_LABELS = {
+    "minutes": ("minute", "minutes"),
+    "hours": ("hour", "hours"),
+    "working_days": ("working day", "working days"),
+    "calendar_days": ("calendar day", "calendar days"),
+}
+
+
+def rupiah(amount: int | float | None, lang: str = "id") -> str:
+    if amount is None:
+        return "–"
+    return "Rp " + format_decimal(amount, format="#,##0", locale="id_ID")
+
+
+def fee_text(amount: int | None, lang: str = "id") -> str:
+    """A fee of 0 is shown as "Gratis" (free), as the standard publishes it."""
+    if not amount:
+        return gettext(lang, "Free")
+    return rupiah(amount, lang)
+
+
+def time_limit_text(value: int, unit: str, lang: str = "id") -> str:
+    singular, plural = TIME_UNIT_LABELS.get(unit, (unit, unit))
+    label = gettext(lang, singular if value == 1 else plural)
+    return f"{value} {label}"
+
+
+def number(value: float | int | None, digits: int = 2, lang: str = "id") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale="id_ID" if lang == "id" else "en_US")
+
+
+def percent(value: float | None, digits: int = 1, lang: str = "id") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return number(value * 100, digits, lang) + " %"
+
+
+def local_datetime(value: datetime | None, tz: str = "Asia/Jakarta", lang: str = "id") -> str:
+    if value is None:
+        return "–"
+    local = value.astimezone(ZoneInfo(tz))
+    suffix = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(tz, tz)
+    return format_datetime(local, "d MMM y HH:mm", locale=lang) + " " + suffix
+
+
+def local_date(value: date | datetime | None, lang: str = "id") -> str:
+    if value is None:
+        return "–"
+    return format_date(value, "d MMMM y", locale=lang)
+
+
+def _wrap(func):
+    @pass_context
+    def filter_(context, value, *args, **kwargs):
+        return func(value, *args, lang=_context_lang(context), **kwargs)
+
+    return filter_
+
+
+JINJA_FILTERS = {
+    "rupiah": _wrap(rupiah),
+    "fee": _wrap(fee_text),
+    "number": _wrap(number),
+    "percent": _wrap(percent),
+    "local_datetime": _wrap(local_datetime),
+    "local_date": _wrap(local_date),
+}
+
+
+@pass_context
+def jinja_time_limit(context, value: int, unit: str) -> str:
+    return time_limit_text(value, unit, _context_lang(context))

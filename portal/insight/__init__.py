@@ -1,0 +1,1 @@
+"""Insight: rollups, dashboards, public performance pages, corrective actions and the evidence pack."""

@@ -1,0 +1,91 @@
+"""Settings dataclass read from PORTAL_* environment variables (each one is documented in README.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Every environment variable the portal reads, with a one-line description (README.md must list each).
+ENVIRONMENT = {
+    "PORTAL_DATABASE_URL": "database URL; default sqlite:///<var>/portal.sqlite3; postgresql://… for scale-out",
+    "PORTAL_REDIS_URL": "redis://… for shared stores and live events; unset = in-process stores and channels",
+    "PORTAL_SECRET_KEY": "secret for sessions, CSRF and tokens; generated once into <var>/secret_key when unset",
+    "PORTAL_PUBLIC_URL": "absolute base URL printed in QR codes, e.g. https://layanan.kupangkota.go.id",
+    "PORTAL_HOST": "address to listen on (default 127.0.0.1)",
+    "PORTAL_PORT": "port to listen on (default 8000)",
+    "PORTAL_DEFAULT_LANGUAGE": "language when the browser does not ask for one: id (default) or en",
+    "PORTAL_VAR_DIR": "folder for the SQLite file, the secret key and file stores (default ./var)",
+    "PORTAL_WORKERS": "number of server worker processes (default 1; >1 needs PostgreSQL and Redis)",
+    "PORTAL_REDIS_NAMESPACE": "key prefix in Redis for stores and channels (default portal)",
+    "PORTAL_TRUSTED_PROXIES": "comma-separated proxy addresses whose X-Forwarded-For is trusted (default none)",
+}
+
+LANGUAGES = ("id", "en")
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    public_url: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    default_language: str = "id"
+    workers: int = 1
+    trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
+    redis_namespace: str = "portal"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        var_dir = Path(env.get("PORTAL_VAR_DIR") or "var").resolve()
+        var_dir.mkdir(parents=True, exist_ok=True)
+        database_url = env.get("PORTAL_DATABASE_URL") or f"sqlite:///{var_dir / 'portal.sqlite3'}"
+        if not database_url.startswith(("sqlite:///", "postgres://", "postgresql://")):
+            raise ValueError("PORTAL_DATABASE_URL must start with sqlite:/// or postgresql://")
+        host = env.get("PORTAL_HOST") or "127.0.0.1"
+        port = int(env.get("PORTAL_PORT") or 8000)
+        language = (env.get("PORTAL_DEFAULT_LANGUAGE") or "id").lower()
+        if language not in LANGUAGES:
+            raise ValueError(f"PORTAL_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+        public_url = (env.get("PORTAL_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/")
+        proxies = tuple(p.strip() for p in (env.get("PORTAL_TRUSTED_PROXIES") or "").split(",") if p.strip())
+        return cls(
+            var_dir=var_dir,
+            database_url=database_url,
+            redis_url=env.get("PORTAL_REDIS_URL") or None,
+            secret_key=env.get("PORTAL_SECRET_KEY") or _stored_secret(var_dir),
+            public_url=public_url,
+            host=host,
+            port=port,
+            default_language=language,
+            workers=int(env.get("PORTAL_WORKERS") or 1),
+            trusted_proxies=proxies,
+            redis_namespace=env.get("PORTAL_REDIS_NAMESPACE") or "portal",
+        )
+
+
+def _stored_secret(var_dir: Path) -> str:
+    """Return the secret kept under var/, generating it (256 bits, mode 0600) on first use."""
+    path = var_dir / "secret_key"
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker wrote it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,159 @@
+"""Shared web plumbing: the Jinja environment, language negotiation, client identity and error pages."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from portal import formatting
+from portal.locale import LANG_COOKIE, gettext, jinja_gettext, jinja_ngettext, negotiate
+from portal.paths import TEMPLATES_DIR
+from portal.settings import LANGUAGES, Settings
+
+log = logging.getLogger("portal")
+
+
+def jinja_environment(settings: Settings) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(["html", "xml", "svg"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(jinja_gettext, jinja_ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(formatting.JINJA_FILTERS)
+    env.globals["time_limit"] = formatting.jinja_time_limit
+    env.globals["public_url"] = settings.public_url
+    env.globals["languages"] = LANGUAGES
+    return env
+
+
+def request_lang(request: Request) -> str:
+    return getattr(request.state, "lang", None) or "id"
+
+
+def t(request: Request, message: str, **variables: Any) -> str:
+    """Translate a message into the language of this request."""
+    return gettext(request_lang(request), message, **variables)
+
+
+class LanguageMiddleware:
+    """Sets scope state `lang` (?lang=, then the remembered cookie, Accept-Language, the default) and remembers ?lang=."""
+
+    def __init__(self, app: ASGIApp, default: str = "id") -> None:
+        self.app = app
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        query = _query_param(scope.get("query_string", b"").decode("latin-1"), "lang")
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        cookie = _cookie(headers.get("cookie", ""), LANG_COOKIE)
+        lang = negotiate(query, cookie, headers.get("accept-language"), self.default)
+        scope.setdefault("state", {})["lang"] = lang
+        if query not in LANGUAGES or query == cookie or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                cookie_value = f"{LANG_COOKIE}={query}; Path=/; Max-Age=31536000; SameSite=Lax"
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie_value.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def _query_param(query_string: str, name: str) -> str | None:
+    from urllib.parse import parse_qs
+
+    values = parse_qs(query_string).get(name)
+    return values[0] if values else None
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+def client_address(request: Request, settings: Settings) -> str:
+    """The client's address, trusting X-Forwarded-For only from configured proxies (never stored raw)."""
+    peer = request.client.host if request.client else "unknown"
+    if peer in settings.trusted_proxies:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        while hops and hops[-1] in settings.trusted_proxies:
+            hops.pop()
+        if hops:
+            return hops[-1]
+    return peer
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.startswith(("/api/", "/schema")):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+STATUS_MESSAGES = {
+    400: "The request is not valid.",
+    401: "Please log in first.",
+    403: "You are not allowed to do this.",
+    404: "Page not found.",
+    405: "This method is not allowed here.",
+    409: "This conflicts with the current state.",
+    413: "The request is too large.",
+    415: "This content type is not supported.",
+    422: "Some fields are not valid.",
+    429: "Too many requests. Please wait a moment and try again.",
+    500: "Something went wrong on our side. Nothing was saved.",
+}
+
+
+def _message_for(request: Request, exc: Exception, status: int) -> str:
+    detail = getattr(exc, "detail", "") or ""
+    generic = STATUS_MESSAGES.get(status, HTTPStatus(status).phrase)
+    if isinstance(exc, ValidationException):
+        return t(request, "The request is not valid.")
+    if detail and detail != HTTPStatus(status).phrase:
+        return detail  # handlers raise with messages already translated for the request
+    return t(request, generic)
+
+
+def error_response(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 500)
+    if status >= 500:
+        log.exception("server error on %s %s", request.method, request.url.path, exc_info=exc)
+    if isinstance(exc, NotAuthorizedException) and not wants_json(request):
+        return Redirect(path=f"/login?next={request.url.path}")
+    message = _message_for(request, exc, status)
+    extra = getattr(exc, "extra", None)
+    headers = getattr(exc, "headers", None) or {}
+    if wants_json(request):
+        body: dict[str, Any] = {"status": status, "error": message}
+        if isinstance(exc, ValidationException) and extra:
+            body["fields"] = extra
+        return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
+    return Template(
+        template_name="error.html",
+        context={"status": status, "message": message, "details": extra if isinstance(extra, list) else []},
+        status_code=status,
+        headers=headers,
+    )
+
+
+EXCEPTION_HANDLERS = {HTTPException: error_response, Exception: error_response}

@@ -1,0 +1,117 @@
+"""Test fixtures: one migrated database per test session (SQLite in a temp folder, or a fresh PostgreSQL database
+when PORTAL_DATABASE_URL points at PostgreSQL), one app whose lifespan runs once, and per-test HTTP clients.
+
+Integration tests share that database: create your own rows through tests.factories (unique slugs) rather than
+assuming an empty table. The `demo` fixture seeds a small demo data set once per session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _pg_admin_url(url: str) -> tuple[str, str]:
+    base, _, _db = url.rpartition("/")
+    return base, _db
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    from portal.settings import Settings
+
+    var_dir = tmp_path_factory.mktemp("var")
+    env = {"PORTAL_VAR_DIR": str(var_dir), "PORTAL_SECRET_KEY": "test-" + secrets.token_hex(16),
+           "PORTAL_PUBLIC_URL": "https://layanan.test"}
+    database_url = os.environ.get("PORTAL_DATABASE_URL", "")
+    created_db = None
+    if database_url.startswith("postgres"):
+        import asyncpg
+
+        base, admin_db = _pg_admin_url(database_url)
+        created_db = f"portal_test_{uuid.uuid4().hex[:10]}"
+
+        async def create() -> None:
+            conn = await asyncpg.connect(f"{base}/{admin_db}")
+            await conn.execute(f'CREATE DATABASE "{created_db}"')
+            await conn.close()
+
+        asyncio.run(create())
+        env["PORTAL_DATABASE_URL"] = f"{base}/{created_db}"
+    if os.environ.get("PORTAL_REDIS_URL"):
+        env["PORTAL_REDIS_URL"] = os.environ["PORTAL_REDIS_URL"]
+        env["PORTAL_REDIS_NAMESPACE"] = f"portaltest{uuid.uuid4().hex[:8]}"
+    yield Settings.from_env(env)
+    if created_db:
+        import asyncpg
+
+        async def drop() -> None:
+            conn = await asyncpg.connect(f"{base}/{admin_db}")
+            await conn.execute(f'DROP DATABASE IF EXISTS "{created_db}" WITH (FORCE)')
+            await conn.close()
+
+        asyncio.run(drop())
+
+
+@pytest.fixture(scope="session")
+async def app(settings):
+    """The portal app with migrations applied and its lifespan (engine, channels) running for the session."""
+    from portal.app import create_app
+    from portal.db.engine import current_engine
+    from portal.db.migrate import migrate
+
+    application = create_app(settings)
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        # Entered and exited in this one task (anyio cancel scopes must not cross tasks).
+        async with application.lifespan():
+            await migrate(current_engine())
+            started.set()
+            await stopping.wait()
+
+    task = asyncio.create_task(run_lifespan())
+    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()  # start-up failed: raise its error here
+    yield application
+    stopping.set()
+    await task
+
+
+@pytest.fixture(scope="session")
+async def demo(app, settings):
+    """A small seeded demo data set (the same generator as `portal demo`), shared by the session."""
+    from portal.demo.seed import seed_demo
+
+    return await seed_demo(months=2, scale=0.15, seed=7, quiet=True)
+
+
+class PortalClient(httpx.AsyncClient):
+    """An HTTP client for the app that knows how to fetch the CSRF token of a form."""
+
+    async def csrf(self, path: str = "/login") -> str:
+        response = await self.get(path)
+        token = self.cookies.get("csrftoken")
+        match = re.search(r'name="_csrf_token" value="([^"]+)"', response.text)
+        return match.group(1) if match else (token or "")
+
+    async def login(self, username: str, password: str) -> httpx.Response:
+        token = await self.csrf("/login")
+        return await self.post("/login", data={"username": username, "password": password, "_csrf_token": token})
+
+
+@pytest.fixture
+async def client(app):
+    transport = httpx.ASGITransport(app=app)
+    async with PortalClient(transport=transport, base_url="https://testserver.local", follow_redirects=False) as c:
+        yield c
