@@ -8,11 +8,14 @@ from .ikm import (
     CATEGORY_LABELS,
     WEIGHTS,
     IkmResult,
+    bootstrap_counts,
     bootstrap_respondents,
+    bootstrap_totals,
     category,
     counts_from_answers,
     ikm_from_answers,
     ikm_from_counts,
+    totals_from_answers,
 )
 from .instrument import UNSUR_2004, UNSUR_2017, Unsur, category_2004
 from .sampling import ResponseRate, cronbach_alpha, krejcie_morgan, margin_of_error, response_rate
@@ -22,9 +25,9 @@ from .survival import KaplanMeier, km_within, quantile_ci
 __all__ = [
     "CATEGORY_LABELS", "WEIGHTS", "UNSUR_2004", "UNSUR_2017",
     "Change", "IkmResult", "KaplanMeier", "PChart", "Proportion", "ResponseRate", "TallyError", "Unsur",
-    "bootstrap_respondents", "category", "category_2004", "counts_from_answers", "cronbach_alpha",
+    "bootstrap_counts", "bootstrap_respondents", "bootstrap_totals", "category", "category_2004", "counts_from_answers", "cronbach_alpha",
     "durations", "funnel_limits", "funnel_position", "holiday_calendar", "ikm_change", "ikm_from_answers",
     "ikm_from_counts", "km_within", "krejcie_morgan", "margin_of_error", "overcharge", "p_chart",
-    "proportion", "quantile_ci", "rate", "read_tally", "response_rate", "two_proportions", "verdict",
+    "proportion", "quantile_ci", "rate", "read_tally", "response_rate", "totals_from_answers", "two_proportions", "verdict",
     "wilson_interval", "within_limit",
 ]

@@ -88,3 +88,16 @@ def test_survey_has_no_web_imports():
         text = f.read_text()
         for mod in ("litestar", "piccolo", "jinja2", "redis", "portal"):
             assert f"import {mod}" not in text and f"from {mod}" not in text, (f.name, mod)
+
+
+@pytest.mark.skipif(not (REPO / "portal" / "__main__.py").exists() or not (REPO / "portal" / "cli.py").exists(),
+                    reason="the portal CLI is not there yet")
+def test_python_m_portal_ikm_subprocess():
+    out = subprocess.run([sys.executable, "-m", "portal", "ikm", str(DATA), "--json"], capture_output=True,
+                         text=True, cwd=REPO, timeout=120)
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert round(d["ikm"], 2) == 91.48 and d["category"] == "A"
+    bad = subprocess.run([sys.executable, "-m", "portal", "sample-size", "zero"], capture_output=True, text=True,
+                         cwd=REPO, timeout=120)
+    assert bad.returncode == 2 and "positive integer" in bad.stderr
