@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -100,6 +103,14 @@ def client_address(request: Request, settings: Settings) -> str:
         if hops:
             return hops[-1]
     return peer
+
+
+def client_key(request: Request, settings: Settings) -> str:
+    """A keyed hash of the client's address with a salt that rotates daily: for rate limits and duplicate
+    detection only. The raw address is never stored (privacy by design)."""
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    salt = hmac.new(settings.secret_key.encode(), f"client-salt:{day}".encode(), hashlib.sha256).digest()
+    return hmac.new(salt, client_address(request, settings).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def wants_json(request: Request) -> bool:
