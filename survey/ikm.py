@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 import numpy as np
 
@@ -29,11 +29,16 @@ DEFAULT_SEED = 20170
 
 
 def round_half_up(x: float, ndigits: int = 2) -> float:
-    """Round as a printed report does (half up on the decimal representation); for display/classification."""
+    """Round as a printed report does: half up on the decimal value; for display and classification only.
+
+    Floating-point noise is removed first (rounding to 9 decimals), so a value whose exact rational value is
+    a midpoint, e.g. 25 * 3.0642 = 76.605 computed as 76.60499999999999, rounds up to 76.61 as it would on a
+    calculator.
+    """
     if not math.isfinite(x):
         return x
-    q = Decimal(1).scaleb(-ndigits)
-    return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
+    d = Decimal(repr(float(x))).quantize(Decimal("1e-9"), rounding=ROUND_HALF_EVEN)
+    return float(d.quantize(Decimal(1).scaleb(-ndigits), rounding=ROUND_HALF_UP))
 
 
 def category(ikm: float) -> str:

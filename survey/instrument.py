@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,8 @@ def category_2004(ni: float) -> str:
     """
     if ni != ni:  # NaN
         return "-"
-    r = float(Decimal(repr(float(ni))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    d = Decimal(repr(float(ni))).quantize(Decimal("1e-9"), rounding=ROUND_HALF_EVEN)  # drop float noise
+    r = float(d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
     if r >= 3.26:
         return "A"
     if r >= 2.51:

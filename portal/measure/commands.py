@@ -8,7 +8,7 @@ import math
 import sys
 
 from survey.csvio import TallyError, read_tally
-from survey.ikm import CATEGORY_LABELS, WEIGHTS, IkmResult, ikm_from_answers
+from survey.ikm import CATEGORY_LABELS, WEIGHTS, IkmResult, ikm_from_answers, round_half_up
 from survey.instrument import UNSUR_2017
 from survey.sampling import krejcie_morgan
 
@@ -48,7 +48,8 @@ def _as_json(r: IkmResult) -> dict:
 
 
 def _fmt(x: float | None, digits: int) -> str:
-    return "-" if x is None or x != x else f"{x:.{digits}f}"
+    """Display rounding: half up on the decimal value, as the category rule does (survey.ikm.category)."""
+    return "-" if x is None or x != x else f"{round_half_up(x, digits):.{digits}f}"
 
 
 def _print_text(r: IkmResult, service: str | None, out) -> None:
@@ -61,7 +62,7 @@ def _print_text(r: IkmResult, service: str | None, out) -> None:
     print(f"IKM = {_fmt(r.ikm, 2)}  category {r.category} ({label[0]} / {label[1]})", file=out)
     if r.ci95:
         certain = "category certain" if r.category_certain else "category not certain"
-        print(f"95% interval {r.ci95[0]:.2f} - {r.ci95[1]:.2f} ({certain})", file=out)
+        print(f"95% interval {_fmt(r.ci95[0], 2)} - {_fmt(r.ci95[1], 2)} ({certain})", file=out)
     else:
         print("95% interval -", file=out)
     print(f"Cronbach's alpha = {_fmt(r.cronbach_alpha, 3)}", file=out)

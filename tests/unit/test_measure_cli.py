@@ -101,3 +101,23 @@ def test_python_m_portal_ikm_subprocess():
     bad = subprocess.run([sys.executable, "-m", "portal", "sample-size", "zero"], capture_output=True, text=True,
                          cwd=REPO, timeout=120)
     assert bad.returncode == 2 and "positive integer" in bad.stderr
+
+
+def test_ikm_not_a_csv_and_empty(tmp_path, capsys):
+    p = tmp_path / "book.xlsx"
+    p.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xff\xfe\x80\x81")
+    code, _, err = run(["ikm", str(p)], capsys)
+    assert code == 2 and "UTF-8 CSV" in err
+    e = tmp_path / "empty.csv"
+    e.write_text("")
+    code, _, err = run(["ikm", str(e)], capsys)
+    assert code == 2 and err.startswith("row 1, column u1:")
+
+
+def test_display_rounding_matches_category(capsys, tmp_path):
+    # every NRR = 3.0642 exactly -> IKM 76.605 exactly -> displayed 76.61 (half up), band B
+    rows = ["4"] * 321 + ["3"] * 4679
+    p = tmp_path / "mid.csv"
+    p.write_text("u1,u2,u3,u4,u5,u6,u7,u8,u9\n" + "\n".join(",".join([v] * 9) for v in rows) + "\n")
+    code, out, _ = run(["ikm", str(p)], capsys)
+    assert code == 0 and "IKM = 76.61" in out and "category B" in out
