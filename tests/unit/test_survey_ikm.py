@@ -81,7 +81,7 @@ def test_category_of_exact_midpoint_despite_float_noise():
     a = np.array([[4] * 9] * 321 + [[3] * 9] * 4679)
     r = ikm_from_answers(a, bootstrap=0)
     assert r.category == "B" and round_half_up(r.ikm) == 76.61
-    noisy = 76.60499999999999  # a midpoint carrying floating-point noise (cf. 25 * 3.3222 = 83.05499999999999)
+    noisy = 76.60499999999999  # a midpoint carrying floating-point noise (cf. the IKM of NRR 3.3222 everywhere)
     assert category(noisy) == "B" and round_half_up(noisy) == 76.61 and category(76.6049) == "C"
     assert round_half_up(83.05499999999999) == 83.06 and round_half_up(2.675) == 2.68 and round_half_up(76.6049) == 76.6
 
