@@ -75,6 +75,7 @@ class IkmResult:
     ci95: tuple[float, float] | None
     category_certain: bool | None
     cronbach_alpha: float | None
+    ci_method: str | None = None  # "respondents" (profiles known) | "unsur-independent" (counts only)
 
 
 def _weight(weight: str) -> float:
@@ -160,7 +161,8 @@ def _percentile_ci(reps: np.ndarray) -> tuple[float, float] | None:
     return float(lo), float(hi)
 
 
-def _result(c: np.ndarray, n: int, weight: str, bootstrap: int, seed, alpha: float | None) -> IkmResult:
+def _result(c: np.ndarray, n: int, weight: str, bootstrap: int, seed, alpha: float | None,
+            profiles: np.ndarray | None = None) -> IkmResult:
     w = _weight(weight)
     n_i = c.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -171,8 +173,12 @@ def _result(c: np.ndarray, n: int, weight: str, bootstrap: int, seed, alpha: flo
     grades = tuple(category(float(x) * 25.0) for x in nrr)
     ci = None
     certain = None
+    method = None
     if bootstrap and math.isfinite(ikm):
-        ci = _percentile_ci(bootstrap_counts(c, weight, bootstrap, seed))
+        if profiles is not None and profiles.sum() > 0:
+            ci, method = bootstrap_profiles(profiles, ikm, weight, bootstrap, seed), "respondents"
+        else:
+            ci, method = _percentile_ci(bootstrap_counts(c, weight, bootstrap, seed)), "unsur-independent"
         if ci is not None:
             certain = category(ci[0]) == category(ci[1])
     return IkmResult(
@@ -187,20 +193,27 @@ def _result(c: np.ndarray, n: int, weight: str, bootstrap: int, seed, alpha: flo
         ci95=ci,
         category_certain=certain,
         cronbach_alpha=alpha,
+        ci_method=method,
     )
 
 
-def ikm_from_counts(counts, weight: str = "exact", *, bootstrap: int = DEFAULT_B,
+def ikm_from_counts(counts, weight: str = "exact", *, profiles=None, bootstrap: int = DEFAULT_B,
                     seed=DEFAULT_SEED) -> IkmResult:
     """IKM from (9, 4) counts per unsur and score (PermenPANRB 14/2017: NRR, NI = sum NRR*w, IKM = NI*25).
 
-    n is the largest number of answers to any unsur (respondents are not visible in counts). The 95 % interval
-    is the seeded percentile bootstrap of `bootstrap_counts`; bootstrap=0 gives no interval.
-    cronbach_alpha is None (it needs respondent rows).
+    With `profiles` (the respondent-profile histogram of `profiles_from_answers`, which rollups can sum), n is
+    the number of respondents and the 95 % interval resamples respondents (`bootstrap_profiles`), exactly as
+    `ikm_from_answers` does on the raw rows. Without it, n is the largest number of answers to any unsur and
+    the interval falls back to `bootstrap_counts` (unsur treated as independent: too narrow when answers
+    correlate; ci_method says which). bootstrap=0 gives no interval. cronbach_alpha is None (needs rows).
     """
     c = _validate_counts(counts)
-    n = int(c.sum(axis=1).max())
-    return _result(c, n, weight, bootstrap, seed, None)
+    if profiles is not None:
+        profiles = _validate_profiles(profiles)
+        n = int(profiles.sum())
+    else:
+        n = int(c.sum(axis=1).max())
+    return _result(c, n, weight, bootstrap, seed, None, profiles)
 
 
 def ikm_from_answers(answers, weight: str = "exact", *, bootstrap: int = DEFAULT_B,
@@ -208,12 +221,13 @@ def ikm_from_answers(answers, weight: str = "exact", *, bootstrap: int = DEFAULT
     """IKM from an (n, 9) matrix of respondent answers (1..4; 0 or NaN = unanswered).
 
     Builds the counts and runs exactly the code of `ikm_from_counts`, so ikm, nrr, category and ci95 are
-    identical to the counts path; adds n = respondents with at least one answer and Cronbach's alpha.
+    identical to the counts path given the same profiles; adds Cronbach's alpha.
     """
     a = _answers_int(answers)
     c = counts_from_answers(a)
-    n = int(np.count_nonzero(a.any(axis=1)))
-    return _result(c, n, weight, bootstrap, seed, cronbach_alpha(a))
+    profiles = profiles_from_answers(a)
+    n = int(profiles.sum())
+    return _result(c, n, weight, bootstrap, seed, cronbach_alpha(a), profiles)
 
 
 def bootstrap_respondents(answers, weight: str = "exact", B: int = DEFAULT_B,
@@ -280,3 +294,61 @@ def bootstrap_totals(total_counts, weight: str = "exact", B: int = DEFAULT_B,
     draws = rng.multinomial(n, c / n, size=B)
     totals = np.arange(TOTAL_MIN, TOTAL_MAX + 1, dtype=np.float64)
     return _percentile_ci((draws @ totals) / n * w * 25.0)
+
+
+PROFILE_SHAPE = (N_UNSUR + 1, 4 * N_UNSUR + 1)  # [answered items m, row total t]
+
+
+def profiles_from_answers(answers) -> np.ndarray:
+    """Respondent-profile histogram: count of respondents by (m items answered, total t of their answers).
+
+    A (10, 37) integer array (index [m, t]; m = 1..9, t = m..4m). It is additive, so a rollup can keep one per
+    service and day and sum them; with the (9, 4) counts it is all the canonical interval needs. Respondents
+    with no answer at all are left out.
+    """
+    a = _answers_int(answers)
+    m = np.count_nonzero(a, axis=1)
+    t = a.sum(axis=1, dtype=np.int64)
+    keep = m > 0
+    flat = m[keep] * PROFILE_SHAPE[1] + t[keep]
+    size = PROFILE_SHAPE[0] * PROFILE_SHAPE[1]
+    return np.bincount(flat, minlength=size).reshape(PROFILE_SHAPE).astype(np.int64)
+
+
+def _validate_profiles(profiles) -> np.ndarray:
+    p = np.asarray(profiles)
+    if p.shape != PROFILE_SHAPE or np.any(p < 0) or np.any(p != np.round(p)):
+        raise ValueError(f"profiles must be non-negative integer counts of shape {PROFILE_SHAPE}")
+    return p.astype(np.int64)
+
+
+def bootstrap_profiles(profiles, point_ikm: float, weight: str = "exact", B: int = DEFAULT_B,
+                       seed=DEFAULT_SEED) -> tuple[float, float] | None:
+    """95 % interval of IKM resampling respondents (Efron & Tibshirani 1993), from the profile histogram.
+
+    Each replicate redraws n respondents multinomially over the (m, t) profiles and computes the pooled
+    index 25 * 9w * sum(t) / sum(m). For complete responses that pooled index is exactly the IKM
+    (NI = w * mean row total), so this is the respondent bootstrap itself and keeps the correlation between
+    unsur. With unanswered items the pooled index differs slightly from the NRR-based IKM; the percentile
+    interval is then shifted by (point IKM - pooled index), i.e. the respondent bootstrap's spread around the
+    official point estimate. None without respondents.
+    """
+    p = _validate_profiles(profiles)
+    n = int(p.sum())
+    if n == 0 or not math.isfinite(point_ikm):
+        return None
+    w = _weight(weight)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    cells = np.flatnonzero(p)
+    m_of = (cells // PROFILE_SHAPE[1]).astype(np.float64)
+    t_of = (cells % PROFILE_SHAPE[1]).astype(np.float64)
+    freq = p.ravel()[cells]
+    draws = rng.multinomial(n, freq / n, size=B).astype(np.float64)  # (B, cells)
+    scale = 25.0 * N_UNSUR * w
+    pooled_hat = scale * float(freq @ t_of) / float(freq @ m_of)
+    reps = scale * (draws @ t_of) / (draws @ m_of)
+    ci = _percentile_ci(reps)
+    if ci is None:
+        return None
+    shift = point_ikm - pooled_hat
+    return ci[0] + shift, ci[1] + shift

@@ -13,6 +13,7 @@ from survey.ikm import (
     counts_from_answers,
     ikm_from_answers,
     ikm_from_counts,
+    profiles_from_answers,
     round_half_up,
 )
 from survey.instrument import UNSUR_2004, UNSUR_2017, category_2004
@@ -132,10 +133,36 @@ def test_counts_and_raw_paths_identical_with_interval():
     rng = np.random.default_rng(7)
     a = rng.integers(0, 5, size=(300, 9))
     raw = ikm_from_answers(a, "0.111")
-    cnt = ikm_from_counts(counts_from_answers(a), "0.111")
+    cnt = ikm_from_counts(counts_from_answers(a), "0.111", profiles=profiles_from_answers(a))
     assert raw.ikm == cnt.ikm and raw.nrr == cnt.nrr and raw.category == cnt.category
     assert raw.ci95 == cnt.ci95 and raw.category_certain == cnt.category_certain
+    assert raw.n == cnt.n == np.count_nonzero(a.any(axis=1))
+    assert raw.ci_method == cnt.ci_method == "respondents"
     assert cnt.cronbach_alpha is None and raw.cronbach_alpha is not None
+
+
+def test_profile_interval_is_the_respondent_bootstrap_for_complete_rows():
+    """With complete rows the pooled index is the IKM, so the profile interval equals bootstrap_respondents'
+    spread (same estimator, different random streams): compare widths, and the point sits inside."""
+    rng = np.random.default_rng(11)
+    latent = rng.normal(3.0, 0.6, size=(800, 1))
+    a = np.clip(np.rint(latent + rng.normal(0, 0.4, size=(800, 9))), 1, 4).astype(int)
+    raw = ikm_from_answers(a)
+    lo, hi = raw.ci95
+    rlo, rhi = bootstrap_respondents(a)
+    assert lo < raw.ikm < hi
+    assert abs((hi - lo) - (rhi - rlo)) / (rhi - rlo) < 0.15
+    fallback = ikm_from_counts(counts_from_answers(a))
+    assert fallback.ci_method == "unsur-independent"
+    assert (fallback.ci95[1] - fallback.ci95[0]) < 0.7 * (hi - lo)  # independence understates the spread
+
+
+def test_profiles_are_additive_and_sized():
+    rng = np.random.default_rng(3)
+    a, b = rng.integers(0, 5, size=(50, 9)), rng.integers(0, 5, size=(70, 9))
+    both = profiles_from_answers(np.vstack([a, b]))
+    np.testing.assert_array_equal(both, profiles_from_answers(a) + profiles_from_answers(b))
+    assert both.sum() == np.count_nonzero(np.vstack([a, b]).any(axis=1))
 
 
 def test_bootstrap_seeded_and_sensible():
@@ -175,9 +202,11 @@ def test_respondent_interval_wider_with_correlated_unsur():
     # per-unsur bootstrap understates the uncertainty, resampling respondents does not
     rng = np.random.default_rng(11)
     a = np.repeat(rng.integers(1, 5, size=(200, 1)), 9, axis=1)
-    lo_c, hi_c = ikm_from_answers(a).ci95
+    lo_c, hi_c = ikm_from_counts(counts_from_answers(a)).ci95  # counts only: unsur-independent fallback
     lo_r, hi_r = bootstrap_respondents(a)
     assert (hi_r - lo_r) > 2 * (hi_c - lo_c)
+    lo_p, hi_p = ikm_from_answers(a).ci95  # the canonical interval resamples respondents
+    assert abs((hi_p - lo_p) - (hi_r - lo_r)) < 0.15 * (hi_r - lo_r)
 
 
 def test_cronbach_alpha_on_raw_path():

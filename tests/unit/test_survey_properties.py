@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from survey.compliance import wilson_interval
-from survey.ikm import WEIGHTS, counts_from_answers, ikm_from_answers, ikm_from_counts
+from survey.ikm import WEIGHTS, counts_from_answers, ikm_from_answers, ikm_from_counts, profiles_from_answers
 
 answers = arrays(np.int64, st.tuples(st.integers(1, 25), st.just(9)), elements=st.integers(0, 4))
 weights = st.sampled_from(list(WEIGHTS))
@@ -39,7 +39,7 @@ def test_ikm_never_decreases_when_an_answer_rises(a, weight, data):
 @given(answers, weights, st.integers(0, 2**32 - 1))
 def test_counts_path_equals_raw_path(a, weight, seed):
     raw = ikm_from_answers(a, weight, bootstrap=40, seed=seed)
-    cnt = ikm_from_counts(counts_from_answers(a), weight, bootstrap=40, seed=seed)
+    cnt = ikm_from_counts(counts_from_answers(a), weight, profiles=profiles_from_answers(a), bootstrap=40, seed=seed)
     np.testing.assert_array_equal(raw.nrr, cnt.nrr)
     assert (raw.ikm == cnt.ikm) or (np.isnan(raw.ikm) and np.isnan(cnt.ikm))
     assert raw.category == cnt.category
