@@ -135,11 +135,23 @@ STATUS_MESSAGES = {
 }
 
 
+#: Litestar's own English details, replaced by a message in the user's language.
+FRAMEWORK_DETAILS = {
+    "CSRF token verification failed": "This form has expired or did not come from this site. "
+    "Please open the page again and resend it. Nothing was saved.",
+    "Request Entity Too Large": "The request is too large.",
+    "Too many requests": "Too many requests. Please wait a moment and try again.",
+}
+FRAMEWORK_PREFIXES = ("Validation failed", "Invalid content-length", "Missing required", "Unsupported Media")
+
+
 def _message_for(request: Request, exc: Exception, status: int) -> str:
     detail = getattr(exc, "detail", "") or ""
     generic = STATUS_MESSAGES.get(status, HTTPStatus(status).phrase)
-    if isinstance(exc, ValidationException):
-        return t(request, "The request is not valid.")
+    if detail in FRAMEWORK_DETAILS:
+        return t(request, FRAMEWORK_DETAILS[detail])
+    if isinstance(exc, ValidationException) or detail.startswith(FRAMEWORK_PREFIXES):
+        return t(request, generic if status != 400 else "The request is not valid.")
     if detail and detail != HTTPStatus(status).phrase:
         return detail  # handlers raise with messages already translated for the request
     return t(request, generic)

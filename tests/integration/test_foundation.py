@@ -46,6 +46,7 @@ async def test_login_without_csrf_token_is_refused(client):
     user = await make_user("officer", [unit])
     response = await client.post("/login", data={"username": user["username"], "password": user["password"]})
     assert response.status_code == 403
+    assert "Formulir ini sudah kedaluwarsa" in response.text
 
 
 async def test_openapi_schema_is_served(client):
