@@ -19,6 +19,7 @@ from survey.ikm import (  # noqa: E402
     counts_from_answers,
     ikm_from_answers,
     ikm_from_counts,
+    profiles_from_answers,
     totals_from_answers,
 )
 from survey.survival import km_within  # noqa: E402
@@ -50,6 +51,7 @@ def main() -> None:
     rng = np.random.default_rng(1)
     answers = demo_like_answers(N, rng)
     counts = counts_from_answers(answers)
+    profiles = profiles_from_answers(answers)
     start = np.datetime64("2026-01-01T00:00", "s") + rng.integers(0, 365 * 86400, N).astype("timedelta64[s]")
     end = start + rng.integers(0, 20 * 86400, N).astype("timedelta64[s]")
     end[rng.random(N) < 0.1] = np.datetime64("NaT")
@@ -58,7 +60,7 @@ def main() -> None:
 
     rows = [
         ("IKM + 2000 bootstrap, from counts (1M responses)", 0.050,
-         best(lambda: ikm_from_counts(counts, bootstrap=2000))),
+         best(lambda: ikm_from_counts(counts, profiles=profiles, bootstrap=2000))),
         ("IKM + 2000 bootstrap, from raw answers (1M x 9)", 1.0,
          best(lambda: ikm_from_answers(answers, bootstrap=2000))),
         ("Kaplan-Meier P(done <= 5) over 1M cases", 1.0, best(lambda: km_within(dur, done, 5.0))),
@@ -73,21 +75,25 @@ def main() -> None:
 
     print("\nInterval comparison on demo-like correlated answers (B = 2000, seed 20170):")
     print(f"{'n':>6} {'IKM':>7} {'counts (unsur independent)':>28} {'respondents':>22} {'ratio':>6}"
-          f" {'row-total histogram':>22}")
+          f" {'row-total histogram':>22} {'canonical (profiles)':>22}")
     for n in (30, 100, 400, 2000):
         a = demo_like_answers(n, np.random.default_rng(n))
-        r = ikm_from_answers(a)
+        canonical = ikm_from_answers(a)
+        r = ikm_from_counts(counts_from_answers(a))  # counts only: the unsur-independent fallback
         lo, hi = bootstrap_respondents(a)
         tl, th = bootstrap_totals(totals_from_answers(a))
         w_c = r.ci95[1] - r.ci95[0]
         print(f"{n:>6} {r.ikm:>7.2f} {r.ci95[0]:>13.2f} - {r.ci95[1]:>6.2f} ({w_c:4.2f}) "
               f"{lo:>8.2f} - {hi:>6.2f} ({hi - lo:4.2f}) {(hi - lo) / w_c:>5.2f}x"
-              f" {tl:>8.2f} - {th:>6.2f} ({th - tl:4.2f})")
+              f" {tl:>8.2f} - {th:>6.2f} ({th - tl:4.2f})"
+              f" {canonical.ci95[0]:>8.2f} - {canonical.ci95[1]:>6.2f}"
+              f" ({canonical.ci95[1] - canonical.ci95[0]:4.2f})")
     w = np.loadtxt(Path(__file__).resolve().parents[1] / "tests/unit/data/worked_n29.csv", delimiter=",",
                    skiprows=1, dtype=np.int64)
-    r = ikm_from_answers(w)
+    r = ikm_from_counts(counts_from_answers(w))
+    alpha = ikm_from_answers(w, bootstrap=0).cronbach_alpha
     lo, hi = bootstrap_respondents(w)
-    print(f"worked n=29 (alpha {r.cronbach_alpha:.2f}): counts {r.ci95[0]:.2f} - {r.ci95[1]:.2f}, "
+    print(f"worked n=29 (alpha {alpha:.2f}): counts {r.ci95[0]:.2f} - {r.ci95[1]:.2f}, "
           f"respondents {lo:.2f} - {hi:.2f}")
     t = time.perf_counter()
     bootstrap_respondents(answers[:100_000])
