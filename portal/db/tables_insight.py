@@ -1,12 +1,25 @@
-"""Tables of the insight capability: which (service, local day) rollups need recomputing."""
+"""Tables of the insight capability: rollup bookkeeping, per-service per-day rollups, corrective actions."""
 
 from __future__ import annotations
 
-from piccolo.columns import Date, ForeignKey, Timestamptz
+from piccolo.columns import JSON, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from portal.db.tables import Service
+from portal.db.tables import Service, Unit, User
+
+#: Unsur x score count columns of a rollup row: u1_1 .. u9_4 (answers with score s to unsur i).
+UNSUR_COLUMNS = tuple(f"u{i}_{s}" for i in range(1, 10) for s in range(1, 5))
+
+#: Every additive count of a rollup row (see portal.insight.aggregate for each definition).
+COUNT_FIELDS = (
+    "responses", "respondents", *UNSUR_COLUMNS,
+    "visits", "served", "completed", "offered", "responded",
+    "time_n", "time_within",
+    "cost_visit_n", "cost_visit_over", "cost_resp_n", "cost_resp_over",
+    "ftr_visit_n", "ftr_visit_ok", "ftr_resp_n", "ftr_resp_ok",
+    "req_n", "req_ok",
+)
 
 
 class RollupDirty(Table, tablename="rollup_dirty"):
@@ -15,3 +28,60 @@ class RollupDirty(Table, tablename="rollup_dirty"):
     service = ForeignKey(references=Service)
     day = Date()
     marked_at = Timestamptz(default=TimestamptzNow())
+
+
+def _rollup_day_namespace() -> dict:
+    namespace: dict = {
+        "__module__": __name__,
+        "__doc__": "Additive aggregates of one service at one counter (0 = none) on one unit-local day.",
+        "service": ForeignKey(references=Service),
+        "unit": ForeignKey(references=Unit),
+        "counter": Integer(default=0),
+        "day": Date(),
+        # Respondent profiles (survey.ikm.profiles_from_answers), sparse: {"flat index m*37+t": count}.
+        "profiles": JSON(default="{}"),
+        "computed_at": Timestamptz(default=TimestamptzNow()),
+    }
+    for name in COUNT_FIELDS:
+        namespace[name] = Integer(default=0)
+    return namespace
+
+
+RollupDay = type("RollupDay", (Table,), _rollup_day_namespace(), tablename="rollup_day")
+
+NC_SOURCES = ("time_below_target", "overcharge", "ikm_category")
+NC_STATUSES = ("open", "action_planned", "closed")
+
+
+class Nonconformity(Table, tablename="nonconformity"):
+    """A nonconformity and its corrective action (ISO 9001:2015 clause 10.2), opened from a period's results."""
+
+    unit = ForeignKey(references=Unit)
+    service = ForeignKey(references=Service, null=True)
+    source = Varchar(length=24)  # one of NC_SOURCES
+    period = Varchar(length=24)  # e.g. 2026-Q3, 2026-07, 2026-S1, 2026
+    period_from = Date()
+    period_to = Date()
+    figure = Text(default="")  # what the results showed, e.g. "IKM 74.21 (C)" or "3 of 120 overcharged"
+    details = JSON(default="{}")
+    opened_at = Timestamptz(default=TimestamptzNow())
+    status = Varchar(length=16, default="open")  # one of NC_STATUSES
+    root_cause = Text(default="")
+    action = Text(default="")
+    owner = Varchar(length=200, default="")
+    due_date = Date(null=True, default=None)
+    verification_note = Text(default="")
+    closed_by = ForeignKey(references=User, null=True)
+    closed_at = Timestamptz(null=True, default=None)
+
+
+class NonconformityEvent(Table, tablename="nonconformity_event"):
+    """History of a nonconformity: who changed what, when (the AuditLog holds the same, append-only)."""
+
+    nonconformity = ForeignKey(references=Nonconformity)
+    at = Timestamptz(default=TimestamptzNow())
+    actor = ForeignKey(references=User, null=True)
+    actor_name = Varchar(length=80, default="")
+    action = Varchar(length=40)
+    status = Varchar(length=16)
+    changes = JSON(default="{}")

@@ -1,20 +1,140 @@
-"""Per-service, per-local-day rollups. Writers call `touch(service_id, day)` after changing visits or responses."""
+"""Per-service, per-local-day rollups. Writers call `touch(service_id, day)` after changing visits or responses.
+
+Scheme: a write marks its (service, local day) dirty (`rollup_dirty`, one row per pair, `marked_at` bumped on
+every touch). Before rollups are read, each dirty pair of the requested services and days is recomputed from
+its raw rows (portal.insight.aggregate.compute: cost bounded by that day's rows) in one transaction that
+replaces the pair's rollup rows and removes the mark only if nobody touched it again meanwhile (the mark's
+`marked_at` must still be the one read). `rebuild()` recomputes everything from raw rows (`portal
+rebuild-rollups`); a test proves rebuild = incremental.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
 
 from portal.db.engine import is_unique_violation
-from portal.db.tables_insight import RollupDirty
+from portal.db.tables import Service, SurveyResponse, Visit
+from portal.db.tables_insight import COUNT_FIELDS, RollupDay, RollupDirty
+from portal.insight import aggregate
+
+REBUILD_CHUNK_DAYS = 31
+INSERT_BATCH = 200
 
 
 async def touch(service_id: int, day: date) -> None:
     """Mark the (service, local day) rollup as needing recomputation (idempotent, safe under concurrency)."""
-    exists = await RollupDirty.exists().where((RollupDirty.service == service_id) & (RollupDirty.day == day)).run()
-    if exists:
+    now = datetime.now(UTC)
+    cond = (RollupDirty.service == service_id) & (RollupDirty.day == day)
+    updated = await RollupDirty.update({RollupDirty.marked_at: now}).where(cond).returning(RollupDirty.id).run()
+    if updated:
         return
     try:
-        await RollupDirty.insert(RollupDirty(service=service_id, day=day)).run()
-    except Exception as exc:  # a concurrent writer marked it first
+        await RollupDirty.insert(RollupDirty(service=service_id, day=day, marked_at=now)).run()
+    except Exception as exc:  # a concurrent writer marked it first: bump its mark instead
         if not is_unique_violation(exc):
             raise
+        await RollupDirty.update({RollupDirty.marked_at: now}).where(cond).run()
+
+
+def _row(service_id: int, unit_id: int, counter: int, day: date, agg: dict):
+    return RollupDay(service=service_id, unit=unit_id, counter=counter, day=day,
+                     profiles=aggregate.profiles_json(agg), **{k: agg[k] for k in COUNT_FIELDS})
+
+
+async def _insert(rows: list) -> None:
+    for start in range(0, len(rows), INSERT_BATCH):
+        await RollupDay.insert(*rows[start:start + INSERT_BATCH]).run()
+
+
+async def _unit_of(service_id: int) -> int:
+    row = await Service.select(Service.unit).where(Service.id == service_id).first().run()
+    if row is None:
+        raise LookupError(f"no service {service_id}")
+    return row["unit"]
+
+
+async def recompute_day(service_id: int, day: date, marked_at: datetime | None = None) -> None:
+    """Replace the rollup rows of one (service, day) from raw rows; clear its dirty mark if unchanged since read."""
+    unit_id = await _unit_of(service_id)
+    async with RollupDay._meta.db.transaction():
+        computed = await aggregate.compute(service_id, day, day)
+        await RollupDay.delete().where((RollupDay.service == service_id) & (RollupDay.day == day)).run()
+        await _insert([_row(service_id, unit_id, counter, d, agg) for (counter, d), agg in sorted(computed.items())])
+        cond = (RollupDirty.service == service_id) & (RollupDirty.day == day)
+        if marked_at is not None:
+            cond &= RollupDirty.marked_at == marked_at
+        await RollupDirty.delete().where(cond).run()
+
+
+async def refresh(service_ids: list[int] | None = None, date_from: date | None = None,
+                  date_to: date | None = None) -> int:
+    """Recompute the dirty (service, day) pairs (optionally only these services and days); returns how many."""
+    query = RollupDirty.select(RollupDirty.service, RollupDirty.day, RollupDirty.marked_at)
+    if service_ids is not None:
+        if not service_ids:
+            return 0
+        query = query.where(RollupDirty.service.is_in(list(service_ids)))
+    if date_from is not None:
+        query = query.where(RollupDirty.day >= date_from)
+    if date_to is not None:
+        query = query.where(RollupDirty.day <= date_to)
+    marks = await query.run()
+    for mark in marks:
+        await recompute_day(mark["service"], aggregate._day(mark["day"]), mark["marked_at"])
+    return len(marks)
+
+
+async def read(service_ids: list[int], date_from: date, date_to: date, counter_id: int | None = None) -> list[dict]:
+    """Fresh rollup rows of these services over [date_from, date_to] (dirty pairs recomputed first)."""
+    if not service_ids:
+        return []
+    await refresh(service_ids, date_from, date_to)
+    query = RollupDay.select().where(RollupDay.service.is_in(list(service_ids)) & (RollupDay.day >= date_from)
+                                     & (RollupDay.day <= date_to))
+    if counter_id is not None:
+        query = query.where(RollupDay.counter == counter_id)
+    return await query.run()
+
+
+async def _day_span(service_id: int) -> tuple[date, date] | None:
+    days = []
+    for table in (Visit, SurveyResponse):
+        for asc in (True, False):
+            row = await (table.select(table.local_day).where(table.service == service_id)
+                         .order_by(table.local_day, ascending=asc).first().run())
+            if row is not None:
+                days.append(aggregate._day(row["local_day"]))
+    return (min(days), max(days)) if days else None
+
+
+async def rebuild(service_ids: list[int] | None = None) -> dict[str, int]:
+    """Recompute every rollup from raw rows (all services, or these); returns counts of services and rows."""
+    if service_ids is None:
+        service_ids = [r["id"] for r in await Service.select(Service.id).order_by(Service.id).run()]
+    rows_written = 0
+    for service_id in service_ids:
+        unit_id = await _unit_of(service_id)
+        started = datetime.now(UTC)
+        span = await _day_span(service_id)
+        async with RollupDay._meta.db.transaction():
+            await RollupDay.delete().where(RollupDay.service == service_id).run()
+        if span is not None:
+            start = span[0]
+            while start <= span[1]:
+                end = min(span[1], start + timedelta(days=REBUILD_CHUNK_DAYS - 1))
+                computed = await aggregate.compute(service_id, start, end)
+                rows = [_row(service_id, unit_id, c, d, agg) for (c, d), agg in sorted(computed.items())]
+                await _insert(rows)
+                rows_written += len(rows)
+                start = end + timedelta(days=1)
+        # Marks older than this rebuild are covered by it; later ones stay for the next refresh.
+        await RollupDirty.delete().where((RollupDirty.service == service_id) & (RollupDirty.marked_at <= started)).run()
+    return {"services": len(service_ids), "rows": rows_written}
+
+
+def group_by_service(rows: list[dict]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        out[row["service"]].append(row)
+    return dict(out)

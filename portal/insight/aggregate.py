@@ -1,0 +1,232 @@
+"""Per-(service, counter, local day) aggregates computed from raw visits and responses (what a rollup row holds).
+
+Definitions (the single place they are coded; results.py and the rollups only add these counts up):
+
+- satisfaction: every response of the day; `u{i}_{s}` = answers with score s to unsur i; `responses` = all
+  response rows, `respondents` = responses with at least one of the nine answers (the n `portal ikm` reports);
+  `profiles` = the respondent-profile histogram of survey.ikm.profiles_from_answers (respondents by items
+  answered m and answer total t), which the canonical respondent-bootstrap interval needs.
+- time: completed visits (outcome "completed") with an arrival time and a completion time; the completion time is
+  `delivered_at` (falling back to `finished_at`) for multi-day limits (working or calendar days) and
+  `finished_at` (falling back to `delivered_at`) for limits in minutes or hours. The duration is measured with
+  survey.clock.durations in the unit's timezone with its closures, against the standard version recorded on the
+  visit (the one in force at arrival) or, when missing, the approved version in force at arrival.
+- cost: visits with `fee_charged` recorded (any outcome) and responses with `amount_paid` reported; a case is an
+  overcharge when the amount is above the official fee of the version in force (at arrival for a visit, at the
+  linked visit's arrival or else at submission for a response). Both sources are kept apart and summed for
+  the published rate (a visit and its own response may both count: they are two independent reports).
+- accuracy (first-time-right): completed visits with `correction_needed` recorded (right = False) plus responses
+  answering product_correct "yes" or "no" (right = "yes"; "not_yet" is left out: no product yet).
+- requirements consistency: responses answering extra_requirements (consistent = not asked for more).
+- funnel: visits, served (served_at recorded or outcome completed), completed, offered (survey_offered),
+  responded (responses bound to a visit).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+
+from portal.db.tables import Service, StandardVersion, SurveyResponse, Unit, Visit
+from portal.db.tables_insight import COUNT_FIELDS
+from survey.clock import durations, within_limit
+from survey.ikm import PROFILE_SHAPE
+
+MULTI_DAY = ("working_days", "calendar_days")
+
+
+def empty() -> dict[str, Any]:
+    """Zero counts, plus `profiles`: the sparse respondent-profile histogram {flat (m, t) index: count}."""
+    agg: dict[str, Any] = dict.fromkeys(COUNT_FIELDS, 0)
+    agg["profiles"] = {}
+    return agg
+
+
+def add_into(total: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """Add a rollup row (or another aggregate) into `total`; profiles may be a dict or its JSON text."""
+    for key in COUNT_FIELDS:
+        total[key] += int(row.get(key) or 0)
+    profiles = row.get("profiles") or {}
+    if isinstance(profiles, str):
+        profiles = json.loads(profiles)
+    target = total["profiles"]
+    for cell, count in profiles.items():
+        cell = int(cell)
+        target[cell] = target.get(cell, 0) + int(count)
+    return total
+
+
+def counts_matrix(agg: dict[str, Any]) -> np.ndarray:
+    """The (9, 4) unsur x score counts that survey.ikm.ikm_from_counts takes."""
+    return np.array([[agg[f"u{i}_{s}"] for s in range(1, 5)] for i in range(1, 10)], dtype=np.int64)
+
+
+def profiles_matrix(agg: dict[str, Any]) -> np.ndarray:
+    """The (10, 37) respondent-profile histogram (survey.ikm.PROFILE_SHAPE) from the sparse form."""
+    flat = np.zeros(PROFILE_SHAPE[0] * PROFILE_SHAPE[1], dtype=np.int64)
+    for cell, count in agg["profiles"].items():
+        flat[int(cell)] += int(count)
+    return flat.reshape(PROFILE_SHAPE)
+
+
+def profiles_json(agg: dict[str, Any]) -> str:
+    return json.dumps({str(k): v for k, v in sorted(agg["profiles"].items())}, separators=(",", ":"))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class Standards:
+    """A service's standard versions: by id, and the approved one in force at an instant (ISO 9001 7.5)."""
+
+    def __init__(self, versions: list[dict]):
+        self.by_id = {v["id"]: v for v in versions}
+        approved = [v for v in versions if v["status"] == "approved" and v["effective_from"] is not None]
+        for v in approved:
+            v["effective_from"] = _aware(v["effective_from"])
+        self.approved = sorted(approved, key=lambda v: (v["effective_from"], v["version"]))
+
+    def in_force(self, at: datetime | None) -> dict | None:
+        if at is None:
+            return self.approved[-1] if self.approved else None
+        chosen = None
+        for v in self.approved:
+            if v["effective_from"] <= at:
+                chosen = v
+        return chosen
+
+    def for_visit(self, visit: dict) -> dict | None:
+        if visit.get("standard_version") and visit["standard_version"] in self.by_id:
+            return self.by_id[visit["standard_version"]]
+        return self.in_force(_aware(visit.get("arrived_at")) or _aware(visit.get("created_at")))
+
+
+async def load_standards(service_id: int) -> Standards:
+    return Standards(await StandardVersion.select().where(StandardVersion.service == service_id).run())
+
+
+async def service_unit(service_id: int) -> tuple[dict, dict]:
+    service = await Service.select().where(Service.id == service_id).first().run()
+    if service is None:
+        raise LookupError(f"no service {service_id}")
+    unit = await Unit.select().where(Unit.id == service["unit"]).first().run()
+    return service, unit
+
+
+def closures_of(unit: dict) -> list[str]:
+    import json
+
+    raw = unit.get("closures") or "[]"
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    return [str(x) for x in value or []]
+
+
+VISIT_COLUMNS = (Visit.id, Visit.counter, Visit.local_day, Visit.standard_version, Visit.arrived_at, Visit.called_at,
+                 Visit.served_at, Visit.finished_at, Visit.delivered_at, Visit.outcome, Visit.fee_charged,
+                 Visit.correction_needed, Visit.survey_offered, Visit.created_at)
+RESPONSE_COLUMNS = (SurveyResponse.id, SurveyResponse.counter, SurveyResponse.local_day, SurveyResponse.visit,
+                    SurveyResponse.u1, SurveyResponse.u2, SurveyResponse.u3, SurveyResponse.u4, SurveyResponse.u5,
+                    SurveyResponse.u6, SurveyResponse.u7, SurveyResponse.u8, SurveyResponse.u9,
+                    SurveyResponse.amount_paid, SurveyResponse.extra_requirements, SurveyResponse.product_correct,
+                    SurveyResponse.submitted_at)
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def completion_time(visit: dict, time_unit: str) -> datetime | None:
+    finished, delivered = _aware(visit.get("finished_at")), _aware(visit.get("delivered_at"))
+    if time_unit in MULTI_DAY:
+        return delivered or finished
+    return finished or delivered
+
+
+async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[int, date], dict[str, Any]]:
+    """Aggregates keyed by (counter id or 0, local day) for one service over [day_from, day_to], from raw rows."""
+    service, unit = await service_unit(service_id)
+    standards = await load_standards(service_id)
+    tz, closures = unit["timezone"], closures_of(unit)
+    out: dict[tuple[int, date], dict[str, Any]] = defaultdict(empty)
+
+    visits = await (Visit.select(*VISIT_COLUMNS)
+                    .where((Visit.service == service_id) & (Visit.local_day >= day_from) & (Visit.local_day <= day_to))
+                    .run())
+    arrival_by_visit: dict[int, datetime | None] = {}
+    timed: dict[int | None, list[tuple[tuple[int, date], datetime, datetime]]] = defaultdict(list)
+    for v in visits:
+        key = (v["counter"] or 0, _day(v["local_day"]))
+        agg = out[key]
+        arrived = _aware(v["arrived_at"])
+        arrival_by_visit[v["id"]] = arrived
+        std = standards.for_visit(v)
+        completed = v["outcome"] == "completed"
+        agg["visits"] += 1
+        agg["served"] += int(bool(v["served_at"]) or completed)
+        agg["completed"] += int(completed)
+        agg["offered"] += int(bool(v["survey_offered"]))
+        if v["fee_charged"] is not None:
+            agg["cost_visit_n"] += 1
+            agg["cost_visit_over"] += int(std is not None and v["fee_charged"] > std["fee"])
+        if completed and v["correction_needed"] is not None:
+            agg["ftr_visit_n"] += 1
+            agg["ftr_visit_ok"] += int(not v["correction_needed"])
+        if completed and std is not None and arrived is not None:
+            end = completion_time(v, std["time_limit_unit"])
+            if end is not None:
+                timed[std["id"]].append((key, arrived, end))
+    for version_id, cases in timed.items():
+        std = standards.by_id[version_id]
+        d = durations([c[1] for c in cases], [c[2] for c in cases], std["time_limit_unit"], tz, closures)
+        ok = within_limit(d, std["time_limit_value"])
+        for (key, _s, _e), dur, good in zip(cases, d, ok, strict=True):
+            if np.isfinite(dur):
+                out[key]["time_n"] += 1
+                out[key]["time_within"] += int(bool(good))
+
+    responses = await (SurveyResponse.select(*RESPONSE_COLUMNS)
+                       .where((SurveyResponse.service == service_id) & (SurveyResponse.local_day >= day_from)
+                              & (SurveyResponse.local_day <= day_to))
+                       .run())
+    missing = [r["visit"] for r in responses if r["visit"] and r["visit"] not in arrival_by_visit]
+    if missing:
+        for chunk_start in range(0, len(missing), 500):
+            chunk = missing[chunk_start:chunk_start + 500]
+            for row in await Visit.select(Visit.id, Visit.arrived_at).where(Visit.id.is_in(chunk)).run():
+                arrival_by_visit[row["id"]] = _aware(row["arrived_at"])
+    for r in responses:
+        agg = out[(r["counter"] or 0, _day(r["local_day"]))]
+        agg["responses"] += 1
+        m = total = 0
+        for i in range(1, 10):
+            score = r[f"u{i}"]
+            if score is not None and 1 <= score <= 4:
+                agg[f"u{i}_{score}"] += 1
+                m += 1
+                total += score
+        if m:
+            agg["respondents"] += 1
+            cell = m * PROFILE_SHAPE[1] + total
+            agg["profiles"][cell] = agg["profiles"].get(cell, 0) + 1
+        agg["responded"] += int(r["visit"] is not None)
+        if r["amount_paid"] is not None:
+            at = arrival_by_visit.get(r["visit"]) if r["visit"] else None
+            std = standards.in_force(at or _aware(r["submitted_at"]))
+            agg["cost_resp_n"] += 1
+            agg["cost_resp_over"] += int(std is not None and r["amount_paid"] > std["fee"])
+        if r["product_correct"] in ("yes", "no"):
+            agg["ftr_resp_n"] += 1
+            agg["ftr_resp_ok"] += int(r["product_correct"] == "yes")
+        if r["extra_requirements"] is not None:
+            agg["req_n"] += 1
+            agg["req_ok"] += int(not r["extra_requirements"])
+    return dict(out)

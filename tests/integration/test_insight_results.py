@@ -1,0 +1,185 @@
+"""The results API (JSON and CSV) through HTTP, compared with survey/ computed by hand on the same rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from portal.db.tables import SurveyResponse
+from portal.db.tables_insight import RollupDay
+from portal.insight import rollups
+from portal.timeutil import local_day
+from survey.compliance import proportion
+from survey.ikm import ikm_from_answers
+from tests.factories import make_counter, make_service, make_unit
+from tests.integration.test_insight_support import add_response, add_visit, at
+
+DAY = date(2026, 3, 2)  # a Monday
+
+
+def _answers(seed: int, n: int) -> list[list[int | None]]:
+    rng = np.random.default_rng(seed)
+    rows = rng.choice([1, 2, 3, 4], size=(n, 9), p=[0.05, 0.15, 0.5, 0.3]).tolist()
+    for i in range(0, n, 7):
+        rows[i][7] = None  # U8 left blank now and then
+    return rows
+
+
+@pytest.fixture
+async def scene(app):
+    unit = await make_unit(timezone="Asia/Makassar")
+    service = await make_service(unit, fee=5000, time_limit=(30, "minutes"))
+    other = await make_service(unit, fee=0, time_limit=(2, "working_days"))
+    counter = await make_counter(unit, [service, other])
+    answers = _answers(11, 40)
+    for i, row in enumerate(answers):
+        await add_response(unit, service, DAY + timedelta(days=i % 5), row, counter=counter,
+                           amount_paid=[None, 5000, 7000, 0][i % 4],
+                           extra_requirements=[None, False, True, False][i % 4],
+                           product_correct=[None, "yes", "no", "not_yet", "yes"][i % 5])
+    minutes = [10, 25, 29, 31, 45, 20, 30, 50, 5, 12]
+    for i, m in enumerate(minutes):
+        await add_visit(unit, service, at(unit, DAY + timedelta(days=i % 5), 9, i), counter=counter, minutes=m,
+                        fee_charged=[5000, 5000, 10000, None, 5000][i % 5],
+                        correction_needed=[False, True, None, False, False][i % 5])
+    await add_visit(unit, service, at(unit, DAY, 10), counter=counter, outcome="no_show", minutes=None)
+    # Outside the period: must not count.
+    await add_response(unit, service, date(2026, 4, 15), [1] * 9, counter=counter)
+    return {"unit": unit, "service": service, "other": other, "counter": counter, "answers": answers,
+            "minutes": minutes}
+
+
+async def test_service_results_equal_survey_by_hand(client, scene):
+    service = scene["service"]
+    r = await client.get(f"/api/v1/services/{service['slug']}/results?from=2026-03-01&to=2026-03-31")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    expected = ikm_from_answers(np.array([[a or 0 for a in row] for row in scene["answers"]]))
+    assert body["service"] == service["slug"]
+    assert body["period"] == {"from": "2026-03-01", "to": "2026-03-31"}
+    sat = body["satisfaction"]
+    assert sat["n"] == 40
+    assert sat["ikm"] == expected.ikm
+    assert sat["category"] == expected.category
+    assert sat["ci95"] == list(expected.ci95)
+    assert sat["nrr"] == list(expected.nrr)
+
+    within = sum(m <= 30 for m in scene["minutes"])
+    time_p = proportion(within, 10)
+    assert body["time"] == {"n": 10, "within": within, "rate": time_p.rate, "ci95": list(time_p.ci95)}
+
+    fees = [[5000, 5000, 10000, None, 5000][i % 5] for i in range(10)]
+    paid = [[None, 5000, 7000, 0][i % 4] for i in range(40)]
+    reported = [x for x in fees + paid if x is not None]
+    over = sum(x > 5000 for x in reported)
+    cost_p = proportion(over, len(reported))
+    assert body["cost"] == {"n": len(reported), "overcharged": over, "rate": cost_p.rate, "ci95": list(cost_p.ci95)}
+
+    corrections = [[False, True, None, False, False][i % 5] for i in range(10)]
+    products = [[None, "yes", "no", "not_yet", "yes"][i % 5] for i in range(40)]
+    n_acc = sum(c is not None for c in corrections) + sum(p in ("yes", "no") for p in products)
+    k_acc = sum(c is False for c in corrections) + sum(p == "yes" for p in products)
+    acc_p = proportion(k_acc, n_acc)
+    assert body["accuracy"] == {"n": n_acc, "first_time_right": k_acc, "rate": acc_p.rate,
+                                "ci95": list(acc_p.ci95)}
+
+
+async def test_empty_service_gives_nulls(client, scene):
+    r = await client.get(f"/api/v1/services/{scene['other']['slug']}/results?from=2026-03-01&to=2026-03-31")
+    body = r.json()
+    assert body["satisfaction"] == {"n": 0, "ikm": None, "category": None, "ci95": None, "nrr": [None] * 9}
+    assert body["time"] == {"n": 0, "within": 0, "rate": None, "ci95": None}
+
+
+async def test_unit_results_have_one_entry_per_service(client, scene):
+    unit = scene["unit"]
+    r = await client.get(f"/api/v1/units/{unit['slug']}/results?from=2026-03-01&to=2026-03-31")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["unit"] == unit["slug"]
+    assert sorted(s["service"] for s in body["services"]) == sorted([scene["service"]["slug"],
+                                                                      scene["other"]["slug"]])
+    only = next(s for s in body["services"] if s["service"] == scene["service"]["slug"])
+    assert body["satisfaction"] == only["satisfaction"]  # the other service has no data
+    assert body["time"] == only["time"]
+
+
+async def test_csv_twins_are_aggregates(client, scene):
+    unit = scene["unit"]
+    secret = "komentar-rahasia-" + unit["slug"]
+    await add_response(unit, scene["service"], DAY, [4] * 9, comment=secret)
+    r = await client.get(f"/api/v1/units/{unit['slug']}/results.csv?from=2026-03-01&to=2026-03-31")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
+    assert secret not in r.text
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == 2
+    js = (await client.get(f"/api/v1/services/{scene['service']['slug']}/results?from=2026-03-01&to=2026-03-31")).json()
+    row = next(x for x in rows if x["service"] == scene["service"]["slug"])
+    assert float(row["ikm"]) == js["satisfaction"]["ikm"]
+    assert int(row["satisfaction_n"]) == 41
+    one = await client.get(f"/api/v1/services/{scene['service']['slug']}/results.csv?from=2026-03-01&to=2026-03-31")
+    assert one.status_code == 200 and one.text.count("\n") == 2
+
+
+@pytest.mark.parametrize("query", ["from=2026-13-01&to=2026-03-31", "from=2026-03-31&to=2026-03-01",
+                                   "from=yesterday", "to=2026-02-30"])
+async def test_bad_dates_are_400_json(client, scene, query):
+    for path in (f"/api/v1/services/{scene['service']['slug']}/results",
+                 f"/api/v1/units/{scene['unit']['slug']}/results.csv"):
+        r = await client.get(f"{path}?{query}")
+        assert r.status_code == 400, (path, query, r.text)
+        assert r.json()["error"]
+        assert "tanggal" in r.json()["error"].lower() or "bukan" in r.json()["error"].lower()
+
+
+async def test_unknown_slug_is_404(client):
+    assert (await client.get("/api/v1/services/no-such-service-x/results")).status_code == 404
+    assert (await client.get("/api/v1/units/no-such-unit-x/results")).status_code == 404
+    assert (await client.get("/api/v1/units/no-such-unit-x/results.csv")).status_code == 404
+
+
+async def test_default_period_is_last_90_days_in_unit_time(client, scene):
+    unit = scene["unit"]
+    today = local_day(unit["timezone"])
+    await add_response(unit, scene["service"], today, [3] * 9)
+    await add_response(unit, scene["service"], today - timedelta(days=90), [1] * 9)
+    body = (await client.get(f"/api/v1/services/{scene['service']['slug']}/results")).json()
+    assert body["period"] == {"from": (today - timedelta(days=89)).isoformat(), "to": today.isoformat()}
+    assert body["satisfaction"]["n"] == 1 and body["satisfaction"]["ikm"] == 75.0
+
+
+async def test_openapi_documents_results(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert "/api/v1/units/{unit_slug}/results" in schema["paths"]
+    assert "/api/v1/units/{unit_slug}/results.csv" in schema["paths"]
+    assert "UnitResults" in str(schema["components"]["schemas"])
+
+
+async def test_rebuild_equals_incremental(client, scene):
+    service = scene["service"]
+    # Read once (incremental refresh), then change a response and add rows: touched days are recomputed.
+    await client.get(f"/api/v1/services/{service['slug']}/results?from=2026-03-01&to=2026-03-31")
+    first = await SurveyResponse.select(SurveyResponse.id).where(SurveyResponse.service == service["id"]).first().run()
+    await SurveyResponse.update({SurveyResponse.u1: 1}).where(SurveyResponse.id == first["id"]).run()
+    await rollups.touch(service["id"], DAY)
+    await add_visit(scene["unit"], service, at(scene["unit"], DAY + timedelta(days=1), 14), minutes=90,
+                    fee_charged=20000, correction_needed=True)
+    incremental_body = (await client.get(
+        f"/api/v1/services/{service['slug']}/results?from=2026-03-01&to=2026-04-30")).json()
+
+    def snapshot(rows):
+        return sorted(({k: v for k, v in r.items() if k not in ("id", "computed_at")} for r in rows),
+                      key=lambda r: (r["counter"], str(r["day"])))
+
+    incremental = snapshot(await RollupDay.select().where(RollupDay.service == service["id"]).run())
+    await rollups.rebuild([service["id"]])
+    rebuilt = snapshot(await RollupDay.select().where(RollupDay.service == service["id"]).run())
+    assert incremental == rebuilt
+    assert len(rebuilt) == 7  # five March days and one April day at the counter, one March day without
+    again = (await client.get(f"/api/v1/services/{service['slug']}/results?from=2026-03-01&to=2026-04-30")).json()
+    assert again == incremental_body
