@@ -1,0 +1,1 @@
+"""Demo data: a fictional but realistic city (Pemerintah Kota Kupang, WITA) with units, standards and a simulation."""
