@@ -1,0 +1,55 @@
+"""Progress of a multi-day case against its limit ("day 3 of 14"), in the unit's local time (survey.clock)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from portal.feedback.queries import standard_version
+from survey.clock import WEEKMASK, durations, holiday_calendar
+
+MULTI_DAY = ("working_days", "calendar_days")
+
+
+def _closures(unit: dict) -> list[str]:
+    value = unit.get("closures") or "[]"
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
+def due_day(start_day: date, limit: int, unit: str, closures: list[str]) -> date:
+    """The last local day within the limit: the limit-th working (or calendar) day after the day of submission
+    (domain rule 4: working days are counted after the day of submission)."""
+    start = np.datetime64(start_day, "D")
+    if unit == "calendar_days":
+        return (start + np.timedelta64(limit, "D")).astype(date)
+    years = range(start_day.year, start_day.year + 2 + limit // 200)
+    calendar = np.busdaycalendar(weekmask=WEEKMASK, holidays=holiday_calendar(years, closures))
+    return np.busday_offset(start, limit, roll="forward", busdaycal=calendar).astype(date)
+
+
+def case_progress(start: datetime, end: datetime | None, limit: int, unit: str, timezone: str,
+                  closures: list[str], now: datetime | None = None) -> dict:
+    """Elapsed days of a case (to delivery, or to now while open) against its limit, with the due day."""
+    stop = end or now or datetime.now(UTC)
+    elapsed = int(durations([start], [stop], unit, tz=timezone, closures=closures)[0])
+    start_day = start.astimezone(ZoneInfo(timezone)).date()
+    return {
+        "unit": unit, "limit": limit, "elapsed": max(elapsed, 0), "done": end is not None,
+        "within": elapsed <= limit, "overdue": max(elapsed - limit, 0),
+        "due": due_day(start_day, limit, unit, closures),
+    }
+
+
+async def of_visit(visit: dict, unit: dict) -> dict | None:
+    """Progress of a visit whose standard (version in force at arrival) sets a limit in days; else None."""
+    standard = await standard_version(visit.get("standard_version"))
+    if standard is None or standard["time_limit_unit"] not in MULTI_DAY:
+        return None
+    start = visit.get("arrived_at") or visit.get("created_at")
+    if start is None:
+        return None
+    return case_progress(start, visit.get("delivered_at"), int(standard["time_limit_value"]),
+                         standard["time_limit_unit"], unit["timezone"], _closures(unit))
