@@ -10,12 +10,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth
+from litestar.types import Message
+from litestar.utils.dataclass import extract_dataclass_items
 
 from portal.accounts import queries
 
 SESSION_MAX_AGE = 8 * 3600  # one working day
+#: Put `ROTATE_KEY: True` into a new session (at login) to give it a fresh id: no session fixation.
+ROTATE_KEY = "_rotate"
 
 
 @dataclass(frozen=True)
@@ -46,10 +51,34 @@ async def retrieve_user(session: dict[str, Any], connection: ASGIConnection) -> 
     return CurrentUser(row["id"], row["username"], row["display_name"] or row["username"], row["role"], unit_ids)
 
 
-def session_auth(secure_cookies: bool) -> SessionAuth[CurrentUser, ServerSideSessionBackend]:
-    return SessionAuth[CurrentUser, ServerSideSessionBackend](
+class RotatingSessionBackend(ServerSideSessionBackend):
+    """Server-side sessions whose id is replaced (and the old one deleted from the store) when asked to rotate."""
+
+    async def store_in_message(self, scope_session, message: Message, connection: ASGIConnection) -> None:
+        if not (isinstance(scope_session, dict) and scope_session.pop(ROTATE_KEY, False)):
+            await super().store_in_message(scope_session, message, connection)
+            return
+        store = self.config.get_store_from_app(connection.scope["app"])
+        old_id = connection.cookies.get(self.config.key)
+        if old_id and old_id != "null":
+            await self.delete(old_id, store=store)
+        new_id = self.generate_session_id()
+        connection._connection_state.session_id = new_id  # type: ignore[attr-defined]
+        await self.set(session_id=new_id, data=self.serialize_data(scope_session, connection.scope), store=store)
+        params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
+        MutableScopeHeaders.from_message(message).add(
+            "Set-Cookie", Cookie(value=new_id, key=self.config.key, **params).to_header(header="")
+        )
+
+
+class RotatingSessionConfig(ServerSideSessionConfig):
+    _backend_class = RotatingSessionBackend
+
+
+def session_auth(secure_cookies: bool) -> SessionAuth[CurrentUser, RotatingSessionBackend]:
+    return SessionAuth[CurrentUser, RotatingSessionBackend](
         retrieve_user_handler=retrieve_user,
-        session_backend_config=ServerSideSessionConfig(
+        session_backend_config=RotatingSessionConfig(
             store="sessions", key="portal_session", max_age=SESSION_MAX_AGE, httponly=True,
             secure=secure_cookies, samesite="lax",
         ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from portal.db.tables import ROLES, Unit, User, UserUnit
 
 
@@ -45,3 +47,62 @@ async def create_user(username: str, password_hash: str, role: str, unit_slugs: 
         for unit in units:
             await UserUnit.insert(UserUnit(user=user_id, unit=unit["id"])).run()
     return user_id
+
+
+LOCK_AFTER_FAILURES = 5
+LOCK_MINUTES = 15
+
+
+async def record_failed_login(user_id: int, now: datetime) -> dict:
+    """Count a failed login; the 5th failure in a row locks the account for 15 minutes. Returns the new state."""
+    async with User._meta.db.transaction():
+        row = await User.select(User.failed_logins, User.locked_until).where(User.id == user_id).first().run()
+        failures = (row["failed_logins"] or 0) + 1
+        locked_until = now + timedelta(minutes=LOCK_MINUTES) if failures >= LOCK_AFTER_FAILURES else None
+        await User.update({User.failed_logins: 0 if locked_until else failures, User.locked_until: locked_until}).where(
+            User.id == user_id
+        ).run()
+    return {"failed_logins": failures, "locked_until": locked_until}
+
+
+async def record_successful_login(user_id: int) -> None:
+    await User.update({User.failed_logins: 0, User.locked_until: None}).where(User.id == user_id).run()
+
+
+async def list_users(unit_id: int | None = None) -> list[dict]:
+    """Every user (or those scoped to one unit), with their unit ids, ordered by username."""
+    users = await User.select(
+        User.id, User.username, User.display_name, User.role, User.active, User.locked_until, User.created_at
+    ).order_by(User.username).run()
+    links = await UserUnit.select(UserUnit.user, UserUnit.unit).run()
+    by_user: dict[int, list[int]] = {}
+    for link in links:
+        by_user.setdefault(link["user"], []).append(link["unit"])
+    for user in users:
+        user["unit_ids"] = sorted(by_user.get(user["id"], []))
+    if unit_id is not None:
+        users = [u for u in users if unit_id in u["unit_ids"]]
+    return users
+
+
+async def update_user(user_id: int, *, role: str, unit_ids: list[int], display_name: str, active: bool) -> None:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    async with User._meta.db.transaction():
+        await User.update({User.role: role, User.display_name: display_name, User.active: active}).where(
+            User.id == user_id
+        ).run()
+        await UserUnit.delete().where(UserUnit.user == user_id).run()
+        for unit_id in sorted(set(unit_ids)):
+            await UserUnit.insert(UserUnit(user=user_id, unit=unit_id)).run()
+
+
+async def set_password(user_id: int, password_hash: str) -> None:
+    """A new password (also unlocks the account; open sessions end because their password stamp no longer matches)."""
+    await User.update({User.password_hash: password_hash, User.failed_logins: 0, User.locked_until: None}).where(
+        User.id == user_id
+    ).run()
+
+
+async def all_units() -> list[dict]:
+    return await Unit.select(Unit.id, Unit.slug, Unit.name, Unit.timezone).order_by(Unit.name).run()

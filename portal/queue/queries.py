@@ -1,0 +1,95 @@
+"""Reads and writes of the console: counters, services, visits and history, maklumat, scoped to the user's units."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from portal.db.tables import Counter, CounterService, Service, StandardVersion, Unit, Visit
+
+VISIT_TIME_FIELDS = ("arrived_at", "called_at", "served_at", "finished_at", "delivered_at")
+
+
+async def units_of(unit_ids: frozenset[int] | None) -> list[dict]:
+    """The units a user reaches (None = all, for admins), by name."""
+    query = Unit.select(Unit.id, Unit.slug, Unit.name, Unit.timezone)
+    if unit_ids is not None:
+        if not unit_ids:
+            return []
+        query = query.where(Unit.id.is_in(list(unit_ids)))
+    return await query.order_by(Unit.name).run()
+
+
+async def unit_by_slug(slug: str) -> dict | None:
+    return await Unit.select().where(Unit.slug == slug).first().run()
+
+
+async def unit_by_id(unit_id: int) -> dict | None:
+    return await Unit.select().where(Unit.id == unit_id).first().run()
+
+
+async def counters_of_units(unit_ids: list[int], active_only: bool = False) -> list[dict]:
+    if not unit_ids:
+        return []
+    condition = Counter.unit.is_in(unit_ids)
+    if active_only:
+        condition &= Counter.active == True  # noqa: E712
+    counters = await Counter.select().where(condition).order_by(Counter.unit).order_by(Counter.name).run()
+    links = await CounterService.select(CounterService.counter, CounterService.service).where(
+        CounterService.counter.is_in([c["id"] for c in counters] or [0])).run()
+    for counter in counters:
+        counter["service_ids"] = sorted(r["service"] for r in links if r["counter"] == counter["id"])
+    return counters
+
+
+async def services_of_units(unit_ids: list[int]) -> list[dict]:
+    if not unit_ids:
+        return []
+    return await Service.select().where(Service.unit.is_in(unit_ids)).order_by(Service.unit).order_by(
+        Service.name).run()
+
+
+async def service_by_slug(slug: str) -> dict | None:
+    return await Service.select().where(Service.slug == slug).first().run()
+
+
+async def visit_by_id(visit_id: int) -> dict | None:
+    return await Visit.select().where(Visit.id == visit_id).first().run()
+
+
+async def waiting_for_counter(unit_id: int, service_ids: list[int], day: date) -> list[dict]:
+    if not service_ids:
+        return []
+    return await Visit.select().where(
+        (Visit.unit == unit_id) & (Visit.local_day == day) & Visit.service.is_in(service_ids)
+        & Visit.called_at.is_null() & Visit.outcome.is_null()
+    ).order_by(Visit.arrived_at).order_by(Visit.id).run()
+
+
+async def open_at_counter(counter_id: int, since_day: date) -> list[dict]:
+    """Visits of this counter that were called and still need an action (serve, finish, deliver, outcome)."""
+    return await Visit.select().where(
+        (Visit.counter == counter_id) & (Visit.local_day >= since_day) & Visit.called_at.is_not_null()
+        & (Visit.outcome.is_null() | (Visit.delivered_at.is_null() & (Visit.outcome == "completed")
+                                      & Visit.finished_at.is_not_null()))
+    ).order_by(Visit.called_at, ascending=False).limit(50).run()
+
+
+async def history(unit_ids: list[int], since: date, until: date) -> list[dict]:
+    if not unit_ids:
+        return []
+    visits = await Visit.select(
+        *Visit.all_columns(), Visit.service.name.as_alias("service_name"), Visit.counter.name.as_alias("counter_name"),
+        Visit.counter.code.as_alias("counter_code"), Visit.unit.timezone.as_alias("timezone"),
+        Visit.officer.username.as_alias("officer_name"),
+    ).where(Visit.unit.is_in(unit_ids) & (Visit.local_day >= since) & (Visit.local_day <= until)).order_by(
+        Visit.id, ascending=False).limit(500).run()
+    return visits
+
+
+def history_window(today: date, days: int) -> tuple[date, date]:
+    return today - timedelta(days=max(0, days - 1)), today
+
+
+async def latest_version(service_id: int) -> dict | None:
+    return await StandardVersion.select().where(StandardVersion.service == service_id).order_by(
+        StandardVersion.version, ascending=False).first().run()

@@ -1,0 +1,205 @@
+"""Tickets and the visit state machine: issue (number per unit per local day), call, serve, finish, deliver, outcome.
+
+Every transition is one conditional UPDATE ("… WHERE called_at IS NULL …"): a replayed or out-of-order form
+changes nothing and is refused with a clear reason. Times always come from the server clock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from portal.db.engine import is_unique_violation
+from portal.db.tables import OUTCOMES, Counter, CounterService, Service, Visit
+from portal.timeutil import local_day, utcnow
+from portal.tokens import new_token
+
+TICKET_RE = re.compile(r"^([A-Z])-(\d{3,})$")
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ALLOCATION_ATTEMPTS = 8
+
+
+def _t(message: str) -> str:
+    """Marks an English message id for extraction; routes translate it for the request."""
+    return message
+
+
+class TransitionError(Exception):
+    """A transition that the visit's current state does not allow (HTTP 409). `message` is an English msgid."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def stage(visit: dict) -> str:
+    """waiting | called | serving | finished | delivered | closed (an outcome ended it before delivery)."""
+    if visit["delivered_at"]:
+        return "delivered"
+    if visit["outcome"] in ("no_show", "cancelled", "rejected_incomplete"):
+        return "closed"
+    if visit["finished_at"]:
+        return "finished"
+    if visit["served_at"]:
+        return "serving"
+    if visit["called_at"]:
+        return "called"
+    return "waiting"
+
+
+async def service_letter(unit_id: int, service_id: int) -> str:
+    """The ticket prefix of a service: A, B, C… by the order the unit's services were created."""
+    rows = await Service.select(Service.id).where(Service.unit == unit_id).order_by(Service.id).run()
+    ids = [r["id"] for r in rows]
+    index = ids.index(service_id) if service_id in ids else 0
+    return LETTERS[index % len(LETTERS)]
+
+
+async def _next_number(unit_id: int, day, letter: str) -> str:
+    rows = await Visit.select(Visit.ticket_number).where(
+        (Visit.unit == unit_id) & (Visit.local_day == day) & (Visit.ticket_number.like(f"{letter}-%"))
+    ).run()
+    numbers = [int(m.group(2)) for r in rows if (m := TICKET_RE.match(r["ticket_number"] or ""))]
+    return f"{letter}-{(max(numbers) if numbers else 0) + 1:03d}"
+
+
+@dataclass(frozen=True)
+class Issued:
+    visit_id: int
+    ticket_number: str
+    token: str
+    local_day: object
+
+
+async def issue(*, unit: dict, service_id: int, counter_id: int, officer_id: int, standard_version_id: int | None,
+                secret_key: str, now: datetime | None = None) -> Issued:
+    """A new visit with the next ticket number of the unit's local day; retried when a concurrent issue wins."""
+    now = now or utcnow()
+    day = local_day(unit["timezone"], now)
+    letter = await service_letter(unit["id"], service_id)
+    for attempt in range(ALLOCATION_ATTEMPTS):
+        token = new_token(secret_key)
+        try:
+            async with Visit._meta.db.transaction():
+                number = await _next_number(unit["id"], day, letter)
+                rows = await Visit.insert(Visit(
+                    unit=unit["id"], service=service_id, counter=counter_id, standard_version=standard_version_id,
+                    origin="ticket", ticket_number=number, local_day=day, token=token, arrived_at=now,
+                    arrived_source="officer", officer=officer_id, survey_offered=True,
+                )).returning(Visit.id).run()
+            return Issued(rows[0]["id"], number, token, day)
+        except Exception as exc:
+            if not is_unique_violation(exc) or attempt == ALLOCATION_ATTEMPTS - 1:
+                raise
+    raise RuntimeError("unreachable")  # pragma: no cover
+
+
+async def _conditional_update(visit_id: int, values: dict, condition) -> bool:
+    rows = await Visit.update(values).where((Visit.id == visit_id) & condition).returning(Visit.id).run()
+    return bool(rows)
+
+
+async def call(visit: dict, counter_id: int, officer_id: int, now: datetime | None = None) -> datetime:
+    now = now or utcnow()
+    ok = await _conditional_update(
+        visit["id"],
+        {Visit.called_at: now, Visit.called_source: "officer", Visit.counter: counter_id, Visit.officer: officer_id},
+        Visit.called_at.is_null() & Visit.outcome.is_null(),
+    )
+    if not ok:
+        raise TransitionError(_t("This ticket has already been called or closed."))
+    return now
+
+
+async def call_next(unit_id: int, counter_id: int, day, officer_id: int) -> dict | None:
+    """Call the oldest waiting visit of today for the counter's services at this unit (None when nobody waits)."""
+    services = await CounterService.select(CounterService.service).where(CounterService.counter == counter_id).run()
+    service_ids = [r["service"] for r in services]
+    if not service_ids:
+        return None
+    for _ in range(ALLOCATION_ATTEMPTS):
+        candidate = await Visit.select().where(
+            (Visit.unit == unit_id) & (Visit.local_day == day) & Visit.service.is_in(service_ids)
+            & Visit.called_at.is_null() & Visit.outcome.is_null() & Visit.arrived_at.is_not_null()
+        ).order_by(Visit.arrived_at).order_by(Visit.id).first().run()
+        if candidate is None:
+            return None
+        try:
+            await call(candidate, counter_id, officer_id)
+        except TransitionError:
+            continue  # another counter called it first: take the next one
+        return await Visit.select().where(Visit.id == candidate["id"]).first().run()
+    return None
+
+
+async def start(visit: dict, officer_id: int, now: datetime | None = None) -> None:
+    ok = await _conditional_update(
+        visit["id"], {Visit.served_at: now or utcnow(), Visit.served_source: "officer", Visit.officer: officer_id},
+        Visit.called_at.is_not_null() & Visit.served_at.is_null() & Visit.outcome.is_null(),
+    )
+    if not ok:
+        raise TransitionError(_t("Service can start only once, after the ticket is called."))
+
+
+async def finish(visit: dict, officer_id: int, now: datetime | None = None) -> None:
+    ok = await _conditional_update(
+        visit["id"], {Visit.finished_at: now or utcnow(), Visit.finished_source: "officer", Visit.officer: officer_id},
+        Visit.served_at.is_not_null() & Visit.finished_at.is_null() & Visit.outcome.is_null(),
+    )
+    if not ok:
+        raise TransitionError(_t("Only a visit being served can be finished, and only once."))
+
+
+async def deliver(visit: dict, officer_id: int, now: datetime | None = None) -> None:
+    ok = await _conditional_update(
+        visit["id"], {Visit.delivered_at: now or utcnow(), Visit.delivered_source: "officer"},
+        Visit.finished_at.is_not_null() & Visit.delivered_at.is_null()
+        & (Visit.outcome.is_null() | (Visit.outcome == "completed")),
+    )
+    if not ok:
+        raise TransitionError(_t("The product can be delivered once, after the service is finished."))
+
+
+async def record_outcome(visit: dict, outcome: str, fee_charged: int | None, correction_needed: bool,
+                         officer_id: int) -> None:
+    """completed needs a finished service; rejected_incomplete a started one; no_show a called, unserved ticket;
+    cancelled anything not yet finished. An outcome is recorded once."""
+    if outcome not in OUTCOMES:
+        raise ValueError(outcome)
+    if fee_charged is not None and fee_charged < 0:
+        raise ValueError("fee")
+    values = {Visit.outcome: outcome, Visit.fee_charged: fee_charged, Visit.correction_needed: correction_needed,
+              Visit.officer: officer_id}
+    condition = Visit.outcome.is_null()
+    if outcome == "completed":
+        condition &= Visit.finished_at.is_not_null()
+        message = _t("A visit is completed only after the service is finished.")
+    elif outcome == "rejected_incomplete":
+        condition &= Visit.served_at.is_not_null()
+        if not visit["finished_at"]:
+            values[Visit.finished_at] = utcnow()
+            values[Visit.finished_source] = "officer"
+        message = _t("A visit can be rejected for incomplete requirements only once service has started.")
+    elif outcome == "no_show":
+        condition &= Visit.called_at.is_not_null() & Visit.served_at.is_null()
+        message = _t("No-show applies to a called ticket whose service has not started.")
+    else:
+        condition &= Visit.finished_at.is_null()
+        message = _t("A finished visit cannot be cancelled.")
+    if not await _conditional_update(visit["id"], values, condition):
+        if visit["outcome"]:
+            raise TransitionError(_t("The outcome of this visit is already recorded."))
+        raise TransitionError(message)
+
+
+async def counter_services(counter_id: int) -> list[dict]:
+    links = await CounterService.select(CounterService.service).where(CounterService.counter == counter_id).run()
+    ids = [r["service"] for r in links]
+    if not ids:
+        return []
+    return await Service.select().where(Service.id.is_in(ids) & (Service.active == True)).order_by(Service.id).run()  # noqa: E712
+
+
+async def counter_by_code(code: str) -> dict | None:
+    return await Counter.select().where(Counter.code == code).first().run()

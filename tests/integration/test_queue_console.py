@@ -1,0 +1,158 @@
+"""The officer console through HTTP: issue, call, serve, finish, deliver, outcome, history; bad input changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from portal.db.tables import Visit
+from portal.insight.rollups import RollupDirty
+from portal.timeutil import local_day
+from portal.tokens import verify
+from tests.integration.queue_support import last_visit, login, post, visit, world
+
+
+async def test_officer_full_flow_is_stored_and_shown_in_history(client, settings):
+    w = await world()
+    code = w["counter"]["code"]
+    await login(client, w["officer"])
+    home = await client.get("/console")
+    assert home.status_code == 200 and f"/console/counters/{code}" in home.text
+    page = await client.get(f"/console/counters/{code}")
+    assert page.status_code == 200 and w["services"][0]["name"] in page.text
+
+    before = datetime.now(UTC)
+    issued = await post(client, f"/console/counters/{code}/tickets", {"service": w["services"][1]["id"]})
+    assert issued.status_code == 303, issued.text[-500:]
+    v = await last_visit(w["unit"]["id"])
+    assert v["ticket_number"] == "B-001"  # the unit's second service, first ticket of the local day
+    assert v["origin"] == "ticket" and v["survey_offered"] and v["arrived_source"] == "officer"
+    assert v["local_day"] == local_day(w["unit"]["timezone"])
+    assert verify(settings.secret_key, v["token"])
+    assert v["standard_version"] is not None
+    assert before <= v["arrived_at"] <= datetime.now(UTC)
+
+    ticket = await client.get(f"/console/visits/{v['id']}/ticket")
+    assert ticket.status_code == 200
+    assert "B-001" in ticket.text and "<svg" in ticket.text
+    assert f"{settings.public_url}/t/{v['token']}" in ticket.text
+
+    second = await post(client, f"/console/counters/{code}/tickets", {"service": w["services"][1]["id"]})
+    assert second.status_code == 303
+    assert (await last_visit(w["unit"]["id"]))["ticket_number"] == "B-002"
+
+    called = await post(client, f"/console/counters/{code}/call-next")
+    assert called.status_code == 303
+    for action in ("start", "finish"):
+        response = await post(client, f"/console/visits/{v['id']}/{action}")
+        assert response.status_code == 303, (action, response.text[-500:])
+    outcome = await post(client, f"/console/visits/{v['id']}/outcome",
+                         {"outcome": "completed", "fee_charged": "50000", "correction_needed": "on"})
+    assert outcome.status_code == 303, outcome.text[-500:]
+    delivered = await post(client, f"/console/visits/{v['id']}/deliver")
+    assert delivered.status_code == 303
+
+    row = await visit(v["id"])
+    assert row["arrived_at"] <= row["called_at"] <= row["served_at"] <= row["finished_at"] <= row["delivered_at"]
+    assert row["counter"] == w["counter"]["id"]
+    assert (row["outcome"], row["fee_charged"], row["correction_needed"]) == ("completed", 50000, True)
+    assert all(row[f"{s}_source"] == "officer" for s in ("called", "served", "finished", "delivered"))
+    assert await RollupDirty.exists().where(
+        (RollupDirty.service == w["services"][1]["id"]) & (RollupDirty.day == row["local_day"])).run()
+
+    history = await client.get("/console/history")
+    assert history.status_code == 200
+    assert f'id="visit-{v["id"]}"' in history.text and "B-001" in history.text and "completed" in history.text
+    assert "50000" in history.text
+
+
+async def test_out_of_order_and_replayed_transitions_are_409_and_change_nothing(client):
+    w = await world()
+    code = w["counter"]["code"]
+    await login(client, w["officer"])
+    await post(client, f"/console/counters/{code}/tickets", {"service": w["services"][0]["id"]})
+    v = await last_visit(w["unit"]["id"])
+    for action in ("start", "finish", "deliver"):
+        response = await post(client, f"/console/visits/{v['id']}/{action}")
+        assert response.status_code == 409, action
+    assert await visit(v["id"]) == v
+
+    assert (await post(client, f"/console/visits/{v['id']}/call", {"counter": code})).status_code == 303
+    after_call = await visit(v["id"])
+    replay = await post(client, f"/console/visits/{v['id']}/call", {"counter": code})
+    assert replay.status_code == 409
+    assert "sudah dipanggil" in replay.text  # a clear message, in Indonesian by default
+    assert await visit(v["id"]) == after_call
+
+    await post(client, f"/console/visits/{v['id']}/start")
+    await post(client, f"/console/visits/{v['id']}/finish")
+    finished = await visit(v["id"])
+    assert (await post(client, f"/console/visits/{v['id']}/finish")).status_code == 409
+    assert (await post(client, f"/console/visits/{v['id']}/outcome", {"outcome": "no_show"})).status_code == 409
+    assert await visit(v["id"]) == finished
+    assert (await post(client, f"/console/visits/{v['id']}/outcome",
+                       {"outcome": "completed", "fee_charged": "0"})).status_code == 303
+    done = await visit(v["id"])
+    again = await post(client, f"/console/visits/{v['id']}/outcome", {"outcome": "completed", "fee_charged": "900"})
+    assert again.status_code == 409
+    assert await visit(v["id"]) == done
+
+
+async def test_fee_below_zero_and_unknown_ticket(client):
+    w = await world()
+    code = w["counter"]["code"]
+    await login(client, w["officer"])
+    await post(client, f"/console/counters/{code}/tickets", {"service": w["services"][0]["id"]})
+    v = await last_visit(w["unit"]["id"])
+    await post(client, f"/console/visits/{v['id']}/call", {"counter": code})
+    await post(client, f"/console/visits/{v['id']}/start")
+    await post(client, f"/console/visits/{v['id']}/finish")
+    before = await visit(v["id"])
+    for fee in ("-5000", "abc"):
+        response = await post(client, f"/console/visits/{v['id']}/outcome", {"outcome": "completed", "fee_charged": fee})
+        assert response.status_code == 400
+        assert "rupiah" in response.text
+    assert (await post(client, f"/console/visits/{v['id']}/outcome", {"outcome": "lost"})).status_code == 400
+    assert await visit(v["id"]) == before
+
+    missing = await Visit.select(Visit.id).order_by(Visit.id, ascending=False).first().run()
+    unknown = missing["id"] + 10_000
+    assert (await post(client, f"/console/visits/{unknown}/call", {"counter": code})).status_code == 404
+    assert (await client.get(f"/console/visits/{unknown}/ticket")).status_code == 404
+    assert (await client.get("/console/counters/NOPE99")).status_code == 404
+    bad_service = await post(client, f"/console/counters/{code}/tickets", {"service": "999999"})
+    assert bad_service.status_code == 400
+    assert (await last_visit(w["unit"]["id"]))["id"] == v["id"]
+
+
+async def test_call_next_takes_the_oldest_waiting_and_409_when_empty(client):
+    w = await world()
+    code = w["counter"]["code"]
+    await login(client, w["officer"])
+    for service in (w["services"][0], w["services"][1], w["services"][0]):
+        await post(client, f"/console/counters/{code}/tickets", {"service": service["id"]})
+    rows = await Visit.select().where(Visit.unit == w["unit"]["id"]).order_by(Visit.id).run()
+    assert [r["ticket_number"] for r in rows] == ["A-001", "B-001", "A-002"]
+    for expected in rows:
+        assert (await post(client, f"/console/counters/{code}/call-next")).status_code == 303
+        assert (await visit(expected["id"]))["called_at"] is not None
+    empty = await post(client, f"/console/counters/{code}/call-next")
+    assert empty.status_code == 409
+    page = await client.get(f"/console/counters/{code}")
+    assert "A-002" in page.text
+
+
+async def test_no_show_and_cancel_outcomes(client):
+    w = await world()
+    code = w["counter"]["code"]
+    await login(client, w["officer"])
+    await post(client, f"/console/counters/{code}/tickets", {"service": w["services"][0]["id"]})
+    a = await last_visit(w["unit"]["id"])
+    await post(client, f"/console/counters/{code}/tickets", {"service": w["services"][0]["id"]})
+    b = await last_visit(w["unit"]["id"])
+    assert (await post(client, f"/console/visits/{a['id']}/outcome", {"outcome": "no_show"})).status_code == 409
+    await post(client, f"/console/visits/{a['id']}/call", {"counter": code})
+    assert (await post(client, f"/console/visits/{a['id']}/outcome", {"outcome": "no_show"})).status_code == 303
+    assert (await post(client, f"/console/visits/{b['id']}/outcome", {"outcome": "cancelled"})).status_code == 303
+    assert (await visit(a["id"]))["outcome"] == "no_show" and (await visit(b["id"]))["outcome"] == "cancelled"
+    # a closed ticket is no longer waiting
+    assert (await post(client, f"/console/counters/{code}/call-next")).status_code == 409
