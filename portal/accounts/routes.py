@@ -116,7 +116,7 @@ def _snapshot(row: dict, unit_ids: list[int]) -> dict:
 async def _unit_ids_from_form(request: Request, form) -> list[int]:
     known = {u["id"] for u in await queries.all_units()}
     ids = []
-    for value in form.getall("unit") if hasattr(form, "getall") else []:
+    for value in form.getall("unit", []):
         try:
             unit_id = int(value)
         except (TypeError, ValueError):

@@ -480,7 +480,7 @@ async def counters_admin(request: Request) -> Template:
 async def _service_ids_of_unit(request: Request, form, unit_id: int) -> list[int]:
     allowed = {s["id"] for s in await queries.services_of_units([unit_id])}
     ids = []
-    for value in form.getall("service") if hasattr(form, "getall") else []:
+    for value in form.getall("service", []):
         try:
             service_id = int(value)
         except ValueError:

@@ -1,0 +1,131 @@
+"""Login hardening through HTTP: lockout after repeated failures, rate limit, fresh session id, logout, forged sessions;
+and the `portal createuser` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from portal.accounts.queries import user_by_name
+from portal.db.tables import User
+from tests.conftest import PortalClient
+from tests.factories import PASSWORD, make_unit, make_user, uid
+from tests.integration.queue_support import last_visit, login, post, visit, world
+
+
+async def test_five_failures_lock_the_account_for_fifteen_minutes(client):
+    unit = await make_unit()
+    user = await make_user("officer", [unit])
+    for _ in range(4):
+        assert (await client.login(user["username"], "wrong-password")).status_code == 401
+    locked = await client.login(user["username"], "wrong-password")
+    assert locked.status_code == 429
+    assert "dikunci" in locked.text and "15" in locked.text
+    row = await user_by_name(user["username"])
+    assert row["locked_until"] > datetime.now(UTC) + timedelta(minutes=14)
+    right_password = await client.login(user["username"], user["password"])
+    assert right_password.status_code == 429  # the right password does not open a locked account
+    assert (await client.get("/console")).status_code in (302, 303)
+    # the lock expires
+    await User.update({User.locked_until: datetime.now(UTC) - timedelta(seconds=1)}).where(User.id == user["id"]).run()
+    await login(client, user)
+    assert (await client.get("/console")).status_code == 200
+
+
+async def test_success_resets_the_failure_count(client):
+    unit = await make_unit()
+    user = await make_user("officer", [unit])
+    for _ in range(3):
+        await client.login(user["username"], "wrong-password")
+    assert (await user_by_name(user["username"]))["failed_logins"] == 3
+    await login(client, user)
+    row = await user_by_name(user["username"])
+    assert row["failed_logins"] == 0 and row["locked_until"] is None
+
+
+async def test_login_is_rate_limited_per_client(app):
+    transport = httpx.ASGITransport(app=app, client=("10.77.1.2", 40000))
+    async with PortalClient(transport=transport, base_url="https://testserver.local") as c:
+        statuses = [(await c.login(uid("nobody"), "x")).status_code for _ in range(31)]
+    assert statuses[:30] == [401] * 30
+    assert statuses[30] == 429
+    # another client is not affected
+    other = httpx.ASGITransport(app=app, client=("10.77.1.3", 40000))
+    async with PortalClient(transport=other, base_url="https://testserver.local") as c:
+        assert (await c.login(uid("nobody"), "x")).status_code == 401
+
+
+async def test_login_gives_a_fresh_session_id_and_logout_ends_it(client):
+    unit = await make_unit()
+    user = await make_user("officer", [unit])
+    fixed = "ab" * 32  # a session id planted by an attacker before login
+    client.cookies.set("portal_session", fixed, domain="testserver.local")
+    await login(client, user)
+    new_id = client.cookies.get("portal_session")
+    assert new_id and new_id != fixed
+    assert (await client.get("/console")).status_code == 200
+    async with PortalClient(transport=client._transport, base_url="https://testserver.local") as attacker:
+        attacker.cookies.set("portal_session", fixed, domain="testserver.local")
+        assert (await attacker.get("/console")).status_code in (302, 303)
+    logout = await post(client, "/logout")
+    assert logout.status_code == 303
+    async with PortalClient(transport=client._transport, base_url="https://testserver.local") as replay:
+        replay.cookies.set("portal_session", new_id, domain="testserver.local")
+        response = await replay.get("/console")
+        assert response.status_code in (302, 303) and "/login" in response.headers["location"]
+
+
+async def test_forged_session_cookie_is_refused_and_changes_nothing(client):
+    w = await world()
+    code = w["counter"]["code"]
+    await login(client, w["officer"])
+    await post(client, f"/console/counters/{code}/tickets", {"service": w["services"][0]["id"]})
+    v = await last_visit(w["unit"]["id"])
+    async with PortalClient(transport=client._transport, base_url="https://testserver.local") as forger:
+        forger.cookies.set("portal_session", "f" * 64, domain="testserver.local")
+        page = await forger.get("/console")
+        assert page.status_code in (302, 303) and "/login" in page.headers["location"]
+        api_like = await forger.get("/console", headers={"accept": "application/json"})
+        assert api_like.status_code == 401
+        response = await post(forger, f"/console/visits/{v['id']}/call", {"counter": code})
+        assert response.status_code in (302, 303, 401)
+    assert await visit(v["id"]) == v
+
+
+async def test_deactivated_user_cannot_log_in_and_loses_sessions(client):
+    unit = await make_unit()
+    user = await make_user("officer", [unit])
+    await login(client, user)
+    assert (await client.get("/console")).status_code == 200
+    await User.update({User.active: False}).where(User.id == user["id"]).run()
+    assert (await client.get("/console")).status_code in (302, 303)
+    assert (await client.login(user["username"], user["password"])).status_code == 401
+
+
+async def test_createuser_command_reads_password_from_stdin(app, settings):
+    unit_a, unit_b = await make_unit(), await make_unit()
+    name = uid("cli")
+    env = {**os.environ, "PORTAL_VAR_DIR": str(settings.var_dir), "PORTAL_DATABASE_URL": settings.database_url,
+           "PORTAL_SECRET_KEY": settings.secret_key}
+    env.pop("PORTAL_REDIS_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "portal", "createuser", name, "--role", "manager", "--unit", unit_a["slug"],
+         "--unit", unit_b["slug"]], input=f"{PASSWORD}\n", capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"user {name}" in done.stdout
+    row = await user_by_name(name)
+    assert row["role"] == "manager"
+    async with PortalClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver.local") as c:
+        await login(c, {"username": name, "password": PASSWORD})
+        assert (await c.get(f"/console/units/{unit_b['slug']}/maklumat")).status_code == 200
+    short = subprocess.run([sys.executable, "-m", "portal", "createuser", uid("cli"), "--role", "officer", "--unit",
+                            unit_a["slug"]], input="short\n", capture_output=True, text=True, env=env, timeout=60)
+    assert short.returncode == 2 and "10 characters" in short.stderr
+    unknown = subprocess.run([sys.executable, "-m", "portal", "createuser", uid("cli"), "--role", "officer", "--unit",
+                              "no-such-unit"], input=f"{PASSWORD}\n", capture_output=True, text=True, env=env,
+                             timeout=60)
+    assert unknown.returncode == 2 and "unknown unit" in unknown.stderr
