@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -15,42 +15,12 @@ from portal.insight import rollups
 from portal.timeutil import local_day
 from survey.compliance import proportion
 from survey.ikm import ikm_from_answers
-from tests.factories import make_counter, make_service, make_unit
-from tests.integration.test_insight_support import add_response, add_visit, at
-
-DAY = date(2026, 3, 2)  # a Monday
-
-
-def _answers(seed: int, n: int) -> list[list[int | None]]:
-    rng = np.random.default_rng(seed)
-    rows = rng.choice([1, 2, 3, 4], size=(n, 9), p=[0.05, 0.15, 0.5, 0.3]).tolist()
-    for i in range(0, n, 7):
-        rows[i][7] = None  # U8 left blank now and then
-    return rows
+from tests.integration.test_insight_support import DAY, add_response, add_visit, at, build_scene
 
 
 @pytest.fixture
 async def scene(app):
-    unit = await make_unit(timezone="Asia/Makassar")
-    service = await make_service(unit, fee=5000, time_limit=(30, "minutes"))
-    other = await make_service(unit, fee=0, time_limit=(2, "working_days"))
-    counter = await make_counter(unit, [service, other])
-    answers = _answers(11, 40)
-    for i, row in enumerate(answers):
-        await add_response(unit, service, DAY + timedelta(days=i % 5), row, counter=counter,
-                           amount_paid=[None, 5000, 7000, 0][i % 4],
-                           extra_requirements=[None, False, True, False][i % 4],
-                           product_correct=[None, "yes", "no", "not_yet", "yes"][i % 5])
-    minutes = [10, 25, 29, 31, 45, 20, 30, 50, 5, 12]
-    for i, m in enumerate(minutes):
-        await add_visit(unit, service, at(unit, DAY + timedelta(days=i % 5), 9, i), counter=counter, minutes=m,
-                        fee_charged=[5000, 5000, 10000, None, 5000][i % 5],
-                        correction_needed=[False, True, None, False, False][i % 5])
-    await add_visit(unit, service, at(unit, DAY, 10), counter=counter, outcome="no_show", minutes=None)
-    # Outside the period: must not count.
-    await add_response(unit, service, date(2026, 4, 15), [1] * 9, counter=counter)
-    return {"unit": unit, "service": service, "other": other, "counter": counter, "answers": answers,
-            "minutes": minutes}
+    return await build_scene()
 
 
 async def test_service_results_equal_survey_by_hand(client, scene):

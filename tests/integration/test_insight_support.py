@@ -49,3 +49,41 @@ async def add_response(unit: dict, service: dict, day: date, answers: list[int |
     )).returning(SurveyResponse.id).run()
     await touch(service["id"], day)
     return rows[0]["id"]
+
+
+DAY = date(2026, 3, 2)  # a Monday, in a closed quarter (2026-Q1)
+
+
+def answers(seed: int, n: int) -> list[list[int | None]]:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = rng.choice([1, 2, 3, 4], size=(n, 9), p=[0.05, 0.15, 0.5, 0.3]).tolist()
+    for i in range(0, n, 7):
+        rows[i][7] = None  # U8 left blank now and then
+    return rows
+
+
+async def build_scene(n_answers: int = 40, seed: int = 11) -> dict:
+    """A unit with two services (one with data in March 2026, one empty) and a counter; known rows."""
+    from tests.factories import make_counter, make_service, make_unit
+
+    unit = await make_unit(timezone="Asia/Makassar")
+    service = await make_service(unit, fee=5000, time_limit=(30, "minutes"))
+    other = await make_service(unit, fee=0, time_limit=(2, "working_days"))
+    counter = await make_counter(unit, [service, other])
+    rows = answers(seed, n_answers)
+    for i, row in enumerate(rows):
+        await add_response(unit, service, DAY + timedelta(days=i % 5), row, counter=counter,
+                           amount_paid=[None, 5000, 7000, 0][i % 4],
+                           extra_requirements=[None, False, True, False][i % 4],
+                           product_correct=[None, "yes", "no", "not_yet", "yes"][i % 5])
+    minutes = [10, 25, 29, 31, 45, 20, 30, 50, 5, 12]
+    for i, mins in enumerate(minutes):
+        await add_visit(unit, service, at(unit, DAY + timedelta(days=i % 5), 9, i), counter=counter, minutes=mins,
+                        fee_charged=[5000, 5000, 10000, None, 5000][i % 5],
+                        correction_needed=[False, True, None, False, False][i % 5])
+    await add_visit(unit, service, at(unit, DAY, 10), counter=counter, outcome="no_show", minutes=None)
+    await add_response(unit, service, date(2026, 4, 15), [1] * 9, counter=counter)  # outside March
+    return {"unit": unit, "service": service, "other": other, "counter": counter, "answers": rows,
+            "minutes": minutes}

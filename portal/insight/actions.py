@@ -1,0 +1,211 @@
+"""Nonconformities and corrective actions (ISO 9001:2015 clause 10.2): opened from results, planned, verified.
+
+Opened automatically and idempotently (one per unit, service, source and period) for a closed period when:
+the time verdict is "below" target (one-sided exact binomial test, survey.compliance.verdict), any payment above
+the official fee is reported (officer or citizen), or the IKM falls in category C or D (PermenPANRB 14/2017).
+Managers of the unit record root cause, action, owner and due date (status action_planned); heads of the unit
+verify effectiveness and close (a verification note is required). Every change goes to the append-only
+AuditLog (entity "nonconformity") and to the item's own history.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from portal.db.engine import is_unique_violation
+from portal.db.tables import AuditLog, Service, Unit, User
+from portal.db.tables_insight import NC_SOURCES, Nonconformity, NonconformityEvent
+from portal.insight import report
+from portal.insight.periods import Period
+from portal.insight.results import service_totals
+from portal.timeutil import local_day
+from survey.ikm import round_half_up
+
+OPEN_STATUSES = ("open", "action_planned")
+
+
+class ActionError(ValueError):
+    """A change refused (the message is an English msgid)."""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+async def _audit(actor: dict | None, action: str, item: dict, changes: dict, note: str = "") -> None:
+    details: dict[str, Any] = {"unit_id": item["unit"], "changes": changes}
+    if note:
+        details["note"] = note
+    await AuditLog.insert(AuditLog(
+        actor=actor["id"] if actor else None, actor_name=actor["username"] if actor else "system",
+        action=action, entity="nonconformity", entity_id=item["id"], details=json.dumps(details, default=str),
+    )).run()
+    await NonconformityEvent.insert(NonconformityEvent(
+        nonconformity=item["id"], actor=actor["id"] if actor else None,
+        actor_name=actor["username"] if actor else "system", action=action, status=item["status"],
+        changes=json.dumps(changes, default=str),
+    )).run()
+
+
+def findings(agg: dict, targets: dict) -> list[tuple[str, str, dict]]:
+    """(source, figure, details) of each nonconformity the aggregate of one service shows."""
+    out = []
+    fig = report.block(agg, targets.get("target_time") or report.DEFAULT_TARGET_TIME)
+    time = fig["time"]
+    if time["verdict"] == "below":
+        out.append(("time_below_target",
+                    f"{time['k']}/{time['n']} within limit ({round_half_up(time['rate'] * 100, 1)} %), "
+                    f"target {round_half_up(time['target'] * 100, 1)} %, p = {time['p_value']:.4f}",
+                    {"k": time["k"], "n": time["n"], "rate": time["rate"], "ci95": time["ci95"],
+                     "target": time["target"], "p_value": time["p_value"]}))
+    over = agg["cost_visit_over"] + agg["cost_resp_over"]
+    if over > 0:
+        n = agg["cost_visit_n"] + agg["cost_resp_n"]
+        out.append(("overcharge", f"{over}/{n} payments above the official fee "
+                                  f"({agg['cost_visit_over']} recorded by officers, {agg['cost_resp_over']} "
+                                  f"reported by citizens)",
+                    {"k": over, "n": n, "officer": agg["cost_visit_over"], "citizen": agg["cost_resp_over"]}))
+    sat = fig["satisfaction"]
+    if sat["category"] in ("C", "D"):
+        out.append(("ikm_category", f"IKM {round_half_up(sat['ikm'], 2):.2f} ({sat['category']}), n = {sat['n']}",
+                    {"ikm": sat["ikm"], "category": sat["category"], "ci95": sat["ci95"], "n": sat["n"]}))
+    return out
+
+
+async def open_item(unit_id: int, service_id: int, source: str, period: Period, figure: str,
+                    details: dict) -> int | None:
+    """Open a nonconformity unless one exists for (unit, service, source, period); returns the new id or None."""
+    if source not in NC_SOURCES:
+        raise ValueError(source)
+    cond = ((Nonconformity.unit == unit_id) & (Nonconformity.service == service_id)
+            & (Nonconformity.source == source) & (Nonconformity.period_from == period.start)
+            & (Nonconformity.period_to == period.end))
+    async with Nonconformity._meta.db.transaction():
+        if await Nonconformity.exists().where(cond).run():
+            return None
+        try:
+            rows = await Nonconformity.insert(Nonconformity(
+                unit=unit_id, service=service_id, source=source, period=period.label, period_from=period.start,
+                period_to=period.end, figure=figure, details=json.dumps(details, default=str), status="open",
+            )).returning(Nonconformity.id).run()
+        except Exception as exc:  # opened concurrently by another review
+            if is_unique_violation(exc):
+                return None
+            raise
+        item = await Nonconformity.select().where(Nonconformity.id == rows[0]["id"]).first().run()
+        await _audit(None, "nonconformity_opened", item, {"source": source, "period": period.label,
+                                                          "figure": figure})
+    return item["id"]
+
+
+async def review_unit(unit: dict, period: Period, today: date | None = None) -> list[int]:
+    """Open the nonconformities a closed period's results show for each service of the unit (idempotent).
+
+    A period still running (its last day is today or later in the unit's timezone) is not reviewed.
+    """
+    today = today or local_day(unit["timezone"])
+    if period.end >= today:
+        return []
+    services = await Service.select(Service.id).where(Service.unit == unit["id"]).run()
+    ids = [s["id"] for s in services]
+    targets = await report._targets(ids)
+    opened = []
+    for sid in ids:
+        agg = await service_totals(sid, period.start, period.end)
+        for source, figure, details in findings(agg, targets.get(sid, {})):
+            new = await open_item(unit["id"], sid, source, period, figure, details)
+            if new is not None:
+                opened.append(new)
+    return opened
+
+
+async def review_all(period_for_unit) -> list[int]:
+    """Review every unit; `period_for_unit(unit)` gives the period (e.g. its last closed quarter)."""
+    opened = []
+    for unit in await Unit.select().order_by(Unit.id).run():
+        opened += await review_unit(unit, period_for_unit(unit))
+    return opened
+
+
+async def items(unit_ids: list[int] | None, statuses: tuple[str, ...] | None = None) -> list[dict]:
+    """Nonconformities of these units (None = all), newest first, with service and unit names."""
+    query = Nonconformity.select(Nonconformity.all_columns(), Nonconformity.service.name.as_alias("service_name"),
+                                 Nonconformity.service.slug.as_alias("service_slug"),
+                                 Nonconformity.unit.name.as_alias("unit_name"),
+                                 Nonconformity.unit.slug.as_alias("unit_slug"))
+    if unit_ids is not None:
+        if not unit_ids:
+            return []
+        query = query.where(Nonconformity.unit.is_in(list(unit_ids)))
+    if statuses:
+        query = query.where(Nonconformity.status.is_in(list(statuses)))
+    return await query.order_by(Nonconformity.opened_at, ascending=False).order_by(Nonconformity.id,
+                                                                                    ascending=False).run()
+
+
+async def item(item_id: int) -> dict | None:
+    rows = await (Nonconformity.select(Nonconformity.all_columns(),
+                                       Nonconformity.service.name.as_alias("service_name"),
+                                       Nonconformity.unit.name.as_alias("unit_name"),
+                                       Nonconformity.unit.slug.as_alias("unit_slug"),
+                                       Nonconformity.closed_by.username.as_alias("closed_by_name"))
+                  .where(Nonconformity.id == item_id).run())
+    return rows[0] if rows else None
+
+
+async def history(item_id: int) -> list[dict]:
+    return await (NonconformityEvent.select().where(NonconformityEvent.nonconformity == item_id)
+                  .order_by(NonconformityEvent.id).run())
+
+
+async def plan(item_id: int, actor: dict, root_cause: str, action: str, owner: str, due_date: date) -> dict:
+    """Record the root cause and the corrective action (manager); the item becomes action_planned."""
+    if not root_cause.strip() or not action.strip() or not owner.strip():
+        raise ActionError("Root cause, action and owner are required.")
+    async with Nonconformity._meta.db.transaction():
+        before = await item(item_id)
+        if before is None:
+            raise LookupError(item_id)
+        if before["status"] == "closed":
+            raise ActionError("This item is closed.")
+        values = {"root_cause": root_cause.strip(), "action": action.strip(), "owner": owner.strip(),
+                  "due_date": due_date, "status": "action_planned"}
+        await Nonconformity.update({getattr(Nonconformity, k): v for k, v in values.items()}).where(
+            Nonconformity.id == item_id).run()
+        after = await item(item_id)
+        changes = {k: {"before": _plain(before[k]), "after": _plain(after[k])} for k in values
+                   if _plain(before[k]) != _plain(after[k])}
+        await _audit(actor, "nonconformity_action_planned", after, changes)
+    return after
+
+
+async def close(item_id: int, actor: dict, verification_note: str) -> dict:
+    """Verify effectiveness and close (head); a verification note is required."""
+    note = verification_note.strip()
+    if not note:
+        raise ActionError("A verification note is required to close.")
+    async with Nonconformity._meta.db.transaction():
+        before = await item(item_id)
+        if before is None:
+            raise LookupError(item_id)
+        if before["status"] == "closed":
+            raise ActionError("This item is closed.")
+        if before["status"] != "action_planned":
+            raise ActionError("Record the root cause and action before closing.")
+        now = datetime.now(UTC)
+        await Nonconformity.update({Nonconformity.status: "closed", Nonconformity.verification_note: note,
+                                    Nonconformity.closed_by: actor["id"], Nonconformity.closed_at: now}).where(
+            Nonconformity.id == item_id).run()
+        after = await item(item_id)
+        await _audit(actor, "nonconformity_closed", after,
+                     {"status": {"before": before["status"], "after": "closed"},
+                      "verification_note": {"before": before["verification_note"], "after": note}})
+    return after
+
+
+async def user_row(user_id: int) -> dict:
+    return await User.select(User.id, User.username).where(User.id == user_id).first().run()

@@ -1,0 +1,399 @@
+"""The dashboard's figures for a scope (unit, service or counter) and a period: rollups in, survey/ figures out.
+
+Everything additive comes from the rollups (cost grows with services x days x counters, not with responses).
+The documented exception is durations: waiting and handling times (median, 90th percentile) and Kaplan-Meier
+for multi-day services read raw visit timestamps of the filter's rows only, capped at the DURATION_CAP most
+recent visits of the period (the page says when the cap applied). Overcharge cases are listed from raw rows,
+but the query only returns candidates above the service's lowest official fee, so it is bounded by the cases.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+
+from portal.db.tables import Counter, Service, StandardVersion, SurveyResponse, Visit
+from portal.insight import rollups
+from portal.insight.aggregate import (
+    MULTI_DAY,
+    Standards,
+    _aware,
+    _day,
+    add_into,
+    closures_of,
+    completion_time,
+    counts_matrix,
+    empty,
+    profiles_matrix,
+)
+from portal.insight.periods import Period
+from portal.insight.results import num
+from survey.change import ikm_change, two_proportions
+from survey.clock import durations
+from survey.compliance import proportion
+from survey.ikm import CATEGORY_LABELS, ikm_from_counts
+from survey.instrument import UNSUR_2017
+from survey.sampling import krejcie_morgan, response_rate
+from survey.spc import funnel_limits, funnel_position, p_chart
+from survey.survival import km_within, quantile_ci
+
+DURATION_CAP = 50_000
+DEFAULT_TARGET_TIME = 0.95
+DEFAULT_TARGET_ACCURACY = 0.95
+WEEKLY_MAX_DAYS = 92  # p-chart by week up to a quarter, by month beyond
+
+
+@dataclass
+class Scope:
+    """What a dashboard (or evidence pack, or public page) looks at: one unit, optionally a service or counter."""
+
+    unit: dict
+    services: list[dict]  # services of the unit in scope (all, or the one selected)
+    service: dict | None = None
+    counter: dict | None = None
+    peer_units: list[dict] = field(default_factory=list)  # for the funnel across units (with their services)
+
+    @property
+    def service_ids(self) -> list[int]:
+        return [s["id"] for s in self.services]
+
+    @property
+    def counter_id(self) -> int | None:
+        return self.counter["id"] if self.counter else None
+
+    def key(self) -> str:
+        return f"u{self.unit['id']}-s{self.service['id'] if self.service else 0}-c{self.counter_id or 0}"
+
+
+def prop(k: int, n: int, target: float | None = None) -> dict[str, Any]:
+    """A rate with its Wilson 95 % interval (and verdict against a target) as a plain dict for templates/JSON."""
+    p = proportion(int(k), int(n), target if n else None)
+    return {"k": p.k, "n": p.n, "rate": num(p.rate), "ci95": list(p.ci95) if n else None, "target": target,
+            "verdict": p.verdict, "p_value": p.p_value, "extra_needed": p.extra_needed}
+
+
+def change_dict(c) -> dict[str, Any]:
+    return {"diff": num(c.diff), "ci95": list(c.ci95) if c.ci95 else None, "p_value": c.p_value}
+
+
+def satisfaction(agg: dict[str, Any]) -> dict[str, Any]:
+    """IKM, category, interval, certainty and the per-unsur table from an aggregate (survey.ikm)."""
+    r = ikm_from_counts(counts_matrix(agg), profiles=profiles_matrix(agg))
+    ikm = num(r.ikm)
+    nrr = [num(x) for x in r.nrr]
+    answered = [x for x in nrr if x is not None]
+    weakest = min(answered) if answered else None
+    unsur = [{"code": u.code, "name_id": u.name_id, "name_en": u.name_en, "nrr": x, "nrr25": None if x is None else x * 25,
+              "grade": g if x is not None else None, "answers": k, "weighted": None if x is None else x / 9,
+              "weakest": x is not None and x == weakest}
+             for u, x, g, k in zip(UNSUR_2017, nrr, r.unsur_grades, r.responses_per_unsur, strict=True)]
+    category = r.category if ikm is not None else None
+    return {"n": int(agg["respondents"]), "ikm": ikm, "ni": num(r.ni), "category": category,
+            "label": CATEGORY_LABELS.get(category or "", ("", "")),
+            "ci95": list(r.ci95) if r.ci95 else None, "certain": r.category_certain, "ci_method": r.ci_method,
+            "unsur": unsur, "weakest": [u["code"] for u in unsur if u["weakest"]]}
+
+
+async def _targets(service_ids: list[int]) -> dict[int, dict]:
+    """The standard in force now of each service (its targets and limits), by service id."""
+    out: dict[int, dict] = {}
+    if not service_ids:
+        return out
+    versions = await StandardVersion.select().where(StandardVersion.service.is_in(service_ids)).run()
+    by_service: dict[int, list[dict]] = defaultdict(list)
+    for v in versions:
+        by_service[v["service"]].append(v)
+    now = datetime.now(UTC)
+    for sid, vs in by_service.items():
+        std = Standards(vs)
+        chosen = std.in_force(now)
+        if chosen is not None:
+            out[sid] = {**chosen, "_standards": std}
+        else:
+            out[sid] = {"_standards": std, "fee": 0, "target_time": DEFAULT_TARGET_TIME,
+                        "target_accuracy": DEFAULT_TARGET_ACCURACY, "time_limit_unit": None, "time_limit_value": None}
+    return out
+
+
+def _sum(rows: list[dict], keyfunc=None) -> dict:
+    if keyfunc is None:
+        total = empty()
+        for row in rows:
+            add_into(total, row)
+        return total
+    groups: dict[Any, dict] = defaultdict(empty)
+    for row in rows:
+        add_into(groups[keyfunc(row)], row)
+    return dict(groups)
+
+
+def block(agg: dict, target_time: float | None = None, target_accuracy: float | None = None) -> dict[str, Any]:
+    """All the headline figures of one aggregate."""
+    return {
+        "satisfaction": satisfaction(agg),
+        "time": prop(agg["time_within"], agg["time_n"], target_time),
+        "cost": prop(agg["cost_visit_over"] + agg["cost_resp_over"], agg["cost_visit_n"] + agg["cost_resp_n"]),
+        "cost_visits": prop(agg["cost_visit_over"], agg["cost_visit_n"]),
+        "cost_responses": prop(agg["cost_resp_over"], agg["cost_resp_n"]),
+        "accuracy": prop(agg["ftr_visit_ok"] + agg["ftr_resp_ok"], agg["ftr_visit_n"] + agg["ftr_resp_n"],
+                         target_accuracy),
+        "accuracy_visits": prop(agg["ftr_visit_ok"], agg["ftr_visit_n"]),
+        "accuracy_responses": prop(agg["ftr_resp_ok"], agg["ftr_resp_n"]),
+        "requirements": prop(agg["req_ok"], agg["req_n"]),
+    }
+
+
+def _bucket(d: date, grain: str) -> str:
+    if grain == "month":
+        return f"{d.year}-{d.month:02d}"
+    iso = d.isocalendar()
+    return f"{iso[0]}-W{iso[1]:02d}"
+
+
+def series(rows: list[dict], period: Period, grain: str) -> list[dict]:
+    """Per week or month: the summed aggregate, in order (empty buckets kept so the chart shows gaps)."""
+    spans = period.weeks() if grain == "week" else period.months()
+    groups = _sum(rows, lambda r: _bucket(_day(r["day"]), grain))
+    out = []
+    for start, end in spans:
+        label = _bucket(start, grain)
+        out.append({"label": label, "from": start, "to": end, "agg": groups.get(label, empty())})
+    return out
+
+
+def pchart(points: list[dict]) -> dict[str, Any]:
+    """p-chart of time compliance per bucket (survey.spc.p_chart, limits varying with n)."""
+    k = np.array([p["agg"]["time_within"] for p in points], dtype=float)
+    n = np.array([p["agg"]["time_n"] for p in points], dtype=float)
+    if n.sum() == 0:
+        return {"points": [], "center": None, "signals": []}
+    chart = p_chart(k, n)
+    pts = [{"label": p["label"], "k": int(ki), "n": int(ni), "p": num(pi), "lcl": num(lo), "ucl": num(hi)}
+           for p, ki, ni, pi, lo, hi in zip(points, k, n, chart.p, chart.lcl, chart.ucl, strict=True)]
+    return {"points": pts, "center": num(chart.center),
+            "signals": [{"label": points[i]["label"], "rule": rule} for i, rule in chart.signals]}
+
+
+def funnel(items: list[tuple[str, int, int]]) -> dict[str, Any]:
+    """Funnel plot of time compliance across places (survey.spc.funnel_limits, 95 % and 99.8 % limits)."""
+    items = [(label, k, n) for label, k, n in items if n > 0]
+    if len(items) < 2:
+        return {"rows": [], "p0": None}
+    k = np.array([i[1] for i in items], dtype=float)
+    n = np.array([i[2] for i in items], dtype=float)
+    p0 = float(k.sum() / n.sum())
+    positions = funnel_position(k, n, p0)
+    limits = funnel_limits(p0, n)
+    rows = [{"label": label, "k": int(ki), "n": int(ni), "p": ki / ni, "position": pos,
+             "lo95": float(limits[0.95][0][i]), "hi95": float(limits[0.95][1][i]),
+             "lo998": float(limits[0.998][0][i]), "hi998": float(limits[0.998][1][i])}
+            for i, ((label, _k, _n), ki, ni, pos) in enumerate(zip(items, k, n, positions, strict=True))]
+    return {"rows": rows, "p0": p0}
+
+
+async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz: str, closures: list[str]) -> dict:
+    """Waiting and handling median/p90 with order-statistic intervals; Kaplan-Meier per multi-day service."""
+    cond = (Visit.service.is_in(scope.service_ids) & (Visit.local_day >= period.start)
+            & (Visit.local_day <= period.end))
+    if scope.counter_id:
+        cond &= Visit.counter == scope.counter_id
+    rows = await (Visit.select(Visit.service, Visit.standard_version, Visit.arrived_at, Visit.called_at,
+                               Visit.served_at, Visit.finished_at, Visit.delivered_at, Visit.outcome,
+                               Visit.created_at)
+                  .where(cond).order_by(Visit.id, ascending=False).limit(DURATION_CAP).run())
+    capped = len(rows) >= DURATION_CAP
+
+    def minutes(a, b) -> list[float]:
+        vals = []
+        for r in rows:
+            s, e = _aware(r[a]), _aware(r[b])
+            if s is not None and e is not None and e >= s:
+                vals.append((e - s).total_seconds() / 60.0)
+        return vals
+
+    def quantiles(values: list[float]) -> dict:
+        out = {"n": len(values)}
+        for name, q in (("median", 0.5), ("p90", 0.9)):
+            res = quantile_ci(values, q) if values else None
+            out[name] = None if res is None else {"est": res[0], "low": res[1], "high": res[2]}
+        return out
+
+    km = []
+    now = datetime.now(UTC)
+    by_service: dict[int, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_service[r["service"]].append(r)
+    for service in scope.services:
+        target = targets.get(service["id"]) or {}
+        if target.get("time_limit_unit") not in MULTI_DAY:
+            continue
+        cases = [r for r in by_service.get(service["id"], [])
+                 if r["outcome"] in (None, "completed") and _aware(r["arrived_at"]) is not None]
+        if not cases:
+            continue
+        unit_name = target["time_limit_unit"]
+        starts, ends, observed = [], [], []
+        for r in cases:
+            end = completion_time(r, unit_name) if r["outcome"] == "completed" else None
+            starts.append(_aware(r["arrived_at"]))
+            ends.append(end or now)
+            observed.append(end is not None)
+        d = durations(starts, ends, unit_name, tz, closures)
+        res = km_within(d, observed, target["time_limit_value"])
+        km.append({"service": service, "limit": target["time_limit_value"], "limit_unit": unit_name,
+                   "prob": num(res.prob), "ci95": list(res.ci95) if res.ci95 else None, "n": res.n,
+                   "events": res.events, "censored": res.censored})
+    return {"waiting": quantiles(minutes("arrived_at", "called_at")),
+            "handling": quantiles(minutes("served_at", "finished_at")),
+            "km": km, "capped": capped, "cap": DURATION_CAP, "sampled": len(rows)}
+
+
+async def overcharge_cases(scope: Scope, period: Period, targets: dict[int, dict]) -> list[dict]:
+    """Every reported payment above the official fee in the period (never trimmed), oldest first."""
+    cases: list[dict] = []
+    names = {s["id"]: s for s in scope.services}
+    counters = {c["id"]: c for c in await Counter.select(Counter.id, Counter.code, Counter.name)
+                .where(Counter.unit == scope.unit["id"]).run()}
+    for sid in scope.service_ids:
+        std: Standards = targets[sid]["_standards"] if sid in targets else Standards([])
+        fees = [v["fee"] for v in std.by_id.values()] or [0]
+        floor = min(fees)
+        vcond = ((Visit.service == sid) & (Visit.local_day >= period.start) & (Visit.local_day <= period.end)
+                 & (Visit.fee_charged > floor))
+        rcond = ((SurveyResponse.service == sid) & (SurveyResponse.local_day >= period.start)
+                 & (SurveyResponse.local_day <= period.end) & (SurveyResponse.amount_paid > floor))
+        if scope.counter_id:
+            vcond &= Visit.counter == scope.counter_id
+            rcond &= SurveyResponse.counter == scope.counter_id
+        for v in await Visit.select(Visit.id, Visit.local_day, Visit.fee_charged, Visit.standard_version,
+                                    Visit.arrived_at, Visit.created_at, Visit.counter).where(vcond).run():
+            version = std.for_visit(v)
+            if version is not None and v["fee_charged"] > version["fee"]:
+                cases.append({"day": _day(v["local_day"]), "service": names[sid], "source": "officer",
+                              "amount": v["fee_charged"], "fee": version["fee"], "ref": f"V{v['id']}",
+                              "counter": counters.get(v["counter"])})
+        responses = await (SurveyResponse.select(SurveyResponse.id, SurveyResponse.local_day,
+                                                 SurveyResponse.amount_paid, SurveyResponse.visit,
+                                                 SurveyResponse.submitted_at, SurveyResponse.counter)
+                           .where(rcond).run())
+        arrivals = {}
+        visit_ids = [r["visit"] for r in responses if r["visit"]]
+        if visit_ids:
+            arrivals = {v["id"]: _aware(v["arrived_at"]) for v in
+                        await Visit.select(Visit.id, Visit.arrived_at).where(Visit.id.is_in(visit_ids)).run()}
+        for r in responses:
+            version = std.in_force(arrivals.get(r["visit"]) or _aware(r["submitted_at"]))
+            if version is not None and r["amount_paid"] > version["fee"]:
+                cases.append({"day": _day(r["local_day"]), "service": names[sid], "source": "citizen",
+                              "amount": r["amount_paid"], "fee": version["fee"], "ref": f"R{r['id']}",
+                              "counter": counters.get(r["counter"])})
+    cases.sort(key=lambda c: (c["day"], c["ref"]))
+    return cases
+
+
+def _targets_pooled(service_ids: list[int], targets: dict[int, dict]) -> tuple[float, float]:
+    """For several services pooled, the strictest (highest) target of each kind."""
+    tt = [targets[s].get("target_time") for s in service_ids if s in targets]
+    ta = [targets[s].get("target_accuracy") for s in service_ids if s in targets]
+    return (max([x for x in tt if x is not None], default=DEFAULT_TARGET_TIME),
+            max([x for x in ta if x is not None], default=DEFAULT_TARGET_ACCURACY))
+
+
+async def build(scope: Scope, period: Period, *, with_durations: bool = True) -> dict[str, Any]:
+    """Every figure of the dashboard for this scope and period (see the module docstring for what reads raw rows)."""
+    targets = await _targets(scope.service_ids)
+    target_time, target_accuracy = _targets_pooled(scope.service_ids, targets)
+    rows = await rollups.read(scope.service_ids, period.start, period.end, counter_id=scope.counter_id)
+    previous = period.previous()
+    prev_rows = await rollups.read(scope.service_ids, previous.start, previous.end, counter_id=scope.counter_id)
+    total, prev = _sum(rows), _sum(prev_rows)
+    head = block(total, target_time, target_accuracy)
+    prev_head = block(prev, target_time, target_accuracy)
+
+    sat = head["satisfaction"]
+    served = total["served"]
+    needed = krejcie_morgan(served) if served > 0 else None
+    rr = response_rate(served, total["offered"], total["responded"])
+    sat.update({"population": served, "sample_needed": needed,
+                "sample_met": None if needed is None else sat["n"] >= needed,
+                "response": {"served": rr.served, "offered": rr.offered, "responded": rr.responded,
+                             "all_responses": total["responses"], "offer_rate": num(rr.offer_rate),
+                             "response_rate": num(rr.response_rate), "coverage": num(rr.coverage)}})
+
+    change = {
+        "ikm": change_dict(ikm_change(counts_matrix(prev), counts_matrix(total))),
+        "time": change_dict(two_proportions(prev["time_within"], prev["time_n"], total["time_within"], total["time_n"])),
+        "cost": change_dict(two_proportions(prev["cost_visit_over"] + prev["cost_resp_over"],
+                                            prev["cost_visit_n"] + prev["cost_resp_n"],
+                                            total["cost_visit_over"] + total["cost_resp_over"],
+                                            total["cost_visit_n"] + total["cost_resp_n"])),
+        "accuracy": change_dict(two_proportions(prev["ftr_visit_ok"] + prev["ftr_resp_ok"],
+                                                prev["ftr_visit_n"] + prev["ftr_resp_n"],
+                                                total["ftr_visit_ok"] + total["ftr_resp_ok"],
+                                                total["ftr_visit_n"] + total["ftr_resp_n"])),
+    }
+    grain = "week" if period.days <= WEEKLY_MAX_DAYS else "month"
+    points = series(rows, period, grain)
+
+    per_service = _sum(rows, lambda r: r["service"])
+    services = []
+    for s in scope.services:
+        t = targets.get(s["id"], {})
+        agg = per_service.get(s["id"], empty())
+        services.append({"service": s, "standard": t, "agg": agg,
+                         **block(agg, t.get("target_time"), t.get("target_accuracy"))})
+
+    counters = {c["id"]: c for c in await Counter.select().where(Counter.unit == scope.unit["id"])
+                .order_by(Counter.code).run()}
+    if scope.counter_id:
+        all_rows = await rollups.read(scope.service_ids, period.start, period.end)
+    else:
+        all_rows = rows
+    per_counter = _sum(all_rows, lambda r: r["counter"])
+    counter_funnel = funnel([(counters[c]["code"], a["time_within"], a["time_n"])
+                             for c, a in sorted(per_counter.items()) if c in counters])
+    unit_funnel = {"rows": [], "p0": None}
+    if len(scope.peer_units) >= 2:
+        items = []
+        for peer in scope.peer_units:
+            ids = [s["id"] for s in peer["services"]]
+            agg = _sum(await rollups.read(ids, period.start, period.end)) if ids else empty()
+            items.append((peer["unit"]["short_name"] or peer["unit"]["slug"], agg["time_within"], agg["time_n"]))
+        unit_funnel = funnel(items)
+
+    tz, closures = scope.unit["timezone"], closures_of(scope.unit)
+    result: dict[str, Any] = {
+        "period": period, "previous": previous, "grain": grain, "totals": total, **head,
+        "target_time": target_time, "target_accuracy": target_accuracy,
+        "previous_figures": prev_head, "change": change, "pchart": pchart(points),
+        "trend": [{"label": p["label"], "from": p["from"], "to": p["to"],
+                   "satisfaction": satisfaction(p["agg"]), "time": prop(p["agg"]["time_within"], p["agg"]["time_n"])}
+                  for p in points],
+        "services": services, "counter_funnel": counter_funnel, "unit_funnel": unit_funnel,
+        "overcharges": await overcharge_cases(scope, period, targets),
+    }
+    if with_durations:
+        result["durations"] = await _durations(scope, period, targets, tz, closures)
+    return result
+
+
+def monthly_trend(rows: list[dict], period: Period) -> list[dict]:
+    """IKM and time compliance per month (for public pages and the evidence pack)."""
+    return [{"label": p["label"], "from": p["from"], "to": p["to"], "satisfaction": satisfaction(p["agg"]),
+             "time": prop(p["agg"]["time_within"], p["agg"]["time_n"])} for p in series(rows, period, "month")]
+
+
+def finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+async def unit_scope(unit: dict, service: dict | None = None, counter: dict | None = None) -> Scope:
+    services = await (Service.select().where(Service.unit == unit["id"]).order_by(Service.name).run())
+    if service is not None:
+        services = [s for s in services if s["id"] == service["id"]]
+    return Scope(unit=unit, services=services, service=service, counter=counter)
