@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from datetime import UTC, datetime
 
-from portal.db.tables import Service, StandardVersion, Unit
+from portal.db.tables import Counter, CounterService, Service, StandardVersion, Unit
 
 
 async def standard_in_force(service_id: int, at: datetime | None = None) -> dict | None:
@@ -44,3 +46,149 @@ async def unit_by_slug(slug: str) -> dict | None:
 
 async def unit_by_id(unit_id: int) -> dict | None:
     return await Unit.select().where(Unit.id == unit_id).first().run()
+
+
+# --------------------------------------------------------------------------- public catalog reads
+# Each page or API list is a handful of queries whatever the number of services: versions of all the listed
+# services are fetched in one query and the one in force is picked in Python (no query per service).
+
+PUBLIC_VERSION_COLUMNS = (
+    StandardVersion.id, StandardVersion.service, StandardVersion.version, StandardVersion.status,
+    StandardVersion.requirements, StandardVersion.procedure, StandardVersion.time_limit_value,
+    StandardVersion.time_limit_unit, StandardVersion.fee, StandardVersion.product, StandardVersion.complaint_channel,
+    StandardVersion.effective_from,
+)
+
+
+def json_list(value) -> list[str]:
+    """Piccolo JSON columns come back as str: a list of strings either way."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip() else []
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _decode(version: dict) -> dict:
+    for key in ("requirements", "procedure"):
+        if key in version:
+            version[key] = json_list(version[key])
+    return version
+
+
+def pick_in_force(versions: list[dict], at: datetime) -> dict | None:
+    """Among one service's versions, the approved one with the latest effective_from <= at (same rule as
+    `standard_in_force`, applied in Python to versions fetched in bulk)."""
+    best = None
+    for v in versions:
+        if v["status"] != "approved" or v["effective_from"] is None or v["effective_from"] > at:
+            continue
+        if best is None or (v["effective_from"], v["version"]) > (best["effective_from"], best["version"]):
+            best = v
+    return best
+
+
+def pick_upcoming(versions: list[dict], at: datetime) -> dict | None:
+    """The next approved version whose effective date is still in the future, if any."""
+    future = [v for v in versions if v["status"] == "approved" and v["effective_from"] and v["effective_from"] > at]
+    return min(future, key=lambda v: (v["effective_from"], v["version"])) if future else None
+
+
+async def approved_versions_of(service_ids: list[int]) -> dict[int, list[dict]]:
+    """Approved versions of these services in one query, grouped by service id."""
+    grouped: dict[int, list[dict]] = defaultdict(list)
+    if not service_ids:
+        return grouped
+    rows = await StandardVersion.select(*PUBLIC_VERSION_COLUMNS).where(
+        StandardVersion.service.is_in(service_ids) & (StandardVersion.status == "approved")
+    ).run()
+    for row in rows:
+        grouped[row["service"]].append(_decode(row))
+    return grouped
+
+
+async def public_services(unit_id: int | None = None, at: datetime | None = None) -> list[dict]:
+    """Active services with their unit and the standard in force (None when none is in force), by unit then name.
+
+    Each row: id, slug, name, name_en, description, unit (id, slug, name, short_name, timezone), standard.
+    """
+    at = at or datetime.now(UTC)
+    query = Service.select(
+        Service.id, Service.slug, Service.name, Service.name_en, Service.description,
+        Service.unit.id.as_alias("unit_id"), Service.unit.slug.as_alias("unit_slug"),
+        Service.unit.name.as_alias("unit_name"), Service.unit.short_name.as_alias("unit_short_name"),
+        Service.unit.timezone.as_alias("unit_timezone"),
+    ).where(Service.active == True)  # noqa: E712 (Piccolo builds SQL from the comparison)
+    if unit_id is not None:
+        query = query.where(Service.unit == unit_id)
+    rows = await query.order_by(Service.unit.name).order_by(Service.name).run()
+    versions = await approved_versions_of([r["id"] for r in rows])
+    out = []
+    for r in rows:
+        out.append({
+            "id": r["id"], "slug": r["slug"], "name": r["name"], "name_en": r["name_en"],
+            "description": r["description"],
+            "unit": {"id": r["unit_id"], "slug": r["unit_slug"], "name": r["unit_name"],
+                     "short_name": r["unit_short_name"], "timezone": r["unit_timezone"]},
+            "standard": pick_in_force(versions.get(r["id"], []), at),
+        })
+    return out
+
+
+async def public_units() -> list[dict]:
+    """Every unit with its parent's slug and the slugs of its active services (two queries)."""
+    units = await Unit.select(
+        Unit.id, Unit.slug, Unit.name, Unit.short_name, Unit.kind, Unit.timezone, Unit.address,
+        Unit.parent.slug.as_alias("parent_slug"),
+    ).order_by(Unit.name).run()
+    services = await Service.select(Service.unit, Service.slug).where(Service.active == True) \
+        .order_by(Service.name).run()  # noqa: E712
+    by_unit: dict[int, list[str]] = defaultdict(list)
+    for s in services:
+        by_unit[s["unit"]].append(s["slug"])
+    return [{**u, "services": by_unit.get(u["id"], [])} for u in units]
+
+
+async def public_counters(unit_id: int | None = None) -> list[dict]:
+    """Active counters with their unit and the slugs of the active services they serve (two queries)."""
+    query = Counter.select(
+        Counter.id, Counter.code, Counter.name, Counter.unit.id.as_alias("unit_id"),
+        Counter.unit.slug.as_alias("unit_slug"), Counter.unit.name.as_alias("unit_name"),
+    ).where(Counter.active == True)  # noqa: E712
+    if unit_id is not None:
+        query = query.where(Counter.unit == unit_id)
+    counters = await query.order_by(Counter.code).run()
+    links = await CounterService.select(
+        CounterService.counter, CounterService.service.slug.as_alias("slug"),
+        CounterService.service.name.as_alias("name"),
+    ).where(
+        CounterService.counter.is_in([c["id"] for c in counters] or [0]) & (CounterService.service.active == True)  # noqa: E712
+    ).run()
+    by_counter: dict[int, list[dict]] = defaultdict(list)
+    for link in links:
+        by_counter[link["counter"]].append({"slug": link["slug"], "name": link["name"]})
+    return [{**c, "services": sorted(by_counter.get(c["id"], []), key=lambda s: s["name"])} for c in counters]
+
+
+async def service_detail(slug: str) -> dict | None:
+    """One service with its unit (joined), or None."""
+    return await Service.select(
+        Service.all_columns(), Service.unit.slug.as_alias("unit_slug"), Service.unit.name.as_alias("unit_name"),
+        Service.unit.timezone.as_alias("unit_timezone"), Service.unit.phone.as_alias("unit_phone"),
+        Service.unit.email.as_alias("unit_email"),
+    ).where(Service.slug == slug).first().run()
+
+
+async def version_history(service_id: int) -> list[dict]:
+    """Every version of a service (drafts included), oldest first, with the approver's display name."""
+    rows = await StandardVersion.select(
+        StandardVersion.all_columns(), StandardVersion.approved_by.display_name.as_alias("approved_by_name"),
+    ).where(StandardVersion.service == service_id).order_by(StandardVersion.version).run()
+    return [_decode(r) for r in rows]
+
+
+async def counters_of_service(service_id: int) -> list[dict]:
+    return await CounterService.select(
+        CounterService.counter.code.as_alias("code"), CounterService.counter.name.as_alias("name"),
+    ).where((CounterService.service == service_id) & (CounterService.counter.active == True)) \
+        .order_by(CounterService.counter.code).run()  # noqa: E712
