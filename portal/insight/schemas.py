@@ -69,3 +69,51 @@ class UnitResults(msgspec.Struct):
     cost: CostRate
     accuracy: AccuracyRate
     services: list[ServiceResults]
+
+
+class TrendPoint(msgspec.Struct):
+    """One calendar month: IKM with its interval and the share of completed cases within the time limit."""
+
+    month: str
+    satisfaction: Satisfaction
+    time: TimeRate
+
+
+class FollowUp(msgspec.Struct):
+    """A planned corrective action of the follow-up plan (rencana tindak lanjut), without personal data."""
+
+    service: str
+    source: str
+    period: str
+    status: str
+    action: str
+    due_date: str | None
+
+
+class WeakUnsur(msgspec.Struct):
+    """The lowest-scoring unsur of the period (the follow-up plan starts there)."""
+
+    code: str
+    name: str
+    nrr: float | None
+    grade: str | None
+
+
+class ServicePerformance(msgspec.Struct):
+    """Public performance of a service: the closed period's results, the monthly trend, the follow-up plan."""
+
+    results: ServiceResults
+    period_label: str
+    trend: list[TrendPoint]
+    weakest_unsur: list[WeakUnsur]
+    follow_up: list[FollowUp]
+
+
+class UnitPerformance(msgspec.Struct):
+    """Public performance of a unit: the closed period's results, the monthly trend, the follow-up plan."""
+
+    results: UnitResults
+    period_label: str
+    trend: list[TrendPoint]
+    weakest_unsur: list[WeakUnsur]
+    follow_up: list[FollowUp]

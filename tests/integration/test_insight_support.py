@@ -87,3 +87,31 @@ async def build_scene(n_answers: int = 40, seed: int = 11) -> dict:
     await add_response(unit, service, date(2026, 4, 15), [1] * 9, counter=counter)  # outside March
     return {"unit": unit, "service": service, "other": other, "counter": counter, "answers": rows,
             "minutes": minutes}
+
+
+async def run_cli(settings, argv: list[str], capsys=None) -> tuple[int, str]:
+    """Run `portal ...` (portal.cli.main) against the test database in a worker thread, then rebind the
+    tables to the app's engine (the CLI configures its own)."""
+    import asyncio
+    import os
+
+    from portal.cli import main
+    from portal.db import engine as db
+
+    saved = db._current
+    env = {"PORTAL_VAR_DIR": str(settings.var_dir), "PORTAL_DATABASE_URL": settings.database_url,
+           "PORTAL_SECRET_KEY": settings.secret_key, "PORTAL_PUBLIC_URL": settings.public_url}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        code = await asyncio.to_thread(main, argv)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        db._current = saved
+        db.bind(saved)
+    out = capsys.readouterr().out if capsys is not None else ""
+    return code, out

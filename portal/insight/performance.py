@@ -1,0 +1,70 @@
+"""Public performance of a unit or service: results of a closed period, the monthly trend, the follow-up plan.
+
+Aggregates only: no individual response, no comment, no personal data (the action owner is left out).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from portal.db.tables import Service
+from portal.insight import actions, report, rollups
+from portal.insight.periods import Period, custom
+from portal.insight.results import service_results, unit_results
+
+TREND_MONTHS = 12
+
+
+def trend_window(period: Period) -> Period:
+    """The TREND_MONTHS calendar months ending with the period's last month."""
+    end = period.end
+    m = end.month - 1 - (TREND_MONTHS - 1)
+    start = date(end.year + m // 12, m % 12 + 1, 1)
+    return custom(start, end)
+
+
+def _trend_points(rows: list[dict], window: Period) -> list[dict]:
+    out = []
+    for p in report.monthly_trend(rows, window):
+        sat, tm = p["satisfaction"], p["time"]
+        out.append({"month": p["label"],
+                    "satisfaction": {"n": sat["n"], "ikm": sat["ikm"], "category": sat["category"],
+                                     "ci95": sat["ci95"], "nrr": [u["nrr"] for u in sat["unsur"]]},
+                    "time": {"n": tm["n"], "within": tm["k"], "rate": tm["rate"], "ci95": tm["ci95"]}})
+    return out
+
+
+def _weakest(agg: dict, lang: str) -> list[dict]:
+    sat = report.satisfaction(agg)
+    return [{"code": u["code"], "name": u["name_id"] if lang == "id" else u["name_en"], "nrr": u["nrr"],
+             "grade": u["grade"]} for u in sat["unsur"] if u["weakest"]]
+
+
+async def _follow_up(unit_id: int, service_id: int | None) -> list[dict]:
+    items = await actions.items([unit_id], actions.OPEN_STATUSES)
+    if service_id is not None:
+        items = [i for i in items if i["service"] == service_id]
+    return [{"service": i["service_slug"] or "", "source": i["source"], "period": i["period"],
+             "status": i["status"], "action": i["action"],
+             "due_date": i["due_date"].isoformat() if i["due_date"] else None} for i in items]
+
+
+async def of_service(service: dict, unit: dict, period: Period, lang: str) -> dict:
+    results = await service_results(service["id"], period.start, period.end)
+    window = trend_window(period)
+    rows = await rollups.read([service["id"]], window.start, window.end)
+    agg = report._sum([r for r in rows if period.start <= report._day(r["day"]) <= period.end])
+    return {"results": results, "period_label": period.label, "trend": _trend_points(rows, window),
+            "weakest_unsur": _weakest(agg, lang), "follow_up": await _follow_up(unit["id"], service["id"])}
+
+
+async def of_unit(unit: dict, period: Period, lang: str) -> dict:
+    results = await unit_results(unit["id"], period.start, period.end)
+    ids = [s["id"] for s in await Service.select(Service.id).where(Service.unit == unit["id"]).run()]
+    window = trend_window(period)
+    rows = await rollups.read(ids, window.start, window.end)
+    agg = report._sum([r for r in rows if period.start <= report._day(r["day"]) <= period.end])
+    return {"results": results, "period_label": period.label, "trend": _trend_points(rows, window),
+            "weakest_unsur": _weakest(agg, lang), "follow_up": await _follow_up(unit["id"], None)}
+
+
