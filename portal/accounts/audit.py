@@ -42,13 +42,28 @@ async def record(actor: CurrentUser | None, action: str, entity: str, entity_id:
     ).run()
 
 
+def _normalised(details: Any) -> dict:
+    """Details as {"unit_id", "changes": {field: {"before", "after"}}, "note"?} whoever wrote the entry."""
+    try:
+        data = json.loads(details) if isinstance(details, str) else (details or {})
+    except ValueError:
+        data = {"note": str(details)}
+    if not isinstance(data, dict):
+        data = {"note": str(data)}
+    changes = data.get("changes") if isinstance(data.get("changes"), dict) else {}
+    data["changes"] = {
+        str(k): v if isinstance(v, dict) and set(v) <= {"before", "after"} else {"before": None, "after": v}
+        for k, v in changes.items()
+    }
+    return data
+
+
 async def entries(unit_ids: set[int] | None, limit: int = 300) -> list[dict]:
     """Newest first; `unit_ids` None = everything (admins), otherwise only entries of those units."""
     rows = await AuditLog.select().order_by(AuditLog.id, ascending=False).limit(limit * 5 if unit_ids else limit).run()
     out = []
     for row in rows:
-        details = row["details"]
-        row["details"] = json.loads(details) if isinstance(details, str) else (details or {})
+        row["details"] = _normalised(row["details"])
         if unit_ids is None or row["details"].get("unit_id") in unit_ids:
             out.append(row)
     return out[:limit]

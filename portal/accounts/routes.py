@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -21,11 +24,33 @@ from portal.db.tables import ROLES
 from portal.web import client_key, t
 
 MIN_PASSWORD_LENGTH = 10
-#: Per client (keyed hash of the address, never the raw IP): generous enough for an office behind one NAT,
-#: tight enough to stop scripted guessing; each account also locks after 5 failures (queries.LOCK_AFTER_FAILURES).
-LOGIN_RATE_LIMIT = RateLimitConfig(
-    rate_limit=("minute", 30), store="login_rate",
-    identifier_for_request=lambda request: client_key(request, request.app.state.settings),
+#: Two limits on POST /login, keyed by a hash of the client address (never the raw IP): per client and account
+#: (rapid guessing of one account; the account also locks after 5 failures, queries.LOCK_AFTER_FAILURES), and per
+#: client overall (spraying many accounts) — generous, since a whole office may sit behind one NAT address.
+ACCOUNT_ATTEMPTS_PER_MINUTE = 10
+CLIENT_ATTEMPTS_PER_MINUTE = 200
+
+
+def _client(request: Request) -> str:
+    return client_key(request, request.app.state.settings)
+
+
+async def _account_attempts_exceeded(request: Request, username: str) -> bool:
+    """Count this attempt on (client, account) in a fixed one-minute window of the "login_rate_account" store."""
+    store = request.app.stores.get("login_rate_account")
+    key = _client(request) + ":" + hashlib.sha256(username.lower().encode()).hexdigest()[:24]
+    now = time.time()
+    raw = await store.get(key)
+    start, count = json.loads(raw) if raw else (now, 0)
+    if now - start >= 60:
+        start, count = now, 0
+    count += 1
+    await store.set(key, json.dumps([start, count]), expires_in=max(1, int(60 - (now - start)) + 1))
+    return count > ACCOUNT_ATTEMPTS_PER_MINUTE
+
+
+LOGIN_CLIENT_LIMIT = RateLimitConfig(
+    rate_limit=("minute", CLIENT_ATTEMPTS_PER_MINUTE), store="login_rate", identifier_for_request=_client,
 )
 
 
@@ -56,13 +81,17 @@ async def login_form(request: Request, next: str = "/console") -> Template:
 
 
 @post("/login", name="login", opt={"exclude_from_auth": True}, status_code=303,
-      middleware=[LOGIN_RATE_LIMIT.middleware])
+      middleware=[LOGIN_CLIENT_LIMIT.middleware])
 async def login(
     request: Request, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 ) -> Template | Redirect:
     now = datetime.now(UTC)
     username = data.username.strip()
-    row = await queries.user_by_name(username) if username else None
+    if not username:
+        return _login_page(request, data, t(request, "Wrong username or password."), 401)
+    if await _account_attempts_exceeded(request, username):
+        return _login_page(request, data, t(request, "Too many requests. Please wait a moment and try again."), 429)
+    row = await queries.user_by_name(username)
     locked_until = _as_utc(row["locked_until"]) if row else None
     if row and locked_until and locked_until > now:
         minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)

@@ -47,16 +47,26 @@ async def test_success_resets_the_failure_count(client):
     assert row["failed_logins"] == 0 and row["locked_until"] is None
 
 
-async def test_login_is_rate_limited_per_client(app):
+async def test_login_is_rate_limited_per_client_and_account(app):
+    from portal.accounts.routes import ACCOUNT_ATTEMPTS_PER_MINUTE, CLIENT_ATTEMPTS_PER_MINUTE
+
+    target = uid("nobody")
     transport = httpx.ASGITransport(app=app, client=("10.77.1.2", 40000))
     async with PortalClient(transport=transport, base_url="https://testserver.local") as c:
-        statuses = [(await c.login(uid("nobody"), "x")).status_code for _ in range(31)]
-    assert statuses[:30] == [401] * 30
-    assert statuses[30] == 429
-    # another client is not affected
+        statuses = [(await c.login(target, "x")).status_code for _ in range(ACCOUNT_ATTEMPTS_PER_MINUTE + 1)]
+        assert statuses == [401] * ACCOUNT_ATTEMPTS_PER_MINUTE + [429]
+        assert (await c.login(uid("someone-else"), "x")).status_code == 401  # another account from this client
+    # the same account from another client is not affected
     other = httpx.ASGITransport(app=app, client=("10.77.1.3", 40000))
     async with PortalClient(transport=other, base_url="https://testserver.local") as c:
-        assert (await c.login(uid("nobody"), "x")).status_code == 401
+        assert (await c.login(target, "x")).status_code == 401
+    # per client overall (empty usernames are refused before any password hashing, so this is fast)
+    spray = httpx.ASGITransport(app=app, client=("10.77.1.4", 40000))
+    async with PortalClient(transport=spray, base_url="https://testserver.local") as c:
+        token = await c.csrf("/login")
+        statuses = [(await c.post("/login", data={"username": "", "password": "x", "_csrf_token": token})).status_code
+                    for _ in range(CLIENT_ATTEMPTS_PER_MINUTE + 1)]
+    assert statuses[:-1] == [401] * CLIENT_ATTEMPTS_PER_MINUTE and statuses[-1] == 429
 
 
 async def test_login_gives_a_fresh_session_id_and_logout_ends_it(client):

@@ -1,0 +1,181 @@
+"""Every back-office route, for every role of unit A, for users of unit B and for anonymous visitors, against the
+explicit table in tests/integration/access_rules.py. A route without a rule fails the test (add one there)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import httpx
+
+from portal.accounts.auth import session_auth
+from portal.queue import standards, tickets
+from tests.conftest import PortalClient
+from tests.factories import make_counter, make_service, make_unit, make_user
+from tests.integration.access_rules import RULES, Rule
+from tests.integration.queue_support import login, post
+
+PARAM_RE = re.compile(r"\{(\w+)(?::\w+)?\}")
+SKIPPED_METHODS = {"OPTIONS", "HEAD"}
+PUBLIC_PREFIXES_FORBIDDEN = ("/console", "/dashboard")
+
+
+#: Paths the session middleware itself leaves public (login form, static files, OpenAPI schema).
+AUTH_EXCLUDED = [re.compile(p) for p in session_auth(secure_cookies=True).exclude]
+
+
+def _is_public(handler, path: str = "") -> bool:
+    return bool(handler.opt.get("exclude_from_auth")) or any(p.search(path) for p in AUTH_EXCLUDED)
+
+
+def back_office_routes(app) -> dict[tuple[str, str], object]:
+    """(method, path) of every HTTP route that requires login."""
+    found = {}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            methods = getattr(handler, "http_methods", None)
+            if not methods or _is_public(handler, route.path):
+                continue
+            for method in methods:
+                if method not in SKIPPED_METHODS:
+                    found[(method, route.path)] = handler
+    return found
+
+
+def public_routes(app) -> list[str]:
+    paths = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if _is_public(handler, route.path):
+                paths.append(route.path)
+    return paths
+
+
+async def _world(app, settings) -> dict:
+    unit = await make_unit()
+    service = await make_service(unit)
+    counter = await make_counter(unit, [service])
+    users = {role: await make_user(role, [unit] if role != "admin" else []) for role in
+             ("admin", "head", "manager", "officer")}
+    target = await make_user("officer", [unit])
+    issued = await tickets.issue(unit=unit, service_id=service["id"], counter_id=counter["id"],
+                                 officer_id=users["officer"]["id"], standard_version_id=None,
+                                 secret_key=settings.secret_key)
+    version = await standards.create_draft(service["id"], {
+        "requirements": ["KTP"], "procedure": ["Datang"], "time_limit_value": 1, "time_limit_unit": "hours",
+        "fee": 0, "product": "Surat", "complaint_channel": "LAPOR!"}, users["manager"]["id"])
+    other = await make_unit()
+    await make_service(other)
+    outsiders = {role: await make_user(role, [other]) for role in ("head", "manager", "officer")}
+    return {"unit": unit, "service": service, "counter": counter, "users": users, "target": target,
+            "visit_id": issued.visit_id, "token": issued.token, "version_id": version["id"], "outsiders": outsiders}
+
+
+async def _batch_id(w: dict) -> int:
+    from portal.feedback.queries import import_paper
+
+    today = date.today()
+    return await import_paper(w["service"], today, today, "access.csv", None, [])
+
+
+async def _item_id(w: dict) -> int:
+    from portal.insight.actions import open_item
+    from portal.insight.periods import quarter_of
+
+    return await open_item(w["unit"]["id"], w["service"]["id"], "overcharge", quarter_of(date.today()), "1 of 3",
+                           {"note": "access test"})
+
+
+async def _fill(path: str, w: dict, cache: dict) -> str:
+    async def value(name: str) -> str:
+        if name in cache:
+            return cache[name]
+        simple = {"unit_slug": w["unit"]["slug"], "service_slug": w["service"]["slug"],
+                  "counter_code": w["counter"]["code"], "visit_id": w["visit_id"], "version_id": w["version_id"],
+                  "user_id": w["target"]["id"], "token": w["token"]}
+        if name in simple:
+            cache[name] = str(simple[name])
+        elif name == "batch_id":
+            cache[name] = str(await _batch_id(w))
+        elif name == "item_id":
+            cache[name] = str(await _item_id(w))
+        else:
+            raise AssertionError(f"no filler for path parameter {name!r} in {path}: add one to test_access_routes")
+        return cache[name]
+
+    out = path
+    for match in PARAM_RE.finditer(path):
+        out = out.replace(match.group(0), await value(match.group(1)))
+    return out
+
+
+def _body(rule: Rule, w: dict) -> dict:
+    values = {"unit_id": w["unit"]["id"], "service_id": w["service"]["id"], "service_slug": w["service"]["slug"]}
+    return {k: v.format(**values) for k, v in rule.body.items()}
+
+
+def _sent_to_login(response: httpx.Response) -> bool:
+    """The auth middleware's answer to a page request without a session: a redirect to /login?next=<path>."""
+    return response.status_code in (302, 303) and response.headers.get("location", "").startswith("/login?next=")
+
+
+def _denied(response: httpx.Response, anonymous: bool) -> bool:
+    if anonymous:
+        return response.status_code == 401 or _sent_to_login(response)
+    return response.status_code in (403, 404)
+
+
+def _allowed(response: httpx.Response) -> bool:
+    return response.status_code not in (401, 403, 404) and response.status_code < 500 and not _sent_to_login(response)
+
+
+def _expected(rule: Rule, role: str | None, same_unit: bool) -> bool:
+    if role is None:
+        return False
+    if role == "admin":
+        return True
+    if rule.scoped and not same_unit:
+        return False
+    return role in rule.roles
+
+
+async def test_every_back_office_route_has_a_rule(app):
+    missing = sorted(set(back_office_routes(app)) - set(RULES))
+    assert not missing, "add a rule to tests/integration/access_rules.py for: " + ", ".join(
+        f"{m} {p}" for m, p in missing)
+
+
+async def test_back_office_paths_are_never_public(app):
+    leaked = [p for p in public_routes(app) if p.startswith(PUBLIC_PREFIXES_FORBIDDEN)]
+    assert not leaked, f"public (exclude_from_auth) routes under the back office: {leaked}"
+
+
+async def test_every_route_allows_and_denies_by_role_and_unit(app, settings):
+    routes = back_office_routes(app)
+    w = await _world(app, settings)
+    cache: dict = {}
+    principals: list[tuple[str, str | None, dict | None, bool]] = [("anonymous", None, None, False)]
+    principals += [(f"A {role}", role, user, True) for role, user in w["users"].items()]
+    principals += [(f"B {role}", role, user, False) for role, user in w["outsiders"].items()]
+    # /logout ends the session: walk it last
+    ordered = sorted(routes, key=lambda key: (key[1] == "/logout", key[1], key[0]))
+    failures = []
+    for label, role, user, same_unit in principals:
+        async with PortalClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver.local") as c:
+            if user is not None:
+                await login(c, user)
+            for method, path in ordered:
+                rule = RULES.get((method, path))
+                if rule is None:
+                    continue  # reported by test_every_back_office_route_has_a_rule
+                url = await _fill(path, w, cache)
+                if method == "GET":
+                    response = await c.get(url)
+                else:
+                    response = await post(c, url, _body(rule, w))
+                expect = _expected(rule, role, same_unit)
+                ok = _allowed(response) if expect else _denied(response, role is None)
+                if not ok:
+                    failures.append(f"{label}: {method} {url} -> {response.status_code} "
+                                    f"(expected {'allow' if expect else 'deny'})")
+    assert not failures, "\n".join(failures)
