@@ -1,0 +1,179 @@
+"""The management-review evidence pack (ISO 9001:2015 9.3.2) of a unit and period: print page and XLSX workbook."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from portal.insight import actions, report
+from portal.insight.periods import Period
+from portal.locale import gettext
+
+#: Method notes: (title, text) msgids; the page and the workbook print them in the reader's language.
+METHOD_NOTES = (
+    ("Satisfaction index",
+     "PermenPANRB 14/2017: NRR of each unsur = sum of its answers / number of its answers; NI = sum of NRR x 1/9 "
+     "(exact weight; when an unsur has no answers the weights are renormalised over the answered unsur); "
+     "IKM = NI x 25. Category on the IKM rounded half-up to 2 decimals: A >= 88.31, B >= 76.61, C >= 65.00, "
+     "else D; each unsur graded on the same bands from NRR x 25."),
+    ("Interval of the IKM",
+     "95 % percentile bootstrap resampling respondents (2000 replicates, fixed seed 20170), computed from "
+     "the respondent-profile histogram kept in the rollups, so it equals `portal ikm` on the exported answers. "
+     "The category is certain when both ends of the interval fall in the same category."),
+    ("Sample size",
+     "Krejcie & Morgan (1970): S = 3.841 N 0.25 / (0.0025 (N - 1) + 3.841 x 0.25), N = visits served in the "
+     "period (served time recorded or outcome completed)."),
+    ("Rates",
+     "Time within the limit, overcharge, first-time-right and requirements consistency are proportions with "
+     "Wilson 95 % score intervals. Verdict against a target: meets when the lower bound >= target; below when "
+     "the one-sided exact binomial test rejects p >= target at 5 %; otherwise not yet conclusive, with the "
+     "extra cases needed at the observed rate."),
+    ("Time",
+     "Completed visits, from arrival to the finish (or to delivery for limits in working or calendar days), "
+     "measured in the unit's timezone with national holidays and local closures, against the standard version "
+     "in force at arrival. Multi-day services: Kaplan-Meier probability of completion within the limit with "
+     "open cases censored (Greenwood interval). Waiting and handling: median and 90th percentile with "
+     "order-statistic intervals."),
+    ("Cost",
+     "Fees recorded by officers plus amounts reported by citizens; an overcharge is any amount above the "
+     "official fee of the version in force. Every case is listed."),
+    ("Accuracy",
+     "First-time-right: completed visits needing no correction plus citizens answering that the product was "
+     "correct (answers 'not yet' left out). Requirements consistency: citizens not asked for documents beyond "
+     "the published requirements."),
+    ("Change and control charts",
+     "Change against the previous period of equal length: Newcombe hybrid score interval and pooled z-test "
+     "for rates, bootstrap of the difference for the IKM. p-chart with 3-sigma limits varying with n and "
+     "Western Electric rules; funnel plot with exact binomial 95 % and 99.8 % limits (Spiegelhalter 2005)."),
+)
+
+
+async def gather(unit: dict, period: Period) -> dict[str, Any]:
+    """Figures, per-service compliance and the unit's corrective actions for the pack."""
+    sc = await report.unit_scope(unit)
+    data = await report.build(sc, period)
+    items = await actions.items([unit["id"]], None)
+    relevant = [i for i in items if i["status"] != "closed"
+                or (i["period_from"] <= period.end and i["period_to"] >= period.start)
+                or (i["closed_at"] is not None and period.start <= i["closed_at"].date() <= period.end)]
+    return {"unit": unit, "period": period, "data": data,
+            "open_items": [i for i in relevant if i["status"] != "closed"],
+            "closed_items": [i for i in relevant if i["status"] == "closed"]}
+
+
+def _pct(x: float | None) -> float | None:
+    return None if x is None else x
+
+
+def workbook(pack: dict[str, Any], lang: str) -> bytes:
+    """The evidence pack as an XLSX workbook: Summary, Per-unsur (SKM layout), Compliance, Corrective actions,
+    Method notes. Numbers at full precision with display formats (rounding only in how Excel shows them)."""
+    def _(msg: str) -> str:
+        return gettext(lang, msg)
+
+    d, unit, period = pack["data"], pack["unit"], pack["period"]
+    wb = Workbook()
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DDE6EF")
+
+    def header(ws, row: list[str]) -> None:
+        ws.append(row)
+        for cell in ws[ws.max_row]:
+            cell.font = bold
+            cell.fill = head_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+    def widths(ws, values: list[int]) -> None:
+        for i, w in enumerate(values, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+
+    sat = d["satisfaction"]
+    ws = wb.active
+    ws.title = "Summary"
+    ws.append([_("Evidence pack for the management review"), unit["name"]])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([_("Period"), period.label, period.start.isoformat(), period.end.isoformat()])
+    ws.append([])
+    header(ws, [_("Measure"), _("Value"), _("95% interval low"), _("95% interval high"), "n", _("Verdict")])
+    label = sat["label"][0] if lang == "id" else sat["label"][1]
+    ws.append(["IKM", sat["ikm"], *(sat["ci95"] or [None, None]), sat["n"],
+               f"{sat['category'] or '-'} {label}".strip()])
+    for name, p in ((_("Within the time limit"), d["time"]), (_("Overcharged"), d["cost"]),
+                    (_("First time right"), d["accuracy"]), (_("Requirements consistency"), d["requirements"])):
+        ws.append([name, p["rate"], *(p["ci95"] or [None, None]), p["n"], p["verdict"] or ""])
+    for row in ws.iter_rows(min_row=5, max_row=ws.max_row):
+        if row[0].value != "IKM":
+            for cell in row[1:4]:
+                cell.number_format = "0.0%"
+        else:
+            for cell in row[1:4]:
+                cell.number_format = "0.00"
+    ws.append([])
+    ws.append([_("Respondents"), sat["n"]])
+    ws.append([_("Served in the period"), sat["population"]])
+    ws.append([_("Sample needed (Krejcie–Morgan)"), sat["sample_needed"]])
+    ws.append([_("Sample met"), None if sat["sample_met"] is None else (_("yes") if sat["sample_met"] else _("no"))])
+    widths(ws, [34, 14, 16, 16, 10, 22])
+
+    ws = wb.create_sheet("Per-unsur")
+    ws.append([_("Survey results per unsur (SKM, PermenPANRB 14/2017)"), unit["name"], period.label])
+    ws["A1"].font = Font(bold=True)
+    header(ws, [_("Element (unsur)"), _("Answers"), _("NRR per unsur"), _("Weighted NRR (NRR x 1/9)"), _("Grade")])
+    for u in sat["unsur"]:
+        ws.append([f"{u['code']} {u['name_id'] if lang == 'id' else u['name_en']}", u["answers"], u["nrr"],
+                   u["weighted"], u["grade"]])
+        for cell in ws[ws.max_row][2:4]:
+            cell.number_format = "0.0000"
+    ws.append([_("Index value (NI)"), None, None, sat["ni"], None])
+    ws.append(["IKM (NI x 25)", None, None, sat["ikm"], None])
+    ws.append([_("Quality (mutu)"), None, None, sat["category"], None])
+    ws.append([_("Unit performance (kinerja)"), None, None, label, None])
+    ws.append([_("95% interval"), None, None, f"{sat['ci95'][0]:.2f} - {sat['ci95'][1]:.2f}" if sat["ci95"] else "-",
+               None])
+    widths(ws, [46, 10, 16, 24, 10])
+
+    ws = wb.create_sheet("Compliance")
+    header(ws, [_("Service"), _("Time limit"), _("Within the time limit"), "low", "high", "n", _("Target"),
+                _("Verdict"), _("Overcharged"), "n", _("First time right"), "low", "high", "n",
+                _("Requirements consistency"), "n"])
+    for s in d["services"]:
+        std = s["standard"]
+        limit = f"{std.get('time_limit_value')} {std.get('time_limit_unit')}" if std.get("time_limit_unit") else ""
+        t, c, a, r = s["time"], s["cost"], s["accuracy"], s["requirements"]
+        ws.append([s["service"]["name"], limit, t["rate"], *(t["ci95"] or [None, None]), t["n"], t["target"],
+                   t["verdict"] or "", c["k"], c["n"], a["rate"], *(a["ci95"] or [None, None]), a["n"], r["rate"],
+                   r["n"]])
+        row = ws[ws.max_row]
+        for i in (2, 3, 4, 6, 10, 11, 12, 14):
+            row[i].number_format = "0.0%"
+    ws.append([])
+    header(ws, [_("Every overcharge case"), _("Date"), _("Service"), _("Source"), _("Amount"), _("Official fee")])
+    for case in d["overcharges"]:
+        ws.append([case["ref"], case["day"].isoformat(), case["service"]["name"], case["source"], case["amount"],
+                   case["fee"]])
+    widths(ws, [30, 16, 14, 8, 8, 8, 8, 14, 12, 8, 14, 8, 8, 8, 14, 8])
+
+    ws = wb.create_sheet("Corrective actions")
+    header(ws, ["#", _("Service"), _("Source"), _("Period"), _("Figure"), _("State"), _("Opened"),
+                _("Root cause"), _("Action"), _("Owner"), _("Due date"), _("Verification note"), _("Closed")])
+    for i in pack["open_items"] + pack["closed_items"]:
+        ws.append([i["id"], i["service_name"], i["source"], i["period"], i["figure"], i["status"],
+                   i["opened_at"].date().isoformat() if i["opened_at"] else None, i["root_cause"], i["action"],
+                   i["owner"], i["due_date"].isoformat() if i["due_date"] else None, i["verification_note"],
+                   i["closed_at"].date().isoformat() if i["closed_at"] else None])
+    widths(ws, [6, 24, 18, 10, 36, 14, 12, 30, 30, 20, 12, 30, 12])
+
+    ws = wb.create_sheet("Method notes")
+    header(ws, [_("Topic"), _("Method")])
+    for title, text in METHOD_NOTES:
+        ws.append([_(title), _(text)])
+        ws[ws.max_row][1].alignment = Alignment(wrap_text=True, vertical="top")
+    widths(ws, [28, 120])
+
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,70 @@
+"""The evidence pack: print-ready A4 page and XLSX workbook, for heads and admins of the unit only."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.factories import make_unit, make_user
+from tests.integration.test_insight_support import build_scene
+
+
+@pytest.fixture
+async def scene(app):
+    return await build_scene()
+
+
+async def _login(client, role, units):
+    client.cookies.clear()
+    user = await make_user(role, units)
+    assert (await client.login(user["username"], user["password"])).status_code == 303
+
+
+async def test_print_page_is_a4_with_unbroken_tables(client, scene):
+    await _login(client, "head", [scene["unit"]])
+    r = await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1&lang=en")
+    assert r.status_code == 200, r.text[-1500:]
+    html = r.text
+    assert "@page{size:A4" in html.replace(" ", "")
+    assert "break-inside:avoid" in html.replace(" ", "")
+    api = (await client.get(f"/api/v1/units/{scene['unit']['slug']}/results?from=2026-01-01&to=2026-03-31")).json()
+    assert f"{api['satisfaction']['ikm']:.2f}" in html
+    for heading in ("Survey results per unsur", "Compliance per service", "Corrective actions", "Method notes",
+                    "Krejcie"):
+        assert heading in html
+    assert "Rp 10.000" in html  # the officer-recorded overcharge is listed
+
+
+async def test_workbook_opens_with_a_per_unsur_sheet(client, scene):
+    await _login(client, "head", [scene["unit"]])
+    r = await client.get(f"/units/{scene['unit']['slug']}/evidence.xlsx?period=2026-Q1")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    wb = load_workbook(io.BytesIO(r.content))
+    assert wb.sheetnames == ["Summary", "Per-unsur", "Compliance", "Corrective actions", "Method notes"]
+    api = (await client.get(f"/api/v1/units/{scene['unit']['slug']}/results?from=2026-01-01&to=2026-03-31")).json()
+    per = wb["Per-unsur"]
+    nrr = [per.cell(row=3 + i, column=3).value for i in range(9)]
+    assert nrr == pytest.approx(api["satisfaction"]["nrr"], rel=1e-14)  # XLSX keeps 15 significant digits
+    ikm_row = next(row for row in per.iter_rows(values_only=True) if row[0] and str(row[0]).startswith("IKM"))
+    assert ikm_row[3] == pytest.approx(api["satisfaction"]["ikm"], rel=1e-14)
+    assert wb["Method notes"].max_row >= 8
+
+
+@pytest.mark.parametrize("role", ["manager", "officer"])
+async def test_managers_and_officers_are_refused(client, scene, role):
+    await _login(client, role, [scene["unit"]])
+    assert (await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1")).status_code == 403
+    assert (await client.get(f"/units/{scene['unit']['slug']}/evidence.xlsx?period=2026-Q1")).status_code == 403
+
+
+async def test_other_units_head_is_refused_and_bad_period_is_400(client, scene):
+    await _login(client, "head", [await make_unit()])
+    assert (await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1")).status_code == 403
+    assert (await client.get(f"/units/{scene['unit']['slug']}/evidence.xlsx")).status_code == 403
+    await _login(client, "admin", [])
+    assert (await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1")).status_code == 200
+    assert (await client.get(f"/units/{scene['unit']['slug']}/evidence?period=Q3-2026")).status_code == 400
+    assert (await client.get(f"/units/{scene['unit']['slug']}/evidence.xlsx?period=2026-13")).status_code == 400
