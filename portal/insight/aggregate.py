@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ import numpy as np
 from portal.db.tables import Service, StandardVersion, SurveyResponse, Unit, Visit
 from portal.db.tables_insight import COUNT_FIELDS
 from survey.clock import durations, within_limit
-from survey.ikm import PROFILE_SHAPE
+from survey.ikm import DEFAULT_B, PROFILE_SHAPE, ikm_from_counts
 
 MULTI_DAY = ("working_days", "calendar_days")
 
@@ -50,14 +51,17 @@ def add_into(total: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
     """Add a rollup row (or another aggregate) into `total`; profiles may be a dict or its JSON text."""
     for key in COUNT_FIELDS:
         total[key] += int(row.get(key) or 0)
-    profiles = row.get("profiles") or {}
+    add_profiles(total["profiles"], row.get("profiles"))
+    return total
+
+
+def add_profiles(target: dict[int, int], profiles: dict | str | None) -> None:
+    """Add a sparse profile histogram (dict or its JSON text) into `target`."""
     if isinstance(profiles, str):
         profiles = json.loads(profiles)
-    target = total["profiles"]
-    for cell, count in profiles.items():
+    for cell, count in (profiles or {}).items():
         cell = int(cell)
         target[cell] = target.get(cell, 0) + int(count)
-    return total
 
 
 def counts_matrix(agg: dict[str, Any]) -> np.ndarray:
@@ -71,6 +75,22 @@ def profiles_matrix(agg: dict[str, Any]) -> np.ndarray:
     for cell, count in agg["profiles"].items():
         flat[int(cell)] += int(count)
     return flat.reshape(PROFILE_SHAPE)
+
+
+@lru_cache(maxsize=8192)
+def _ikm_cached(counts: bytes, profiles: bytes, bootstrap: bool):
+    c = np.frombuffer(counts, dtype=np.int64).reshape(9, 4)
+    p = np.frombuffer(profiles, dtype=np.int64).reshape(PROFILE_SHAPE)
+    return ikm_from_counts(c, profiles=p, bootstrap=DEFAULT_B if bootstrap else 0)
+
+
+def ikm_of(agg: dict[str, Any], bootstrap: bool = True):
+    """survey.ikm.ikm_from_counts on the aggregate's counts and respondent profiles (default seeded bootstrap).
+
+    A pure function of its input, so results are memoised per distinct (counts, profiles): a warm dashboard
+    does not redo the bootstrap for data it has already seen.
+    """
+    return _ikm_cached(counts_matrix(agg).tobytes(), profiles_matrix(agg).tobytes(), bootstrap)
 
 
 def profiles_json(agg: dict[str, Any]) -> str:

@@ -52,8 +52,8 @@ async def _follow_up(unit_id: int, service_id: int | None) -> list[dict]:
 async def of_service(service: dict, unit: dict, period: Period, lang: str) -> dict:
     results = await service_results(service["id"], period.start, period.end)
     window = trend_window(period)
-    rows = await rollups.read([service["id"]], window.start, window.end)
-    agg = report._sum([r for r in rows if period.start <= report._day(r["day"]) <= period.end])
+    rows = await rollups.sums([service["id"]], window.start, window.end, by="day", profiles=True)
+    agg = report._sum([r for r in rows if period.start <= r["group"] <= period.end])
     return {"results": results, "period_label": period.label, "trend": _trend_points(rows, window),
             "weakest_unsur": _weakest(agg, lang), "follow_up": await _follow_up(unit["id"], service["id"])}
 
@@ -62,8 +62,8 @@ async def of_unit(unit: dict, period: Period, lang: str) -> dict:
     results = await unit_results(unit["id"], period.start, period.end)
     ids = [s["id"] for s in await Service.select(Service.id).where(Service.unit == unit["id"]).run()]
     window = trend_window(period)
-    rows = await rollups.read(ids, window.start, window.end)
-    agg = report._sum([r for r in rows if period.start <= report._day(r["day"]) <= period.end])
+    rows = await rollups.sums(ids, window.start, window.end, by="day", profiles=True)
+    agg = report._sum([r for r in rows if period.start <= r["group"] <= period.end])
     return {"results": results, "period_label": period.label, "trend": _trend_points(rows, window),
             "weakest_unsur": _weakest(agg, lang), "follow_up": await _follow_up(unit["id"], None)}
 

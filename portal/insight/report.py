@@ -2,8 +2,8 @@
 
 Everything additive comes from the rollups (cost grows with services x days x counters, not with responses).
 The documented exception is durations: waiting and handling times (median, 90th percentile) and Kaplan-Meier
-for multi-day services read raw visit timestamps of the filter's rows only, capped at the DURATION_CAP most
-recent visits of the period (the page says when the cap applied). Overcharge cases are listed from raw rows,
+for multi-day services read raw visit timestamps of the filter's rows only, at most about DURATION_CAP of them
+(a systematic sample by visit id beyond that; the page says when it applied). Overcharge cases are listed from raw rows,
 but the query only returns candidates above the service's lowest official fee, so it is bounded by the cases.
 """
 
@@ -13,9 +13,11 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from piccolo.columns.combination import WhereRaw
 
 from portal.db.tables import Counter, Service, StandardVersion, SurveyResponse, Visit
 from portal.insight import rollups
@@ -29,20 +31,20 @@ from portal.insight.aggregate import (
     completion_time,
     counts_matrix,
     empty,
-    profiles_matrix,
+    ikm_of,
 )
 from portal.insight.periods import Period
 from portal.insight.results import num
 from survey.change import ikm_change, two_proportions
 from survey.clock import durations
 from survey.compliance import proportion
-from survey.ikm import CATEGORY_LABELS, ikm_from_counts
+from survey.ikm import CATEGORY_LABELS
 from survey.instrument import UNSUR_2017
 from survey.sampling import krejcie_morgan, response_rate
 from survey.spc import funnel_limits, funnel_position, p_chart
 from survey.survival import km_within, quantile_ci
 
-DURATION_CAP = 50_000
+DURATION_CAP = 5_000
 DEFAULT_TARGET_TIME = 0.95
 DEFAULT_TARGET_ACCURACY = 0.95
 WEEKLY_MAX_DAYS = 92  # p-chart by week up to a quarter, by month beyond
@@ -81,9 +83,9 @@ def change_dict(c) -> dict[str, Any]:
     return {"diff": num(c.diff), "ci95": list(c.ci95) if c.ci95 else None, "p_value": c.p_value}
 
 
-def satisfaction(agg: dict[str, Any]) -> dict[str, Any]:
+def satisfaction(agg: dict[str, Any], with_ci: bool = True) -> dict[str, Any]:
     """IKM, category, interval, certainty and the per-unsur table from an aggregate (survey.ikm)."""
-    r = ikm_from_counts(counts_matrix(agg), profiles=profiles_matrix(agg))
+    r = ikm_of(agg, bootstrap=with_ci)
     ikm = num(r.ikm)
     nrr = [num(x) for x in r.nrr]
     answered = [x for x in nrr if x is not None]
@@ -132,10 +134,11 @@ def _sum(rows: list[dict], keyfunc=None) -> dict:
     return dict(groups)
 
 
-def block(agg: dict, target_time: float | None = None, target_accuracy: float | None = None) -> dict[str, Any]:
-    """All the headline figures of one aggregate."""
+def block(agg: dict, target_time: float | None = None, target_accuracy: float | None = None,
+          with_ci: bool = True) -> dict[str, Any]:
+    """All the headline figures of one aggregate (with_ci=False skips the IKM bootstrap)."""
     return {
-        "satisfaction": satisfaction(agg),
+        "satisfaction": satisfaction(agg, with_ci),
         "time": prop(agg["time_within"], agg["time_n"], target_time),
         "cost": prop(agg["cost_visit_over"] + agg["cost_resp_over"], agg["cost_visit_n"] + agg["cost_resp_n"]),
         "cost_visits": prop(agg["cost_visit_over"], agg["cost_visit_n"]),
@@ -155,10 +158,10 @@ def _bucket(d: date, grain: str) -> str:
     return f"{iso[0]}-W{iso[1]:02d}"
 
 
-def series(rows: list[dict], period: Period, grain: str) -> list[dict]:
-    """Per week or month: the summed aggregate, in order (empty buckets kept so the chart shows gaps)."""
+def series(day_rows: list[dict], period: Period, grain: str) -> list[dict]:
+    """Per week or month from per-day sums (rollups.sums by="day"), in order (empty buckets kept)."""
     spans = period.weeks() if grain == "week" else period.months()
-    groups = _sum(rows, lambda r: _bucket(_day(r["day"]), grain))
+    groups = _sum(day_rows, lambda r: _bucket(r["group"], grain))
     out = []
     for start, end in spans:
         label = _bucket(start, grain)
@@ -196,17 +199,24 @@ def funnel(items: list[tuple[str, int, int]]) -> dict[str, Any]:
     return {"rows": rows, "p0": p0}
 
 
-async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz: str, closures: list[str]) -> dict:
-    """Waiting and handling median/p90 with order-statistic intervals; Kaplan-Meier per multi-day service."""
-    cond = (Visit.service.is_in(scope.service_ids) & (Visit.local_day >= period.start)
-            & (Visit.local_day <= period.end))
+async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz: str, closures: list[str],
+                     visits: int) -> dict:
+    """Waiting and handling median/p90 with order-statistic intervals; Kaplan-Meier per multi-day service.
+
+    Reads raw visit timestamps of the filter, at most about DURATION_CAP of them: when the period has more
+    visits, a systematic sample (visit id divisible by k = ceil(visits / DURATION_CAP)) is read instead.
+    """
+    step = max(1, math.ceil(visits / DURATION_CAP))
+    where = (Visit.service.is_in(scope.service_ids) & (Visit.local_day >= period.start)
+             & (Visit.local_day <= period.end))
     if scope.counter_id:
-        cond &= Visit.counter == scope.counter_id
-    rows = await (Visit.select(Visit.service, Visit.standard_version, Visit.arrived_at, Visit.called_at,
-                               Visit.served_at, Visit.finished_at, Visit.delivered_at, Visit.outcome,
-                               Visit.created_at)
-                  .where(cond).order_by(Visit.id, ascending=False).limit(DURATION_CAP).run())
-    capped = len(rows) >= DURATION_CAP
+        where &= Visit.counter == scope.counter_id
+    query = Visit.select(Visit.service, Visit.standard_version, Visit.arrived_at, Visit.called_at, Visit.served_at,
+                         Visit.finished_at, Visit.delivered_at, Visit.outcome, Visit.created_at).where(where)
+    if step > 1:
+        query = query.where(WhereRaw("id % {} = 0", step))
+    rows = await query.run()
+    capped = step > 1
 
     def minutes(a, b) -> list[float]:
         vals = []
@@ -250,7 +260,7 @@ async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz:
                    "events": res.events, "censored": res.censored})
     return {"waiting": quantiles(minutes("arrived_at", "called_at")),
             "handling": quantiles(minutes("served_at", "finished_at")),
-            "km": km, "capped": capped, "cap": DURATION_CAP, "sampled": len(rows)}
+            "km": km, "capped": capped, "cap": DURATION_CAP, "sampled": len(rows), "step": step, "visits": visits}
 
 
 async def overcharge_cases(scope: Scope, period: Period, targets: dict[int, dict]) -> list[dict]:
@@ -305,15 +315,20 @@ def _targets_pooled(service_ids: list[int], targets: dict[int, dict]) -> tuple[f
 
 
 async def build(scope: Scope, period: Period, *, with_durations: bool = True) -> dict[str, Any]:
-    """Every figure of the dashboard for this scope and period (see the module docstring for what reads raw rows)."""
+    """Every figure of the dashboard for this scope and period (see the module docstring for what reads raw rows).
+
+    Sums come from the database over the rollups (GROUP BY service, counter or day), so the cost grows with
+    services x counters x days, not with responses.
+    """
     targets = await _targets(scope.service_ids)
     target_time, target_accuracy = _targets_pooled(scope.service_ids, targets)
-    rows = await rollups.read(scope.service_ids, period.start, period.end, counter_id=scope.counter_id)
+    ids, cid = scope.service_ids, scope.counter_id
+    per_service = {r["group"]: r for r in await rollups.sums(ids, period.start, period.end, cid, "service", True)}
     previous = period.previous()
-    prev_rows = await rollups.read(scope.service_ids, previous.start, previous.end, counter_id=scope.counter_id)
-    total, prev = _sum(rows), _sum(prev_rows)
+    prev = _sum(await rollups.sums(ids, previous.start, previous.end, cid))
+    total = _sum(list(per_service.values()))
     head = block(total, target_time, target_accuracy)
-    prev_head = block(prev, target_time, target_accuracy)
+    prev_head = block(prev, target_time, target_accuracy, with_ci=False)
 
     sat = head["satisfaction"]
     served = total["served"]
@@ -326,7 +341,7 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
                              "response_rate": num(rr.response_rate), "coverage": num(rr.coverage)}})
 
     change = {
-        "ikm": change_dict(ikm_change(counts_matrix(prev), counts_matrix(total))),
+        "ikm": change_dict(_ikm_change(prev, total)),
         "time": change_dict(two_proportions(prev["time_within"], prev["time_n"], total["time_within"], total["time_n"])),
         "cost": change_dict(two_proportions(prev["cost_visit_over"] + prev["cost_resp_over"],
                                             prev["cost_visit_n"] + prev["cost_resp_n"],
@@ -338,9 +353,8 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
                                                 total["ftr_visit_n"] + total["ftr_resp_n"])),
     }
     grain = "week" if period.days <= WEEKLY_MAX_DAYS else "month"
-    points = series(rows, period, grain)
+    points = series(await rollups.sums(ids, period.start, period.end, cid, "day"), period, grain)
 
-    per_service = _sum(rows, lambda r: r["service"])
     services = []
     for s in scope.services:
         t = targets.get(s["id"], {})
@@ -350,19 +364,16 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
 
     counters = {c["id"]: c for c in await Counter.select().where(Counter.unit == scope.unit["id"])
                 .order_by(Counter.code).run()}
-    if scope.counter_id:
-        all_rows = await rollups.read(scope.service_ids, period.start, period.end)
-    else:
-        all_rows = rows
-    per_counter = _sum(all_rows, lambda r: r["counter"])
+    per_counter = {r["group"]: r for r in await rollups.sums(ids, period.start, period.end, None, "counter")}
     counter_funnel = funnel([(counters[c]["code"], a["time_within"], a["time_n"])
                              for c, a in sorted(per_counter.items()) if c in counters])
     unit_funnel = {"rows": [], "p0": None}
     if len(scope.peer_units) >= 2:
+        all_ids = [s["id"] for peer in scope.peer_units for s in peer["services"]]
+        by_service = {r["group"]: r for r in await rollups.sums(all_ids, period.start, period.end, None, "service")}
         items = []
         for peer in scope.peer_units:
-            ids = [s["id"] for s in peer["services"]]
-            agg = _sum(await rollups.read(ids, period.start, period.end)) if ids else empty()
+            agg = _sum([by_service[s["id"]] for s in peer["services"] if s["id"] in by_service])
             items.append((peer["unit"]["short_name"] or peer["unit"]["slug"], agg["time_within"], agg["time_n"]))
         unit_funnel = funnel(items)
 
@@ -371,21 +382,28 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
         "period": period, "previous": previous, "grain": grain, "totals": total, **head,
         "target_time": target_time, "target_accuracy": target_accuracy,
         "previous_figures": prev_head, "change": change, "pchart": pchart(points),
-        "trend": [{"label": p["label"], "from": p["from"], "to": p["to"],
-                   "satisfaction": satisfaction(p["agg"]), "time": prop(p["agg"]["time_within"], p["agg"]["time_n"])}
-                  for p in points],
         "services": services, "counter_funnel": counter_funnel, "unit_funnel": unit_funnel,
         "overcharges": await overcharge_cases(scope, period, targets),
     }
     if with_durations:
-        result["durations"] = await _durations(scope, period, targets, tz, closures)
+        result["durations"] = await _durations(scope, period, targets, tz, closures, total["visits"])
     return result
 
 
-def monthly_trend(rows: list[dict], period: Period) -> list[dict]:
-    """IKM and time compliance per month (for public pages and the evidence pack)."""
+@lru_cache(maxsize=1024)
+def _ikm_change_cached(a: bytes, b: bytes):
+    return ikm_change(np.frombuffer(a, dtype=np.int64).reshape(9, 4), np.frombuffer(b, dtype=np.int64).reshape(9, 4))
+
+
+def _ikm_change(prev: dict, cur: dict):
+    """survey.change.ikm_change of two aggregates (memoised: a pure function of the two count tables)."""
+    return _ikm_change_cached(counts_matrix(prev).tobytes(), counts_matrix(cur).tobytes())
+
+
+def monthly_trend(day_rows: list[dict], period: Period) -> list[dict]:
+    """IKM and time compliance per month from per-day sums with profiles (public pages, evidence pack)."""
     return [{"label": p["label"], "from": p["from"], "to": p["to"], "satisfaction": satisfaction(p["agg"]),
-             "time": prop(p["agg"]["time_within"], p["agg"]["time_n"])} for p in series(rows, period, "month")]
+             "time": prop(p["agg"]["time_within"], p["agg"]["time_n"])} for p in series(day_rows, period, "month")]
 
 
 def finite(x: float | None) -> bool:

@@ -24,9 +24,8 @@ from typing import Any
 
 from portal.db.tables import Service, Unit
 from portal.insight import rollups
-from portal.insight.aggregate import add_into, counts_matrix, empty, profiles_matrix
+from portal.insight.aggregate import add_into, empty, ikm_of
 from survey.compliance import proportion
-from survey.ikm import ikm_from_counts
 
 
 def num(x: float | None) -> float | None:
@@ -44,7 +43,7 @@ def rate_block(k: int, n: int, target: float | None = None) -> dict[str, Any]:
 
 
 def satisfaction_block(agg: dict[str, int]) -> dict[str, Any]:
-    r = ikm_from_counts(counts_matrix(agg), profiles=profiles_matrix(agg))
+    r = ikm_of(agg)
     ikm = num(r.ikm)
     return {
         "n": int(agg["respondents"]),
@@ -73,10 +72,8 @@ def _period(date_from: date, date_to: date) -> dict[str, str]:
 
 async def service_totals(service_id: int, date_from: date, date_to: date, counter_id: int | None = None) -> dict:
     """Summed aggregates of one service over the period (optionally one counter), from the rollups."""
-    total = empty()
-    for row in await rollups.read([service_id], date_from, date_to, counter_id=counter_id):
-        add_into(total, row)
-    return total
+    rows = await rollups.sums([service_id], date_from, date_to, counter_id=counter_id, profiles=True)
+    return rows[0] if rows else empty()
 
 
 async def service_results(service_id: int, date_from: date, date_to: date) -> dict:
@@ -95,11 +92,11 @@ async def unit_results(unit_id: int, date_from: date, date_to: date) -> dict:
         raise LookupError(f"no unit {unit_id}")
     services = await (Service.select(Service.id, Service.slug).where(Service.unit == unit_id)
                       .order_by(Service.slug).run())
-    rows = await rollups.read([s["id"] for s in services], date_from, date_to)
+    rows = await rollups.sums([s["id"] for s in services], date_from, date_to, by="service", profiles=True)
     per: dict[int, dict[str, int]] = {s["id"]: empty() for s in services}
     total = empty()
     for row in rows:
-        add_into(per[row["service"]], row)
+        per[row["group"]] = row
         add_into(total, row)
     period = _period(date_from, date_to)
     return {

@@ -138,3 +138,52 @@ def group_by_service(rows: list[dict]) -> dict[int, list[dict]]:
     for row in rows:
         out[row["service"]].append(row)
     return dict(out)
+
+
+def _where(service_ids: list[int], date_from: date, date_to: date, counter_id: int | None) -> tuple[str, list]:
+    marks = ", ".join("{}" for _ in service_ids)
+    sql = f'service IN ({marks}) AND "day" >= {{}} AND "day" <= {{}}'
+    args: list = [*service_ids, date_from, date_to]
+    if counter_id is not None:
+        sql += " AND counter = {}"
+        args.append(counter_id)
+    return sql, args
+
+
+async def sums(service_ids: list[int], date_from: date, date_to: date, counter_id: int | None = None,
+               by: str | None = None, profiles: bool = False) -> list[dict]:
+    """Fresh rollup sums over [date_from, date_to] computed by the database (SUM ... GROUP BY `by`: None,
+    "service", "counter" or "day"). With profiles=True each group also gets its summed respondent profiles
+    (read per day row and added in Python: bounded by services x counters x days, never by responses)."""
+    if not service_ids:
+        return []
+    await refresh(service_ids, date_from, date_to)
+    where, args = _where(list(service_ids), date_from, date_to, counter_id)
+    key = {None: None, "service": "service", "counter": "counter", "day": '"day"'}[by]
+    columns = ", ".join(f"SUM({c}) AS {c}" for c in COUNT_FIELDS)
+    sql = f"SELECT {key + ' AS grp, ' if key else ''}{columns} FROM rollup_day WHERE {where}"
+    if key:
+        sql += f" GROUP BY {key}"
+    rows = await RollupDay.raw(sql, *args).run()
+    out = []
+    for row in rows:
+        agg = aggregate.empty()
+        for c in COUNT_FIELDS:
+            agg[c] = int(row[c] or 0)
+        agg["group"] = row.get("grp")
+        if by == "day" and agg["group"] is not None:
+            agg["group"] = aggregate._day(agg["group"])
+        out.append(agg)
+    if profiles and out:
+        pkey = {None: None, "service": "service", "counter": "counter", "day": '"day"'}[by]
+        psql = (f"SELECT {pkey + ' AS grp, ' if pkey else ''}profiles FROM rollup_day WHERE {where} "
+                "AND respondents > 0")
+        by_group = {(a["group"] if key else None): a for a in out}
+        for row in await RollupDay.raw(psql, *args).run():
+            g = row.get("grp") if key else None
+            if by == "day" and g is not None:
+                g = aggregate._day(g)
+            target = by_group.get(g)
+            if target is not None:
+                aggregate.add_profiles(target["profiles"], row["profiles"])
+    return out
