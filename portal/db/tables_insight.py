@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -40,6 +40,9 @@ def _rollup_day_namespace() -> dict:
         "day": Date(),
         # Respondent profiles (survey.ikm.profiles_from_answers), sparse: {"flat index m*37+t": count}.
         "profiles": JSON(default="{}"),
+        # Duration sketches (portal.insight.sketch): minutes arrival -> called and served -> finished.
+        "wait_hist": JSON(default="{}"),
+        "handle_hist": JSON(default="{}"),
         "computed_at": Timestamptz(default=TimestamptzNow()),
     }
     for name in COUNT_FIELDS:
@@ -48,6 +51,20 @@ def _rollup_day_namespace() -> dict:
 
 
 RollupDay = type("RollupDay", (Table,), _rollup_day_namespace(), tablename="rollup_day")
+
+class OverchargeCase(Table, tablename="overcharge_case"):
+    """One payment above the official fee (recorded by an officer or reported by a citizen), kept with the
+    rollups of its (service, day) so that the dashboard lists every case without scanning raw rows."""
+
+    service = ForeignKey(references=Service)
+    unit = ForeignKey(references=Unit)
+    counter = Integer(default=0)
+    day = Date()
+    source = Varchar(length=8)  # officer | citizen
+    ref_id = Integer()  # visit id (officer) or response id (citizen)
+    amount = BigInt()
+    fee = BigInt()
+
 
 NC_SOURCES = ("time_below_target", "overcharge", "ikm_category")
 NC_STATUSES = ("open", "action_planned", "closed")

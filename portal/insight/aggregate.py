@@ -18,6 +18,8 @@ Definitions (the single place they are coded; results.py and the rollups only ad
 - accuracy (first-time-right): completed visits with `correction_needed` recorded (right = False) plus responses
   answering product_correct "yes" or "no" (right = "yes"; "not_yet" is left out: no product yet).
 - requirements consistency: responses answering extra_requirements (consistent = not asked for more).
+- durations: `wait_hist` (arrival -> called) and `handle_hist` (served -> finished) in minutes, as additive
+  log-binned sketches (portal.insight.sketch), for medians and 90th percentiles without raw rows.
 - funnel: visits, served (served_at recorded or outcome completed), completed, offered (survey_offered),
   responded (responses bound to a visit).
 """
@@ -34,16 +36,20 @@ import numpy as np
 
 from portal.db.tables import Service, StandardVersion, SurveyResponse, Unit, Visit
 from portal.db.tables_insight import COUNT_FIELDS
+from portal.insight import sketch
 from survey.clock import durations, within_limit
 from survey.ikm import DEFAULT_B, PROFILE_SHAPE, ikm_from_counts
 
 MULTI_DAY = ("working_days", "calendar_days")
+CASES = ("cases", None)  # key of the overcharge case list in compute()'s result
 
 
 def empty() -> dict[str, Any]:
     """Zero counts, plus `profiles`: the sparse respondent-profile histogram {flat (m, t) index: count}."""
     agg: dict[str, Any] = dict.fromkeys(COUNT_FIELDS, 0)
     agg["profiles"] = {}
+    agg["wait_hist"] = {}
+    agg["handle_hist"] = {}
     return agg
 
 
@@ -52,6 +58,9 @@ def add_into(total: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
     for key in COUNT_FIELDS:
         total[key] += int(row.get(key) or 0)
     add_profiles(total["profiles"], row.get("profiles"))
+    for key in ("wait_hist", "handle_hist"):
+        if key in total:
+            add_profiles(total[key], row.get(key))
     return total
 
 
@@ -93,8 +102,8 @@ def ikm_of(agg: dict[str, Any], bootstrap: bool = True):
     return _ikm_cached(counts_matrix(agg).tobytes(), profiles_matrix(agg).tobytes(), bootstrap)
 
 
-def profiles_json(agg: dict[str, Any]) -> str:
-    return json.dumps({str(k): v for k, v in sorted(agg["profiles"].items())}, separators=(",", ":"))
+def profiles_json(agg: dict[str, Any], key: str = "profiles") -> str:
+    return json.dumps({str(k): v for k, v in sorted(agg[key].items())}, separators=(",", ":"))
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -172,11 +181,15 @@ def completion_time(visit: dict, time_unit: str) -> datetime | None:
 
 
 async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[int, date], dict[str, Any]]:
-    """Aggregates keyed by (counter id or 0, local day) for one service over [day_from, day_to], from raw rows."""
+    """Aggregates keyed by (counter id or 0, local day) for one service over [day_from, day_to], from raw rows.
+
+    Also returns, under the key ("cases", None), the list of overcharge cases found (officer and citizen).
+    """
     service, unit = await service_unit(service_id)
     standards = await load_standards(service_id)
     tz, closures = unit["timezone"], closures_of(unit)
     out: dict[tuple[int, date], dict[str, Any]] = defaultdict(empty)
+    cases: list[dict] = []
 
     visits = await (Visit.select(*VISIT_COLUMNS)
                     .where((Visit.service == service_id) & (Visit.local_day >= day_from) & (Visit.local_day <= day_to))
@@ -194,9 +207,17 @@ async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[i
         agg["served"] += int(bool(v["served_at"]) or completed)
         agg["completed"] += int(completed)
         agg["offered"] += int(bool(v["survey_offered"]))
+        for a, b, hist in (("arrived_at", "called_at", "wait_hist"), ("served_at", "finished_at", "handle_hist")):
+            start, end = _aware(v[a]), _aware(v[b])
+            if start is not None and end is not None and end >= start:
+                sketch.add(agg[hist], (end - start).total_seconds() / 60.0)
         if v["fee_charged"] is not None:
             agg["cost_visit_n"] += 1
-            agg["cost_visit_over"] += int(std is not None and v["fee_charged"] > std["fee"])
+            over = std is not None and v["fee_charged"] > std["fee"]
+            agg["cost_visit_over"] += int(over)
+            if over:
+                cases.append({"counter": key[0], "day": key[1], "source": "officer", "ref_id": v["id"],
+                              "amount": v["fee_charged"], "fee": std["fee"]})
         if completed and v["correction_needed"] is not None:
             agg["ftr_visit_n"] += 1
             agg["ftr_visit_ok"] += int(not v["correction_needed"])
@@ -204,11 +225,11 @@ async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[i
             end = completion_time(v, std["time_limit_unit"])
             if end is not None:
                 timed[std["id"]].append((key, arrived, end))
-    for version_id, cases in timed.items():
+    for version_id, timed_cases in timed.items():
         std = standards.by_id[version_id]
-        d = durations([c[1] for c in cases], [c[2] for c in cases], std["time_limit_unit"], tz, closures)
+        d = durations([c[1] for c in timed_cases], [c[2] for c in timed_cases], std["time_limit_unit"], tz, closures)
         ok = within_limit(d, std["time_limit_value"])
-        for (key, _s, _e), dur, good in zip(cases, d, ok, strict=True):
+        for (key, _s, _e), dur, good in zip(timed_cases, d, ok, strict=True):
             if np.isfinite(dur):
                 out[key]["time_n"] += 1
                 out[key]["time_within"] += int(bool(good))
@@ -242,11 +263,17 @@ async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[i
             at = arrival_by_visit.get(r["visit"]) if r["visit"] else None
             std = standards.in_force(at or _aware(r["submitted_at"]))
             agg["cost_resp_n"] += 1
-            agg["cost_resp_over"] += int(std is not None and r["amount_paid"] > std["fee"])
+            over = std is not None and r["amount_paid"] > std["fee"]
+            agg["cost_resp_over"] += int(over)
+            if over:
+                cases.append({"counter": r["counter"] or 0, "day": _day(r["local_day"]), "source": "citizen",
+                              "ref_id": r["id"], "amount": r["amount_paid"], "fee": std["fee"]})
         if r["product_correct"] in ("yes", "no"):
             agg["ftr_resp_n"] += 1
             agg["ftr_resp_ok"] += int(r["product_correct"] == "yes")
         if r["extra_requirements"] is not None:
             agg["req_n"] += 1
             agg["req_ok"] += int(not r["extra_requirements"])
-    return dict(out)
+    result: dict = dict(out)
+    result[CASES] = cases
+    return result

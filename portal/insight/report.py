@@ -1,10 +1,11 @@
 """The dashboard's figures for a scope (unit, service or counter) and a period: rollups in, survey/ figures out.
 
 Everything additive comes from the rollups (cost grows with services x days x counters, not with responses).
-The documented exception is durations: waiting and handling times (median, 90th percentile) and Kaplan-Meier
-for multi-day services read raw visit timestamps of the filter's rows only, at most about DURATION_CAP of them
-(a systematic sample by visit id beyond that; the page says when it applied). Overcharge cases are listed from raw rows,
-but the query only returns candidates above the service's lowest official fee, so it is bounded by the cases.
+Waiting and handling times (median, 90th percentile) come from the duration sketches in the rollups (within
+5 % of the raw value, portal.insight.sketch) and overcharge cases from the case list kept with the rollups.
+The documented exception is Kaplan-Meier for multi-day services: it reads raw visit timestamps of those
+services only, at most about DURATION_CAP of them (a systematic sample by visit id beyond that; the page says
+when it applied).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from typing import Any
 import numpy as np
 from piccolo.columns.combination import WhereRaw
 
-from portal.db.tables import Counter, Service, StandardVersion, SurveyResponse, Visit
-from portal.insight import rollups
+from portal.db.tables import Counter, Service, StandardVersion, Visit
+from portal.db.tables_insight import OverchargeCase
+from portal.insight import rollups, sketch
 from portal.insight.aggregate import (
     MULTI_DAY,
     Standards,
@@ -42,7 +44,7 @@ from survey.ikm import CATEGORY_LABELS
 from survey.instrument import UNSUR_2017
 from survey.sampling import krejcie_morgan, response_rate
 from survey.spc import funnel_limits, funnel_position, p_chart
-from survey.survival import km_within, quantile_ci
+from survey.survival import km_within
 
 DURATION_CAP = 5_000
 DEFAULT_TARGET_TIME = 0.95
@@ -200,50 +202,38 @@ def funnel(items: list[tuple[str, int, int]]) -> dict[str, Any]:
 
 
 async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz: str, closures: list[str],
-                     visits: int) -> dict:
-    """Waiting and handling median/p90 with order-statistic intervals; Kaplan-Meier per multi-day service.
+                     visits_by_service: dict[int, int]) -> dict:
+    """Waiting and handling: median and 90th percentile with intervals from the rollups' duration sketches.
+    Kaplan-Meier per multi-day service from raw visit timestamps of that service only, at most about
+    DURATION_CAP of them (a systematic sample by visit id beyond that)."""
+    sk = await rollups.sums(scope.service_ids, period.start, period.end, scope.counter_id, sketches=True)
+    hists = sk[0] if sk else empty()
 
-    Reads raw visit timestamps of the filter, at most about DURATION_CAP of them: when the period has more
-    visits, a systematic sample (visit id divisible by k = ceil(visits / DURATION_CAP)) is read instead.
-    """
-    step = max(1, math.ceil(visits / DURATION_CAP))
-    where = (Visit.service.is_in(scope.service_ids) & (Visit.local_day >= period.start)
-             & (Visit.local_day <= period.end))
-    if scope.counter_id:
-        where &= Visit.counter == scope.counter_id
-    query = Visit.select(Visit.service, Visit.standard_version, Visit.arrived_at, Visit.called_at, Visit.served_at,
-                         Visit.finished_at, Visit.delivered_at, Visit.outcome, Visit.created_at).where(where)
-    if step > 1:
-        query = query.where(WhereRaw("id % {} = 0", step))
-    rows = await query.run()
-    capped = step > 1
-
-    def minutes(a, b) -> list[float]:
-        vals = []
-        for r in rows:
-            s, e = _aware(r[a]), _aware(r[b])
-            if s is not None and e is not None and e >= s:
-                vals.append((e - s).total_seconds() / 60.0)
-        return vals
-
-    def quantiles(values: list[float]) -> dict:
-        out = {"n": len(values)}
-        for name, q in (("median", 0.5), ("p90", 0.9)):
-            res = quantile_ci(values, q) if values else None
-            out[name] = None if res is None else {"est": res[0], "low": res[1], "high": res[2]}
-        return out
+    def quantiles(hist: dict) -> dict:
+        n = sum(hist.values())
+        return {"n": n, "median": sketch.quantile_ci(hist, 0.5), "p90": sketch.quantile_ci(hist, 0.9)}
 
     km = []
     now = datetime.now(UTC)
-    by_service: dict[int, list[dict]] = defaultdict(list)
-    for r in rows:
-        by_service[r["service"]].append(r)
+    capped, sampled, visits_total, step_used = False, 0, 0, 1
     for service in scope.services:
         target = targets.get(service["id"]) or {}
         if target.get("time_limit_unit") not in MULTI_DAY:
             continue
-        cases = [r for r in by_service.get(service["id"], [])
-                 if r["outcome"] in (None, "completed") and _aware(r["arrived_at"]) is not None]
+        visits = visits_by_service.get(service["id"], 0)
+        step = max(1, math.ceil(visits / DURATION_CAP))
+        where = ((Visit.service == service["id"]) & (Visit.local_day >= period.start)
+                 & (Visit.local_day <= period.end) & Visit.arrived_at.is_not_null())
+        if scope.counter_id:
+            where &= Visit.counter == scope.counter_id
+        query = Visit.select(Visit.arrived_at, Visit.finished_at, Visit.delivered_at, Visit.outcome).where(where)
+        if step > 1:
+            query = query.where(WhereRaw("id % {} = 0", step))
+        cases = [r for r in await query.run() if r["outcome"] in (None, "completed")]
+        capped |= step > 1
+        step_used = max(step_used, step)
+        sampled += len(cases)
+        visits_total += visits
         if not cases:
             continue
         unit_name = target["time_limit_unit"]
@@ -257,53 +247,29 @@ async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz:
         res = km_within(d, observed, target["time_limit_value"])
         km.append({"service": service, "limit": target["time_limit_value"], "limit_unit": unit_name,
                    "prob": num(res.prob), "ci95": list(res.ci95) if res.ci95 else None, "n": res.n,
-                   "events": res.events, "censored": res.censored})
-    return {"waiting": quantiles(minutes("arrived_at", "called_at")),
-            "handling": quantiles(minutes("served_at", "finished_at")),
-            "km": km, "capped": capped, "cap": DURATION_CAP, "sampled": len(rows), "step": step, "visits": visits}
+                   "events": res.events, "censored": res.censored, "step": step})
+    return {"waiting": quantiles(hists["wait_hist"]), "handling": quantiles(hists["handle_hist"]),
+            "km": km, "capped": capped, "cap": DURATION_CAP, "sampled": sampled, "step": step_used,
+            "visits": visits_total}
 
 
-async def overcharge_cases(scope: Scope, period: Period, targets: dict[int, dict]) -> list[dict]:
-    """Every reported payment above the official fee in the period (never trimmed), oldest first."""
-    cases: list[dict] = []
+async def overcharge_cases(scope: Scope, period: Period, targets: dict[int, dict] | None = None) -> list[dict]:
+    """Every payment above the official fee in the period (never trimmed), oldest first, from the case list the
+    rollups keep (portal.db.tables_insight.OverchargeCase)."""
+    if not scope.service_ids:
+        return []
+    await rollups.refresh(scope.service_ids, period.start, period.end)
+    where = (OverchargeCase.service.is_in(scope.service_ids) & (OverchargeCase.day >= period.start)
+             & (OverchargeCase.day <= period.end))
+    if scope.counter_id:
+        where &= OverchargeCase.counter == scope.counter_id
     names = {s["id"]: s for s in scope.services}
     counters = {c["id"]: c for c in await Counter.select(Counter.id, Counter.code, Counter.name)
                 .where(Counter.unit == scope.unit["id"]).run()}
-    for sid in scope.service_ids:
-        std: Standards = targets[sid]["_standards"] if sid in targets else Standards([])
-        fees = [v["fee"] for v in std.by_id.values()] or [0]
-        floor = min(fees)
-        vcond = ((Visit.service == sid) & (Visit.local_day >= period.start) & (Visit.local_day <= period.end)
-                 & (Visit.fee_charged > floor))
-        rcond = ((SurveyResponse.service == sid) & (SurveyResponse.local_day >= period.start)
-                 & (SurveyResponse.local_day <= period.end) & (SurveyResponse.amount_paid > floor))
-        if scope.counter_id:
-            vcond &= Visit.counter == scope.counter_id
-            rcond &= SurveyResponse.counter == scope.counter_id
-        for v in await Visit.select(Visit.id, Visit.local_day, Visit.fee_charged, Visit.standard_version,
-                                    Visit.arrived_at, Visit.created_at, Visit.counter).where(vcond).run():
-            version = std.for_visit(v)
-            if version is not None and v["fee_charged"] > version["fee"]:
-                cases.append({"day": _day(v["local_day"]), "service": names[sid], "source": "officer",
-                              "amount": v["fee_charged"], "fee": version["fee"], "ref": f"V{v['id']}",
-                              "counter": counters.get(v["counter"])})
-        responses = await (SurveyResponse.select(SurveyResponse.id, SurveyResponse.local_day,
-                                                 SurveyResponse.amount_paid, SurveyResponse.visit,
-                                                 SurveyResponse.submitted_at, SurveyResponse.counter)
-                           .where(rcond).run())
-        arrivals = {}
-        visit_ids = [r["visit"] for r in responses if r["visit"]]
-        if visit_ids:
-            arrivals = {v["id"]: _aware(v["arrived_at"]) for v in
-                        await Visit.select(Visit.id, Visit.arrived_at).where(Visit.id.is_in(visit_ids)).run()}
-        for r in responses:
-            version = std.in_force(arrivals.get(r["visit"]) or _aware(r["submitted_at"]))
-            if version is not None and r["amount_paid"] > version["fee"]:
-                cases.append({"day": _day(r["local_day"]), "service": names[sid], "source": "citizen",
-                              "amount": r["amount_paid"], "fee": version["fee"], "ref": f"R{r['id']}",
-                              "counter": counters.get(r["counter"])})
-    cases.sort(key=lambda c: (c["day"], c["ref"]))
-    return cases
+    rows = await OverchargeCase.select().where(where).order_by(OverchargeCase.day).order_by(OverchargeCase.id).run()
+    return [{"day": _day(r["day"]), "service": names[r["service"]], "source": r["source"], "amount": r["amount"],
+             "fee": r["fee"], "ref": f"{'V' if r['source'] == 'officer' else 'R'}{r['ref_id']}",
+             "counter": counters.get(r["counter"])} for r in rows]
 
 
 def _targets_pooled(service_ids: list[int], targets: dict[int, dict]) -> tuple[float, float]:
@@ -383,10 +349,11 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
         "target_time": target_time, "target_accuracy": target_accuracy,
         "previous_figures": prev_head, "change": change, "pchart": pchart(points),
         "services": services, "counter_funnel": counter_funnel, "unit_funnel": unit_funnel,
-        "overcharges": await overcharge_cases(scope, period, targets),
+        "overcharges": await overcharge_cases(scope, period),
     }
     if with_durations:
-        result["durations"] = await _durations(scope, period, targets, tz, closures, total["visits"])
+        result["durations"] = await _durations(scope, period, targets, tz, closures,
+                                               {sid: a["visits"] for sid, a in per_service.items()})
     return result
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from portal.db.engine import is_unique_violation
 from portal.db.tables import Service, SurveyResponse, Visit
-from portal.db.tables_insight import COUNT_FIELDS, RollupDay, RollupDirty
+from portal.db.tables_insight import COUNT_FIELDS, OverchargeCase, RollupDay, RollupDirty
 from portal.insight import aggregate
 
 REBUILD_CHUNK_DAYS = 31
@@ -39,12 +39,21 @@ async def touch(service_id: int, day: date) -> None:
 
 def _row(service_id: int, unit_id: int, counter: int, day: date, agg: dict):
     return RollupDay(service=service_id, unit=unit_id, counter=counter, day=day,
-                     profiles=aggregate.profiles_json(agg), **{k: agg[k] for k in COUNT_FIELDS})
+                     profiles=aggregate.profiles_json(agg), wait_hist=aggregate.profiles_json(agg, "wait_hist"),
+                     handle_hist=aggregate.profiles_json(agg, "handle_hist"), **{k: agg[k] for k in COUNT_FIELDS})
 
 
-async def _insert(rows: list) -> None:
+def _rows_and_cases(service_id: int, unit_id: int, computed: dict) -> tuple[list, list]:
+    cases = computed.pop(aggregate.CASES, [])
+    rows = [_row(service_id, unit_id, counter, d, agg) for (counter, d), agg in sorted(computed.items())]
+    return rows, [OverchargeCase(service=service_id, unit=unit_id, **c) for c in cases]
+
+
+async def _insert(rows: list, cases: list | None = None) -> None:
     for start in range(0, len(rows), INSERT_BATCH):
         await RollupDay.insert(*rows[start:start + INSERT_BATCH]).run()
+    for start in range(0, len(cases or []), INSERT_BATCH):
+        await OverchargeCase.insert(*cases[start:start + INSERT_BATCH]).run()
 
 
 async def _unit_of(service_id: int) -> int:
@@ -60,7 +69,8 @@ async def recompute_day(service_id: int, day: date, marked_at: datetime | None =
     async with RollupDay._meta.db.transaction():
         computed = await aggregate.compute(service_id, day, day)
         await RollupDay.delete().where((RollupDay.service == service_id) & (RollupDay.day == day)).run()
-        await _insert([_row(service_id, unit_id, counter, d, agg) for (counter, d), agg in sorted(computed.items())])
+        await OverchargeCase.delete().where((OverchargeCase.service == service_id) & (OverchargeCase.day == day)).run()
+        await _insert(*_rows_and_cases(service_id, unit_id, computed))
         cond = (RollupDirty.service == service_id) & (RollupDirty.day == day)
         if marked_at is not None:
             cond &= RollupDirty.marked_at == marked_at
@@ -119,13 +129,14 @@ async def rebuild(service_ids: list[int] | None = None) -> dict[str, int]:
         span = await _day_span(service_id)
         async with RollupDay._meta.db.transaction():
             await RollupDay.delete().where(RollupDay.service == service_id).run()
+            await OverchargeCase.delete().where(OverchargeCase.service == service_id).run()
         if span is not None:
             start = span[0]
             while start <= span[1]:
                 end = min(span[1], start + timedelta(days=REBUILD_CHUNK_DAYS - 1))
                 computed = await aggregate.compute(service_id, start, end)
-                rows = [_row(service_id, unit_id, c, d, agg) for (c, d), agg in sorted(computed.items())]
-                await _insert(rows)
+                rows, cases = _rows_and_cases(service_id, unit_id, computed)
+                await _insert(rows, cases)
                 rows_written += len(rows)
                 start = end + timedelta(days=1)
         # Marks older than this rebuild are covered by it; later ones stay for the next refresh.
@@ -151,7 +162,7 @@ def _where(service_ids: list[int], date_from: date, date_to: date, counter_id: i
 
 
 async def sums(service_ids: list[int], date_from: date, date_to: date, counter_id: int | None = None,
-               by: str | None = None, profiles: bool = False) -> list[dict]:
+               by: str | None = None, profiles: bool = False, sketches: bool = False) -> list[dict]:
     """Fresh rollup sums over [date_from, date_to] computed by the database (SUM ... GROUP BY `by`: None,
     "service", "counter" or "day"). With profiles=True each group also gets its summed respondent profiles
     (read per day row and added in Python: bounded by services x counters x days, never by responses)."""
@@ -174,16 +185,19 @@ async def sums(service_ids: list[int], date_from: date, date_to: date, counter_i
         if by == "day" and agg["group"] is not None:
             agg["group"] = aggregate._day(agg["group"])
         out.append(agg)
-    if profiles and out:
-        pkey = {None: None, "service": "service", "counter": "counter", "day": '"day"'}[by]
-        psql = (f"SELECT {pkey + ' AS grp, ' if pkey else ''}profiles FROM rollup_day WHERE {where} "
-                "AND respondents > 0")
-        by_group = {(a["group"] if key else None): a for a in out}
+    by_group = {(a["group"] if key else None): a for a in out}
+    for wanted, column, condition in ((profiles, "profiles", "respondents > 0"),
+                                      (sketches, "wait_hist, handle_hist", "visits > 0")):
+        if not (wanted and out):
+            continue
+        psql = f"SELECT {key + ' AS grp, ' if key else ''}{column} FROM rollup_day WHERE {where} AND {condition}"
         for row in await RollupDay.raw(psql, *args).run():
             g = row.get("grp") if key else None
             if by == "day" and g is not None:
                 g = aggregate._day(g)
             target = by_group.get(g)
-            if target is not None:
-                aggregate.add_profiles(target["profiles"], row["profiles"])
+            if target is None:
+                continue
+            for name in column.split(", "):
+                aggregate.add_profiles(target[name], row[name])
     return out

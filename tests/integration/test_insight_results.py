@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from portal.db.tables import SurveyResponse
-from portal.db.tables_insight import RollupDay
+from portal.db.tables_insight import OverchargeCase, RollupDay
 from portal.insight import rollups
 from portal.timeutil import local_day
 from survey.compliance import proportion
@@ -146,10 +146,17 @@ async def test_rebuild_equals_incremental(client, scene):
         return sorted(({k: v for k, v in r.items() if k not in ("id", "computed_at")} for r in rows),
                       key=lambda r: (r["counter"], str(r["day"])))
 
+    async def cases():
+        rows = await OverchargeCase.select().where(OverchargeCase.service == service["id"]).run()
+        return sorted((r["source"], r["ref_id"], r["amount"], r["fee"], str(r["day"]), r["counter"]) for r in rows)
+
     incremental = snapshot(await RollupDay.select().where(RollupDay.service == service["id"]).run())
+    incremental_cases = await cases()
     await rollups.rebuild([service["id"]])
     rebuilt = snapshot(await RollupDay.select().where(RollupDay.service == service["id"]).run())
     assert incremental == rebuilt
+    assert incremental_cases == await cases()
+    assert ("officer", 20000) in {(c[0], c[2]) for c in incremental_cases}  # the visit added after the first read
     assert len(rebuilt) == 7  # five March days and one April day at the counter, one March day without
     again = (await client.get(f"/api/v1/services/{service['slug']}/results?from=2026-03-01&to=2026-04-30")).json()
     assert again == incremental_body
