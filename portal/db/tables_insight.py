@@ -19,6 +19,7 @@ COUNT_FIELDS = (
     "cost_visit_n", "cost_visit_over", "cost_resp_n", "cost_resp_over",
     "ftr_visit_n", "ftr_visit_ok", "ftr_resp_n", "ftr_resp_ok",
     "req_n", "req_ok",
+    "km_open",
 )
 
 
@@ -43,6 +44,8 @@ def _rollup_day_namespace() -> dict:
         # Duration sketches (portal.insight.sketch): minutes arrival -> called and served -> finished.
         "wait_hist": JSON(default="{}"),
         "handle_hist": JSON(default="{}"),
+        # Multi-day services: completed durations in the limit's unit {days: count} (km_open counts open cases).
+        "km_hist": JSON(default="{}"),
         "computed_at": Timestamptz(default=TimestamptzNow()),
     }
     for name in COUNT_FIELDS:

@@ -20,6 +20,8 @@ Definitions (the single place they are coded; results.py and the rollups only ad
 - requirements consistency: responses answering extra_requirements (consistent = not asked for more).
 - durations: `wait_hist` (arrival -> called) and `handle_hist` (served -> finished) in minutes, as additive
   log-binned sketches (portal.insight.sketch), for medians and 90th percentiles without raw rows.
+- Kaplan-Meier inputs (multi-day limits only): `km_hist` = completed durations in the limit's unit
+  {whole days: count}; `km_open` = visits still open (no outcome, not delivered), censored at read time.
 - funnel: visits, served (served_at recorded or outcome completed), completed, offered (survey_offered),
   responded (responses bound to a visit).
 """
@@ -50,6 +52,7 @@ def empty() -> dict[str, Any]:
     agg["profiles"] = {}
     agg["wait_hist"] = {}
     agg["handle_hist"] = {}
+    agg["km_hist"] = {}
     return agg
 
 
@@ -58,7 +61,7 @@ def add_into(total: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
     for key in COUNT_FIELDS:
         total[key] += int(row.get(key) or 0)
     add_profiles(total["profiles"], row.get("profiles"))
-    for key in ("wait_hist", "handle_hist"):
+    for key in ("wait_hist", "handle_hist", "km_hist"):
         if key in total:
             add_profiles(total[key], row.get(key))
     return total
@@ -221,6 +224,9 @@ async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[i
         if completed and v["correction_needed"] is not None:
             agg["ftr_visit_n"] += 1
             agg["ftr_visit_ok"] += int(not v["correction_needed"])
+        if v["outcome"] is None and std is not None and arrived is not None \
+                and std["time_limit_unit"] in MULTI_DAY and completion_time(v, std["time_limit_unit"]) is None:
+            agg["km_open"] += 1
         if completed and std is not None and arrived is not None:
             end = completion_time(v, std["time_limit_unit"])
             if end is not None:
@@ -233,6 +239,9 @@ async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[i
             if np.isfinite(dur):
                 out[key]["time_n"] += 1
                 out[key]["time_within"] += int(bool(good))
+                if std["time_limit_unit"] in MULTI_DAY:
+                    hist = out[key]["km_hist"]
+                    hist[int(dur)] = hist.get(int(dur), 0) + 1
 
     responses = await (SurveyResponse.select(*RESPONSE_COLUMNS)
                        .where((SurveyResponse.service == service_id) & (SurveyResponse.local_day >= day_from)

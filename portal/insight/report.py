@@ -2,10 +2,9 @@
 
 Everything additive comes from the rollups (cost grows with services x days x counters, not with responses).
 Waiting and handling times (median, 90th percentile) come from the duration sketches in the rollups (within
-5 % of the raw value, portal.insight.sketch) and overcharge cases from the case list kept with the rollups.
-The documented exception is Kaplan-Meier for multi-day services: it reads raw visit timestamps of those
-services only, at most about DURATION_CAP of them (a systematic sample by visit id beyond that; the page says
-when it applied).
+5 % of the raw value, portal.insight.sketch), Kaplan-Meier from the completed-duration histograms and open
+counts in the rollups, and overcharge cases from the case list kept with the rollups: the dashboard reads
+no raw visit or response.
 """
 
 from __future__ import annotations
@@ -18,25 +17,23 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from piccolo.columns.combination import WhereRaw
 
-from portal.db.tables import Counter, Service, StandardVersion, Visit
+from portal.db.tables import Counter, Service, StandardVersion
 from portal.db.tables_insight import OverchargeCase
 from portal.insight import rollups, sketch
 from portal.insight.aggregate import (
     MULTI_DAY,
     Standards,
-    _aware,
     _day,
     add_into,
     closures_of,
-    completion_time,
     counts_matrix,
     empty,
     ikm_of,
 )
 from portal.insight.periods import Period
 from portal.insight.results import num
+from portal.timeutil import local_midnight_utc
 from survey.change import ikm_change, two_proportions
 from survey.clock import durations
 from survey.compliance import proportion
@@ -46,7 +43,6 @@ from survey.sampling import krejcie_morgan, response_rate
 from survey.spc import funnel_limits, funnel_position, p_chart
 from survey.survival import km_within
 
-DURATION_CAP = 5_000
 DEFAULT_TARGET_TIME = 0.95
 DEFAULT_TARGET_ACCURACY = 0.95
 WEEKLY_MAX_DAYS = 92  # p-chart by week up to a quarter, by month beyond
@@ -201,11 +197,11 @@ def funnel(items: list[tuple[str, int, int]]) -> dict[str, Any]:
     return {"rows": rows, "p0": p0}
 
 
-async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz: str, closures: list[str],
-                     visits_by_service: dict[int, int]) -> dict:
+async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz: str, closures: list[str]) -> dict:
     """Waiting and handling: median and 90th percentile with intervals from the rollups' duration sketches.
-    Kaplan-Meier per multi-day service from raw visit timestamps of that service only, at most about
-    DURATION_CAP of them (a systematic sample by visit id beyond that)."""
+    Kaplan-Meier per multi-day service from the rollups too: completed durations (whole days in the limit's
+    unit) as events, and the open cases of each arrival day censored at their time so far (all the open cases
+    of one arrival day share it: durations count local days)."""
     sk = await rollups.sums(scope.service_ids, period.start, period.end, scope.counter_id, sketches=True)
     hists = sk[0] if sk else empty()
 
@@ -215,42 +211,31 @@ async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz:
 
     km = []
     now = datetime.now(UTC)
-    capped, sampled, visits_total, step_used = False, 0, 0, 1
     for service in scope.services:
         target = targets.get(service["id"]) or {}
-        if target.get("time_limit_unit") not in MULTI_DAY:
+        unit_name = target.get("time_limit_unit")
+        if unit_name not in MULTI_DAY:
             continue
-        visits = visits_by_service.get(service["id"], 0)
-        step = max(1, math.ceil(visits / DURATION_CAP))
-        where = ((Visit.service == service["id"]) & (Visit.local_day >= period.start)
-                 & (Visit.local_day <= period.end) & Visit.arrived_at.is_not_null())
-        if scope.counter_id:
-            where &= Visit.counter == scope.counter_id
-        query = Visit.select(Visit.arrived_at, Visit.finished_at, Visit.delivered_at, Visit.outcome).where(where)
-        if step > 1:
-            query = query.where(WhereRaw("id % {} = 0", step))
-        cases = [r for r in await query.run() if r["outcome"] in (None, "completed")]
-        capped |= step > 1
-        step_used = max(step_used, step)
-        sampled += len(cases)
-        visits_total += visits
-        if not cases:
+        done = await rollups.sums([service["id"]], period.start, period.end, scope.counter_id, km=True)
+        per_day = await rollups.sums([service["id"]], period.start, period.end, scope.counter_id, by="day")
+        hist = done[0]["km_hist"] if done else {}
+        event_days = np.array([int(k) for k in hist], dtype=float)
+        event_counts = np.array([int(v) for v in hist.values()], dtype=int)
+        open_days = [(r["group"], r["km_open"]) for r in per_day if r["km_open"] > 0]
+        censor = np.array([], dtype=float)
+        if open_days:
+            starts = [local_midnight_utc(tz, d) for d, _ in open_days]
+            so_far = durations(starts, [now] * len(starts), unit_name, tz, closures)
+            censor = np.repeat(so_far, [k for _, k in open_days])
+        d = np.concatenate([np.repeat(event_days, event_counts), censor])
+        observed = np.concatenate([np.ones(int(event_counts.sum()), dtype=bool), np.zeros(censor.size, dtype=bool)])
+        if d.size == 0:
             continue
-        unit_name = target["time_limit_unit"]
-        starts, ends, observed = [], [], []
-        for r in cases:
-            end = completion_time(r, unit_name) if r["outcome"] == "completed" else None
-            starts.append(_aware(r["arrived_at"]))
-            ends.append(end or now)
-            observed.append(end is not None)
-        d = durations(starts, ends, unit_name, tz, closures)
         res = km_within(d, observed, target["time_limit_value"])
         km.append({"service": service, "limit": target["time_limit_value"], "limit_unit": unit_name,
                    "prob": num(res.prob), "ci95": list(res.ci95) if res.ci95 else None, "n": res.n,
-                   "events": res.events, "censored": res.censored, "step": step})
-    return {"waiting": quantiles(hists["wait_hist"]), "handling": quantiles(hists["handle_hist"]),
-            "km": km, "capped": capped, "cap": DURATION_CAP, "sampled": sampled, "step": step_used,
-            "visits": visits_total}
+                   "events": res.events, "censored": res.censored})
+    return {"waiting": quantiles(hists["wait_hist"]), "handling": quantiles(hists["handle_hist"]), "km": km}
 
 
 async def overcharge_cases(scope: Scope, period: Period, targets: dict[int, dict] | None = None) -> list[dict]:
@@ -352,8 +337,7 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
         "overcharges": await overcharge_cases(scope, period),
     }
     if with_durations:
-        result["durations"] = await _durations(scope, period, targets, tz, closures,
-                                               {sid: a["visits"] for sid, a in per_service.items()})
+        result["durations"] = await _durations(scope, period, targets, tz, closures)
     return result
 
 

@@ -40,7 +40,8 @@ async def touch(service_id: int, day: date) -> None:
 def _row(service_id: int, unit_id: int, counter: int, day: date, agg: dict):
     return RollupDay(service=service_id, unit=unit_id, counter=counter, day=day,
                      profiles=aggregate.profiles_json(agg), wait_hist=aggregate.profiles_json(agg, "wait_hist"),
-                     handle_hist=aggregate.profiles_json(agg, "handle_hist"), **{k: agg[k] for k in COUNT_FIELDS})
+                     handle_hist=aggregate.profiles_json(agg, "handle_hist"),
+                     km_hist=aggregate.profiles_json(agg, "km_hist"), **{k: agg[k] for k in COUNT_FIELDS})
 
 
 def _rows_and_cases(service_id: int, unit_id: int, computed: dict) -> tuple[list, list]:
@@ -162,7 +163,8 @@ def _where(service_ids: list[int], date_from: date, date_to: date, counter_id: i
 
 
 async def sums(service_ids: list[int], date_from: date, date_to: date, counter_id: int | None = None,
-               by: str | None = None, profiles: bool = False, sketches: bool = False) -> list[dict]:
+               by: str | None = None, profiles: bool = False, sketches: bool = False,
+               km: bool = False) -> list[dict]:
     """Fresh rollup sums over [date_from, date_to] computed by the database (SUM ... GROUP BY `by`: None,
     "service", "counter" or "day"). With profiles=True each group also gets its summed respondent profiles
     (read per day row and added in Python: bounded by services x counters x days, never by responses)."""
@@ -187,7 +189,8 @@ async def sums(service_ids: list[int], date_from: date, date_to: date, counter_i
         out.append(agg)
     by_group = {(a["group"] if key else None): a for a in out}
     for wanted, column, condition in ((profiles, "profiles", "respondents > 0"),
-                                      (sketches, "wait_hist, handle_hist", "visits > 0")):
+                                      (sketches, "wait_hist, handle_hist", "visits > 0"),
+                                      (km, "km_hist", "time_n > 0")):
         if not (wanted and out):
             continue
         psql = f"SELECT {key + ' AS grp, ' if key else ''}{column} FROM rollup_day WHERE {where} AND {condition}"

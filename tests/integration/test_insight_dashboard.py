@@ -66,3 +66,43 @@ async def test_officer_is_refused_and_other_units_are_403(client, scene):
 async def test_login_required(client):
     r = await client.get("/dashboard")
     assert r.status_code in (302, 303, 307) and "/login" in r.headers["location"]
+
+
+async def test_kaplan_meier_and_durations_from_rollups_match_raw(app):
+    """KM of a multi-day service (open cases censored) and the waiting median from the rollups agree with
+    survey/ run on the raw timestamps."""
+    from datetime import UTC, datetime, timedelta
+
+    import numpy as np
+
+    from portal.insight import periods, report
+    from survey.clock import durations
+    from survey.survival import km_within, quantile_ci
+    from tests.factories import make_service
+    from tests.integration.test_insight_support import DAY, add_visit, at
+
+    unit = await make_unit(timezone="Asia/Makassar")
+    svc = await make_service(unit, time_limit=(2, "working_days"))
+    arrivals, ends = [], []
+    for i, days in enumerate([0, 1, 2, 3, 6, 1, 2]):
+        arrived = at(unit, DAY + timedelta(days=i % 3), 9, i)
+        delivered = arrived + timedelta(days=days, hours=2)
+        await add_visit(unit, svc, arrived, minutes=20, delivered_at=delivered, called_after=3 + i)
+        arrivals.append(arrived)
+        ends.append(delivered)
+    for i in range(2):  # still open: censored at their time so far
+        arrived = at(unit, DAY + timedelta(days=i), 10)
+        await add_visit(unit, svc, arrived, outcome=None, minutes=None, served_after=None, called_after=4)
+        arrivals.append(arrived)
+        ends.append(None)
+    sc = await report.unit_scope(unit)
+    data = await report.build(sc, periods.parse("2026-03"))
+    km = data["durations"]["km"][0]
+    now = datetime.now(UTC)
+    d = durations(arrivals, [e or now for e in ends], "working_days", unit["timezone"])
+    expected = km_within(d, [e is not None for e in ends], 2)
+    assert (km["n"], km["events"], km["censored"]) == (9, 7, 2)
+    assert km["prob"] == expected.prob
+    waits = [3 + i for i in range(7)] + [4, 4]
+    median = data["durations"]["waiting"]["median"]
+    assert abs(median["est"] - quantile_ci(np.array(waits, dtype=float), 0.5)[0]) <= 0.05 * np.median(waits)

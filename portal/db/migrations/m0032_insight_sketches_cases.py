@@ -24,6 +24,11 @@ async def forwards(engine: Engine) -> None:
     await OverchargeCase.create_table(if_not_exists=True).run()
     await engine.run_ddl('CREATE INDEX IF NOT EXISTS ix_overcharge_case ON overcharge_case (service, "day")')
     # Rollups computed before this migration lack sketches and cases: recompute every (service, day) lazily.
+    await mark_all_dirty(engine)
+
+
+async def mark_all_dirty(engine: Engine) -> None:
+    """Drop every rollup row and mark each (service, local day) with raw rows dirty (recomputed on read)."""
     await engine.run_ddl("DELETE FROM rollup_day")
     pairs = set()
     for table in ("visit", "survey_response"):
