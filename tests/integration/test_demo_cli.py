@@ -4,7 +4,23 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from portal.cli import main
+from portal.db import engine as db
+
+
+@pytest.fixture(autouse=True)
+def keep_session_engine():
+    """`portal demo` binds every table to its own engine: give the session's engine back afterwards."""
+    try:
+        previous = db.current_engine()
+    except RuntimeError:
+        previous = None
+    yield
+    if previous is not None:
+        db.bind(previous)
+        db._current = previous
 
 
 def test_portal_demo_cli_is_idempotent(tmp_path, monkeypatch, capsys):
