@@ -9,9 +9,9 @@ portal.insight.rollups.rebuild (timed); (5) GET /dashboard through httpx.ASGITra
 head, for the last full quarter and the last full year: one cold request, then the median of 15 warm ones.
 
 For 10M the same day-by-day volumes x 10 are needed. `--scale10 raw` inserts 10M raw responses (+5M visits)
-and rebuilds; `--scale10 direct` (default, minutes instead of tens of minutes on 2 cores) multiplies every
-rollup counter of the 1M database by 10 and adds the matching raw visits (x10) that the duration
-statistics and the overcharge list read, so the dashboard sees exactly what 10M responses would give it.
+and rebuilds (tens of minutes on 2 cores); `--scale10 direct` (default) multiplies every rollup counter and
+histogram of the 1M database by 10 and repeats each overcharge case 10 times, which is exactly what the
+dashboard would read for 10x the data: it reads no raw visit or response.
 """
 
 from __future__ import annotations
@@ -149,23 +149,23 @@ def bulk_insert(db_path: Path, cat: dict, n_responses: int, seed: int, id_offset
 
 
 def scale_rollups_direct(db_path: Path, cat: dict, factor: int) -> None:
-    """Multiply every rollup counter (and profile) by `factor`, and add (factor-1)x the raw visits of the
-    service-days (copies with new tokens), so rollups and raw durations match a factor x larger data set."""
+    """Make the rollups exactly what `factor` x the data would give: every counter and every histogram
+    (respondent profiles, waiting/handling sketches, Kaplan-Meier durations) multiplied by `factor`, and each
+    overcharge case repeated `factor` times. The dashboard reads nothing else (no raw visit or response)."""
     from portal.db.tables_insight import COUNT_FIELDS
 
     con = sqlite3.connect(db_path)
     sets = ", ".join(f"{c} = {c} * {factor}" for c in COUNT_FIELDS)
     con.execute(f"UPDATE rollup_day SET {sets}")
-    rows = con.execute("SELECT id, profiles FROM rollup_day").fetchall()
-    con.executemany("UPDATE rollup_day SET profiles = ? WHERE id = ?",
-                    [(json.dumps({k: v * factor for k, v in json.loads(p).items()}), i) for i, p in rows])
-    cols = ("unit, service, counter, standard_version, origin, local_day, arrived_at, arrived_source, called_at, "
-            "served_at, finished_at, delivered_at, outcome, fee_charged, correction_needed, survey_offered, "
-            "created_at")
-    for k in range(1, factor):
-        con.execute(f"INSERT INTO visit ({cols}, token) SELECT {cols}, token || '-x{k}' FROM visit "
-                    f"WHERE token NOT LIKE '%-x%'")
-        con.commit()
+    hist_cols = ("profiles", "wait_hist", "handle_hist", "km_hist")
+    rows = con.execute(f"SELECT id, {', '.join(hist_cols)} FROM rollup_day").fetchall()
+    con.executemany(
+        f"UPDATE rollup_day SET {', '.join(f'{c} = ?' for c in hist_cols)} WHERE id = ?",
+        [(*(json.dumps({k: v * factor for k, v in json.loads(h).items()}) for h in row[1:]), row[0]) for row in rows])
+    cols = "service, unit, counter, day, source, ref_id, amount, fee"
+    last = con.execute("SELECT COALESCE(MAX(id), 0) FROM overcharge_case").fetchone()[0]
+    for _ in range(1, factor):
+        con.execute(f"INSERT INTO overcharge_case ({cols}) SELECT {cols} FROM overcharge_case WHERE id <= ?", (last,))
     con.execute("DELETE FROM rollup_dirty")
     con.commit()
     con.close()

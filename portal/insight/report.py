@@ -289,7 +289,11 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
                 "sample_met": None if needed is None else sat["n"] >= needed,
                 "response": {"served": rr.served, "offered": rr.offered, "responded": rr.responded,
                              "all_responses": total["responses"], "offer_rate": num(rr.offer_rate),
-                             "response_rate": num(rr.response_rate), "coverage": num(rr.coverage)}})
+                             "response_rate": num(rr.response_rate), "coverage": num(rr.coverage),
+                             # Wilson intervals; responses bound to a visit can outnumber the visits marked
+                             # "offered" when officers forget the mark, so k is capped at n for the interval.
+                             "response_prop": prop(min(rr.responded, rr.offered), rr.offered),
+                             "coverage_prop": prop(min(rr.responded, rr.served), rr.served)}})
 
     change = {
         "ikm": change_dict(_ikm_change(prev, total)),
