@@ -32,12 +32,15 @@ def run_with_db(work: Callable[[Settings], Awaitable[T]], settings: Settings | N
     settings = settings or Settings.from_env()
 
     async def main() -> T:
+        previous = db._current
         engine = db.configure(settings)
         await db.start(engine)
         try:
             return await work(settings)
         finally:
             await db.stop(engine)
+            if previous is not None:  # an app in this process keeps its own engine (tests call main())
+                db._current = db.bind(previous)
 
     return asyncio.run(main())
 
@@ -66,7 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.demo:
         from portal.demo.seed import seed_demo
 
-        run_with_db(lambda _settings: seed_demo(), settings)
+        run_with_db(lambda s: seed_demo(secret_key=s.secret_key), settings)
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers

@@ -8,8 +8,9 @@ import logging
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
@@ -36,7 +37,18 @@ def jinja_environment(settings: Settings) -> Environment:
     env.globals["time_limit"] = formatting.jinja_time_limit
     env.globals["public_url"] = settings.public_url
     env.globals["languages"] = LANGUAGES
+    env.globals["lang_url"] = lang_url
     return env
+
+
+@pass_context
+def lang_url(context, code: str) -> str:
+    """The current page in another language: the same path and query, with ?lang= replaced."""
+    request = context.get("request")
+    if request is None:
+        return f"?lang={code}"
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return "?" + urlencode([*params, ("lang", code)])
 
 
 def request_lang(request: Request) -> str:

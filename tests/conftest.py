@@ -93,7 +93,7 @@ async def demo(app, settings):
     """A small seeded demo data set (the same generator as `portal demo`), shared by the session."""
     from portal.demo.seed import seed_demo
 
-    return await seed_demo(months=2, scale=0.15, seed=7, quiet=True)
+    return await seed_demo(months=2, scale=0.15, seed=7, quiet=True, secret_key=settings.secret_key)
 
 
 class PortalClient(httpx.AsyncClient):

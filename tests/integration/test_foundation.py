@@ -53,3 +53,11 @@ async def test_openapi_schema_is_served(client):
     response = await client.get("/schema/openapi.json")
     assert response.status_code == 200
     assert response.json()["openapi"].startswith("3.")
+
+
+async def test_language_links_keep_the_query(client):
+    response = await client.get("/nothing-here?q=akta+lahir&page=2")
+    import re
+
+    link = re.search(r'href="(\?[^"]*lang=en)"', response.text).group(1).replace("&amp;", "&")
+    assert sorted(link[1:].split("&")) == ["lang=en", "page=2", "q=akta+lahir"]
