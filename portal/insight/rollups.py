@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
+from piccolo.engine.postgres import PostgresEngine
+
 from portal.db.engine import is_unique_violation
 from portal.db.tables import Service, SurveyResponse, Visit
 from portal.db.tables_insight import COUNT_FIELDS, OverchargeCase, RollupDay, RollupDirty
@@ -67,7 +69,16 @@ async def _unit_of(service_id: int) -> int:
 async def recompute_day(service_id: int, day: date, marked_at: datetime | None = None) -> None:
     """Replace the rollup rows of one (service, day) from raw rows; clear its dirty mark if unchanged since read."""
     unit_id = await _unit_of(service_id)
-    async with RollupDay._meta.db.transaction():
+    engine = RollupDay._meta.db
+    async with engine.transaction():
+        if isinstance(engine, PostgresEngine):
+            # Concurrent readers may refresh the same pair: one at a time (SQLite's single writer already
+            # serialises this), and skip it when another refresh has just done it.
+            key = service_id * 1_000_000 + day.toordinal()  # day ordinals stay below 10**6 until year 2738
+            await RollupDay.raw("SELECT pg_advisory_xact_lock({})", key).run()
+            if marked_at is not None and not await RollupDirty.exists().where(
+                    (RollupDirty.service == service_id) & (RollupDirty.day == day)).run():
+                return
         computed = await aggregate.compute(service_id, day, day)
         await RollupDay.delete().where((RollupDay.service == service_id) & (RollupDay.day == day)).run()
         await OverchargeCase.delete().where((OverchargeCase.service == service_id) & (OverchargeCase.day == day)).run()

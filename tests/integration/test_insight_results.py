@@ -160,3 +160,20 @@ async def test_rebuild_equals_incremental(client, scene):
     assert len(rebuilt) == 7  # five March days and one April day at the counter, one March day without
     again = (await client.get(f"/api/v1/services/{service['slug']}/results?from=2026-03-01&to=2026-04-30")).json()
     assert again == incremental_body
+
+
+async def test_concurrent_refreshes_of_one_day_are_safe(client, scene):
+    """Many readers refreshing the same dirty (service, day) at once: no error, rollups equal a rebuild."""
+    import asyncio
+
+    service = scene["service"]
+    await add_response(scene["unit"], service, DAY, [3] * 9, amount_paid=90000)
+    urls = [f"/api/v1/services/{service['slug']}/results?from=2026-03-01&to=2026-03-31"] * 8
+    responses = await asyncio.gather(*(client.get(u) for u in urls))
+    assert all(r.status_code == 200 for r in responses)
+    assert len({r.text for r in responses}) == 1
+    before = await OverchargeCase.count().where(OverchargeCase.service == service["id"]).run()
+    body = responses[0].json()
+    await rollups.rebuild([service["id"]])
+    assert await OverchargeCase.count().where(OverchargeCase.service == service["id"]).run() == before
+    assert (await client.get(urls[0])).json() == body
