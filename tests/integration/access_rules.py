@@ -80,6 +80,8 @@ INSIGHT = {
     ("GET", "/console/actions/{item_id:int}"): Rule(HEAD_MANAGER),
     ("POST", "/console/actions/{item_id:int}/plan"): Rule(MANAGER),
     ("POST", "/console/actions/{item_id:int}/close"): Rule(HEAD),
+    ("GET", "/units/{unit_slug:str}/evidence"): Rule(HEAD),
+    ("GET", "/units/{unit_slug:str}/evidence.xlsx"): Rule(HEAD),
 }
 
 RULES: dict[tuple[str, str], Rule] = {**ACCOUNTS, **QUEUE, **FEEDBACK, **INSIGHT}
