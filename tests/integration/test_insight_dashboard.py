@@ -106,3 +106,9 @@ async def test_kaplan_meier_and_durations_from_rollups_match_raw(app):
     waits = [3 + i for i in range(7)] + [4, 4]
     median = data["durations"]["waiting"]["median"]
     assert abs(median["est"] - quantile_ci(np.array(waits, dtype=float), 0.5)[0]) <= 0.05 * np.median(waits)
+
+
+async def test_admin_without_filters_sees_a_default_unit(client, scene):
+    await _login(client, "admin", [])
+    r = await client.get("/dashboard?lang=en")
+    assert r.status_code == 200 and "Dashboard" in r.text
