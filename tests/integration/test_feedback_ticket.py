@@ -60,7 +60,7 @@ async def test_waiting_ticket_shows_status_and_no_survey(phone, place, settings)
     visit = await ticket(settings, place)
     page = await phone.get(f"/t/{visit['token']}")
     assert page.status_code == 200
-    assert "Status: <b>Menunggu</b>" in page.text and "A-017" in page.text
+    assert "Status saat ini: <b>Menunggu</b>" in page.text and "A-017" in page.text
     assert 'name="u1"' not in page.text
     token = await phone.csrf(f"/c/{place['counter']['code']}/s/{place['service']['slug']}/survey")
     refused = await phone.post(f"/t/{visit['token']}/survey", data={"_csrf_token": token, **ANSWERS})
@@ -71,7 +71,7 @@ async def test_waiting_ticket_shows_status_and_no_survey(phone, place, settings)
 async def test_called_ticket_shows_called(phone, place, settings):
     visit = await ticket(settings, place, called_at=datetime.now(UTC), called_source="officer")
     page = await phone.get(f"/t/{visit['token']}?lang=en")
-    assert "Status: <b>Called to the counter</b>" in page.text
+    assert "Current status: <b>Called to the counter</b>" in page.text
 
 
 async def test_served_ticket_gives_one_verified_response(phone, place, settings):
@@ -79,7 +79,7 @@ async def test_served_ticket_gives_one_verified_response(phone, place, settings)
     visit = await ticket(settings, place, called_at=now, called_source="officer", served_at=now,
                          served_source="officer")
     page = await phone.get(f"/t/{visit['token']}")
-    assert "Status: <b>Sedang dilayani</b>" in page.text and 'name="u9"' in page.text
+    assert "Status saat ini: <b>Sedang dilayani</b>" in page.text and 'name="u9"' in page.text
     fields = {**form_fields(page.text), **ANSWERS, "u1": "2"}
     first = await phone.post(f"/t/{visit['token']}/survey", data=fields)
     assert first.status_code == 200 and "Terima kasih atas jawaban Anda" in first.text
@@ -126,4 +126,4 @@ async def test_delivered_multi_day_case_reports_within_limit(phone, place, setti
                          delivered_at=arrived + timedelta(days=5))
     page = await phone.get(f"/t/{visit['token']}?lang=en")
     assert "Completed in 5 of 7 days." in page.text and "Within the time limit" in page.text
-    assert "Status: <b>Product delivered</b>" in page.text
+    assert "Current status: <b>Product delivered</b>" in page.text
