@@ -65,12 +65,17 @@ async def _counter_service(request: Request, counter_code: str, service_slug: st
     return counter, unit, service
 
 
-async def _cookie_visit(request: Request, counter: dict, service: dict) -> dict | None:
-    """The citizen's own scan visit (from the HttpOnly cookie) when it belongs to this counter and service."""
+async def _own_visit(request: Request) -> dict | None:
+    """The visit named by the citizen's HttpOnly cookie (signature checked before any lookup)."""
     token = request.cookies.get(VISIT_COOKIE)
     if not token or not verify(_settings(request).secret_key, token):
         return None
-    visit = await queries.visit_by_token(token)
+    return await queries.visit_by_token(token)
+
+
+async def _cookie_visit(request: Request, counter: dict, service: dict) -> dict | None:
+    """The citizen's own scan visit (from the HttpOnly cookie) when it belongs to this counter and service."""
+    visit = await _own_visit(request)
     if visit is None or visit["counter"] != counter["id"] or visit["service"] != service["id"]:
         return None
     return visit
@@ -198,6 +203,11 @@ async def unit_posters(request: Request, unit_slug: str) -> Template:
 async def counter_page(request: Request, counter_code: str) -> Template | Redirect:
     counter, unit = await _counter(request, counter_code)
     services = await queries.services_of_counter(counter["id"])
+    own = await _own_visit(request)
+    resumed = next((s for s in services if own and own["counter"] == counter["id"] and own["service"] == s["id"]),
+                   None)
+    if resumed is not None:  # the citizen's visit at this counter resumes on its service page
+        return Redirect(path=f"/c/{counter['code']}/s/{resumed['slug']}", status_code=303)
     if len(services) == 1:
         return Redirect(path=f"/c/{counter['code']}/s/{services[0]['slug']}", status_code=303)
     for service in services:

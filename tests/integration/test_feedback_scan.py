@@ -47,6 +47,9 @@ async def test_counter_with_several_services_offers_a_choice(phone, place):
     assert "3 hari kerja" in page.text
     served = await phone.get(f"/c/{counter['code']}/s/{other['slug']}")
     assert "Kartu Keluarga Uji" in served.text
+    await phone.post(f"/c/{counter['code']}/s/{other['slug']}/start", data=form_fields(served.text))
+    resumed = await phone.get(f"/c/{counter['code']}")  # the started visit resumes on its service
+    assert resumed.status_code == 303 and resumed.headers["location"].endswith(f"/s/{other['slug']}")
     assert (await phone.get(f"/c/{place['counter']['code']}/s/{other['slug']}")).status_code == 404
 
 
