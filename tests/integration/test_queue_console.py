@@ -8,6 +8,7 @@ from portal.db.tables import Visit
 from portal.insight.rollups import RollupDirty
 from portal.timeutil import local_day
 from portal.tokens import verify
+from tests.conftest import PortalClient
 from tests.integration.queue_support import last_visit, login, post, visit, world
 
 
@@ -156,3 +157,26 @@ async def test_no_show_and_cancel_outcomes(client):
     assert (await visit(a["id"]))["outcome"] == "no_show" and (await visit(b["id"]))["outcome"] == "cancelled"
     # a closed ticket is no longer waiting
     assert (await post(client, f"/console/counters/{code}/call-next")).status_code == 409
+
+
+async def test_history_and_console_show_only_my_units_and_nav_follows_role(client):
+    w, other = await world(), await world()
+    await login(client, w["officer"])
+    await post(client, f"/console/counters/{w['counter']['code']}/tickets", {"service": w["services"][0]["id"]})
+    mine = await last_visit(w["unit"]["id"])
+    nav = (await client.get("/console")).text
+    assert "/console/history" in nav and "/console/users" not in nav and "/console/audit" not in nav
+    assert 'action="/logout"' in nav and "_csrf_token" in nav
+    assert other["counter"]["code"] not in nav
+    async with PortalClient(transport=client._transport, base_url="https://testserver.local") as outsider:
+        await login(outsider, other["officer"])
+        history = await outsider.get("/console/history?days=7")
+        assert history.status_code == 200 and f'id="visit-{mine["id"]}"' not in history.text
+        assert (await outsider.get(f"/console/visits/{mine['id']}")).status_code == 403
+        assert (await post(outsider, f"/console/visits/{mine['id']}/call",
+                           {"counter": other["counter"]["code"]})).status_code == 403
+    assert await visit(mine["id"]) == mine
+    async with PortalClient(transport=client._transport, base_url="https://testserver.local") as head:
+        await login(head, w["head"])
+        head_nav = (await head.get("/console")).text
+        assert "/console/audit" in head_nav and "/dashboard" in head_nav and "/console/users" not in head_nav
