@@ -69,7 +69,7 @@
 
   function tick() {
     var now = new Date();
-    text(document.getElementById("clock"), now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+    text(document.getElementById("clock"), now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false }));
   }
 
   tick(); setInterval(tick, 10000);
