@@ -322,16 +322,13 @@ def _validate_profiles(profiles) -> np.ndarray:
     return p.astype(np.int64)
 
 
-def bootstrap_profiles(profiles, point_ikm: float, weight: str = "exact", B: int = DEFAULT_B,
-                       seed=DEFAULT_SEED) -> tuple[float, float] | None:
-    """95 % interval of IKM resampling respondents (Efron & Tibshirani 1993), from the profile histogram.
+def bootstrap_profiles_replicates(profiles, point_ikm: float, weight: str = "exact", B: int = DEFAULT_B,
+                                  seed=DEFAULT_SEED) -> np.ndarray | None:
+    """B respondent-bootstrap replicates of IKM from the profile histogram, centred on `point_ikm`.
 
     Each replicate redraws n respondents multinomially over the (m, t) profiles and computes the pooled
-    index 25 * 9w * sum(t) / sum(m). For complete responses that pooled index is exactly the IKM
-    (NI = w * mean row total), so this is the respondent bootstrap itself and keeps the correlation between
-    unsur. With unanswered items the pooled index differs slightly from the NRR-based IKM; the percentile
-    interval is then shifted by (point IKM - pooled index), i.e. the respondent bootstrap's spread around the
-    official point estimate. None without respondents.
+    index 25 * 9w * sum(t) / sum(m), shifted by (point IKM - pooled index of the sample); see
+    `bootstrap_profiles`. None without respondents.
     """
     p = _validate_profiles(profiles)
     n = int(p.sum())
@@ -346,9 +343,18 @@ def bootstrap_profiles(profiles, point_ikm: float, weight: str = "exact", B: int
     draws = rng.multinomial(n, freq / n, size=B).astype(np.float64)  # (B, cells)
     scale = 25.0 * N_UNSUR * w
     pooled_hat = scale * float(freq @ t_of) / float(freq @ m_of)
-    reps = scale * (draws @ t_of) / (draws @ m_of)
-    ci = _percentile_ci(reps)
-    if ci is None:
-        return None
-    shift = point_ikm - pooled_hat
-    return ci[0] + shift, ci[1] + shift
+    return scale * (draws @ t_of) / (draws @ m_of) + (point_ikm - pooled_hat)
+
+
+def bootstrap_profiles(profiles, point_ikm: float, weight: str = "exact", B: int = DEFAULT_B,
+                       seed=DEFAULT_SEED) -> tuple[float, float] | None:
+    """95 % interval of IKM resampling respondents (Efron & Tibshirani 1993), from the profile histogram.
+
+    For complete responses the pooled index 25 * 9w * sum(t) / sum(m) is exactly the IKM
+    (NI = w * mean row total), so this is the respondent bootstrap itself and keeps the correlation between
+    unsur. With unanswered items the pooled index differs slightly from the NRR-based IKM; the percentile
+    interval is then shifted by (point IKM - pooled index), i.e. the respondent bootstrap's spread around the
+    official point estimate. None without respondents.
+    """
+    reps = bootstrap_profiles_replicates(profiles, point_ikm, weight, B, seed)
+    return None if reps is None else _percentile_ci(reps)

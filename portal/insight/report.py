@@ -30,6 +30,7 @@ from portal.insight.aggregate import (
     counts_matrix,
     empty,
     ikm_of,
+    profiles_matrix,
 )
 from portal.insight.periods import Period
 from portal.insight.results import num
@@ -37,7 +38,7 @@ from portal.timeutil import local_midnight_utc
 from survey.change import ikm_change, two_proportions
 from survey.clock import durations
 from survey.compliance import proportion
-from survey.ikm import CATEGORY_LABELS
+from survey.ikm import CATEGORY_LABELS, PROFILE_SHAPE
 from survey.instrument import UNSUR_2017
 from survey.sampling import krejcie_morgan, response_rate
 from survey.spc import funnel_limits, funnel_position, p_chart
@@ -346,13 +347,20 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
 
 
 @lru_cache(maxsize=1024)
-def _ikm_change_cached(a: bytes, b: bytes):
-    return ikm_change(np.frombuffer(a, dtype=np.int64).reshape(9, 4), np.frombuffer(b, dtype=np.int64).reshape(9, 4))
+def _ikm_change_cached(a: bytes, b: bytes, pa: bytes, pb: bytes):
+    def table(raw: bytes, shape: tuple[int, int]) -> np.ndarray:
+        return np.frombuffer(raw, dtype=np.int64).reshape(shape)
+
+    return ikm_change(table(a, (9, 4)), table(b, (9, 4)),
+                      profiles_a=table(pa, PROFILE_SHAPE), profiles_b=table(pb, PROFILE_SHAPE))
 
 
 def _ikm_change(prev: dict, cur: dict):
-    """survey.change.ikm_change of two aggregates (memoised: a pure function of the two count tables)."""
-    return _ikm_change_cached(counts_matrix(prev).tobytes(), counts_matrix(cur).tobytes())
+    """survey.change.ikm_change of two aggregates, resampling respondents through their profiles
+    (memoised: a pure function of the two count tables and the two profile histograms)."""
+    return _ikm_change_cached(counts_matrix(prev).tobytes(), counts_matrix(cur).tobytes(),
+                              profiles_matrix(prev).astype(np.int64).tobytes(),
+                              profiles_matrix(cur).astype(np.int64).tobytes())
 
 
 def monthly_trend(day_rows: list[dict], period: Period) -> list[dict]:

@@ -32,3 +32,22 @@ def test_ikm_change():
     same = ikm_change(good, good, B=500)
     assert same.diff == 0 and same.ci95[0] < 0 < same.ci95[1] and same.p_value > 0.5
     assert ikm_change(np.zeros((9, 4)), good).ci95 is None
+
+
+def test_ikm_change_with_profiles_resamples_respondents():
+    """With correlated answers the respondent-based change interval is wider than the counts-only one."""
+    from survey.ikm import counts_from_answers, profiles_from_answers
+
+    rng = np.random.default_rng(5)
+
+    def sample(shift):
+        latent = rng.normal(3.0 + shift, 0.6, size=(300, 1))
+        return np.clip(np.rint(latent + rng.normal(0, 0.4, size=(300, 9))), 1, 4).astype(int)
+
+    a, b = sample(0.0), sample(0.1)
+    plain = ikm_change(counts_from_answers(a), counts_from_answers(b))
+    resp = ikm_change(counts_from_answers(a), counts_from_answers(b),
+                      profiles_a=profiles_from_answers(a), profiles_b=profiles_from_answers(b))
+    assert plain.diff == resp.diff
+    assert resp.ci95[0] < resp.diff < resp.ci95[1]
+    assert (resp.ci95[1] - resp.ci95[0]) > 1.5 * (plain.ci95[1] - plain.ci95[0])
