@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,6 +49,21 @@ def lang_url(context, code: str) -> str:
         return f"?lang={code}"
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     return "?" + urlencode([*params, ("lang", code)])
+
+
+def chosen_ids(values: list[str], allowed: set[int], error: str) -> list[int]:
+    """The ids ticked in a multi-select (e.g. a user's units, a counter's services), each one allowed;
+    otherwise ClientException(error), so a forged option changes nothing."""
+    ids = set()
+    for value in values:
+        try:
+            chosen = int(value)
+        except (TypeError, ValueError):
+            raise ClientException(error) from None
+        if chosen not in allowed:
+            raise ClientException(error)
+        ids.add(chosen)
+    return sorted(ids)
 
 
 def request_lang(request: Request) -> str:

@@ -21,7 +21,7 @@ from portal.accounts.auth import ROTATE_KEY
 from portal.accounts.guards import current_user, require_roles
 from portal.accounts.passwords import hash_password, verify_password
 from portal.db.tables import ROLES
-from portal.web import client_key, t
+from portal.web import chosen_ids, client_key, t
 
 MIN_PASSWORD_LENGTH = 10
 #: Two limits on POST /login, keyed by a hash of the client address (never the raw IP): per client and account
@@ -144,16 +144,7 @@ def _snapshot(row: dict, unit_ids: list[int]) -> dict:
 
 async def _unit_ids_from_form(request: Request, form) -> list[int]:
     known = {u["id"] for u in await queries.all_units()}
-    ids = []
-    for value in form.getall("unit", []):
-        try:
-            unit_id = int(value)
-        except (TypeError, ValueError):
-            raise ClientException(t(request, "Unknown unit.")) from None
-        if unit_id not in known:
-            raise ClientException(t(request, "Unknown unit."))
-        ids.append(unit_id)
-    return sorted(set(ids))
+    return chosen_ids(form.getall("unit", []), known, t(request, "Unknown unit."))
 
 
 @post("/console/users", name="user_create", guards=ADMIN, status_code=303)

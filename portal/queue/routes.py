@@ -21,7 +21,7 @@ from portal.insight import rollups
 from portal.queue import board, queries, standards, tickets
 from portal.queue.schemas import QueueState
 from portal.timeutil import local_day, utcnow
-from portal.web import t
+from portal.web import chosen_ids, t
 
 QUEUE = [require_roles("officer", "manager", "head")]
 MANAGERS = [require_roles("manager")]
@@ -479,16 +479,7 @@ async def counters_admin(request: Request) -> Template:
 
 async def _service_ids_of_unit(request: Request, form, unit_id: int) -> list[int]:
     allowed = {s["id"] for s in await queries.services_of_units([unit_id])}
-    ids = []
-    for value in form.getall("service", []):
-        try:
-            service_id = int(value)
-        except ValueError:
-            raise ClientException(t(request, "Choose services of the counter's unit.")) from None
-        if service_id not in allowed:
-            raise ClientException(t(request, "Choose services of the counter's unit."))
-        ids.append(service_id)
-    return sorted(set(ids))
+    return chosen_ids(form.getall("service", []), allowed, t(request, "Choose services of the counter's unit."))
 
 
 @post("/console/counters", name="counter_create", guards=MANAGERS, status_code=303)
