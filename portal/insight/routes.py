@@ -307,6 +307,7 @@ async def _evidence(request: Request, unit_slug: str, period: str | None) -> dic
     unit = await api._unit(request, unit_slug)
     ensure_unit_access(request, unit["id"])
     p = period_or_400(request, None, None, unit["timezone"], period, default="closed_quarter")
+    await review_on_load(unit, p)  # the pack lists the nonconformities its own figures call for
     return await evidence.gather(unit, p)
 
 

@@ -37,6 +37,18 @@ async def test_print_page_is_a4_with_unbroken_tables(client, scene):
     assert "Rp 10.000" in html  # the officer-recorded overcharge is listed
 
 
+async def test_print_page_opens_the_nonconformities_its_figures_call_for(client, scene):
+    from portal.db.tables_insight import Nonconformity
+
+    unit_id = scene["unit"]["id"]
+    await _login(client, "head", [scene["unit"]])
+    r = await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1&lang=en")
+    assert r.status_code == 200
+    opened = await Nonconformity.select().where(
+        (Nonconformity.unit == unit_id) & (Nonconformity.source == "overcharge")).run()
+    assert opened, "the reported overcharge of a closed period must open a nonconformity"
+
+
 async def test_workbook_opens_with_a_per_unsur_sheet(client, scene):
     await _login(client, "head", [scene["unit"]])
     r = await client.get(f"/units/{scene['unit']['slug']}/evidence.xlsx?period=2026-Q1")
