@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -12,7 +13,13 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from litestar import MediaType, Request, Response
-from litestar.exceptions import ClientException, HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    ValidationException,
+)
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -184,7 +191,20 @@ def _message_for(request: Request, exc: Exception, status: int) -> str:
     return t(request, generic)
 
 
+_HUGE_ID = re.compile(r"/\d{19,}(/|$)")
+
+
+def _out_of_range_id(request: Request, exc: Exception) -> bool:
+    """An id in the path beyond 64 bits cannot exist: the database refuses it (SQLite OverflowError, asyncpg
+    DataError), and the honest answer is 404, not a server error."""
+    return bool(_HUGE_ID.search(request.url.path)) and (
+        isinstance(exc, OverflowError) or type(exc).__name__ == "DataError"
+    )
+
+
 def error_response(request: Request, exc: Exception) -> Response:
+    if _out_of_range_id(request, exc):
+        exc = NotFoundException()
     status = getattr(exc, "status_code", 500)
     if status >= 500:
         log.exception("server error on %s %s", request.method, request.url.path, exc_info=exc)
