@@ -28,12 +28,16 @@ def register(subparsers) -> None:
     v.add_argument("--unit", action="append", metavar="SLUG", help="only this unit (repeatable)")
     v.set_defaults(func=cmd_review)
 
-    e = subparsers.add_parser("export-responses", help="export a service's survey answers as CSV for `portal ikm`",
-                              description="Write the responses of a service over unit-local days FROM..TO "
+    e = subparsers.add_parser("export-responses", help="export survey answers as CSV for `portal ikm`",
+                              description="Write the responses of a service (or a unit, or a counter: the "
+                                          "dashboard's filters) over unit-local days FROM..TO "
                                           "(inclusive): columns u1..u9 (blank = unanswered), amount_paid, "
                                           "extra_requirements, product_correct, channel, verified, local_day. No "
                                           "comment text, profile or client hash is exported (no personal data).")
-    e.add_argument("--service", required=True, metavar="SLUG")
+    which = e.add_mutually_exclusive_group(required=True)
+    which.add_argument("--service", metavar="SLUG")
+    which.add_argument("--unit", metavar="SLUG")
+    which.add_argument("--counter", metavar="CODE")
     e.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
     e.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
     e.add_argument("file", metavar="FILE.csv")
@@ -132,11 +136,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
 
     async def work(settings) -> int | str:
-        from portal.db.tables import Service, SurveyResponse
+        from portal.db.tables import Counter, Service, SurveyResponse, Unit
 
-        service = await Service.select(Service.id).where(Service.slug == args.service).first().run()
-        if service is None:
-            return f"unknown service: {args.service}"
+        table, column, key, value = {
+            "service": (Service, SurveyResponse.service, Service.slug, args.service),
+            "unit": (Unit, SurveyResponse.unit, Unit.slug, args.unit),
+            "counter": (Counter, SurveyResponse.counter, Counter.code, args.counter),
+        }[next(name for name in ("service", "unit", "counter") if getattr(args, name))]
+        found = await table.select(table.id).where(key == value).first().run()
+        if found is None:
+            return f"unknown {table._meta.tablename}: {value}"
         cols = [getattr(SurveyResponse, c) for c in EXPORT_COLUMNS]
         written, last_id = 0, 0
         with open(args.file, "w", newline="", encoding="utf-8") as fh:
@@ -144,7 +153,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             writer.writerow(EXPORT_COLUMNS)
             while True:
                 rows = await (SurveyResponse.select(SurveyResponse.id, *cols)
-                              .where((SurveyResponse.service == service["id"]) & (SurveyResponse.local_day >= start)
+                              .where((column == found["id"]) & (SurveyResponse.local_day >= start)
                                      & (SurveyResponse.local_day <= end) & (SurveyResponse.id > last_id))
                               .order_by(SurveyResponse.id).limit(EXPORT_CHUNK).run())
                 if not rows:

@@ -50,6 +50,26 @@ async def test_export_then_portal_ikm_equals_dashboard_and_api(client, app, sett
     assert f"badge cat-{cli['category']}" in page.text
 
 
+async def test_unit_and_counter_filters_equal_portal_ikm_on_their_exports(client, app, settings, capsys, tmp_path):
+    scene = await build_scene(n_answers=41, seed=9)
+    head = await make_user("head", [scene["unit"]])
+    await client.login(head["username"], head["password"])
+    for flag, value, query in (("--unit", scene["unit"]["slug"], f"unit={scene['unit']['slug']}"),
+                               ("--counter", scene["counter"]["code"], f"counter={scene['counter']['code']}")):
+        out_file = tmp_path / f"{flag[2:]}.csv"
+        code, out = await run_cli(settings, ["export-responses", flag, value, "--from", "2026-03-01",
+                                             "--to", "2026-03-31", str(out_file)], capsys)
+        assert code == 0 and "wrote 0 " not in out, out
+        code, out = await run_cli(settings, ["ikm", "--json", str(out_file)], capsys)
+        assert code == 0, out
+        cli = json.loads(out)
+        page = await client.get(f"/dashboard?{query}&from=2026-03-01&to=2026-03-31&lang=en")
+        assert page.status_code == 200, page.text[-800:]
+        assert number(cli["ikm"], 2, "en") in page.text, flag
+        assert f"{number(cli['ci95'][0], 2, 'en')} – {number(cli['ci95'][1], 2, 'en')}" in page.text, flag
+        assert f"badge cat-{cli['category']}" in page.text, flag
+
+
 async def test_export_refuses_bad_input(app, settings, capsys, tmp_path):
     code, _ = await run_cli(settings, ["export-responses", "--service", "no-such-service-q", "--from", "2026-03-01",
                                        "--to", "2026-03-31", str(tmp_path / "x.csv")], capsys)
