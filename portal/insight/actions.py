@@ -162,16 +162,22 @@ async def history(item_id: int) -> list[dict]:
                   .order_by(NonconformityEvent.id).run())
 
 
+async def _not_closed(item_id: int) -> dict:
+    """The item, which must exist (LookupError) and still be open (ActionError)."""
+    found = await item(item_id)
+    if found is None:
+        raise LookupError(item_id)
+    if found["status"] == "closed":
+        raise ActionError("This item is closed.")
+    return found
+
+
 async def plan(item_id: int, actor: dict, root_cause: str, action: str, owner: str, due_date: date) -> dict:
     """Record the root cause and the corrective action (manager); the item becomes action_planned."""
     if not root_cause.strip() or not action.strip() or not owner.strip():
         raise ActionError("Root cause, action and owner are required.")
     async with Nonconformity._meta.db.transaction():
-        before = await item(item_id)
-        if before is None:
-            raise LookupError(item_id)
-        if before["status"] == "closed":
-            raise ActionError("This item is closed.")
+        before = await _not_closed(item_id)
         values = {"root_cause": root_cause.strip(), "action": action.strip(), "owner": owner.strip(),
                   "due_date": due_date, "status": "action_planned"}
         await Nonconformity.update({getattr(Nonconformity, k): v for k, v in values.items()}).where(
@@ -189,11 +195,7 @@ async def close(item_id: int, actor: dict, verification_note: str) -> dict:
     if not note:
         raise ActionError("A verification note is required to close.")
     async with Nonconformity._meta.db.transaction():
-        before = await item(item_id)
-        if before is None:
-            raise LookupError(item_id)
-        if before["status"] == "closed":
-            raise ActionError("This item is closed.")
+        before = await _not_closed(item_id)
         if before["status"] != "action_planned":
             raise ActionError("Record the root cause and action before closing.")
         now = datetime.now(UTC)

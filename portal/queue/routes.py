@@ -54,28 +54,24 @@ def _channels(request: Request) -> ChannelsPlugin | None:
         return None
 
 
+async def _in_scope(request: Request, row: dict | None, unknown: str) -> tuple[dict, dict]:
+    """The row and its unit, or 404 with `unknown` when it does not exist, 403 when the unit is out of scope."""
+    if row is None:
+        raise NotFoundException(t(request, unknown))
+    ensure_unit_access(request, row["unit"])
+    return row, await queries.unit_by_id(row["unit"])
+
+
 async def _counter(request: Request, counter_code: str) -> tuple[dict, dict]:
-    counter = await tickets.counter_by_code(counter_code)
-    if counter is None:
-        raise NotFoundException(t(request, "Unknown counter."))
-    ensure_unit_access(request, counter["unit"])
-    return counter, await queries.unit_by_id(counter["unit"])
+    return await _in_scope(request, await tickets.counter_by_code(counter_code), "Unknown counter.")
 
 
 async def _visit(request: Request, visit_id: int) -> tuple[dict, dict]:
-    visit = await queries.visit_by_id(visit_id)
-    if visit is None:
-        raise NotFoundException(t(request, "Unknown ticket."))
-    ensure_unit_access(request, visit["unit"])
-    return visit, await queries.unit_by_id(visit["unit"])
+    return await _in_scope(request, await queries.visit_by_id(visit_id), "Unknown ticket.")
 
 
 async def _service(request: Request, service_slug: str) -> tuple[dict, dict]:
-    service = await queries.service_by_slug(service_slug)
-    if service is None:
-        raise NotFoundException(t(request, "Unknown service."))
-    ensure_unit_access(request, service["unit"])
-    return service, await queries.unit_by_id(service["unit"])
+    return await _in_scope(request, await queries.service_by_slug(service_slug), "Unknown service.")
 
 
 async def _unit(request: Request, unit_slug: str) -> dict:
