@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
@@ -22,6 +23,7 @@ from litestar.template.config import TemplateConfig
 from portal import __version__
 from portal.accounts.auth import session_auth
 from portal.db import engine as db
+from portal.insight.refresher import Refresher
 from portal.paths import STATIC_DIR
 from portal.settings import Settings
 from portal.web import EXCEPTION_HANDLERS, LanguageMiddleware, jinja_environment
@@ -79,9 +81,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar):
         await db.start(engine)
+        background = None
+        if settings.refresh_seconds > 0:
+            background = asyncio.create_task(Refresher().loop(settings.refresh_seconds), name="portal-refresher")
         try:
             yield
         finally:
+            if background is not None:
+                background.cancel()
+                with suppress(asyncio.CancelledError):
+                    await background
             await db.stop(engine)
 
     auth = session_auth(secure_cookies=settings.public_url.startswith("https://"))

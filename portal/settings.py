@@ -20,6 +20,8 @@ ENVIRONMENT = {
     "PORTAL_WORKERS": "number of server worker processes (default 1; >1 needs PostgreSQL and Redis)",
     "PORTAL_REDIS_NAMESPACE": "key prefix in Redis for stores and channels (default portal)",
     "PORTAL_TRUSTED_PROXIES": "comma-separated proxy addresses whose X-Forwarded-For is trusted (default none)",
+    "PORTAL_REFRESH_SECONDS": "how often the background refresher folds new facts into the rollups and republishes "
+    "figures (default 5; 0 = no background refresher, e.g. in tests that run it by hand)",
 }
 
 LANGUAGES = ("id", "en")
@@ -37,6 +39,7 @@ class Settings:
     default_language: str = "id"
     workers: int = 1
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
+    refresh_seconds: float = 5.0
     redis_namespace: str = "portal"
 
     @property
@@ -72,6 +75,7 @@ class Settings:
             port=port,
             default_language=language,
             workers=int(env.get("PORTAL_WORKERS") or 1),
+            refresh_seconds=float(env.get("PORTAL_REFRESH_SECONDS") or 5),
             trusted_proxies=proxies,
             redis_namespace=env.get("PORTAL_REDIS_NAMESPACE") or "portal",
         )

@@ -31,7 +31,10 @@ def settings(tmp_path_factory):
 
     var_dir = tmp_path_factory.mktemp("var")
     env = {"PORTAL_VAR_DIR": str(var_dir), "PORTAL_SECRET_KEY": "test-" + secrets.token_hex(16),
-           "PORTAL_PUBLIC_URL": "https://layanan.test"}
+           "PORTAL_PUBLIC_URL": "https://layanan.test",
+           # No background refresher: tests run its passes by hand (tests.factories.refresh), so each test
+           # sees exactly the figures it waited for.
+           "PORTAL_REFRESH_SECONDS": "0"}
     database_url = os.environ.get("PORTAL_DATABASE_URL", "")
     created_db = None
     if database_url.startswith("postgres"):
@@ -92,12 +95,31 @@ async def app(settings):
 async def demo(app, settings):
     """A small seeded demo data set (the same generator as `portal demo`), shared by the session."""
     from portal.demo.seed import seed_demo
+    from tests.factories import refresh
 
-    return await seed_demo(months=2, scale=0.15, seed=7, quiet=True, secret_key=settings.secret_key)
+    seeded = await seed_demo(months=2, scale=0.15, seed=7, quiet=True, secret_key=settings.secret_key)
+    await refresh()
+    return seeded
 
 
 class PortalClient(httpx.AsyncClient):
-    """An HTTP client for the app that knows how to fetch the CSRF token of a form."""
+    """An HTTP client for the app that knows how to fetch the CSRF token of a form.
+
+    The tests run without the background refresher (PORTAL_REFRESH_SECONDS=0); with `refreshed=True` (the
+    default) every GET is preceded by one refresher pass, as if the reader came a few seconds after the last
+    write. Tests of staleness itself use `refreshed=False` and call tests.factories.refresh by hand.
+    """
+
+    def __init__(self, *args, refreshed: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refreshed = refreshed
+
+    async def get(self, *args, **kwargs) -> httpx.Response:
+        if self.refreshed:
+            from tests.factories import refresh
+
+            await refresh()
+        return await super().get(*args, **kwargs)
 
     async def csrf(self, path: str = "/login") -> str:
         response = await self.get(path)

@@ -57,3 +57,11 @@ async def make_user(role: str, units: list[dict], username: str | None = None) -
     name = username or uid(role)
     user_id = await create_user(name, hash_password_sync(PASSWORD), role, [u["slug"] for u in units])
     return {"id": user_id, "username": name, "password": PASSWORD, "role": role}
+
+
+async def refresh() -> dict:
+    """One pass of the background refresher (the tests run without the background task): pending rollup deltas
+    folded, dirty days recomputed, published figures recomputed."""
+    from portal.insight.refresher import run_once
+
+    return await run_once()

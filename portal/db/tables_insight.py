@@ -105,3 +105,24 @@ class NonconformityEvent(Table, tablename="nonconformity_event"):
     action = Varchar(length=40)
     status = Varchar(length=16)
     changes = JSON(default="{}")
+
+
+class RollupDelta(Table, tablename="rollup_delta"):
+    """A change to one rollup row, written in the same transaction as the fact that caused it (a response, a
+    visit stage, a paper batch). The background refresher adds pending deltas into rollup_day and deletes them.
+    `payload` holds the additive counts and sparse histograms (portal.insight.ledger)."""
+
+    service = Integer()
+    unit = Integer()
+    counter = Integer(default=0)
+    day = Date()
+    payload = Text(default="{}")
+
+
+class PublishedResult(Table, tablename="published_result"):
+    """Published figures kept current by the background refresher (thank-you page, public pages, results API):
+    readers take them as they are, with the time they were computed."""
+
+    key = Varchar(length=120, unique=True)
+    payload = Text(default="{}")
+    computed_at = Timestamptz(default=TimestamptzNow())

@@ -37,7 +37,7 @@ def _date(text: str) -> date:
 
 def cmd_import_paper(args: argparse.Namespace) -> int:
     from portal.cli import run_with_db
-    from portal.feedback import paper, queries
+    from portal.feedback import paper, queries, services
     from survey.csvio import TallyError
 
     period_from, period_to = _date(args.period_from), _date(args.period_to)
@@ -60,7 +60,7 @@ def cmd_import_paper(args: argparse.Namespace) -> int:
         service = await queries.service_by_slug(args.service)
         if service is None:
             return None
-        return await queries.import_paper(service, period_from, period_to, path.name, None, rows)
+        return await services.import_paper(service, period_from, period_to, path.name, None, rows)
 
     batch_id = run_with_db(work)
     if batch_id is None:

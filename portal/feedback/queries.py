@@ -1,18 +1,13 @@
-"""Reads and writes of the feedback capability: counters and their services, citizen visits, survey responses,
-paper import batches. Every write of a visit or response marks its (service, local day) rollup dirty."""
+"""Reads of the feedback capability: counters and their services, citizen visits, survey responses, paper import
+batches. Its writes live in portal.feedback.services."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from portal.catalog.queries import standard_in_force
-from portal.db.engine import is_unique_violation
 from portal.db.tables import Counter, CounterService, Service, SurveyResponse, Unit, Visit
-from portal.db.tables_feedback import FormNonce, PaperBatch, PaperBatchResponse
-from portal.insight.rollups import touch
-from portal.timeutil import local_day
-
-CITIZEN_STAGES = ("served", "finished")
+from portal.db.tables_feedback import PaperBatch, PaperBatchResponse
 
 
 async def counter_by_code(code: str) -> dict | None:
@@ -72,96 +67,11 @@ async def visit_by_token(token: str) -> dict | None:
     return await Visit.select().where(Visit.token == token).first().run()
 
 
-async def create_scan_visit(unit: dict, service_id: int, counter_id: int, standard_id: int | None, token: str) -> dict:
-    """A citizen-started visit (origin "scan"): arrival now, recorded by the citizen."""
-    now = datetime.now(UTC)
-    day = local_day(unit["timezone"], now)
-    rows = await Visit.insert(Visit(
-        unit=unit["id"], service=service_id, counter=counter_id, standard_version=standard_id, origin="scan",
-        local_day=day, token=token, arrived_at=now, arrived_source="citizen",
-    )).returning(*Visit.all_columns()).run()
-    await touch(service_id, day)
-    return rows[0]
-
-
-async def mark_stage(visit: dict, stage: str) -> bool:
-    """Record `stage` (served | finished) now, by the citizen, unless it is already recorded; True if written."""
-    if stage not in CITIZEN_STAGES:
-        raise ValueError(stage)
-    at, source = getattr(Visit, f"{stage}_at"), getattr(Visit, f"{stage}_source")
-    async with Visit._meta.db.transaction():
-        current = await Visit.select(at).where(Visit.id == visit["id"]).first().run()
-        if current is None or current[f"{stage}_at"] is not None:
-            return False
-        await Visit.update({at: datetime.now(UTC), source: "citizen"}).where(Visit.id == visit["id"]).run()
-    await touch(visit["service"], visit["local_day"])
-    return True
-
-
-async def mark_survey_offered(visit: dict) -> None:
-    if visit.get("survey_offered"):
-        return
-    await Visit.update({Visit.survey_offered: True}).where(Visit.id == visit["id"]).run()
-    await touch(visit["service"], visit["local_day"])
-
-
 async def response_exists_for_visit(visit_id: int) -> bool:
     return await SurveyResponse.exists().where(SurveyResponse.visit == visit_id).run()
 
 
-async def save_response(values: dict, nonce: str | None) -> int | None:
-    """Insert one survey response; None when it was already received (same visit, or same form nonce).
-
-    The database decides: the unique index on survey_response.visit and on feedback_form_nonce.nonce.
-    """
-    try:
-        async with SurveyResponse._meta.db.transaction():
-            if nonce:
-                await FormNonce.insert(FormNonce(nonce=nonce)).run()
-            rows = await SurveyResponse.insert(SurveyResponse(**values)).returning(SurveyResponse.id).run()
-    except Exception as exc:
-        if is_unique_violation(exc):
-            return None
-        raise
-    await touch(values["service"], values["local_day"])
-    return rows[0]["id"]
-
-
-async def recent_duplicate(client_hash: str, service_id: int, values: dict, since: datetime) -> bool:
-    """The same client sent the same answers for this service since `since` (a resubmitted unbound form)."""
-    query = SurveyResponse.exists().where(
-        (SurveyResponse.client_hash == client_hash) & (SurveyResponse.service == service_id)
-        & (SurveyResponse.submitted_at >= since) & (SurveyResponse.comment == values["comment"])
-    )
-    for i in range(1, 10):
-        column = getattr(SurveyResponse, f"u{i}")
-        value = values[f"u{i}"]
-        query = query.where(column.is_null() if value is None else column == value)
-    return await query.run()
-
-
 # --- paper forms -------------------------------------------------------------------------------------------
-
-
-async def import_paper(service: dict, period_from: date, period_to: date, filename: str, user_id: int | None,
-                       rows: list[dict]) -> int:
-    """Insert a whole batch of valid paper responses in one transaction; returns the batch id."""
-    now = datetime.now(UTC)
-    async with SurveyResponse._meta.db.transaction():
-        batch = await PaperBatch.insert(PaperBatch(
-            service=service["id"], unit=service["unit"], period_from=period_from, period_to=period_to,
-            filename=filename[:200], rows=len(rows), created_by=user_id,
-        )).returning(PaperBatch.id).run()
-        batch_id = batch[0]["id"]
-        for row in rows:
-            inserted = await SurveyResponse.insert(SurveyResponse(
-                service=service["id"], unit=service["unit"], channel="paper", verified=False, language="id",
-                submitted_at=now, **row,
-            )).returning(SurveyResponse.id).run()
-            await PaperBatchResponse.insert(PaperBatchResponse(batch=batch_id, response=inserted[0]["id"])).run()
-    for day in sorted({row["local_day"] for row in rows}):
-        await touch(service["id"], day)
-    return batch_id
 
 
 async def paper_batches(unit_ids: list[int] | None) -> list[dict]:

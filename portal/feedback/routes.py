@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.datastructures import Cookie, UploadFile
+from litestar.datastructures import Cookie
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.response import Redirect, Template
 
-from portal.accounts.guards import ensure_unit_access, require_roles
-from portal.feedback import antiabuse, paper, posters, progress, queries
+from portal.feedback import antiabuse, posters, progress, queries, services
 from portal.feedback.qr import counter_url, qr_svg
+from portal.feedback.routes_paper import paper_console
 from portal.feedback.schemas import (
     AGE_BANDS,
     COMMENT_MAX,
@@ -22,17 +22,14 @@ from portal.feedback.schemas import (
     SurveyAnswers,
     parse_survey,
 )
-from portal.insight.results import service_results
+from portal.insight import published
 from portal.timeutil import local_day
 from portal.tokens import new_token, verify
 from portal.web import client_key, request_lang, t
-from survey.csvio import TallyError
 from survey.instrument import UNSUR_2017
 
 VISIT_COOKIE = "portal_visit"
 VISIT_COOKIE_MAX_AGE = 60 * 24 * 3600  # multi-day services: the citizen comes back to follow the case
-RESULTS_DAYS = 90
-DUPLICATE_WINDOW = timedelta(minutes=30)
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
@@ -118,11 +115,6 @@ def _survey_context(request: Request, action: str, service: dict, *, values: dic
     }
 
 
-async def _results(service: dict, unit: dict) -> dict | None:
-    today = local_day(unit["timezone"])
-    return await service_results(service["id"], today - timedelta(days=RESULTS_DAYS - 1), today)
-
-
 async def _submit_survey(request: Request, *, unit: dict, service: dict, counter_id: int | None,
                          visit: dict | None, channel: str, verified: bool, standard: dict | None,
                          action: str, page: dict[str, Any]) -> Template:
@@ -149,8 +141,8 @@ async def _submit_survey(request: Request, *, unit: dict, service: dict, counter
         "flagged_fast": stamp.too_fast, "language": lang, "client_hash": client,
         "local_day": local_day(unit["timezone"], now), "submitted_at": now,
     }
-    duplicate = visit is None and await queries.recent_duplicate(client, service["id"], values, now - DUPLICATE_WINDOW)
-    stored = None if duplicate else await queries.save_response(values, stamp.nonce if stamp.valid else None)
+    stored = await services.submit_response(values, stamp.nonce if stamp.valid else None,
+                                            standard=None if visit else service["standard"])
     context = {**page, **await _thanks(service, unit, answers, standard), "already": stored is None}
     return Template("feedback/thanks.html", context=context)
 
@@ -158,10 +150,12 @@ async def _submit_survey(request: Request, *, unit: dict, service: dict, counter
 async def _thanks(service: dict, unit: dict, answers: SurveyAnswers | None, standard: dict | None) -> dict:
     fee = (standard or {}).get("fee") or 0
     overpaid = answers is not None and answers.amount_paid is not None and answers.amount_paid > fee
+    found = await published.read(published.service_key(service["id"]))
     return {
-        "service": service, "unit": unit, "standard": standard, "results": await _results(service, unit),
+        "service": service, "unit": unit, "standard": standard, "results": found[0] if found else None,
+        "results_as_of": found[1] if found else None,
         "show_complaint": answers is not None and (answers.low_answer or overpaid), "overpaid": overpaid,
-        "already": False, "results_days": RESULTS_DAYS,
+        "already": False, "results_days": published.RECENT_DAYS,
     }
 
 
@@ -239,7 +233,7 @@ async def visit_start(request: Request, counter_code: str, service_slug: str) ->
         return Redirect(path=base, status_code=303)  # a second tap resumes the open visit
     token = new_token(_settings(request).secret_key)
     standard = service["standard"]
-    await queries.create_scan_visit(unit, service["id"], counter["id"], standard["id"] if standard else None, token)
+    await services.start_scan_visit(unit, service["id"], counter["id"], standard["id"] if standard else None, token)
     return Redirect(path=base, status_code=303, cookies=[_visit_cookie(request, token)])
 
 
@@ -250,7 +244,7 @@ async def _stage(request: Request, counter_code: str, service_slug: str, stage: 
     if visit is None:
         raise ClientException(t(request, "No visit was started on this phone. Tap “I have arrived, start” first."),
                               status_code=409)
-    await queries.mark_stage(visit, stage)
+    await services.citizen_stage(visit, stage)
     return Redirect(path=f"{base}/survey" if stage == "finished" else base, status_code=303)
 
 
@@ -275,11 +269,9 @@ async def counter_survey(request: Request, counter_code: str, service_slug: str)
     counter, unit, service = await _counter_service(request, counter_code, service_slug)
     visit = await _cookie_visit(request, counter, service)
     page = _counter_page(counter, unit, service)
-    if visit is not None:
-        if await queries.response_exists_for_visit(visit["id"]):
-            return Template("feedback/thanks.html", context={
-                **page, **await _thanks(service, unit, None, service["standard"]), "already": True})
-        await queries.mark_survey_offered(visit)
+    if visit is not None and await queries.response_exists_for_visit(visit["id"]):
+        return Template("feedback/thanks.html", context={
+            **page, **await _thanks(service, unit, None, service["standard"]), "already": True})
     action = f"/c/{counter['code']}/s/{service['slug']}/survey"
     return Template("feedback/survey.html", context={**page, **_survey_context(request, action, service)})
 
@@ -331,7 +323,6 @@ async def ticket_page(request: Request, token: str) -> Template:
         "progress": await progress.of_visit(visit, unit), "back": f"/t/{token}",
     }
     if survey_open:
-        await queries.mark_survey_offered(visit)
         context.update(_survey_context(request, f"/t/{token}/survey", service))
     return Template("feedback/ticket.html", context=context)
 
@@ -350,83 +341,10 @@ async def ticket_survey_submit(request: Request, token: str) -> Template:
     )
 
 
-# --- paper forms (back office) ------------------------------------------------------------------------------
-
-IMPORT_ROLES = ("manager", "head")
-
-
-def _scope(request: Request) -> list[int] | None:
-    user = request.user
-    return None if user.is_admin else sorted(user.unit_ids)
-
-
-async def _imports_page(request: Request, *, errors: list | None = None, form: dict | None = None,
-                        message: str | None = None, status_code: int = 200) -> Template:
-    scope = _scope(request)
-    return Template("feedback/imports.html", status_code=status_code, context={
-        "batches": await queries.paper_batches(scope), "services": await queries.services_of_units(scope),
-        "errors": errors or [], "form": form or {}, "message": message,
-        "columns": ("u1..u9", *paper.OPTIONAL_COLUMNS),
-    })
-
-
-@get("/console/imports", name="feedback_paper_imports", guards=[require_roles(*IMPORT_ROLES)])
-async def paper_imports(request: Request) -> Template:
-    return await _imports_page(request)
-
-
-def _form_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
-
-
-@post("/console/imports", name="feedback_paper_import", guards=[require_roles(*IMPORT_ROLES)], status_code=303)
-async def paper_import(request: Request) -> Template | Redirect:
-    form = await request.form()
-    slug = form.get("service") if isinstance(form.get("service"), str) else ""
-    kept = {"service": slug, "period_from": form.get("period_from") or "", "period_to": form.get("period_to") or ""}
-    service = await queries.service_by_slug(slug) if slug else None
-    if service is None:
-        return await _imports_page(request, form=kept, status_code=400,
-                                   message=t(request, "Choose the service the forms are about."))
-    ensure_unit_access(request, service["unit"])
-    period_from, period_to = _form_date(kept["period_from"]), _form_date(kept["period_to"])
-    if period_from is None or period_to is None or period_from > period_to:
-        return await _imports_page(request, form=kept, status_code=400,
-                                   message=t(request, "Give the period as two dates, the first not after the second."))
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return await _imports_page(request, form=kept, status_code=400,
-                                   message=t(request, "Choose a CSV or XLSX file."))
-    content = await upload.read()
-    try:
-        rows = paper.parse_paper(paper.read_table(content, upload.filename), period_from, period_to)
-    except TallyError as exc:
-        return await _imports_page(request, form=kept, status_code=400, errors=exc.errors,
-                                   message=t(request, "Nothing was imported: correct these rows and upload the "
-                                                      "whole file again."))
-    batch_id = await queries.import_paper(service, period_from, period_to, upload.filename, request.user.id, rows)
-    return Redirect(path=f"/console/imports/{batch_id}", status_code=303)
-
-
-@get("/console/imports/{batch_id:int}", name="feedback_paper_import_batch", guards=[require_roles(*IMPORT_ROLES)])
-async def paper_import_batch(request: Request, batch_id: int) -> Template:
-    batch = await queries.paper_batch(batch_id)
-    if batch is None:
-        raise _not_found(t(request, "Page not found."))
-    ensure_unit_access(request, batch["unit"])
-    return Template("feedback/import_batch.html", context={
-        "batch": batch, "days": await queries.paper_batch_days(batch_id)})
-
-
 public = Router(
     path="/", opt={"exclude_from_auth": True}, include_in_schema=False,
     route_handlers=[counter_qr, counter_poster, unit_posters, counter_page, counter_service, visit_start,
                     visit_served, visit_finished, counter_survey, counter_survey_submit, ticket_page,
                     ticket_survey_submit],
 )
-console = Router(path="/", include_in_schema=False,
-                 route_handlers=[paper_imports, paper_import, paper_import_batch])
-route_handlers = [public, console]
+route_handlers = [public, paper_console]

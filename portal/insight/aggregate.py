@@ -183,11 +183,95 @@ def completion_time(visit: dict, time_unit: str) -> datetime | None:
     return finished or delivered
 
 
-async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[int, date], dict[str, Any]]:
-    """Aggregates keyed by (counter id or 0, local day) for one service over [day_from, day_to], from raw rows.
+def visit_part(v: dict, std: dict | None, duration: float | None) -> tuple[dict[str, Any], dict | None]:
+    """What one visit adds to the aggregate of its (counter, local day), and its officer overcharge case (or None).
 
-    Also returns, under the key ("cases", None), the list of overcharge cases found (officer and citizen).
+    `std` is the standard version the visit is judged against (Standards.for_visit); `duration` is its
+    completion time in the limit's unit (survey.clock.durations) for a completed, timed visit, else None.
+    The single definition of the visit counts: compute() sums it over raw rows and the write path
+    (portal.insight.ledger) adds the difference of a visit before and after each change.
     """
+    agg = empty()
+    arrived = _aware(v.get("arrived_at"))
+    completed = v.get("outcome") == "completed"
+    agg["visits"] = 1
+    agg["served"] = int(bool(v.get("served_at")) or completed)
+    agg["completed"] = int(completed)
+    agg["offered"] = int(bool(v.get("survey_offered")))
+    for a, b, hist in (("arrived_at", "called_at", "wait_hist"), ("served_at", "finished_at", "handle_hist")):
+        start, end = _aware(v.get(a)), _aware(v.get(b))
+        if start is not None and end is not None and end >= start:
+            sketch.add(agg[hist], (end - start).total_seconds() / 60.0)
+    case = None
+    if v.get("fee_charged") is not None:
+        agg["cost_visit_n"] = 1
+        over = std is not None and v["fee_charged"] > std["fee"]
+        agg["cost_visit_over"] = int(over)
+        if over:
+            case = {"counter": v.get("counter") or 0, "day": _day(v["local_day"]), "source": "officer",
+                    "ref_id": v["id"], "amount": v["fee_charged"], "fee": std["fee"]}
+    if completed and v.get("correction_needed") is not None:
+        agg["ftr_visit_n"] = 1
+        agg["ftr_visit_ok"] = int(not v["correction_needed"])
+    if v.get("outcome") is None and std is not None and arrived is not None \
+            and std["time_limit_unit"] in MULTI_DAY and completion_time(v, std["time_limit_unit"]) is None:
+        agg["km_open"] = 1
+    if duration is not None and std is not None and np.isfinite(duration):
+        agg["time_n"] = 1
+        agg["time_within"] = int(bool(within_limit(np.array([duration]), std["time_limit_value"])[0]))
+        if std["time_limit_unit"] in MULTI_DAY:
+            agg["km_hist"][int(duration)] = 1
+    return agg, case
+
+
+def timed_end(v: dict, std: dict | None) -> datetime | None:
+    """The completion instant a completed visit is timed to (None when it is not timed)."""
+    if v.get("outcome") != "completed" or std is None or _aware(v.get("arrived_at")) is None:
+        return None
+    return completion_time(v, std["time_limit_unit"])
+
+
+def response_part(r: dict, std: dict | None) -> tuple[dict[str, Any], dict | None]:
+    """What one survey response adds to the aggregate of its (counter, local day), and its citizen overcharge
+    case (or None). `std` is the version in force at the linked visit's arrival, else at submission."""
+    agg = empty()
+    agg["responses"] = 1
+    m = total = 0
+    for i in range(1, 10):
+        score = r.get(f"u{i}")
+        if score is not None and 1 <= score <= 4:
+            agg[f"u{i}_{score}"] = 1
+            m += 1
+            total += score
+    if m:
+        agg["respondents"] = 1
+        agg["profiles"][m * PROFILE_SHAPE[1] + total] = 1
+    agg["responded"] = int(r.get("visit") is not None)
+    case = None
+    if r.get("amount_paid") is not None:
+        agg["cost_resp_n"] = 1
+        over = std is not None and r["amount_paid"] > std["fee"]
+        agg["cost_resp_over"] = int(over)
+        if over:
+            case = {"counter": r.get("counter") or 0, "day": _day(r["local_day"]), "source": "citizen",
+                    "ref_id": r["id"], "amount": r["amount_paid"], "fee": std["fee"]}
+    if r.get("product_correct") in ("yes", "no"):
+        agg["ftr_resp_n"] = 1
+        agg["ftr_resp_ok"] = int(r["product_correct"] == "yes")
+    if r.get("extra_requirements") is not None:
+        agg["req_n"] = 1
+        agg["req_ok"] = int(not r["extra_requirements"])
+    return agg, case
+
+
+def response_standard(standards: Standards, r: dict, arrival: datetime | None) -> dict | None:
+    return standards.in_force(arrival or _aware(r.get("submitted_at")))
+
+
+async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[int, date], dict[str, Any]]:
+    """Aggregates keyed by (counter id or 0, local day) for one service over [day_from, day_to], from raw rows:
+    the sum of visit_part and response_part over the rows (durations computed in one vectorised call per
+    standard version). Also returns, under the key ("cases", None), the overcharge cases found."""
     service, unit = await service_unit(service_id)
     standards = await load_standards(service_id)
     tz, closures = unit["timezone"], closures_of(unit)
@@ -198,91 +282,42 @@ async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[i
                     .where((Visit.service == service_id) & (Visit.local_day >= day_from) & (Visit.local_day <= day_to))
                     .run())
     arrival_by_visit: dict[int, datetime | None] = {}
-    timed: dict[int | None, list[tuple[tuple[int, date], datetime, datetime]]] = defaultdict(list)
-    for v in visits:
-        key = (v["counter"] or 0, _day(v["local_day"]))
-        agg = out[key]
-        arrived = _aware(v["arrived_at"])
-        arrival_by_visit[v["id"]] = arrived
+    timed: dict[int, list[tuple[int, datetime, datetime]]] = defaultdict(list)
+    stds = []
+    for index, v in enumerate(visits):
+        arrival_by_visit[v["id"]] = _aware(v["arrived_at"])
         std = standards.for_visit(v)
-        completed = v["outcome"] == "completed"
-        agg["visits"] += 1
-        agg["served"] += int(bool(v["served_at"]) or completed)
-        agg["completed"] += int(completed)
-        agg["offered"] += int(bool(v["survey_offered"]))
-        for a, b, hist in (("arrived_at", "called_at", "wait_hist"), ("served_at", "finished_at", "handle_hist")):
-            start, end = _aware(v[a]), _aware(v[b])
-            if start is not None and end is not None and end >= start:
-                sketch.add(agg[hist], (end - start).total_seconds() / 60.0)
-        if v["fee_charged"] is not None:
-            agg["cost_visit_n"] += 1
-            over = std is not None and v["fee_charged"] > std["fee"]
-            agg["cost_visit_over"] += int(over)
-            if over:
-                cases.append({"counter": key[0], "day": key[1], "source": "officer", "ref_id": v["id"],
-                              "amount": v["fee_charged"], "fee": std["fee"]})
-        if completed and v["correction_needed"] is not None:
-            agg["ftr_visit_n"] += 1
-            agg["ftr_visit_ok"] += int(not v["correction_needed"])
-        if v["outcome"] is None and std is not None and arrived is not None \
-                and std["time_limit_unit"] in MULTI_DAY and completion_time(v, std["time_limit_unit"]) is None:
-            agg["km_open"] += 1
-        if completed and std is not None and arrived is not None:
-            end = completion_time(v, std["time_limit_unit"])
-            if end is not None:
-                timed[std["id"]].append((key, arrived, end))
+        stds.append(std)
+        end = timed_end(v, std)
+        if end is not None:
+            timed[std["id"]].append((index, _aware(v["arrived_at"]), end))
+    duration_of: dict[int, float] = {}
     for version_id, timed_cases in timed.items():
         std = standards.by_id[version_id]
         d = durations([c[1] for c in timed_cases], [c[2] for c in timed_cases], std["time_limit_unit"], tz, closures)
-        ok = within_limit(d, std["time_limit_value"])
-        for (key, _s, _e), dur, good in zip(timed_cases, d, ok, strict=True):
-            if np.isfinite(dur):
-                out[key]["time_n"] += 1
-                out[key]["time_within"] += int(bool(good))
-                if std["time_limit_unit"] in MULTI_DAY:
-                    hist = out[key]["km_hist"]
-                    hist[int(dur)] = hist.get(int(dur), 0) + 1
+        for (index, _s, _e), dur in zip(timed_cases, d, strict=True):
+            duration_of[index] = float(dur)
+    for index, v in enumerate(visits):
+        part, case = visit_part(v, stds[index], duration_of.get(index))
+        add_into(out[(v["counter"] or 0, _day(v["local_day"]))], part)
+        if case:
+            cases.append(case)
 
     responses = await (SurveyResponse.select(*RESPONSE_COLUMNS)
                        .where((SurveyResponse.service == service_id) & (SurveyResponse.local_day >= day_from)
                               & (SurveyResponse.local_day <= day_to))
                        .run())
     missing = [r["visit"] for r in responses if r["visit"] and r["visit"] not in arrival_by_visit]
-    if missing:
-        for chunk_start in range(0, len(missing), 500):
-            chunk = missing[chunk_start:chunk_start + 500]
-            for row in await Visit.select(Visit.id, Visit.arrived_at).where(Visit.id.is_in(chunk)).run():
-                arrival_by_visit[row["id"]] = _aware(row["arrived_at"])
+    for chunk_start in range(0, len(missing), 500):
+        chunk = missing[chunk_start:chunk_start + 500]
+        for row in await Visit.select(Visit.id, Visit.arrived_at).where(Visit.id.is_in(chunk)).run():
+            arrival_by_visit[row["id"]] = _aware(row["arrived_at"])
     for r in responses:
-        agg = out[(r["counter"] or 0, _day(r["local_day"]))]
-        agg["responses"] += 1
-        m = total = 0
-        for i in range(1, 10):
-            score = r[f"u{i}"]
-            if score is not None and 1 <= score <= 4:
-                agg[f"u{i}_{score}"] += 1
-                m += 1
-                total += score
-        if m:
-            agg["respondents"] += 1
-            cell = m * PROFILE_SHAPE[1] + total
-            agg["profiles"][cell] = agg["profiles"].get(cell, 0) + 1
-        agg["responded"] += int(r["visit"] is not None)
-        if r["amount_paid"] is not None:
-            at = arrival_by_visit.get(r["visit"]) if r["visit"] else None
-            std = standards.in_force(at or _aware(r["submitted_at"]))
-            agg["cost_resp_n"] += 1
-            over = std is not None and r["amount_paid"] > std["fee"]
-            agg["cost_resp_over"] += int(over)
-            if over:
-                cases.append({"counter": r["counter"] or 0, "day": _day(r["local_day"]), "source": "citizen",
-                              "ref_id": r["id"], "amount": r["amount_paid"], "fee": std["fee"]})
-        if r["product_correct"] in ("yes", "no"):
-            agg["ftr_resp_n"] += 1
-            agg["ftr_resp_ok"] += int(r["product_correct"] == "yes")
-        if r["extra_requirements"] is not None:
-            agg["req_n"] += 1
-            agg["req_ok"] += int(not r["extra_requirements"])
+        at = arrival_by_visit.get(r["visit"]) if r["visit"] else None
+        part, case = response_part(r, response_standard(standards, r, at))
+        add_into(out[(r["counter"] or 0, _day(r["local_day"]))], part)
+        if case:
+            cases.append(case)
     result: dict = dict(out)
     result[CASES] = cases
     return result

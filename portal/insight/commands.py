@@ -58,7 +58,11 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             if unknown:
                 return f"unknown service: {', '.join(unknown)}"
             ids = [r["id"] for r in rows]
-        return await rebuild(ids)
+        result = await rebuild(ids)
+        from portal.insight.published import republish
+
+        await republish(set(ids) if ids is not None else None)
+        return result
 
     result = run_with_db(work)
     if isinstance(result, str):
@@ -83,8 +87,10 @@ def cmd_review(args: argparse.Namespace) -> int:
     async def work(settings) -> list[tuple[str, str, list[int]]] | str:
         from portal.db.tables import Unit
         from portal.insight.actions import review_unit
+        from portal.insight.refresher import run_once
         from portal.timeutil import local_day
 
+        await run_once()  # the review reads rollups: fold what the running portal has not folded yet
         query = Unit.select().order_by(Unit.slug)
         if args.unit:
             query = query.where(Unit.slug.is_in(args.unit))

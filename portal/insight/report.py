@@ -244,7 +244,6 @@ async def overcharge_cases(scope: Scope, period: Period, targets: dict[int, dict
     rollups keep (portal.db.tables_insight.OverchargeCase)."""
     if not scope.service_ids:
         return []
-    await rollups.refresh(scope.service_ids, period.start, period.end)
     where = (OverchargeCase.service.is_in(scope.service_ids) & (OverchargeCase.day >= period.start)
              & (OverchargeCase.day <= period.end))
     if scope.counter_id:

@@ -1,11 +1,15 @@
-"""Per-service, per-local-day rollups. Writers call `touch(service_id, day)` after changing visits or responses.
+"""Per-service, per-counter, per-local-day rollups, changed only by the background refresher.
 
-Scheme: a write marks its (service, local day) dirty (`rollup_dirty`, one row per pair, `marked_at` bumped on
-every touch). Before rollups are read, each dirty pair of the requested services and days is recomputed from
-its raw rows (portal.insight.aggregate.compute: cost bounded by that day's rows) in one transaction that
-replaces the pair's rollup rows and removes the mark only if nobody touched it again meanwhile (the mark's
-`marked_at` must still be the one read). `rebuild()` recomputes everything from raw rows (`portal
-rebuild-rollups`); a test proves rebuild = incremental.
+Two ways in (docs/deploy.md, "Published figures"):
+- Facts (responses, visit stages, paper batches) append their additive part to `rollup_delta` in their own
+  transaction (portal.insight.ledger); `apply_pending()` folds pending deltas into `rollup_day` and deletes
+  them, in one transaction. Its cost is bounded by the new deltas, never by the rows a day already holds.
+- Rule changes that alter past figures (a unit's closures, the demo loader, migrations) mark a (service, day)
+  dirty with `touch()`; `refresh()` recomputes such a day from raw rows (aggregate.compute) and drops the
+  pending deltas of that day in the same transaction, since the raw rows already include their facts.
+Readers (`sums`) never write. Only one refresher works at a time (a PostgreSQL advisory lock across workers;
+SQLite has one process and one writer). `rebuild()` recomputes everything (`portal rebuild-rollups`); a test
+proves rebuild = the incremental result.
 """
 
 from __future__ import annotations
@@ -17,11 +21,33 @@ from piccolo.engine.postgres import PostgresEngine
 
 from portal.db.engine import is_unique_violation
 from portal.db.tables import Service, SurveyResponse, Visit
-from portal.db.tables_insight import COUNT_FIELDS, OverchargeCase, RollupDay, RollupDirty
-from portal.insight import aggregate
+from portal.db.tables_insight import COUNT_FIELDS, OverchargeCase, RollupDay, RollupDelta, RollupDirty
+from portal.insight import aggregate, ledger
 
 REBUILD_CHUNK_DAYS = 31
 INSERT_BATCH = 200
+APPLY_BATCH = 5000
+#: pg_try_advisory_xact_lock key held by the one refresher at work (other workers skip their turn).
+REFRESHER_LOCK = 7_250_914_2018
+
+
+def _is_pg() -> bool:
+    return isinstance(RollupDay._meta.db, PostgresEngine)
+
+
+async def refresher_lock() -> bool:
+    """Inside a transaction: True when this process may change rollups now (always on SQLite)."""
+    if not _is_pg():
+        return True
+    rows = await RollupDay.raw("SELECT pg_try_advisory_xact_lock({}) AS ok", REFRESHER_LOCK).run()
+    return bool(rows[0]["ok"])
+
+
+async def _hold_writers() -> None:
+    """Inside a transaction on PostgreSQL: wait for writers that are adding deltas and hold new ones back until
+    commit, so that a recomputation from raw rows and the pending deltas it replaces agree."""
+    if _is_pg():
+        await RollupDelta.raw("LOCK TABLE rollup_delta IN SHARE ROW EXCLUSIVE MODE").run()
 
 
 async def touch(service_id: int, day: date) -> None:
@@ -67,21 +93,17 @@ async def _unit_of(service_id: int) -> int:
 
 
 async def recompute_day(service_id: int, day: date, marked_at: datetime | None = None) -> None:
-    """Replace the rollup rows of one (service, day) from raw rows; clear its dirty mark if unchanged since read."""
+    """Replace the rollup rows of one (service, day) from raw rows, dropping its pending deltas (the raw rows
+    include their facts); clear its dirty mark if unchanged since read. Call inside the refresher's turn."""
     unit_id = await _unit_of(service_id)
-    engine = RollupDay._meta.db
-    async with engine.transaction():
-        if isinstance(engine, PostgresEngine):
-            # Concurrent readers may refresh the same pair: one at a time (SQLite's single writer already
-            # serialises this), and skip it when another refresh has just done it.
-            key = service_id * 1_000_000 + day.toordinal()  # day ordinals stay below 10**6 until year 2738
-            await RollupDay.raw("SELECT pg_advisory_xact_lock({})", key).run()
-            if marked_at is not None and not await RollupDirty.exists().where(
-                    (RollupDirty.service == service_id) & (RollupDirty.day == day)).run():
-                return
+    async with RollupDay._meta.db.transaction():
+        if not await refresher_lock():
+            return  # another worker is refreshing: the mark stays for its next turn
+        await _hold_writers()
         computed = await aggregate.compute(service_id, day, day)
         await RollupDay.delete().where((RollupDay.service == service_id) & (RollupDay.day == day)).run()
         await OverchargeCase.delete().where((OverchargeCase.service == service_id) & (OverchargeCase.day == day)).run()
+        await RollupDelta.delete().where((RollupDelta.service == service_id) & (RollupDelta.day == day)).run()
         await _insert(*_rows_and_cases(service_id, unit_id, computed))
         cond = (RollupDirty.service == service_id) & (RollupDirty.day == day)
         if marked_at is not None:
@@ -89,13 +111,52 @@ async def recompute_day(service_id: int, day: date, marked_at: datetime | None =
         await RollupDirty.delete().where(cond).run()
 
 
+async def apply_pending(limit: int = APPLY_BATCH) -> set[tuple[int, date]]:
+    """Fold up to `limit` pending deltas into rollup_day in one transaction; returns the (service, day) pairs
+    changed. Deltas are deleted by id, so one committed late with a lower id is simply folded next time."""
+    async with RollupDelta._meta.db.transaction():
+        if not await refresher_lock():
+            return set()
+        deltas = await RollupDelta.select().order_by(RollupDelta.id).limit(limit).run()
+        if not deltas:
+            return set()
+        sums: dict = {}
+        for d in deltas:
+            key = (d["service"], d["unit"], d["counter"], aggregate._day(d["day"]))
+            ledger.combine(sums, key, ledger.from_payload(d["payload"]))
+        for (service_id, unit_id, counter, day), delta in sums.items():
+            row = await RollupDay.select().where((RollupDay.service == service_id) & (RollupDay.counter == counter)
+                                                 & (RollupDay.day == day)).first().run()
+            totals = {"row": aggregate.empty()}
+            if row is not None:
+                aggregate.add_into(totals["row"], row)
+            ledger.combine(totals, "row", delta)
+            total = totals["row"]
+            for name in ledger.HISTOGRAMS:
+                total[name] = {k: v for k, v in total[name].items() if v}
+            values = _row(service_id, unit_id, counter, day, total)
+            if row is None:
+                await RollupDay.insert(values).run()
+            else:
+                await RollupDay.update({
+                    **{getattr(RollupDay, f): total[f] for f in COUNT_FIELDS},
+                    RollupDay.profiles: values.profiles, RollupDay.wait_hist: values.wait_hist,
+                    RollupDay.handle_hist: values.handle_hist, RollupDay.km_hist: values.km_hist,
+                    RollupDay.computed_at: datetime.now(UTC),
+                }).where(RollupDay.id == row["id"]).run()
+        ids = [d["id"] for d in deltas]
+        for start in range(0, len(ids), 500):
+            await RollupDelta.delete().where(RollupDelta.id.is_in(ids[start:start + 500])).run()
+    return {(service_id, day) for service_id, _unit, _counter, day in sums}
+
+
 async def refresh(service_ids: list[int] | None = None, date_from: date | None = None,
-                  date_to: date | None = None) -> int:
-    """Recompute the dirty (service, day) pairs (optionally only these services and days); returns how many."""
+                  date_to: date | None = None) -> set[tuple[int, date]]:
+    """Recompute the dirty (service, day) pairs (optionally only these services and days); returns them."""
     query = RollupDirty.select(RollupDirty.service, RollupDirty.day, RollupDirty.marked_at)
     if service_ids is not None:
         if not service_ids:
-            return 0
+            return set()
         query = query.where(RollupDirty.service.is_in(list(service_ids)))
     if date_from is not None:
         query = query.where(RollupDirty.day >= date_from)
@@ -104,14 +165,13 @@ async def refresh(service_ids: list[int] | None = None, date_from: date | None =
     marks = await query.run()
     for mark in marks:
         await recompute_day(mark["service"], aggregate._day(mark["day"]), mark["marked_at"])
-    return len(marks)
+    return {(mark["service"], aggregate._day(mark["day"])) for mark in marks}
 
 
 async def read(service_ids: list[int], date_from: date, date_to: date, counter_id: int | None = None) -> list[dict]:
-    """Fresh rollup rows of these services over [date_from, date_to] (dirty pairs recomputed first)."""
+    """Rollup rows of these services over [date_from, date_to], as the refresher last left them."""
     if not service_ids:
         return []
-    await refresh(service_ids, date_from, date_to)
     query = RollupDay.select().where(RollupDay.service.is_in(list(service_ids)) & (RollupDay.day >= date_from)
                                      & (RollupDay.day <= date_to))
     if counter_id is not None:
@@ -140,19 +200,24 @@ async def rebuild(service_ids: list[int] | None = None) -> dict[str, int]:
         started = datetime.now(UTC)
         span = await _day_span(service_id)
         async with RollupDay._meta.db.transaction():
+            if _is_pg():  # wait for the refresher's turn, then keep it for this service's rebuild
+                await RollupDay.raw("SELECT pg_advisory_xact_lock({})", REFRESHER_LOCK).run()
+            await _hold_writers()
             await RollupDay.delete().where(RollupDay.service == service_id).run()
             await OverchargeCase.delete().where(OverchargeCase.service == service_id).run()
-        if span is not None:
-            start = span[0]
-            while start <= span[1]:
-                end = min(span[1], start + timedelta(days=REBUILD_CHUNK_DAYS - 1))
-                computed = await aggregate.compute(service_id, start, end)
-                rows, cases = _rows_and_cases(service_id, unit_id, computed)
-                await _insert(rows, cases)
-                rows_written += len(rows)
-                start = end + timedelta(days=1)
-        # Marks older than this rebuild are covered by it; later ones stay for the next refresh.
-        await RollupDirty.delete().where((RollupDirty.service == service_id) & (RollupDirty.marked_at <= started)).run()
+            await RollupDelta.delete().where(RollupDelta.service == service_id).run()
+            if span is not None:
+                start = span[0]
+                while start <= span[1]:
+                    end = min(span[1], start + timedelta(days=REBUILD_CHUNK_DAYS - 1))
+                    computed = await aggregate.compute(service_id, start, end)
+                    rows, cases = _rows_and_cases(service_id, unit_id, computed)
+                    await _insert(rows, cases)
+                    rows_written += len(rows)
+                    start = end + timedelta(days=1)
+            # Marks older than this rebuild are covered by it; later ones stay for the next refresh.
+            await RollupDirty.delete().where((RollupDirty.service == service_id)
+                                             & (RollupDirty.marked_at <= started)).run()
     return {"services": len(service_ids), "rows": rows_written}
 
 
@@ -176,12 +241,11 @@ def _where(service_ids: list[int], date_from: date, date_to: date, counter_id: i
 async def sums(service_ids: list[int], date_from: date, date_to: date, counter_id: int | None = None,
                by: str | None = None, profiles: bool = False, sketches: bool = False,
                km: bool = False) -> list[dict]:
-    """Fresh rollup sums over [date_from, date_to] computed by the database (SUM ... GROUP BY `by`: None,
+    """Rollup sums (as the refresher last left them) over [date_from, date_to] computed by the database (SUM ... GROUP BY `by`: None,
     "service", "counter" or "day"). With profiles=True each group also gets its summed respondent profiles
     (read per day row and added in Python: bounded by services x counters x days, never by responses)."""
     if not service_ids:
         return []
-    await refresh(service_ids, date_from, date_to)
     where, args = _where(list(service_ids), date_from, date_to, counter_id)
     key = {None: None, "service": "service", "counter": "counter", "day": '"day"'}[by]
     columns = ", ".join(f"SUM({c}) AS {c}" for c in COUNT_FIELDS)

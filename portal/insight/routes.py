@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_unit_access, require_roles
 from portal.db.tables import Counter, Service
-from portal.insight import actions, api, charts, evidence, performance, periods, report, scope
+from portal.insight import actions, api, charts, evidence, performance, periods, report, routes_review, scope
 from portal.insight.api import FromParam, ToParam, period_or_400
 from portal.insight.schemas import ServicePerformance, UnitPerformance
 from portal.timeutil import local_day
@@ -54,14 +54,6 @@ async def dashboard_charts(request: Request, data: dict, scope_label: str) -> di
     return out
 
 
-async def review_on_load(unit: dict, period: periods.Period) -> None:
-    """Open the nonconformities of the last closed quarter, and of the viewed period when it is closed."""
-    today = local_day(unit["timezone"])
-    await actions.review_unit(unit, periods.last_closed_quarter(today), today)
-    if period.kind != "custom" and period.end < today:
-        await actions.review_unit(unit, period, today)
-
-
 @get("/dashboard", name="dashboard", guards=[DASHBOARD_ROLES])
 async def dashboard(request: Request, unit: Annotated[str | None, Q(name="unit")] = None,
                     service: Annotated[str | None, Q(name="service")] = None,
@@ -76,7 +68,6 @@ async def dashboard(request: Request, unit: Annotated[str | None, Q(name="unit")
     if not (period or date_from or date_to):
         period = periods.quarter_of(today).label
     p = period_or_400(request, date_from, date_to, sc.unit["timezone"], period)
-    await review_on_load(sc.unit, p)
     data = await report.build(sc, p)
     label = (sc.counter["code"] if sc.counter else sc.service["name"] if sc.service else sc.unit["name"])
     open_items = await actions.items([sc.unit["id"]], actions.OPEN_STATUSES)
@@ -307,7 +298,6 @@ async def _evidence(request: Request, unit_slug: str, period: str | None) -> dic
     unit = await api._unit(request, unit_slug)
     ensure_unit_access(request, unit["id"])
     p = period_or_400(request, None, None, unit["timezone"], period, default="closed_quarter")
-    await review_on_load(unit, p)  # the pack lists the nonconformities its own figures call for
     return await evidence.gather(unit, p)
 
 
@@ -331,6 +321,6 @@ async def evidence_xlsx(request: Request, unit_slug: str, period: PeriodParam = 
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 
 
-route_handlers = [*api.route_handlers, evidence_page, evidence_xlsx, dashboard, actions_list, action_detail, action_plan, action_close,
+route_handlers = [*api.route_handlers, *routes_review.route_handlers, evidence_page, evidence_xlsx, dashboard, actions_list, action_detail, action_plan, action_close,
                   performance_unit, performance_service, api_performance_unit, api_performance_service,
                   api_performance_unit_csv, api_performance_service_csv]

@@ -17,7 +17,6 @@ from portal.accounts import audit
 from portal.accounts.guards import current_user, ensure_unit_access, require_roles
 from portal.catalog.queries import standard_in_force, standard_versions
 from portal.db.tables import OUTCOMES, TIME_UNITS, Counter, CounterService, Service, Unit
-from portal.insight import rollups
 from portal.queue import board, queries, standards, tickets
 from portal.queue.schemas import QueueState
 from portal.timeutil import local_day, utcnow
@@ -128,7 +127,6 @@ async def console_counter(request: Request, counter_code: str, issued: int | Non
 
 
 async def _after_write(request: Request, unit: dict, event: str, visit: dict, counter: dict | None) -> None:
-    await rollups.touch(visit["service"], visit["local_day"])
     await board.publish(_channels(request), unit, event, visit, counter)
 
 

@@ -1,7 +1,9 @@
 """Tickets and the visit state machine: issue (number per unit per local day), call, serve, finish, deliver, outcome.
 
-Every transition is one conditional UPDATE ("… WHERE called_at IS NULL …"): a replayed or out-of-order form
-changes nothing and is refused with a clear reason. Times always come from the server clock.
+Every transition is one conditional UPDATE ("… WHERE called_at IS NULL …") in one transaction with its rollup
+delta (portal.insight.ledger.change_visit): a replayed or out-of-order form changes nothing and is refused with
+a clear reason. Times always come from the server clock. A ticket's survey counts as offered once service
+starts: from then on the citizen's ticket page shows it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime
 
 from portal.db.engine import is_unique_violation
 from portal.db.tables import OUTCOMES, Counter, CounterService, Service, Visit
+from portal.insight import ledger
 from portal.timeutil import local_day, utcnow
 from portal.tokens import new_token
 
@@ -86,8 +89,9 @@ async def issue(*, unit: dict, service_id: int, counter_id: int, officer_id: int
                 rows = await Visit.insert(Visit(
                     unit=unit["id"], service=service_id, counter=counter_id, standard_version=standard_version_id,
                     origin="ticket", ticket_number=number, local_day=day, token=token, arrived_at=now,
-                    arrived_source="officer", officer=officer_id, survey_offered=True,
-                )).returning(Visit.id).run()
+                    arrived_source="officer", officer=officer_id,
+                )).returning(*Visit.all_columns()).run()
+                await ledger.visit_changed(None, rows[0])
             return Issued(rows[0]["id"], number, token, day)
         except Exception as exc:
             if not is_unique_violation(exc) or attempt == ALLOCATION_ATTEMPTS - 1:
@@ -96,8 +100,7 @@ async def issue(*, unit: dict, service_id: int, counter_id: int, officer_id: int
 
 
 async def _conditional_update(visit_id: int, values: dict, condition) -> bool:
-    rows = await Visit.update(values).where((Visit.id == visit_id) & condition).returning(Visit.id).run()
-    return bool(rows)
+    return await ledger.change_visit(visit_id, values, condition) is not None
 
 
 async def call(visit: dict, counter_id: int, officer_id: int, now: datetime | None = None) -> datetime:
@@ -135,7 +138,8 @@ async def call_next(unit_id: int, counter_id: int, day, officer_id: int) -> dict
 
 async def start(visit: dict, officer_id: int, now: datetime | None = None) -> None:
     ok = await _conditional_update(
-        visit["id"], {Visit.served_at: now or utcnow(), Visit.served_source: "officer", Visit.officer: officer_id},
+        visit["id"], {Visit.served_at: now or utcnow(), Visit.served_source: "officer", Visit.officer: officer_id,
+                      Visit.survey_offered: True},
         Visit.called_at.is_not_null() & Visit.served_at.is_null() & Visit.outcome.is_null(),
     )
     if not ok:

@@ -82,6 +82,7 @@ INSIGHT = {
     ("POST", "/console/actions/{item_id:int}/close"): Rule(HEAD),
     ("GET", "/units/{unit_slug:str}/evidence"): Rule(HEAD),
     ("GET", "/units/{unit_slug:str}/evidence.xlsx"): Rule(HEAD),
+    ("POST", "/units/{unit_slug:str}/evidence/review"): Rule(HEAD, body={"period": "bad"}),
 }
 
 RULES: dict[tuple[str, str], Rule] = {**ACCOUNTS, **QUEUE, **FEEDBACK, **INSIGHT}

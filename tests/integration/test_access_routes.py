@@ -72,7 +72,7 @@ async def _world(app, settings) -> dict:
 
 
 async def _batch_id(w: dict) -> int:
-    from portal.feedback.queries import import_paper
+    from portal.feedback.services import import_paper
 
     today = date.today()
     return await import_paper(w["service"], today, today, "access.csv", None, [])

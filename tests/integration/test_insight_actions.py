@@ -10,7 +10,7 @@ import pytest
 from portal.db.tables import AuditLog
 from portal.db.tables_insight import Nonconformity
 from tests.factories import make_unit, make_user
-from tests.integration.test_insight_support import build_scene, run_cli
+from tests.integration.test_insight_support import build_scene, record_review, run_cli
 
 
 @pytest.fixture
@@ -29,14 +29,17 @@ async def _items(unit_id):
     return await Nonconformity.select().where(Nonconformity.unit == unit_id).order_by(Nonconformity.id).run()
 
 
-async def test_dashboard_opens_items_once_and_lists_them(client, scene):
+async def test_review_opens_items_once_and_the_dashboard_lists_them(client, scene):
     await _login(client, "head", [scene["unit"]])
     r = await client.get(f"/dashboard?unit={scene['unit']['slug']}&period=2026-Q1")
     assert r.status_code == 200
+    assert await _items(scene["unit"]["id"]) == [], "a GET never writes: the dashboard opens nothing"
+    assert (await record_review(client, scene["unit"]["slug"], "2026-Q1")).status_code == 303
     items = await _items(scene["unit"]["id"])
     sources = sorted(i["source"] for i in items)
     assert "overcharge" in sources and "time_below_target" in sources
     assert all(i["period"] == "2026-Q1" and i["status"] == "open" for i in items)
+    assert (await record_review(client, scene["unit"]["slug"], "2026-Q1")).status_code == 303
     again = await client.get(f"/dashboard?unit={scene['unit']['slug']}&period=2026-Q1")
     assert again.status_code == 200 and len(await _items(scene["unit"]["id"])) == len(items)
     assert "Tindakan korektif terbuka" in again.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_unit, make_user
+from tests.factories import make_unit, make_user, refresh
 from tests.integration.test_insight_support import build_scene
 
 
@@ -95,6 +95,7 @@ async def test_kaplan_meier_and_durations_from_rollups_match_raw(app):
         await add_visit(unit, svc, arrived, outcome=None, minutes=None, served_after=None, called_after=4)
         arrivals.append(arrived)
         ends.append(None)
+    await refresh()
     sc = await report.unit_scope(unit)
     data = await report.build(sc, periods.parse("2026-03"))
     km = data["durations"]["km"][0]

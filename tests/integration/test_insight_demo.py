@@ -7,10 +7,9 @@ from datetime import timedelta
 
 from portal.db.tables import Service, Unit
 from portal.db.tables_insight import Nonconformity, OverchargeCase
-from portal.insight import rollups
 from portal.timeutil import local_day
 from tests.factories import make_user
-from tests.integration.test_insight_support import add_response
+from tests.integration.test_insight_support import add_response, record_review
 
 HEAD = ("kadis.dukcapil", "demo-kepala-2026")
 
@@ -18,13 +17,13 @@ HEAD = ("kadis.dukcapil", "demo-kepala-2026")
 async def test_demo_overcharge_becomes_an_open_nonconformity_closed_only_with_a_note(client, demo):
     unit = await Unit.select().where(Unit.slug == "disdukcapil-kupang").first().run()
     kk = await Service.select().where(Service.slug == "kartu-keluarga").first().run()
-    await rollups.refresh([kk["id"]])
     first = await (OverchargeCase.select().where(OverchargeCase.service == kk["id"])
                    .order_by(OverchargeCase.day).first().run())
     assert first is not None  # the demo's reported payments above the free service's fee
     PERIOD = f"{first['day']:%Y-%m}"  # noqa: N806 - the closed month holding the first case
     assert first["day"] < local_day(unit["timezone"]).replace(day=1)
     assert (await client.login(*HEAD)).status_code == 303
+    assert (await record_review(client, "disdukcapil-kupang", PERIOD)).status_code == 303
     r = await client.get(f"/dashboard?unit=disdukcapil-kupang&period={PERIOD}")
     assert r.status_code == 200
     item = await (Nonconformity.select().where((Nonconformity.unit == unit["id"]) & (Nonconformity.service == kk["id"])

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.factories import make_unit, make_user
-from tests.integration.test_insight_support import build_scene
+from tests.integration.test_insight_support import build_scene, record_review
 
 
 @pytest.fixture
@@ -37,16 +37,20 @@ async def test_print_page_is_a4_with_unbroken_tables(client, scene):
     assert "Rp 10.000" in html  # the officer-recorded overcharge is listed
 
 
-async def test_print_page_opens_the_nonconformities_its_figures_call_for(client, scene):
+async def test_head_records_the_nonconformities_its_figures_call_for(client, scene):
     from portal.db.tables_insight import Nonconformity
 
     unit_id = scene["unit"]["id"]
     await _login(client, "head", [scene["unit"]])
     r = await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1&lang=en")
-    assert r.status_code == 200
-    opened = await Nonconformity.select().where(
-        (Nonconformity.unit == unit_id) & (Nonconformity.source == "overcharge")).run()
+    assert r.status_code == 200 and "Record the nonconformities of this period" in r.text
+    overcharge = (Nonconformity.unit == unit_id) & (Nonconformity.source == "overcharge")
+    assert not await Nonconformity.select().where(overcharge).run(), "a GET never writes"
+    assert (await record_review(client, scene["unit"]["slug"], "2026-Q1")).status_code == 303
+    opened = await Nonconformity.select().where(overcharge).run()
     assert opened, "the reported overcharge of a closed period must open a nonconformity"
+    page = await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1&lang=en")
+    assert opened[0]["figure"] in page.text
 
 
 async def test_workbook_opens_with_a_per_unsur_sheet(client, scene):

@@ -115,3 +115,9 @@ async def run_cli(settings, argv: list[str], capsys=None) -> tuple[int, str]:
         db.bind(saved)
     out = capsys.readouterr().out if capsys is not None else ""
     return code, out
+
+
+async def record_review(client, unit_slug: str, period: str):
+    """Press the evidence pack's "record the nonconformities of this period" button (a head's POST)."""
+    token = await client.csrf(f"/units/{unit_slug}/evidence?period={period}")
+    return await client.post(f"/units/{unit_slug}/evidence/review?period={period}", data={"_csrf_token": token})

@@ -1,0 +1,178 @@
+"""The write path's rollup bookkeeping: every fact adds its part to the rollups in the writer's own transaction.
+
+A fact (a survey response, a visit created or moved to a new stage, a paper batch) changes the additive
+aggregates of its (service, counter, local day) by exactly its part (portal.insight.aggregate.visit_part and
+response_part, the same definitions a full rebuild sums). The writer calls one function here inside its
+transaction; it appends one `rollup_delta` row per (counter, day) touched and updates the overcharge case list,
+so the fact and its consequences commit together or not at all. The background refresher
+(portal.insight.refresher) folds pending deltas into `rollup_day` within seconds. Cost per write: one small
+insert, whatever the number of rows that day already holds.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from piccolo.table import Table
+
+from portal.db.tables import Unit, Visit
+from portal.db.tables_insight import COUNT_FIELDS, OverchargeCase, RollupDelta
+from portal.insight import aggregate
+from survey.clock import durations
+
+HISTOGRAMS = ("profiles", "wait_hist", "handle_hist", "km_hist")
+Key = tuple[int, date]
+
+
+def locked(query, table: type[Table]):
+    """`SELECT ... FOR UPDATE` on PostgreSQL; SQLite's IMMEDIATE transaction already holds the write lock."""
+    return query.lock_rows() if table._meta.db.engine_type == "postgres" else query
+
+
+def combine(into: dict[Key, dict[str, Any]], key: Key, part: dict[str, Any], sign: int = 1) -> None:
+    """Add `sign` x `part` into the aggregate of `key`."""
+    target = into.setdefault(key, aggregate.empty())
+    for field in COUNT_FIELDS:
+        target[field] += sign * int(part.get(field) or 0)
+    for name in HISTOGRAMS:
+        cells = target[name]
+        for cell, count in (part.get(name) or {}).items():
+            cell = int(cell)
+            cells[cell] = cells.get(cell, 0) + sign * int(count)
+
+
+def is_zero(agg: dict[str, Any]) -> bool:
+    return not any(agg[f] for f in COUNT_FIELDS) and not any(v for h in HISTOGRAMS for v in agg[h].values())
+
+
+def to_payload(agg: dict[str, Any]) -> str:
+    """Nonzero counts and histogram cells as compact JSON."""
+    data: dict[str, Any] = {f: agg[f] for f in COUNT_FIELDS if agg[f]}
+    for name in HISTOGRAMS:
+        cells = {str(k): v for k, v in agg[name].items() if v}
+        if cells:
+            data[name] = cells
+    return json.dumps(data, separators=(",", ":"))
+
+
+def from_payload(text: str) -> dict[str, Any]:
+    data = json.loads(text or "{}")
+    agg = aggregate.empty()
+    for field in COUNT_FIELDS:
+        agg[field] = int(data.get(field, 0))
+    for name in HISTOGRAMS:
+        agg[name] = {int(k): int(v) for k, v in (data.get(name) or {}).items()}
+    return agg
+
+
+async def record(service_id: int, unit_id: int, parts: dict[Key, dict[str, Any]]) -> None:
+    """Append the nonzero deltas (one row per counter and day); call inside the fact's transaction."""
+    rows = [RollupDelta(service=service_id, unit=unit_id, counter=counter, day=day, payload=to_payload(agg))
+            for (counter, day), agg in sorted(parts.items()) if not is_zero(agg)]
+    if rows:
+        await RollupDelta.insert(*rows).run()
+
+
+# --- visits -----------------------------------------------------------------------------------------------
+
+
+async def _visit_context(service_id: int, unit_id: int) -> tuple[aggregate.Standards, str, list[str]]:
+    standards = await aggregate.load_standards(service_id)
+    unit = await Unit.select(Unit.timezone, Unit.closures).where(Unit.id == unit_id).first().run()
+    return standards, unit["timezone"], aggregate.closures_of(unit)
+
+
+def _visit_part(v: dict, standards: aggregate.Standards, tz: str, closures: list[str]):
+    std = standards.for_visit(v)
+    end = aggregate.timed_end(v, std)
+    duration = None
+    if end is not None:
+        duration = float(durations([aggregate._aware(v["arrived_at"])], [end], std["time_limit_unit"], tz,
+                                   closures)[0])
+    return aggregate.visit_part(v, std, duration)
+
+
+def _key(row: dict) -> Key:
+    return (row.get("counter") or 0, aggregate._day(row["local_day"]))
+
+
+async def visit_changed(before: dict | None, after: dict) -> None:
+    """Record what a visit's change (creation when `before` is None) does to the rollups and to the list of
+    officer overcharge cases. Both rows are whole visit rows; call inside the transaction that changed it."""
+    standards, tz, closures = await _visit_context(after["service"], after["unit"])
+    parts: dict[Key, dict[str, Any]] = {}
+    old_case = None
+    if before is not None:
+        old, old_case = _visit_part(before, standards, tz, closures)
+        combine(parts, _key(before), old, -1)
+    new, new_case = _visit_part(after, standards, tz, closures)
+    combine(parts, _key(after), new, 1)
+    await record(after["service"], after["unit"], parts)
+    if old_case != new_case:
+        if old_case is not None:
+            await OverchargeCase.delete().where((OverchargeCase.source == "officer")
+                                                & (OverchargeCase.ref_id == after["id"])).run()
+        if new_case is not None:
+            await OverchargeCase.insert(OverchargeCase(service=after["service"], unit=after["unit"], **new_case)).run()
+
+
+async def change_visit(visit_id: int, values: dict, condition=None) -> tuple[dict, dict] | None:
+    """Apply `values` to a visit when `condition` holds, with its rollup delta, in one transaction.
+
+    Returns (before, after), or None when the visit does not exist or the condition does not hold (nothing
+    written): the conditional update is what makes a replayed or out-of-order action change nothing.
+    """
+    async with Visit._meta.db.transaction():
+        before = await locked(Visit.select().where(Visit.id == visit_id), Visit).first().run()
+        if before is None:
+            return None
+        where = Visit.id == visit_id
+        if condition is not None:
+            where &= condition
+        rows = await Visit.update(values).where(where).returning(*Visit.all_columns()).run()
+        if not rows:
+            return None
+        await visit_changed(before, rows[0])
+    return before, rows[0]
+
+
+# --- responses --------------------------------------------------------------------------------------------
+
+
+async def responses_added(service_id: int, unit_id: int, responses: list[dict],
+                          standard: dict | None = None) -> None:
+    """Record new survey responses (whole rows with their ids); call inside the transaction that inserted them.
+
+    The cost verdict needs the standard in force at the linked visit's arrival, else at submission: `standard`
+    when the caller knows it (an answer bound to no visit, submitted now), otherwise read from the service's
+    versions, and only when some response reports an amount paid.
+    """
+    paying = [r for r in responses if r.get("amount_paid") is not None]
+    standards = None
+    arrivals: dict[int, Any] = {}
+    if paying and standard is None:
+        standards = await aggregate.load_standards(service_id)
+        wanted = sorted({r["visit"] for r in paying if r.get("visit")})
+        if wanted:
+            for row in await Visit.select(Visit.id, Visit.arrived_at).where(Visit.id.is_in(wanted)).run():
+                arrivals[row["id"]] = aggregate._aware(row["arrived_at"])
+
+    def standard_of(r: dict) -> dict | None:
+        if r.get("amount_paid") is None:
+            return None
+        if standards is None:
+            return standard
+        return aggregate.response_standard(standards, r, arrivals.get(r.get("visit")))
+
+    parts: dict[Key, dict[str, Any]] = {}
+    cases = []
+    for r in responses:
+        part, case = aggregate.response_part(r, standard_of(r))
+        combine(parts, _key(r), part)
+        if case:
+            cases.append(OverchargeCase(service=service_id, unit=unit_id, **case))
+    await record(service_id, unit_id, parts)
+    if cases:
+        await OverchargeCase.insert(*cases).run()

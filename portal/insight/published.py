@@ -1,0 +1,73 @@
+"""Published figures: computed by the background refresher, read as they are by the thank-you page and the API.
+
+A citizen's thank-you page shows the service's results of the last RECENT_DAYS unit-local days; the results
+API answers its default window (the same days) for a service or a unit. Those figures are recomputed by the
+refresher (portal.insight.refresher) whenever the service's rollups change and at least every few minutes (so
+the window follows the local date), and stored with the time they were computed ("as of HH:MM"). A reader
+never computes them; a figure not yet published reads as None ("not yet published").
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from portal.db.tables import Service
+from portal.db.tables_insight import PublishedResult
+from portal.insight import results
+from portal.timeutil import local_day
+
+RECENT_DAYS = 90
+
+
+def recent_window(timezone: str, today: date | None = None) -> tuple[date, date]:
+    """The last RECENT_DAYS unit-local days, today included."""
+    today = today or local_day(timezone)
+    return today - timedelta(days=RECENT_DAYS - 1), today
+
+
+def service_key(service_id: int) -> str:
+    return f"service:{service_id}:recent"
+
+
+def unit_key(unit_id: int) -> str:
+    return f"unit:{unit_id}:recent"
+
+
+async def _store(key: str, payload: dict) -> None:
+    text = json.dumps(payload, separators=(",", ":"), default=str)
+    now = datetime.now(UTC)
+    await PublishedResult.insert(PublishedResult(key=key, payload=text, computed_at=now)).on_conflict(
+        target=PublishedResult.key, action="DO UPDATE",
+        values=[PublishedResult.payload, PublishedResult.computed_at],
+    ).run()
+
+
+async def read(key: str) -> tuple[dict, datetime] | None:
+    row = await (PublishedResult.select(PublishedResult.payload, PublishedResult.computed_at)
+                 .where(PublishedResult.key == key).first().run())
+    if row is None:
+        return None
+    at = row["computed_at"]
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return json.loads(row["payload"]), at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+async def republish(service_ids: set[int] | None = None) -> int:
+    """Recompute the published recent-window figures of these services (None = all) and of their units."""
+    query = Service.select(Service.id, Service.unit, Service.unit.timezone.as_alias("tz"))
+    if service_ids is not None:
+        if not service_ids:
+            return 0
+        query = query.where(Service.id.is_in(sorted(service_ids)))
+    services = await query.run()
+    units: dict[int, str] = {}
+    for s in services:
+        start, end = recent_window(s["tz"])
+        await _store(service_key(s["id"]), await results.service_results(s["id"], start, end))
+        units[s["unit"]] = s["tz"]
+    for unit_id, tz in units.items():
+        start, end = recent_window(tz)
+        await _store(unit_key(unit_id), await results.unit_results(unit_id, start, end))
+    return len(services) + len(units)
