@@ -63,7 +63,8 @@ def _identifier(request: Request) -> str:
     return client_key(request, request.app.state.settings)
 
 
-def _is_post(request: Request) -> bool:
+async def _is_post(request: Request) -> bool:
+    """Only POSTs are counted (async, so Litestar does not hand this one-line check to a thread)."""
     return request.method == "POST"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from portal import cache
 from portal.catalog.queries import standard_in_force
 from portal.db.tables import Counter, CounterService, Service, SurveyResponse, Unit, Visit
 from portal.db.tables_feedback import PaperBatch, PaperBatchResponse
@@ -15,6 +16,25 @@ async def counter_by_code(code: str) -> dict | None:
     if not code or len(code) > 16:
         return None
     return await Counter.select().where((Counter.code == code.upper()) & (Counter.active == True)).first().run()  # noqa: E712
+
+
+async def counter_context(code: str) -> tuple[dict, dict, list[dict]] | None:
+    """An active counter, its unit and its active services (each with its standard in force), or None: what
+    every citizen page of a counter needs, from the per-process catalog cache (portal.cache). Copies are
+    returned, so a caller may annotate them."""
+    key = ("counter", (code or "").upper())
+    found = cache.catalog.get(key, cache.MISSING)
+    if found is cache.MISSING:
+        counter = await counter_by_code(code)
+        found = None
+        if counter is not None:
+            unit = await unit_by_id(counter["unit"])
+            found = (counter, unit, await services_of_counter(counter["id"]))
+        cache.catalog.put(key, found)
+    if found is None:
+        return None
+    counter, unit, services = found
+    return dict(counter), dict(unit), [dict(s) for s in services]
 
 
 async def unit_by_id(unit_id: int) -> dict | None:

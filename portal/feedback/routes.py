@@ -9,7 +9,9 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.response import Redirect, Template
+from litestar.template.base import csrf_token
 
+from portal import cache
 from portal.feedback import antiabuse, posters, progress, queries, services
 from portal.feedback.qr import counter_url, qr_svg
 from portal.feedback.routes_paper import paper_console
@@ -44,18 +46,16 @@ def _not_found(message: str) -> NotFoundException:
     return NotFoundException(message)
 
 
-async def _counter(request: Request, counter_code: str) -> tuple[dict, dict]:
-    counter = await queries.counter_by_code(counter_code)
-    if counter is None:
+async def _counter(request: Request, counter_code: str) -> tuple[dict, dict, list[dict]]:
+    """The counter, its unit and its services with their standards in force (cached per process)."""
+    found = await queries.counter_context(counter_code)
+    if found is None:
         raise _not_found(t(request, "This counter code is not known. Please check the code on the poster."))
-    unit = await queries.unit_by_id(counter["unit"])
-    assert unit is not None
-    return counter, unit
+    return found
 
 
 async def _counter_service(request: Request, counter_code: str, service_slug: str) -> tuple[dict, dict, dict]:
-    counter, unit = await _counter(request, counter_code)
-    services = await queries.services_of_counter(counter["id"])
+    counter, unit, services = await _counter(request, counter_code)
     service = next((s for s in services if s["slug"] == service_slug), None)
     if service is None:
         raise _not_found(t(request, "This counter does not serve this service."))
@@ -103,9 +103,27 @@ def _unsur(request: Request) -> list[dict]:
              "labels": u.labels_en if english else u.labels_id} for i, u in enumerate(UNSUR_2017, start=1)]
 
 
+_CSRF_MARK, _STAMP_MARK = "CSRFTOKENMARK0", "FORMSTAMPMARK0"
+
+
+def _blank_form_html(request: Request, context: dict[str, Any]) -> str:
+    """The survey form without answers or errors: the same for every citizen of a counter and service in one
+    language but for its CSRF token and stamp, so it is rendered once per process (cached with the catalog,
+    portal.cache) and the two values are filled in per request."""
+    lang = request_lang(request)
+    key = ("survey_form", context["action"], context["service"]["id"], lang)
+    html = cache.catalog.get(key, None)
+    if html is None:
+        template = request.app.template_engine.get_template("feedback/_survey_form.html")
+        html = template.render({**context, "request": request, "stamp": _STAMP_MARK,
+                                "csrf_input": f'<input type="hidden" name="_csrf_token" value="{_CSRF_MARK}">'})
+        cache.catalog.put(key, html)
+    return html.replace(_CSRF_MARK, csrf_token({"request": request})).replace(_STAMP_MARK, context["stamp"])
+
+
 def _survey_context(request: Request, action: str, service: dict, *, values: dict | None = None,
                     errors: list | None = None, stamp: str | None = None) -> dict[str, Any]:
-    return {
+    context = {
         "action": action, "service": service, "service_name": _service_name(request, service),
         "unsur": _unsur(request), "values": values or {}, "errors": errors or [],
         "error_fields": {e.field for e in errors or []},
@@ -113,6 +131,9 @@ def _survey_context(request: Request, action: str, service: dict, *, values: dic
         "comment_max": COMMENT_MAX, "sexes": SEXES, "age_bands": AGE_BANDS, "education": EDUCATION,
         "occupations": OCCUPATIONS,
     }
+    if not values and not errors and action.startswith("/c/"):  # a counter's form (a ticket's is its own)
+        context["survey_form_html"] = _blank_form_html(request, context)
+    return context
 
 
 async def _submit_survey(request: Request, *, unit: dict, service: dict, counter_id: int | None,
@@ -124,7 +145,7 @@ async def _submit_survey(request: Request, *, unit: dict, service: dict, counter
     lang = request_lang(request)
     if (fields.get(antiabuse.HONEYPOT) or "").strip():
         # A robot filled the hidden field: answer as if stored, store nothing.
-        return Template("feedback/thanks.html", context={**page, **await _thanks(service, unit, None, standard)})
+        return Template("feedback/thanks.html", context={**page, **await _thanks(request, service, unit, None, standard)})
     answers, errors = parse_survey(fields, lang)
     stamp_value = fields.get("stamp")
     if answers is None:
@@ -143,19 +164,34 @@ async def _submit_survey(request: Request, *, unit: dict, service: dict, counter
     }
     stored = await services.submit_response(values, stamp.nonce if stamp.valid else None,
                                             standard=None if visit else service["standard"])
-    context = {**page, **await _thanks(service, unit, answers, standard), "already": stored is None}
+    context = {**page, **await _thanks(request, service, unit, answers, standard), "already": stored is None}
     return Template("feedback/thanks.html", context=context)
 
 
-async def _thanks(service: dict, unit: dict, answers: SurveyAnswers | None, standard: dict | None) -> dict:
+def _results_html(request: Request, unit: dict, found: tuple[dict, datetime] | None, service_id: int) -> str:
+    """The service's published results as HTML: the same for every citizen until the refresher publishes new
+    figures, so rendered once per language and publication (kept with the published figures, portal.cache)."""
+    key = ("results_html", service_id, request_lang(request), found[1] if found else None)
+    html = cache.published.get(key, None)
+    if html is None:
+        template = request.app.template_engine.get_template("feedback/_results.html")
+        html = template.render({"request": request, "unit": unit, "results": found[0] if found else None,
+                                "results_as_of": found[1] if found else None,
+                                "results_days": published.RECENT_DAYS})
+        cache.published.put(key, html)
+    return html
+
+
+async def _thanks(request: Request, service: dict, unit: dict, answers: SurveyAnswers | None,
+                  standard: dict | None) -> dict:
     fee = (standard or {}).get("fee") or 0
     overpaid = answers is not None and answers.amount_paid is not None and answers.amount_paid > fee
     found = await published.read(published.service_key(service["id"]))
     return {
-        "service": service, "unit": unit, "standard": standard, "results": found[0] if found else None,
-        "results_as_of": found[1] if found else None,
+        "service": service, "unit": unit, "standard": standard,
+        "results_html": _results_html(request, unit, found, service["id"]),
         "show_complaint": answers is not None and (answers.low_answer or overpaid), "overpaid": overpaid,
-        "already": False, "results_days": published.RECENT_DAYS,
+        "already": False,
     }
 
 
@@ -169,14 +205,14 @@ def _visit_cookie(request: Request, token: str) -> Cookie:
 
 @get("/c/{counter_code:str}/qr.svg", name="feedback_counter_qr")
 async def counter_qr(request: Request, counter_code: str) -> Response:
-    counter, _unit = await _counter(request, counter_code)
+    counter, _unit, _services = await _counter(request, counter_code)
     svg = qr_svg(counter_url(_settings(request).public_url, counter["code"]))
     return Response(content=svg, media_type="image/svg+xml", headers={"cache-control": "public, max-age=86400"})
 
 
 @get("/c/{counter_code:str}/poster", name="feedback_counter_poster")
 async def counter_poster(request: Request, counter_code: str) -> Template:
-    counter, unit = await _counter(request, counter_code)
+    counter, unit, _services = await _counter(request, counter_code)
     poster = await posters.poster(_settings(request).public_url, unit, counter, request_lang(request))
     return Template("feedback/posters.html", context={"unit": unit, "posters": [poster], "single": True})
 
@@ -195,8 +231,7 @@ async def unit_posters(request: Request, unit_slug: str) -> Template:
 
 @get("/c/{counter_code:str}", name="feedback_counter_page")
 async def counter_page(request: Request, counter_code: str) -> Template | Redirect:
-    counter, unit = await _counter(request, counter_code)
-    services = await queries.services_of_counter(counter["id"])
+    counter, unit, services = await _counter(request, counter_code)
     own = await _own_visit(request)
     resumed = next((s for s in services if own and own["counter"] == counter["id"] and own["service"] == s["id"]),
                    None)
@@ -271,7 +306,7 @@ async def counter_survey(request: Request, counter_code: str, service_slug: str)
     page = _counter_page(counter, unit, service)
     if visit is not None and await queries.response_exists_for_visit(visit["id"]):
         return Template("feedback/thanks.html", context={
-            **page, **await _thanks(service, unit, None, service["standard"]), "already": True})
+            **page, **await _thanks(request, service, unit, None, service["standard"]), "already": True})
     action = f"/c/{counter['code']}/s/{service['slug']}/survey"
     return Template("feedback/survey.html", context={**page, **_survey_context(request, action, service)})
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+from portal import cache
 from portal.db.tables import Service
 from portal.db.tables_insight import PublishedResult
 from portal.insight import results
@@ -44,6 +45,16 @@ async def _store(key: str, payload: dict) -> None:
 
 
 async def read(key: str) -> tuple[dict, datetime] | None:
+    """The published figures under `key` and when they were computed (None: not published yet); kept in the
+    process for a couple of seconds (portal.cache.published), since the refresher changes them no faster."""
+    found = cache.published.get(key, cache.MISSING)
+    if found is cache.MISSING:
+        found = await _read(key)
+        cache.published.put(key, found)
+    return found
+
+
+async def _read(key: str) -> tuple[dict, datetime] | None:
     row = await (PublishedResult.select(PublishedResult.payload, PublishedResult.computed_at)
                  .where(PublishedResult.key == key).first().run())
     if row is None:
@@ -70,4 +81,5 @@ async def republish(service_ids: set[int] | None = None) -> int:
     for unit_id, tz in units.items():
         start, end = recent_window(tz)
         await _store(unit_key(unit_id), await results.unit_results(unit_id, start, end))
+    cache.published.clear()  # this process sees its new figures at once; other workers within PUBLISHED_TTL
     return len(services) + len(units)

@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 
 from portal.accounts import audit
 from portal.accounts.guards import current_user, ensure_unit_access, require_roles
+from portal.cache import catalog_changed
 from portal.catalog.queries import standard_in_force, standard_versions
 from portal.db.tables import OUTCOMES, TIME_UNITS, Counter, CounterService, Service, Unit
 from portal.queue import board, queries, standards, tickets
@@ -324,6 +325,7 @@ async def service_create(request: Request) -> Redirect | Template:
                                         name_en=(form.get("name_en") or "").strip()[:200],
                                         description=(form.get("description") or "").strip())).returning(Service.id).run()
     row = await Service.select().where(Service.id == rows[0]["id"]).first().run()
+    catalog_changed()
     await audit.record(current_user(request), "create", "service", row["id"], unit_id=unit_id,
                        after=_service_snapshot(row))
     return Redirect(path=f"/console/services/{slug}/standards", status_code=303)
@@ -345,6 +347,7 @@ async def service_update(request: Request, service_slug: str) -> Redirect:
     values = {"name": name[:200], "name_en": (form.get("name_en") or "").strip()[:200],
               "description": (form.get("description") or "").strip(), "active": form.get("active") == "on"}
     await Service.update({getattr(Service, k): v for k, v in values.items()}).where(Service.id == service["id"]).run()
+    catalog_changed()
     await audit.record(current_user(request), "update", "service", service["id"], unit_id=unit["id"],
                        before=_service_snapshot(service), after={**_service_snapshot(service), **values})
     return Redirect(path=f"/console/services/{service_slug}/standards", status_code=303)
@@ -445,6 +448,7 @@ async def standard_approve(request: Request, version_id: int) -> Redirect:
     if not await standards.approve(version_id, effective, current_user(request).id):
         raise ConflictException(t(request, "This version is already approved."))
     after = await standards.version_by_id(version_id)
+    catalog_changed()
     await audit.record(current_user(request), "approve", "standard_version", version_id, unit_id=unit["id"],
                        before={"status": "draft", "effective_from": None},
                        after={"status": "approved", "effective_from": after["effective_from"]})
@@ -497,6 +501,7 @@ async def counter_create(request: Request) -> Redirect | Template:
         for service_id in service_ids:
             await CounterService.insert(CounterService(counter=rows[0]["id"], service=service_id)).run()
     row = await queries_counter_by_id(rows[0]["id"])
+    catalog_changed()
     await audit.record(current_user(request), "create", "counter", row["id"], unit_id=unit_id,
                        after=_counter_snapshot(row, service_ids))
     return Redirect(path="/console/counters", status_code=303)
@@ -529,6 +534,7 @@ async def counter_update(request: Request, counter_code: str) -> Redirect:
         for service_id in service_ids:
             await CounterService.insert(CounterService(counter=counter["id"], service=service_id)).run()
     after = _counter_snapshot({**counter, "name": name[:120], "active": active}, service_ids)
+    catalog_changed()
     await audit.record(current_user(request), "update", "counter", counter["id"], unit_id=unit["id"],
                        before=before, after=after)
     return Redirect(path="/console/counters", status_code=303)
@@ -562,6 +568,7 @@ async def maklumat_update(request: Request, unit_slug: str) -> Redirect:
         raise ClientException(t(request, "A maklumat needs its signer and date."))
     values = {"maklumat_text": text, "maklumat_signer": signer, "maklumat_date": signed}
     await Unit.update({getattr(Unit, k): v for k, v in values.items()}).where(Unit.id == unit["id"]).run()
+    catalog_changed()
     await audit.record(current_user(request), "update", "maklumat", unit["id"], unit_id=unit["id"],
                        before=_maklumat_snapshot(unit), after=values)
     return Redirect(path=f"/console/units/{unit_slug}/maklumat?saved=1", status_code=303)
