@@ -28,6 +28,7 @@ from portal.insight.aggregate import (
     add_into,
     closures_of,
     counts_matrix,
+    cuti_bersama_of,
     empty,
     ikm_of,
     profiles_matrix,
@@ -227,7 +228,8 @@ async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz:
         censor = np.array([], dtype=float)
         if open_days:
             starts = [local_midnight_utc(tz, d) for d, _ in open_days]
-            so_far = durations(starts, [now] * len(starts), unit_name, tz, closures)
+            so_far = durations(starts, [now] * len(starts), unit_name, tz, closures,
+                               cuti_bersama=cuti_bersama_of(scope.unit))
             censor = np.repeat(so_far, [k for _, k in open_days])
         d = np.concatenate([np.repeat(event_days, event_counts), censor])
         observed = np.concatenate([np.ones(int(event_counts.sum()), dtype=bool), np.zeros(censor.size, dtype=bool)])
