@@ -1,5 +1,6 @@
-"""The review controls the nonconformities it opens for multiplicity (Benjamini-Hochberg across the unit's
-services), through the CLI as an operator runs it."""
+"""Issue 10's statistics through the doors people use: the review controls the nonconformities it opens for
+multiplicity (Benjamini-Hochberg across the unit's services, via `portal review`), and the dashboard's funnel
+says when its limits were widened for overdispersion."""
 
 from __future__ import annotations
 
@@ -50,3 +51,21 @@ async def test_a_lone_borderline_breach_opens_but_not_among_three_tests(app, set
     assert code == 0
     # m = 3: sorted p-values (0.048, 1, 1) against 0.0167, 0.033, 0.05 reject nothing; no item is opened
     assert await _time_items(crowd) == []
+
+
+async def test_dashboard_funnel_says_when_limits_are_widened_for_overdispersion(client):
+    from tests.factories import make_counter, make_user
+
+    unit = await make_unit()
+    service = await make_service(unit, time_limit=(30, "minutes"))
+    for c, within in enumerate([20, 19, 10, 3, 18, 6]):  # counters far apart: phi about 8
+        counter = await make_counter(unit, [service], code=f"K{c}{unit['id']}"[-6:])
+        for i in range(20):
+            await add_visit(unit, service, at(unit, DAY + timedelta(days=i % 5), 8, i), counter=counter,
+                            minutes=10 if i < within else 45)
+    head = await make_user("head", [unit])
+    assert (await client.login(head["username"], head["password"])).status_code == 303
+    r = await client.get(f"/dashboard?unit={unit['slug']}&period=2026-Q1")
+    assert r.status_code == 200
+    assert "Batas diperlebar karena overdispersi antartempat (Spiegelhalter 2005)" in r.text
+    assert "φ = 8,38" in r.text or "φ = 8.38" in r.text
