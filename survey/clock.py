@@ -15,16 +15,19 @@ _NS = np.timedelta64(1, "ns")
 
 
 @lru_cache(maxsize=64)
-def _national(years: tuple[int, ...]) -> np.ndarray:
-    cal = holidays.country_holidays("ID", years=list(years))
+def _national(years: tuple[int, ...], cuti_bersama: bool = True) -> np.ndarray:
+    categories = ("public", "government") if cuti_bersama else ("public",)
+    cal = holidays.country_holidays("ID", years=list(years), categories=categories)
     return np.array(sorted(cal.keys()), dtype="datetime64[D]")
 
 
-def holiday_calendar(years, closures=()) -> np.ndarray:
-    """Sorted unique non-working dates: Indonesia's national holidays for `years` from the `holidays` package
-    (country "ID"; cached per set of years) plus the unit's local closures (dates or ISO strings)."""
+def holiday_calendar(years, closures=(), cuti_bersama: bool = True) -> np.ndarray:
+    """Sorted unique non-working dates for `years`: Indonesia's national holidays from the `holidays` package
+    (country "ID", category "public"), with `cuti_bersama` also the collective leave days (cuti bersama, set
+    each year by the SKB 3 Menteri) that the package lists under its "government" category, plus the unit's
+    local closures (dates or ISO strings). Cached per set of years."""
     ys = tuple(sorted({int(y) for y in ([years] if isinstance(years, int) else years)}))
-    nat = _national(ys)
+    nat = _national(ys, bool(cuti_bersama))
     if closures is None or len(closures) == 0:
         return nat
     extra = np.array([np.datetime64(c, "D") for c in closures], dtype="datetime64[D]")
@@ -87,13 +90,16 @@ def local_days(instants, tz: str = "Asia/Jakarta") -> np.ndarray:
     return out
 
 
-def durations(start, end, unit: str, tz: str = "Asia/Jakarta", closures=(), years=None) -> np.ndarray:
+def durations(start, end, unit: str, tz: str = "Asia/Jakarta", closures=(), years=None,
+              cuti_bersama: bool = True) -> np.ndarray:
     """Duration of each case in `unit`, in the unit's local time (domain rule 4, "Time").
 
     minutes/hours: elapsed time. calendar_days: local date(end) - local date(start). working_days: the number
     of working days after the local day of submission up to and including the local day of delivery,
     np.busday_count(start_day + 1, end_day + 1) with Saturday/Sunday off and holidays = Indonesia's national
-    holidays (`holidays` package, years of the data unless `years` is given) plus `closures`.
+    holidays (`holidays` package, years of the data unless `years` is given), the cuti bersama days unless
+    `cuti_bersama` is False (a per-unit setting: units that stay open on collective leave count them), plus
+    `closures`.
     So delivery on the day of submission is 0 working days, next working day 1. NaT end (open case) -> NaN.
     """
     if unit not in UNITS:
@@ -120,7 +126,7 @@ def durations(start, end, unit: str, tz: str = "Asia/Jakarta", closures=(), year
             years = range(int(lo), int(hi) + 1)
         else:
             years = ()
-    cal = np.busdaycalendar(weekmask=WEEKMASK, holidays=holiday_calendar(years, closures) if years else
+    cal = np.busdaycalendar(weekmask=WEEKMASK, holidays=holiday_calendar(years, closures, cuti_bersama) if years else
                             np.array([np.datetime64(c, "D") for c in closures], dtype="datetime64[D]"))
     out = np.full(s.shape, np.nan)
     if ok.any():

@@ -1,4 +1,5 @@
-"""Proportions with Wilson intervals, verdicts against a target, the sample still needed, overcharges."""
+"""Proportions with Wilson intervals, verdicts against a target (one-sided exact tests at one alpha), the sample
+still needed, Benjamini-Hochberg control of the false discovery rate across a review, overcharges."""
 
 from __future__ import annotations
 
@@ -57,28 +58,46 @@ class Proportion:
     ci95: tuple[float, float]
     target: float | None
     verdict: str | None  # 'meets' | 'below' | 'inconclusive' | None without target
-    p_value: float | None  # one-sided exact binomial test of H0: p >= target
+    p_value: float | None  # one-sided exact binomial test of H0: p >= target (the "below" test)
     extra_needed: int | None
+    p_meets: float | None = None  # one-sided exact binomial test of H0: p < target (the "meets" test)
 
 
 def _p_below(k: int, n: int, target: float) -> float:
-    """One-sided exact binomial p-value for H0: p >= target against p < target."""
+    """One-sided exact binomial p-value for H0: p >= target against p < target: P(X <= k | n, target)."""
     if target <= 0:
         return 1.0
     return float(stats.binomtest(int(k), int(n), target, alternative="less").pvalue)
 
 
-def _status(k: float, n: int, target: float) -> str:
+def _p_meets(k: int, n: int, target: float) -> float:
+    """One-sided exact binomial p-value for H0: p < target against p >= target: P(X >= k | n, target), the
+    supremum over H0 being reached at p = target. A target of 0 is met by any data (H0 is empty: 0.0)."""
+    if target <= 0:
+        return 0.0
+    return float(stats.binomtest(int(k), int(n), target, alternative="greater").pvalue)
+
+
+def p_values(k: int, n: int, target: float) -> tuple[float, float]:
+    """(p_meets, p_below) of the two one-sided exact binomial tests of `verdict` (n must be > 0)."""
+    _check(k, n)
+    if n == 0:
+        raise ValueError("no observations")
+    return _p_meets(k, n, target), _p_below(k, n, target)
+
+
+def _status(k: float, n: int, target: float, alpha: float = ALPHA) -> str:
     if n == 0:
         return "inconclusive"
-    if wilson_interval(k, n)[0] >= target:
+    kk = int(round(k))
+    if _p_meets(kk, n, target) <= alpha:
         return "meets"
-    if _p_below(int(round(k)), n, target) < ALPHA:
+    if _p_below(kk, n, target) <= alpha:
         return "below"
     return "inconclusive"
 
 
-def _extra_needed(k: int, n: int, target: float) -> int | None:
+def _extra_needed(k: int, n: int, target: float, alpha: float = ALPHA) -> int | None:
     """Smallest extra sample m (at the observed rate, cases rounded to whole numbers) that makes the verdict
     conclusive, by doubling then bisection (the status is monotone in m up to the rounding of cases).
     None when the observed rate equals the target or no m up to MAX_EXTRA suffices."""
@@ -88,7 +107,7 @@ def _extra_needed(k: int, n: int, target: float) -> int | None:
 
     def conclusive(m: int) -> bool:
         total = n + m
-        return _status(round(p * total), total, target) != "inconclusive"
+        return _status(round(p * total), total, target, alpha) != "inconclusive"
 
     hi = 1
     while not conclusive(hi):
@@ -109,32 +128,71 @@ def _bisect(ok, lo: int, hi: int) -> int:
     return hi
 
 
-def verdict(k: int, n: int, target: float) -> tuple[str, float | None, int | None]:
+def verdict(k: int, n: int, target: float, alpha: float = ALPHA) -> tuple[str, float | None, int | None]:
     """Verdict of an observed k of n against a target rate (domain rule 4, "Verdict against a target").
 
-    'meets' when the lower Wilson 95 % bound >= target; 'below' when the one-sided exact binomial test
-    (scipy.stats.binomtest, alternative='less') rejects p >= target at 5 %; else 'inconclusive' with the
-    smallest additional n that would make it conclusive at the current rate (None if unreachable).
-    Returns (status, p_value, extra_needed); n = 0 gives ('inconclusive', None, None).
+    Both sides use the same test family at the same level: the one-sided exact binomial test (Clopper &
+    Pearson 1934; scipy.stats.binomtest) at alpha = 5 %.
+    'meets' when the test of H0: p < target rejects, P(X >= k | n, target) <= alpha, which is the same as the
+    one-sided 95 % Clopper-Pearson lower bound being >= target; 'below' when the test of H0: p >= target
+    rejects, P(X <= k | n, target) <= alpha (the one-sided upper bound is < target); else 'inconclusive' with
+    the smallest additional n that would make it conclusive at the current rate (None if unreachable).
+    At most one side can reject (the two p-values sum to 1 + P(X = k) > 1 > 2 alpha).
+    Returns (status, p_below, extra_needed): the p-value is that of the "below" test, the one a review
+    controls for multiplicity (`benjamini_hochberg`). n = 0 gives ('inconclusive', None, None).
     """
     _check(k, n)
     if not 0 <= target <= 1:
         raise ValueError("target must be a proportion in [0, 1]")
+    if not 0 < alpha < 0.5:
+        raise ValueError("alpha must be in (0, 0.5)")
     if n == 0:
         return ("inconclusive", None, None)
     p_value = _p_below(k, n, target)
-    status = _status(k, n, target)
-    extra = _extra_needed(k, n, target) if status == "inconclusive" else None
+    status = _status(k, n, target, alpha)
+    extra = _extra_needed(k, n, target, alpha) if status == "inconclusive" else None
     return (status, p_value, extra)
 
 
 def proportion(k: int, n: int, target: float | None = None) -> Proportion:
     """k of n as a rate with a Wilson 95 % interval and, with a target, the verdict of `verdict`."""
     _check(k, n)
-    status = p_value = extra = None
+    status = p_value = extra = p_meets = None
     if target is not None:
         status, p_value, extra = verdict(k, n, target)
-    return Proportion(int(k), int(n), rate(k, n), wilson_interval(k, n), target, status, p_value, extra)
+        if n:
+            p_meets = _p_meets(k, n, target)
+    return Proportion(int(k), int(n), rate(k, n), wilson_interval(k, n), target, status, p_value, extra, p_meets)
+
+
+def benjamini_hochberg(p_values, q: float = ALPHA) -> tuple[np.ndarray, np.ndarray]:
+    """Benjamini-Hochberg step-up procedure controlling the false discovery rate at q (Benjamini & Hochberg
+    1995, J R Stat Soc B 57:289, for independent or positively dependent tests).
+
+    With the m p-values sorted p(1) <= ... <= p(m): reject H(1)..H(k) for the largest k with p(k) <= k q / m.
+    Adjusted p-values: p~(i) = min over j >= i of min(1, m p(j) / j), so H(i) is rejected exactly when
+    p~(i) <= q (the values R's p.adjust(method="BH") and statsmodels' multipletests(method="fdr_bh") give).
+    Returns (reject, adjusted) in the input order. p-values must be in [0, 1] (NaN refused); m = 0 gives
+    two empty arrays.
+    """
+    p = np.asarray(p_values, dtype=float).ravel()
+    if not 0 < q < 1:
+        raise ValueError("q must be in (0, 1)")
+    if np.any(~np.isfinite(p)) or np.any(p < 0) or np.any(p > 1):
+        raise ValueError("p-values must be numbers in [0, 1]")
+    m = p.size
+    if m == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0)
+    order = np.argsort(p, kind="stable")
+    ranked = p[order] * m / np.arange(1, m + 1)
+    adjusted_sorted = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
+    adjusted = np.empty(m)
+    adjusted[order] = adjusted_sorted
+    below = np.flatnonzero(p[order] <= q * np.arange(1, m + 1) / m)
+    reject = np.zeros(m, dtype=bool)
+    if below.size:
+        reject[order[: below[-1] + 1]] = True
+    return reject, adjusted
 
 
 def overcharge(amounts_paid, official_fee: float) -> Proportion:

@@ -1,4 +1,5 @@
-"""Statistical process control: p-charts with Western Electric run rules, funnel-plot limits."""
+"""Statistical process control: p-charts with Western Electric run rules, funnel-plot limits (exact binomial, or
+widened for overdispersion when the data call for it)."""
 
 from __future__ import annotations
 
@@ -116,7 +117,107 @@ def funnel_position(k, n, p0: float) -> list[str]:
     (limits of `funnel_limits`; a point exactly on a limit is inside it)."""
     k = np.atleast_1d(np.asarray(k, dtype=float))
     n = np.atleast_1d(np.asarray(n, dtype=float))
-    lim = funnel_limits(p0, n, (0.95, 0.998))
+    return _positions(k, n, funnel_limits(p0, n, (0.95, 0.998)))
+
+
+FUNNEL_METHODS = ("binomial", "multiplicative", "additive")
+LEVELS = (0.95, 0.998)
+WINSOR = 0.10  # Spiegelhalter 2005: 10 % of the z-scores at each end are pulled in
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """A funnel plot: overall rate, per-unit limits and positions, and the overdispersion assessment.
+
+    method: 'binomial' (exact limits, no adjustment), 'multiplicative' (phi) or 'additive' (tau^2);
+    phi: winsorised dispersion estimate; p_overdispersion: P(chi2_{I-1} >= I phi) (None when I < 2 or
+    the z-scores are undefined); tau2: additive between-unit variance (0 unless overdispersed).
+    """
+
+    p0: float
+    limits: dict[float, tuple[np.ndarray, np.ndarray]]
+    positions: list[str]
+    method: str
+    phi: float | None
+    tau2: float
+    p_overdispersion: float | None
+    z: np.ndarray
+
+
+def overdispersion(k, n, p0: float, winsor: float = WINSOR) -> tuple[float | None, float, float | None]:
+    """(phi, tau2, p-value) of the winsorised overdispersion estimate for proportions k/n around p0.
+
+    Spiegelhalter 2005, "Handling over-dispersion of performance indicators", Qual Saf Health Care 14:347,
+    and "Funnel plots for comparing institutional performance", Stat Med 24:1185, sec. 5: z_i = (y_i - p0) /
+    s_i with s_i = sqrt(p0 (1 - p0) / n_i); z below its 10th / above its 90th percentile (numpy's linear
+    percentile) are set to those percentiles; phi = (1/I) sum z_i^2, and I phi is compared with chi2 on I - 1
+    degrees of freedom. Additive random effects (DerSimonian-Laird form): w_i = 1/s_i^2,
+    tau2 = (I phi - (I - 1)) / (sum w - sum w^2 / sum w), or 0 when I phi <= I - 1.
+    Units with n = 0 are left out; fewer than 2 units, or p0 of 0 or 1, give (None, 0.0, None).
+    """
+    k = np.atleast_1d(np.asarray(k, dtype=float))
+    n = np.atleast_1d(np.asarray(n, dtype=float))
+    use = n > 0
+    k, n = k[use], n[use]
+    m = k.size
+    if m < 2 or not 0 < p0 < 1:
+        return None, 0.0, None
+    s2 = p0 * (1 - p0) / n
+    z = (k / n - p0) / np.sqrt(s2)
+    lo, hi = np.percentile(z, [100 * winsor, 100 * (1 - winsor)])
+    zw = np.clip(z, lo, hi)
+    phi = float(np.mean(zw ** 2))
+    p_value = float(stats.chi2.sf(m * phi, m - 1))
+    w = 1 / s2
+    denom = w.sum() - (w ** 2).sum() / w.sum()
+    tau2 = float(max(0.0, (m * phi - (m - 1)) / denom)) if denom > 0 else 0.0
+    return phi, tau2, p_value
+
+
+def funnel(k, n, p0: float | None = None, adjust: str = "auto", model: str = "additive",
+           alpha: float = 0.05) -> Funnel:
+    """Funnel plot of proportions k/n around p0 (default: the pooled rate sum k / sum n), 95 % and 99.8 % limits.
+
+    adjust='auto' widens the limits only when the data call for it: the chi-square test of `overdispersion`
+    rejects at `alpha` (I phi > chi2_{I-1, 1-alpha}, hence phi > 1). Then `model` decides how (Spiegelhalter
+    2005): 'additive' random effects, limits p0 -/+ z_q sqrt(s_i^2 + tau2) (they stay apart as n grows, which
+    suits many large units), or 'multiplicative', p0 -/+ z_q sqrt(phi) s_i (normal approximation, clipped to
+    [0, 1]). Otherwise the exact binomial limits of `funnel_limits` are kept. adjust='none' never widens;
+    adjust='always' widens whenever phi > 1. `method` says which limits were used.
+    """
+    if adjust not in ("auto", "none", "always"):
+        raise ValueError("adjust must be 'auto', 'none' or 'always'")
+    if model not in ("additive", "multiplicative"):
+        raise ValueError("model must be 'additive' or 'multiplicative'")
+    k = np.atleast_1d(np.asarray(k, dtype=float))
+    n = np.atleast_1d(np.asarray(n, dtype=float))
+    if k.shape != n.shape or np.any(k < 0) or np.any(k > n):
+        raise ValueError("need k and n of one length with 0 <= k <= n")
+    if p0 is None:
+        p0 = float(k.sum() / n.sum()) if n.sum() > 0 else float("nan")
+    phi, tau2, p_od = overdispersion(k, n, p0) if np.isfinite(p0) else (None, 0.0, None)
+    widen = phi is not None and phi > 1 and (adjust == "always" or (adjust == "auto" and p_od <= alpha))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.sqrt(p0 * (1 - p0) / np.maximum(n, 1))
+        z = np.where(n > 0, (k / np.maximum(n, 1) - p0) / s, np.nan)
+    if not widen:
+        limits = funnel_limits(p0, n, LEVELS)
+        method, tau2 = "binomial", 0.0
+    else:
+        method = model
+        limits = {}
+        for level in LEVELS:
+            zq = float(stats.norm.ppf(1 - (1 - level) / 2))
+            half = zq * (np.sqrt(s ** 2 + tau2) if model == "additive" else np.sqrt(phi) * s)
+            low = np.where(n > 0, np.clip(p0 - half, 0.0, 1.0), 0.0)
+            high = np.where(n > 0, np.clip(p0 + half, 0.0, 1.0), 1.0)
+            limits[level] = (low, high)
+        if model == "multiplicative":
+            tau2 = 0.0
+    return Funnel(float(p0), limits, _positions(k, n, limits), method, phi, tau2, p_od, z)
+
+
+def _positions(k: np.ndarray, n: np.ndarray, lim: dict) -> list[str]:
     lo95, hi95 = lim[0.95]
     lo998, hi998 = lim[0.998]
     out = []

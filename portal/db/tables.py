@@ -52,6 +52,7 @@ class Unit(Table, tablename="unit"):
     phone = Varchar(length=40, default="")
     email = Varchar(length=120, default="")
     closures = JSON(default="[]")  # local closure dates (ISO strings) on top of national holidays
+    cuti_bersama = Boolean(default=True)  # closed on cuti bersama (collective leave): not working days (m0070)
     maklumat_text = Text(default="")
     maklumat_signer = Varchar(length=200, default="")
     maklumat_date = Date(null=True, default=None)

@@ -19,27 +19,33 @@ def _closures(unit: dict) -> list[str]:
     return json.loads(value) if isinstance(value, str) else list(value)
 
 
-def due_day(start_day: date, limit: int, unit: str, closures: list[str]) -> date:
+def _cuti_bersama(unit: dict) -> bool:
+    """The unit's setting (migration m0070): closed on cuti bersama unless set false."""
+    value = unit.get("cuti_bersama", True)
+    return True if value is None else bool(value)
+
+
+def due_day(start_day: date, limit: int, unit: str, closures: list[str], cuti_bersama: bool = True) -> date:
     """The last local day within the limit: the limit-th working (or calendar) day after the day of submission
     (domain rule 4: working days are counted after the day of submission)."""
     start = np.datetime64(start_day, "D")
     if unit == "calendar_days":
         return (start + np.timedelta64(limit, "D")).astype(date)
     years = range(start_day.year, start_day.year + 2 + limit // 200)
-    calendar = np.busdaycalendar(weekmask=WEEKMASK, holidays=holiday_calendar(years, closures))
+    calendar = np.busdaycalendar(weekmask=WEEKMASK, holidays=holiday_calendar(years, closures, cuti_bersama))
     return np.busday_offset(start, limit, roll="forward", busdaycal=calendar).astype(date)
 
 
 def case_progress(start: datetime, end: datetime | None, limit: int, unit: str, timezone: str,
-                  closures: list[str], now: datetime | None = None) -> dict:
+                  closures: list[str], now: datetime | None = None, cuti_bersama: bool = True) -> dict:
     """Elapsed days of a case (to delivery, or to now while open) against its limit, with the due day."""
     stop = end or now or datetime.now(UTC)
-    elapsed = int(durations([start], [stop], unit, tz=timezone, closures=closures)[0])
+    elapsed = int(durations([start], [stop], unit, tz=timezone, closures=closures, cuti_bersama=cuti_bersama)[0])
     start_day = start.astimezone(ZoneInfo(timezone)).date()
     return {
         "unit": unit, "limit": limit, "elapsed": max(elapsed, 0), "done": end is not None,
         "within": elapsed <= limit, "overdue": max(elapsed - limit, 0),
-        "due": due_day(start_day, limit, unit, closures),
+        "due": due_day(start_day, limit, unit, closures, cuti_bersama),
     }
 
 
@@ -52,4 +58,5 @@ async def of_visit(visit: dict, unit: dict) -> dict | None:
     if start is None:
         return None
     return case_progress(start, visit.get("delivered_at"), int(standard["time_limit_value"]),
-                         standard["time_limit_unit"], unit["timezone"], _closures(unit))
+                         standard["time_limit_unit"], unit["timezone"], _closures(unit),
+                         cuti_bersama=_cuti_bersama(unit))

@@ -1,7 +1,9 @@
 """Nonconformities and corrective actions (ISO 9001:2015 clause 10.2): opened from results, planned, verified.
 
 Opened automatically and idempotently (one per unit, service, source and period) for a closed period when:
-the time verdict is "below" target (one-sided exact binomial test, survey.compliance.verdict), any payment above
+the time verdict is "below" target (one-sided exact binomial test, survey.compliance.verdict) and survives the
+Benjamini-Hochberg step-up at q = 5 % across the time tests of all the unit's services in that review
+(survey.compliance.benjamini_hochberg; docs/measures.md, "Multiplicity"), any payment above
 the official fee is reported (officer or citizen), or the IKM falls in category C or D (PermenPANRB 14/2017).
 Managers of the unit record root cause, action, owner and due date (status action_planned); heads of the unit
 verify effectiveness and close (a verification note is required). Every change goes to the append-only
@@ -21,6 +23,7 @@ from portal.insight import report
 from portal.insight.periods import Period
 from portal.insight.results import service_totals
 from portal.timeutil import local_day
+from survey.compliance import ALPHA, benjamini_hochberg
 from survey.ikm import round_half_up
 
 OPEN_STATUSES = ("open", "action_planned")
@@ -113,10 +116,25 @@ async def review_unit(unit: dict, period: Period, today: date | None = None) -> 
     services = await Service.select(Service.id).where(Service.unit == unit["id"]).run()
     ids = [s["id"] for s in services]
     targets = await report._targets(ids)
-    opened = []
+    found = []
     for sid in ids:
         agg = await service_totals(sid, period.start, period.end)
-        for source, figure, details in findings(agg, targets.get(sid, {})):
+        time = report.prop(agg["time_within"], agg["time_n"],
+                           targets.get(sid, {}).get("target_time") or report.DEFAULT_TARGET_TIME)
+        found.append((sid, time["p_value"], findings(agg, targets.get(sid, {}))))
+    # the family: every service whose time was tested in this review (one p-value each)
+    tested = [(sid, p) for sid, p, _ in found if p is not None]
+    reject, adjusted = benjamini_hochberg([p for _, p in tested], ALPHA)
+    kept = {sid: float(adj) for (sid, _), r, adj in zip(tested, reject, adjusted, strict=True) if r}
+    opened = []
+    for sid, _p, items_found in found:
+        for source, figure, details in items_found:
+            if source == "time_below_target":
+                if sid not in kept:
+                    continue
+                figure += f", Benjamini-Hochberg adjusted p = {kept[sid]:.4f} (m = {len(tested)})"
+                details = {**details, "p_adjusted": kept[sid], "multiplicity": "benjamini-hochberg",
+                           "q": ALPHA, "m": len(tested)}
             new = await open_item(unit["id"], sid, source, period, figure, details)
             if new is not None:
                 opened.append(new)

@@ -154,6 +154,12 @@ async def service_unit(service_id: int) -> tuple[dict, dict]:
     return service, unit
 
 
+def cuti_bersama_of(unit: dict) -> bool:
+    """Whether the unit is closed on cuti bersama (its working days skip them; default on, migration m0070)."""
+    value = unit.get("cuti_bersama", True)
+    return True if value is None else bool(value)
+
+
 def closures_of(unit: dict) -> list[str]:
     import json
 
@@ -294,7 +300,8 @@ async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[i
     duration_of: dict[int, float] = {}
     for version_id, timed_cases in timed.items():
         std = standards.by_id[version_id]
-        d = durations([c[1] for c in timed_cases], [c[2] for c in timed_cases], std["time_limit_unit"], tz, closures)
+        d = durations([c[1] for c in timed_cases], [c[2] for c in timed_cases], std["time_limit_unit"], tz, closures,
+                      cuti_bersama=cuti_bersama_of(unit))
         for (index, _s, _e), dur in zip(timed_cases, d, strict=True):
             duration_of[index] = float(dur)
     for index, v in enumerate(visits):

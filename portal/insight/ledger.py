@@ -78,19 +78,22 @@ async def record(service_id: int, unit_id: int, parts: dict[Key, dict[str, Any]]
 # --- visits -----------------------------------------------------------------------------------------------
 
 
-async def _visit_context(service_id: int, unit_id: int) -> tuple[aggregate.Standards, str, list[str]]:
+async def _visit_context(service_id: int, unit_id: int) -> tuple[aggregate.Standards, dict]:
     standards = await aggregate.load_standards(service_id)
-    unit = await Unit.select(Unit.timezone, Unit.closures).where(Unit.id == unit_id).first().run()
-    return standards, unit["timezone"], aggregate.closures_of(unit)
+    unit = await (Unit.select(Unit.timezone, Unit.closures, Unit.cuti_bersama).where(Unit.id == unit_id)
+                  .first().run())
+    return standards, unit
 
 
-def _visit_part(v: dict, standards: aggregate.Standards, tz: str, closures: list[str]):
+def _visit_part(v: dict, standards: aggregate.Standards, unit: dict):
+    """The same calendar as aggregate.compute: the unit's zone, closures and cuti bersama rule."""
     std = standards.for_visit(v)
     end = aggregate.timed_end(v, std)
     duration = None
     if end is not None:
-        duration = float(durations([aggregate._aware(v["arrived_at"])], [end], std["time_limit_unit"], tz,
-                                   closures)[0])
+        duration = float(durations([aggregate._aware(v["arrived_at"])], [end], std["time_limit_unit"],
+                                   unit["timezone"], aggregate.closures_of(unit),
+                                   cuti_bersama=aggregate.cuti_bersama_of(unit))[0])
     return aggregate.visit_part(v, std, duration)
 
 
@@ -101,13 +104,13 @@ def _key(row: dict) -> Key:
 async def visit_changed(before: dict | None, after: dict) -> None:
     """Record what a visit's change (creation when `before` is None) does to the rollups and to the list of
     officer overcharge cases. Both rows are whole visit rows; call inside the transaction that changed it."""
-    standards, tz, closures = await _visit_context(after["service"], after["unit"])
+    standards, unit = await _visit_context(after["service"], after["unit"])
     parts: dict[Key, dict[str, Any]] = {}
     old_case = None
     if before is not None:
-        old, old_case = _visit_part(before, standards, tz, closures)
+        old, old_case = _visit_part(before, standards, unit)
         combine(parts, _key(before), old, -1)
-    new, new_case = _visit_part(after, standards, tz, closures)
+    new, new_case = _visit_part(after, standards, unit)
     combine(parts, _key(after), new, 1)
     await record(after["service"], after["unit"], parts)
     if old_case != new_case:

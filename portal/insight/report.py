@@ -28,6 +28,7 @@ from portal.insight.aggregate import (
     add_into,
     closures_of,
     counts_matrix,
+    cuti_bersama_of,
     empty,
     ikm_of,
     profiles_matrix,
@@ -41,7 +42,8 @@ from survey.compliance import proportion
 from survey.ikm import CATEGORY_LABELS, PROFILE_SHAPE
 from survey.instrument import UNSUR_2017
 from survey.sampling import krejcie_morgan, response_rate
-from survey.spc import funnel_limits, funnel_position, p_chart
+from survey.spc import funnel as spc_funnel
+from survey.spc import p_chart
 from survey.survival import km_within
 
 DEFAULT_TARGET_TIME = 0.95
@@ -182,20 +184,20 @@ def pchart(points: list[dict]) -> dict[str, Any]:
 
 
 def funnel(items: list[tuple[str, int, int]]) -> dict[str, Any]:
-    """Funnel plot of time compliance across places (survey.spc.funnel_limits, 95 % and 99.8 % limits)."""
+    """Funnel plot of time compliance across places (survey.spc.funnel: 95 % and 99.8 % limits, widened for
+    overdispersion when the data call for it; `method`, `phi` and `tau2` say which limits were drawn)."""
     items = [(label, k, n) for label, k, n in items if n > 0]
     if len(items) < 2:
-        return {"rows": [], "p0": None}
+        return {"rows": [], "p0": None, "method": None, "phi": None, "tau2": None}
     k = np.array([i[1] for i in items], dtype=float)
     n = np.array([i[2] for i in items], dtype=float)
-    p0 = float(k.sum() / n.sum())
-    positions = funnel_position(k, n, p0)
-    limits = funnel_limits(p0, n)
+    f = spc_funnel(k, n)
+    limits = f.limits
     rows = [{"label": label, "k": int(ki), "n": int(ni), "p": ki / ni, "position": pos,
              "lo95": float(limits[0.95][0][i]), "hi95": float(limits[0.95][1][i]),
              "lo998": float(limits[0.998][0][i]), "hi998": float(limits[0.998][1][i])}
-            for i, ((label, _k, _n), ki, ni, pos) in enumerate(zip(items, k, n, positions, strict=True))]
-    return {"rows": rows, "p0": p0}
+            for i, ((label, _k, _n), ki, ni, pos) in enumerate(zip(items, k, n, f.positions, strict=True))]
+    return {"rows": rows, "p0": f.p0, "method": f.method, "phi": num(f.phi), "tau2": f.tau2}
 
 
 async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz: str, closures: list[str]) -> dict:
@@ -226,7 +228,8 @@ async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz:
         censor = np.array([], dtype=float)
         if open_days:
             starts = [local_midnight_utc(tz, d) for d, _ in open_days]
-            so_far = durations(starts, [now] * len(starts), unit_name, tz, closures)
+            so_far = durations(starts, [now] * len(starts), unit_name, tz, closures,
+                               cuti_bersama=cuti_bersama_of(scope.unit))
             censor = np.repeat(so_far, [k for _, k in open_days])
         d = np.concatenate([np.repeat(event_days, event_counts), censor])
         observed = np.concatenate([np.ones(int(event_counts.sum()), dtype=bool), np.zeros(censor.size, dtype=bool)])
@@ -322,7 +325,7 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
     per_counter = {r["group"]: r for r in await rollups.sums(ids, period.start, period.end, None, "counter")}
     counter_funnel = funnel([(counters[c]["code"], a["time_within"], a["time_n"])
                              for c, a in sorted(per_counter.items()) if c in counters])
-    unit_funnel = {"rows": [], "p0": None}
+    unit_funnel = {"rows": [], "p0": None, "method": None, "phi": None, "tau2": None}
     if len(scope.peer_units) >= 2:
         all_ids = [s["id"] for peer in scope.peer_units for s in peer["services"]]
         by_service = {r["group"]: r for r in await rollups.sums(all_ids, period.start, period.end, None, "service")}

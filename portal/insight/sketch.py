@@ -1,8 +1,8 @@
 """Additive duration sketches: log-binned histograms of minutes, kept in the rollups, with quantile intervals.
 
 Bins grow geometrically by RATIO (5 %) from MIN_MINUTES, so any quantile read from a sketch is within 5 % of the
-value computed on the raw durations. The interval follows survey.survival.quantile_ci (distribution-free order
-statistics, Conover 3.2): order statistics l = binom.ppf(a/2, n, q) and u = binom.ppf(1 - a/2, n, q) + 1,
+value computed on the raw durations. The interval takes its ranks from survey.survival.order_statistic_ranks (the one
+home of the distribution-free order-statistic rule, Conover 3.2; survey.survival.quantile_ci uses it too),
 reported conservatively as the lower edge of the bin holding X(l) and the upper edge of the bin holding X(u).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
+from survey.survival import order_statistic_ranks
 
 MIN_MINUTES = 0.1
 RATIO = 1.05
@@ -63,9 +63,7 @@ def quantile_ci(hist: dict, q: float, conf: float = 0.95) -> dict | None:
     if n == 0:
         return None
     est = _value_at(bins, q * (n - 1))
-    a = 1 - conf
-    lo_i = int(stats.binom.ppf(a / 2, n, q))
-    hi_i = int(stats.binom.ppf(1 - a / 2, n, q)) + 1
+    lo_i, hi_i = order_statistic_ranks(n, q, conf)
     low = edges(_bin_of_order(bins, lo_i))[0] if lo_i >= 1 else None
     high = edges(_bin_of_order(bins, hi_i))[1] if hi_i <= n else None
     return {"est": est, "low": low, "high": high, "n": n}

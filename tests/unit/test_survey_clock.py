@@ -36,12 +36,38 @@ def test_working_days_weekend_and_independence_day():
 
 
 def test_working_days_around_nyepi_and_idul_fitri_2026():
-    # Wed 18 Mar -> Mon 23 Mar: Thu 19 (Nyepi) off, Fri 20 works, Sat 21/Sun 22 (Idul Fitri), Mon 23 works
+    # Wed 18 Mar -> Mon 23 Mar: Thu 19 (Nyepi) off, Sat 21/Sun 22 (Idul Fitri); Fri 20 and Mon 23 are cuti
+    # bersama. A unit open on cuti bersama counts Fri 20 and Mon 23.
     s = utc("2026-03-18T02:00")
-    assert durations(s, utc("2026-03-23T02:00"), "working_days").tolist() == [2.0]
-    # with the collective leave (cuti bersama) added as closures
+    assert durations(s, utc("2026-03-23T02:00"), "working_days", cuti_bersama=False).tolist() == [2.0]
+    # the default counts the collective leave (cuti bersama, `holidays` government category) as non-working,
+    # as the same days given as local closures did before
     closures = ["2026-03-20", "2026-03-23", "2026-03-24"]
-    assert durations(s, utc("2026-03-25T02:00"), "working_days", closures=closures).tolist() == [1.0]
+    assert durations(s, utc("2026-03-25T02:00"), "working_days", closures=closures,
+                     cuti_bersama=False).tolist() == [1.0]
+    assert durations(s, utc("2026-03-25T02:00"), "working_days").tolist() == [1.0]
+    assert durations(s, utc("2026-03-23T02:00"), "working_days").tolist() == [0.0]
+
+
+def test_cuti_bersama_are_the_government_category_of_the_holidays_package():
+    import holidays
+
+    gov = holidays.country_holidays("ID", years=[2025, 2026], categories=("government",))
+    public = holidays.country_holidays("ID", years=[2025, 2026])
+    assert len(gov) >= 10 and not set(gov) & set(public)
+    assert all("Joint Holiday" in name for name in gov.values())  # cuti bersama, in the package's words
+    with_cb = holiday_calendar([2025, 2026])
+    without = holiday_calendar([2025, 2026], cuti_bersama=False)
+    expected = np.array(sorted(set(gov) | set(public)), dtype="datetime64[D]")
+    np.testing.assert_array_equal(with_cb, expected)
+    np.testing.assert_array_equal(without, np.array(sorted(public), dtype="datetime64[D]"))
+    # SKB 3 Menteri 2026: cuti bersama Idul Fitri on 20, 23 and 24 March
+    for day in ("2026-03-20", "2026-03-23", "2026-03-24", "2026-12-24"):
+        assert np.datetime64(day) in with_cb and np.datetime64(day) not in without
+    # Mon 21 Dec -> Mon 28 Dec 2026: Thu 24 (cuti bersama) and Fri 25 (Christmas) off
+    s, e = utc("2026-12-21T02:00"), utc("2026-12-28T02:00")
+    assert durations(s, e, "working_days").tolist() == [3.0]  # Tue 22, Wed 23, Mon 28
+    assert durations(s, e, "working_days", cuti_bersama=False).tolist() == [4.0]
 
 
 def test_makassar_vs_jakarta_around_midnight_utc():

@@ -1,11 +1,21 @@
-"""Unit tests of survey.compliance: Wilson intervals, verdicts against targets, sample still needed."""
+"""Unit tests of survey.compliance: Wilson intervals, verdicts against targets, sample still needed,
+Benjamini-Hochberg."""
 
 import math
 
+import numpy as np
 import pytest
 from scipy import stats
 
-from survey.compliance import overcharge, proportion, rate, verdict, wilson_interval
+from survey.compliance import (
+    benjamini_hochberg,
+    overcharge,
+    p_values,
+    proportion,
+    rate,
+    verdict,
+    wilson_interval,
+)
 
 
 def wilson_by_hand(k, n, z=1.959963984540054):
@@ -33,7 +43,44 @@ def test_wilson_empty_and_invalid():
 def test_verdict_meets():
     status, p, extra = verdict(99, 100, 0.9)
     assert status == "meets" and extra is None and p > 0.5
-    assert wilson_interval(99, 100)[0] >= 0.9
+    assert p_values(99, 100, 0.9)[0] == pytest.approx(stats.binomtest(99, 100, 0.9, alternative="greater").pvalue)
+
+
+def clopper_pearson_one_sided(k, n, alpha=0.05):
+    """Independent one-sided exact bounds from the beta distribution (Clopper & Pearson 1934)."""
+    low = 0.0 if k == 0 else stats.beta.ppf(alpha, k, n - k + 1)
+    high = 1.0 if k == n else stats.beta.ppf(1 - alpha, k + 1, n - k)
+    return low, high
+
+
+def test_verdict_is_one_sided_exact_at_the_same_alpha_on_both_sides():
+    """meets <=> one-sided 95 % Clopper-Pearson lower bound >= target; below <=> upper bound < target."""
+    rng = np.random.default_rng(7)
+    seen = set()
+    for _ in range(400):
+        n = int(rng.integers(1, 300))
+        k = int(rng.integers(0, n + 1))
+        target = float(rng.choice([0.5, 0.8, 0.9, 0.95, rng.uniform(0.01, 0.99)]))
+        low, high = clopper_pearson_one_sided(k, n)
+        if min(abs(low - target), abs(high - target)) < 1e-9:
+            continue  # on the boundary: floating point decides
+        expected = "meets" if low >= target else "below" if high < target else "inconclusive"
+        status = verdict(k, n, target)[0]
+        assert status == expected, (k, n, target)
+        seen.add(status)
+    assert seen == {"meets", "below", "inconclusive"}
+
+
+def test_verdict_symmetric_alpha_changed_from_old_rule():
+    # 97 of 100 against 0.92: the one-sided 95 % exact test rejects p < 0.92 (P(X >= 97) = 0.032), so it
+    # meets; the old rule (two-sided 95 % Wilson lower bound, 0.9153 < 0.92) said inconclusive.
+    assert stats.binomtest(97, 100, 0.92, alternative="greater").pvalue < 0.05
+    assert wilson_interval(97, 100)[0] < 0.92
+    assert verdict(97, 100, 0.92)[0] == "meets"
+    # mirror image on the "below" side at the same level
+    assert verdict(87, 100, 0.92)[0] == ("below" if stats.binomtest(87, 100, 0.92, alternative="less").pvalue
+                                         <= 0.05 else "inconclusive")
+    assert verdict(0, 5, 0.0)[0] == "meets"  # a zero target is met by any data
 
 
 def test_verdict_below():
@@ -70,7 +117,7 @@ def test_verdict_unreachable_and_empty():
 def test_proportion():
     p = proportion(45, 50, target=0.8)
     assert p.rate == 0.9 and p.ci95 == wilson_interval(45, 50)
-    assert p.verdict in ("meets", "inconclusive")
+    assert p.verdict == "meets" and p.p_meets == pytest.approx(stats.binom.sf(44, 50, 0.8))
     q = proportion(0, 0)
     assert q.rate is None and q.verdict is None and q.ci95 == (0.0, 1.0)
     assert rate(1, 4) == 0.25 and rate(0, 0) is None
@@ -81,3 +128,46 @@ def test_overcharge_counts_every_case_and_ignores_missing():
     assert (p.k, p.n) == (2, 5)
     assert overcharge([15000, 15000, 15001], 15000).k == 1
     assert overcharge([], 0).n == 0
+
+
+def test_bh_hand_worked():
+    # sorted 0.01, 0.03, 0.04, 0.20 against k q / m = 0.0125, 0.025, 0.0375, 0.05: only 0.01 passes.
+    reject, adj = benjamini_hochberg([0.01, 0.04, 0.03, 0.20], 0.05)
+    assert reject.tolist() == [True, False, False, False]
+    # m p(k) / k = 0.04, 0.06, 0.0533, 0.2; running minimum from the top: 0.04, 0.0533, 0.0533, 0.2
+    np.testing.assert_allclose(adj, [0.04, 0.16 / 3, 0.16 / 3, 0.2])
+    # step-up: p(2) = 0.03 > 0.025 fails its own threshold, but p(3) = 0.035 <= 0.0375 rejects all three
+    reject, _ = benjamini_hochberg([0.5, 0.035, 0.01, 0.03], 0.05)
+    assert reject.tolist() == [False, True, True, True]
+    reject, adj = benjamini_hochberg([], 0.05)
+    assert reject.size == 0 and adj.size == 0
+    with pytest.raises(ValueError):
+        benjamini_hochberg([0.1, float("nan")])
+    with pytest.raises(ValueError):
+        benjamini_hochberg([1.2])
+
+
+# Benjamini & Hochberg (1995), section 4.1: 15 p-values of a multiple-endpoint trial; at q = 0.05 the
+# procedure rejects the four smallest. Expected adjusted values are statsmodels 0.15.0
+# multipletests(p, alpha=0.05, method="fdr_bh") output, copied here as constants.
+BH1995 = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240, 0.4262, 0.5719,
+          0.6528, 0.7590, 1.000]
+BH1995_ADJ = [0.0015, 0.003, 0.0095, 0.035625, 0.0603, 0.06385714285714286, 0.06385714285714286, 0.0645,
+              0.07650000000000001, 0.48600000000000004, 0.5811818181818182, 0.7148749999999999, 0.7532307692307693,
+              0.8132142857142857, 1.0]
+# unsorted, with ties, q = 0.10: statsmodels 0.15.0 multipletests(p, alpha=0.10, method="fdr_bh")
+MIXED = [0.298303, 0.91985, 0.966962, 0.03, 0.003705, 0.004673, 0.177353, 0.03, 0.790518, 0.905144, 0.006399,
+         0.001789, 0.354917, 0.652785]
+MIXED_REJECT = [False, False, False, True, True, True, False, True, False, False, True, True, False, False]
+MIXED_ADJ = [0.52203025, 0.966962, 0.966962, 0.07, 0.021807333333333335, 0.021807333333333335, 0.354706, 0.07,
+             0.966962, 0.966962, 0.022396500000000003, 0.021807333333333335, 0.552093111111111, 0.9138989999999999]
+
+
+def test_bh_matches_published_example_and_statsmodels():
+    reject, adj = benjamini_hochberg(BH1995, 0.05)
+    assert reject.tolist() == [True] * 4 + [False] * 11
+    np.testing.assert_allclose(adj, BH1995_ADJ, rtol=1e-12)
+    reject, adj = benjamini_hochberg(MIXED, 0.10)
+    assert reject.tolist() == MIXED_REJECT
+    np.testing.assert_allclose(adj, MIXED_ADJ, rtol=1e-12)
+    assert (adj <= 0.10).tolist() == MIXED_REJECT

@@ -1,0 +1,18 @@
+"""Units: `cuti_bersama` (closed on collective leave, so those days are not working days; default true).
+
+Working-day durations of existing data change with the new default, so every rollup is recomputed lazily.
+"""
+
+from __future__ import annotations
+
+from piccolo.engine.base import Engine
+
+from portal.db.migrations.m0032_insight_sketches_cases import _has_column, mark_all_dirty
+
+COLUMN = "cuti_bersama BOOLEAN NOT NULL DEFAULT TRUE"  # valid on SQLite (>= 3.23) and PostgreSQL
+
+
+async def forwards(engine: Engine) -> None:
+    if not await _has_column(engine, "unit", "cuti_bersama"):
+        await engine.run_ddl(f"ALTER TABLE unit ADD COLUMN {COLUMN}")
+        await mark_all_dirty(engine)
