@@ -11,12 +11,14 @@ Rules enforced here, whatever door the request came through:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import UTC, datetime
 
 from portal.accounts.audit import record
 from portal.accounts.auth import CurrentUser
+from portal.db.engine import is_unique_violation
 from portal.db.tables_diagnostic import COLOURS, DiagnosticAssessment, DiagnosticEvidence, DiagnosticRating
 from portal.diagnostic import catalogue, measures, queries
 from portal.diagnostic.queries import MAX_YEAR, MIN_YEAR, Scope
@@ -38,6 +40,22 @@ class DiagnosticError(Exception):
 
 def _transaction():
     return DiagnosticRating._meta.db.transaction()
+
+
+def retry_once_on_conflict(fn):
+    """Two first writes of one year at once (PostgreSQL) both try to open the assessment or store the
+    catalogue; the loser's transaction fails on the unique index and is run again, finding the winner's row."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args, **kwargs):
+        try:
+            return await fn(*args, **kwargs)
+        except Exception as exc:
+            if not is_unique_violation(exc):
+                raise
+            return await fn(*args, **kwargs)
+
+    return wrapper
 
 
 def check_year(year: int) -> None:
@@ -107,6 +125,7 @@ def _public(row: dict | None) -> dict | None:
     return {k: row[k] for k in keep}
 
 
+@retry_once_on_conflict
 async def rate(scope: Scope, year: int, code: str, actor: CurrentUser, colour: str, evidence_text: str = "",
                evidence_link: str = "", override_reason: str = "") -> dict:
     """The assessor's colour for one indicator, with its evidence (submitted for verification)."""
@@ -154,6 +173,7 @@ async def rate(scope: Scope, year: int, code: str, actor: CurrentUser, colour: s
     return after
 
 
+@retry_once_on_conflict
 async def fill_automatic(scope: Scope, year: int, actor: CurrentUser) -> list[str]:
     """Rate every automatic indicator not yet rated with its measured colour; returns the codes rated."""
     check_year(year)
@@ -234,6 +254,7 @@ async def _close_when_complete(scope: Scope, assessment: dict, actor: CurrentUse
                      unit_id=scope.audit_unit, before={"status": "open"}, after={"status": "verified"})
 
 
+@retry_once_on_conflict
 async def attach_evidence(scope: Scope, year: int, code: str, actor: CurrentUser, filename: str,
                           data: bytes) -> int:
     """Store an evidence file (checked and cleaned by portal.diagnostic.uploads) for one indicator."""
@@ -259,6 +280,7 @@ async def attach_evidence(scope: Scope, year: int, code: str, actor: CurrentUser
     return evidence_id
 
 
+@retry_once_on_conflict
 async def add_local_indicator(actor: CurrentUser, indicator: dict) -> int:
     """Admins add a local indicator: a new catalogue version (assessments already open keep theirs)."""
     if not actor.is_admin:

@@ -174,3 +174,20 @@ async def test_rate_everything_verify_by_another_account_then_immutable_and_publ
     actions = [e["action"] for e in entries if e["entity_id"] in ids]
     assert actions.count("diagnostic_verified") == len(expected)
     assert actions.count("diagnostic_returned") == 1 and actions.count("diagnostic_rated") >= len(expected) + 2
+
+
+async def test_two_first_ratings_at_once_open_one_assessment(app):
+    import asyncio
+
+    from portal.accounts.auth import CurrentUser
+    from portal.diagnostic import services
+
+    s = await scene()
+    scope = await queries.scope_of(s["gov"])
+    m = s["manager"]
+    actor = CurrentUser(m["id"], m["username"], m["username"], "manager", frozenset({s["unit"]["id"]}))
+    await asyncio.gather(*(services.rate(scope, YEAR, code, actor, "green", evidence_text="Bukti")
+                           for code in ("E03", "E04", "E05")))
+    rows = await DiagnosticAssessment.select().where(DiagnosticAssessment.government == s["gov"]["id"]).run()
+    assert len(rows) == 1
+    assert set(await queries.ratings(rows[0]["id"])) == {"E03", "E04", "E05"}
