@@ -42,11 +42,16 @@ class Measured:
         return asdict(self)
 
 
+DECIMALS = ("pct", "ikm")
+
+
 def describe(measured: dict | None, lang: str) -> dict | None:
     """A stored or fresh measure (as_json form) with its figure and rule in `lang`."""
     if not measured or "figure" not in measured:
         return None
-    values = measured.get("values") or {}
+    values = dict(measured.get("values") or {})
+    if lang == "id":  # decimal comma in Indonesian
+        values = {k: v.replace(".", ",") if k in DECIMALS and isinstance(v, str) else v for k, v in values.items()}
     return {"colour": measured.get("colour"), "figure": gettext(lang, measured["figure"], **values),
             "rule": gettext(lang, measured["rule"]) % {}, "values": values}
 

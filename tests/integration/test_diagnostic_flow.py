@@ -54,7 +54,7 @@ async def test_rate_everything_verify_by_another_account_then_immutable_and_publ
 
     async with as_user(app, s["manager"]) as manager:
         page = await manager.get(f"/console/diagnostic/{YEAR}{s['q']}")
-        assert page.status_code == 200 and "1 dari 2 layanan aktif (50.0%) memiliki standar yang berlaku" in page.text
+        assert page.status_code == 200 and "1 dari 2 layanan aktif (50,0%) memiliki standar yang berlaku" in page.text
         assert await _assessment(s["gov"]["id"]) is None  # a GET writes nothing
 
         # an automatic indicator: another colour needs a written reason
