@@ -85,4 +85,18 @@ INSIGHT = {
     ("POST", "/units/{unit_slug:str}/evidence/review"): Rule(HEAD, body={"period": "bad"}),
 }
 
-RULES: dict[tuple[str, str], Rule] = {**ACCOUNTS, **QUEUE, **FEEDBACK, **INSIGHT}
+#: Without ?government= or ?unit= the diagnostic console opens the user's own government: not unit A's data.
+DIAGNOSTIC = {
+    ("GET", "/console/diagnostic"): Rule(HEAD_MANAGER, scoped=False),
+    ("GET", "/console/diagnostic/{year:int}"): Rule(HEAD_MANAGER, scoped=False),
+    ("GET", "/console/diagnostic/{year:int}/indicators/{code:str}"): Rule(HEAD_MANAGER, scoped=False),
+    ("POST", "/console/diagnostic/{year:int}/indicators/{code:str}/rate"): Rule(MANAGER, scoped=False),
+    ("POST", "/console/diagnostic/{year:int}/indicators/{code:str}/evidence"): Rule(MANAGER, scoped=False),
+    ("POST", "/console/diagnostic/{year:int}/indicators/{code:str}/verify"): Rule(HEAD, scoped=False),
+    ("POST", "/console/diagnostic/{year:int}/automatic"): Rule(MANAGER, scoped=False),
+    ("GET", "/console/diagnostic/evidence/{evidence_id:int}"): Rule(HEAD_MANAGER),
+    ("GET", "/console/diagnostic/catalogue"): Rule(ADMIN_ONLY, scoped=False),
+    ("POST", "/console/diagnostic/catalogue"): Rule(ADMIN_ONLY, scoped=False),
+}
+
+RULES: dict[tuple[str, str], Rule] = {**ACCOUNTS, **QUEUE, **FEEDBACK, **INSIGHT, **DIAGNOSTIC}

@@ -86,19 +86,34 @@ async def _item_id(w: dict) -> int:
                            {"note": "access test"})
 
 
+async def _evidence_id(w: dict) -> int:
+    """An evidence file of unit A's government (the diagnostic), uploaded by unit A's manager."""
+    from portal.accounts.auth import CurrentUser
+    from portal.diagnostic import queries, services
+
+    gov = await queries.government_of_unit(w["unit"])
+    manager = w["users"]["manager"]
+    actor = CurrentUser(manager["id"], manager["username"], manager["username"], "manager",
+                        frozenset({w["unit"]["id"]}))
+    return await services.attach_evidence(await queries.scope_of(gov), 2025, "G08", actor, "a.pdf",
+                                          b"%PDF-1.4\n%%EOF\n")
+
+
 async def _fill(path: str, w: dict, cache: dict) -> str:
     async def value(name: str) -> str:
         if name in cache:
             return cache[name]
         simple = {"unit_slug": w["unit"]["slug"], "service_slug": w["service"]["slug"],
                   "counter_code": w["counter"]["code"], "visit_id": w["visit_id"], "version_id": w["version_id"],
-                  "user_id": w["target"]["id"], "token": w["token"]}
+                  "user_id": w["target"]["id"], "token": w["token"], "year": 2026, "code": "G08"}
         if name in simple:
             cache[name] = str(simple[name])
         elif name == "batch_id":
             cache[name] = str(await _batch_id(w))
         elif name == "item_id":
             cache[name] = str(await _item_id(w))
+        elif name == "evidence_id":
+            cache[name] = str(await _evidence_id(w))
         else:
             raise AssertionError(f"no filler for path parameter {name!r} in {path}: add one to test_access_routes")
         return cache[name]
