@@ -161,6 +161,7 @@ async def _thanks(service: dict, unit: dict, answers: SurveyAnswers | None, stan
     return {
         "service": service, "unit": unit, "standard": standard, "results": await _results(service, unit),
         "show_complaint": answers is not None and (answers.low_answer or overpaid), "overpaid": overpaid,
+        "amount_paid": answers.amount_paid if overpaid else None,
         "already": False, "results_days": RESULTS_DAYS,
     }
 
