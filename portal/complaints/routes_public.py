@@ -12,6 +12,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from portal.complaints import codes, queries, services
+from portal.complaints.deadlines import DEFAULT_CONTACT_DAYS
 from portal.complaints.images import ImageRefused, clean
 from portal.complaints.schemas import CONTACT_MAX, DESCRIPTION_MAX, ComplaintStatus, _t, parse_complaint
 from portal.complaints.views import category_labels, public_status
@@ -50,7 +51,10 @@ async def _form_page(request: Request, values: dict[str, Any], errors: list[tupl
     groups: dict[int, dict] = {}
     for s in services_:
         groups.setdefault(s["unit"], {"unit": units.get(s["unit"]), "services": []})["services"].append(s)
+    chosen = next((s for s in services_ if s["slug"] == values.get("service")), None)
+    retention = (await queries.settings_of(chosen["unit"]))["contact_days"] if chosen else DEFAULT_CONTACT_DAYS
     return Template("complaints/new.html", status_code=status_code, context={
+        "contact_days": retention,
         "values": values, "errors": [(f, t(request, m)) for f, m in errors or []],
         "error_fields": {f for f, _ in errors or []}, "groups": list(groups.values()),
         "categories": category_labels(request), "stamp": stamp or antiabuse.new_stamp(_secret(request)),
