@@ -67,7 +67,7 @@ Q = QueryParameter
 MISTYPED = _t("This tracking code is mistyped: a character is wrong or missing. Please check it against your note.")
 
 
-@get("/complaints/new", name="complaints_new", opt=PUBLIC)
+@get("/complaints/new", name="complaints_new", include_in_schema=False, opt=PUBLIC)
 async def new_complaint(request: Request, service: Annotated[str | None, Q(name="service")] = None,
                         counter: Annotated[str | None, Q(name="counter")] = None,
                         category: Annotated[str | None, Q(name="category")] = None,
@@ -85,7 +85,7 @@ def _fields(form) -> dict[str, str]:
     return {key: form.get(key) for key in form if isinstance(form.get(key), str)}
 
 
-@post("/complaints/new", name="complaints_file", opt=PUBLIC, status_code=303,
+@post("/complaints/new", name="complaints_file", include_in_schema=False, opt=PUBLIC, status_code=303,
       middleware=[rate_limit.middleware], request_max_body_size=FORM_MAX_BYTES)
 async def file_complaint(request: Request) -> Template | Redirect:
     """Store a complaint and send the citizen to its tracking page; errors re-render the form with everything kept."""
@@ -129,7 +129,7 @@ async def _lookup(request: Request, code_text: str) -> dict:
     return found
 
 
-@get("/complaints", name="complaints_track_form", opt=PUBLIC)
+@get("/complaints", name="complaints_track_form", include_in_schema=False, opt=PUBLIC)
 async def track_form(request: Request, code: Annotated[str | None, Q(name="code")] = None) -> Template | Redirect:
     """Type a tracking code (e.g. from paper): a well-formed code goes to its page, a mistyped one is explained."""
     if not code:
@@ -140,7 +140,7 @@ async def track_form(request: Request, code: Annotated[str | None, Q(name="code"
     return Redirect(path=f"/complaints/{parsed}", status_code=303)
 
 
-@get("/complaints/{code:str}", name="complaints_track", opt=PUBLIC)
+@get("/complaints/{code:str}", name="complaints_track", include_in_schema=False, opt=PUBLIC)
 async def track(request: Request, code: str, filed: Annotated[str | None, Q(name="filed")] = None) -> Template:
     """The complaint's status, deadline and the unit's answer; works from any phone without a session."""
     found = await _lookup(request, code)
