@@ -109,6 +109,7 @@ def test_complaint_from_thank_you_page_to_answer_on_time(server):
         assert citizen.locator("#amount").input_value() == "75000"  # the reported amount is carried over
         assert citizen.locator('input[name="category"][value="overcharge"]').is_checked()
         assert citizen.locator("#service").input_value() != ""
+        assert citizen.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling on a phone
         citizen.fill("#description", "Diminta membayar Rp 75.000 padahal tarif resmi Rp 25.000.")
         citizen.fill("#contact", CONTACT)
         citizen.get_by_role("button", name="Kirim pengaduan").click()
