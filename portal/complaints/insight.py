@@ -84,8 +84,9 @@ def _km(rows: list[dict], units: dict[int, dict], now: datetime) -> list[dict[st
 
 
 async def figures(units: list[dict], service_ids: list[int] | None, start: date, end: date,
-                  now: datetime | None = None) -> dict[str, Any]:
-    """Complaint figures of these units (and services, when given) for complaints received start..end."""
+                  now: datetime | None = None, counter_id: int | None = None) -> dict[str, Any]:
+    """Complaint figures of these units (and services, or a counter, when given) for complaints received
+    start..end."""
     now = now or datetime.now(UTC)
     by_id = {u["id"]: u for u in units}
     rows: list[dict] = []
@@ -94,6 +95,8 @@ async def figures(units: list[dict], service_ids: list[int] | None, start: date,
                                                  & (Complaint.received_day <= end))
         if service_ids is not None:
             query = query.where(Complaint.service.is_in(service_ids or [-1]))
+        if counter_id is not None:
+            query = query.where(Complaint.counter == counter_id)
         rows = await query.run()
     today_of = {uid: local_day(u["timezone"], now) for uid, u in by_id.items()}
     categories = Counter(r["category"] for r in rows)
@@ -121,8 +124,9 @@ async def figures(units: list[dict], service_ids: list[int] | None, start: date,
 
 
 async def for_scope(scope, period) -> dict[str, Any]:
-    """Dashboard hook: the scope's unit (and service when one is chosen) over the dashboard's period."""
-    return await figures([scope.unit], [scope.service["id"]] if scope.service else None, period.start, period.end)
+    """Dashboard hook: the scope's unit (and service or counter when one is chosen) over the dashboard's period."""
+    return await figures([scope.unit], [scope.service["id"]] if scope.service else None, period.start, period.end,
+                         counter_id=scope.counter_id)
 
 
 async def for_subject(kind: str, subject: dict, unit: dict, period) -> dict[str, Any]:

@@ -112,3 +112,20 @@ async def test_deadline_table_and_photo(scene, client):
     assert Image.open(io.BytesIO(photo.content)).size == (30, 20)
     new_form = await client.get(f"/complaints/new?service={service['slug']}")
     assert "dihapus 90 hari setelah pengaduan ditutup" in new_form.text
+
+
+async def test_dashboard_scope_by_counter(scene, client):
+    from tests.factories import make_counter
+
+    unit, service = scene["unit"], scene["service"]
+    counter = await make_counter(unit, [service])
+    code, _ = await services.file_complaint(ComplaintInput("conduct", "di loket", None, None, ""), unit=unit,
+                                            service_id=service["id"], counter_id=counter["id"])
+    await _file(unit, service, datetime.now(UTC))  # not at this counter
+    manager = await make_user("manager", [unit])
+    assert (await client.login(manager["username"], manager["password"])).status_code == 303
+    at_counter = await client.get(f"/dashboard?unit={unit['slug']}&counter={counter['code']}")
+    whole = await client.get(f"/dashboard?unit={unit['slug']}")
+    received = re.compile(r'class="complaints-received">(\d+)<')
+    assert received.search(at_counter.text).group(1) == "1"
+    assert received.search(whole.text).group(1) == "2"
