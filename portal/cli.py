@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "portal.feedback.commands",
     "portal.queue.commands",
     "portal.insight.commands",
+    "portal.complaints.commands",
 )
 
 

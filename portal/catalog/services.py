@@ -32,8 +32,12 @@ async def set_cuti_bersama(unit_slug: str, closed: bool, actor_name: str = "cli"
             )).run()
     result = {"unit": unit_slug, "before": before, "after": closed, "services": 0, "rows": 0}
     if before != closed:
+        from portal.cache import catalog_changed
+        from portal.insight.published import republish
         from portal.insight.rollups import rebuild
 
+        catalog_changed()
         ids = [r["id"] for r in await Service.select(Service.id).where(Service.unit == unit["id"]).run()]
         result.update(await rebuild(ids))
+        await republish(set(ids))
     return result

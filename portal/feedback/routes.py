@@ -191,6 +191,7 @@ async def _thanks(request: Request, service: dict, unit: dict, answers: SurveyAn
         "service": service, "unit": unit, "standard": standard,
         "results_html": _results_html(request, unit, found, service["id"]),
         "show_complaint": answers is not None and (answers.low_answer or overpaid), "overpaid": overpaid,
+        "amount_paid": answers.amount_paid if overpaid else None,
         "already": False,
     }
 

@@ -15,6 +15,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_unit_access, require_roles
+from portal.complaints import insight as complaint_insight
 from portal.db.tables import Counter, Service
 from portal.insight import actions, api, charts, evidence, performance, periods, report, routes_review, scope
 from portal.insight.api import FromParam, ToParam, period_or_400
@@ -81,7 +82,7 @@ async def dashboard(request: Request, unit: Annotated[str | None, Q(name="unit")
         "unit_counters": await Counter.select(Counter.code, Counter.name).where(Counter.unit == sc.unit["id"])
         .order_by(Counter.code).run(),
         "open_items": open_items, "user": current_user(request), "lang": request_lang(request),
-        "today": today, "scope_label": label,
+        "today": today, "scope_label": label, "complaints": await complaint_insight.for_scope(sc, p),
     }
     return Template("insight/dashboard.html", context=context)
 
@@ -212,7 +213,7 @@ async def _performance_page(request: Request, kind: str, subject: dict, unit: di
     return Template("insight/performance.html", context={
         "kind": kind, "subject": subject, "unit": unit, "period": p, "data": data, "trend_svg": trend_svg,
         "lang": request_lang(request),
-        "category_labels": CATEGORY_LABELS,
+        "category_labels": CATEGORY_LABELS, "complaints": await complaint_insight.for_subject(kind, subject, unit, p),
     })
 
 
@@ -308,7 +309,8 @@ async def evidence_page(request: Request, unit_slug: str, period: PeriodParam = 
     label = pack["unit"]["name"]
     return Template("insight/evidence.html", context={
         **pack, "lang": request_lang(request), "charts": await dashboard_charts(request, pack["data"], label),
-        "notes": [(t(request, a), t(request, b)) for a, b in evidence.METHOD_NOTES], "today": local_day(pack["unit"]["timezone"])})
+        "notes": [(t(request, a), t(request, b)) for a, b in evidence.METHOD_NOTES], "today": local_day(pack["unit"]["timezone"]),
+        "complaints": await complaint_insight.for_unit(pack["unit"], pack["period"])})
 
 
 @get("/units/{unit_slug:str}/evidence.xlsx", name="evidence_xlsx", guards=[EVIDENCE_ROLES], media_type=XLSX)

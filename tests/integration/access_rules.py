@@ -99,4 +99,16 @@ DIAGNOSTIC = {
     ("POST", "/console/diagnostic/catalogue"): Rule(ADMIN_ONLY, scoped=False),
 }
 
-RULES: dict[tuple[str, str], Rule] = {**ACCOUNTS, **QUEUE, **FEEDBACK, **INSIGHT, **DIAGNOSTIC}
+COMPLAINTS = {
+    ("GET", "/console/complaints"): Rule(HEAD_MANAGER, scoped=False),
+    ("GET", "/console/complaints/new"): Rule(STAFF, scoped=False),
+    ("POST", "/console/complaints/new"): Rule(STAFF, body={"service": "{service_slug}", "channel": "paper"}),
+    ("GET", "/console/complaints/settings"): Rule(HEAD_MANAGER, scoped=False),
+    ("POST", "/console/complaints/settings"): Rule(HEAD_MANAGER, scoped=False),
+    ("GET", "/console/complaints/{complaint_id:int}"): Rule(HEAD_MANAGER),
+    ("GET", "/console/complaints/{complaint_id:int}/photo"): Rule(HEAD_MANAGER),
+    ("POST", "/console/complaints/{complaint_id:int}/nonconformity"): Rule(HEAD_MANAGER),
+    ("POST", "/console/complaints/{complaint_id:int}/{action:str}"): Rule(HEAD_MANAGER),
+}
+
+RULES: dict[tuple[str, str], Rule] = {**ACCOUNTS, **QUEUE, **FEEDBACK, **INSIGHT, **DIAGNOSTIC, **COMPLAINTS}

@@ -99,13 +99,33 @@ async def _evidence_id(w: dict) -> int:
                                           b"%PDF-1.4\n%%EOF\n")
 
 
+async def _complaint_id(w: dict) -> int:
+    """A complaint of unit A with a receipt photo (so that the photo route has something to serve)."""
+    import io
+
+    from PIL import Image
+
+    from portal.complaints import services
+    from portal.complaints.images import clean
+    from portal.complaints.schemas import ComplaintInput
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(png, format="PNG")
+    code, _ = await services.file_complaint(ComplaintInput("other", "access test", None, None, ""), unit=w["unit"],
+                                            service_id=w["service"]["id"], counter_id=None,
+                                            photo=clean(png.getvalue()))
+    from portal.db.tables_complaints import Complaint
+
+    return (await Complaint.select(Complaint.id).where(Complaint.code == code).first().run())["id"]
+
+
 async def _fill(path: str, w: dict, cache: dict) -> str:
     async def value(name: str) -> str:
         if name in cache:
             return cache[name]
         simple = {"unit_slug": w["unit"]["slug"], "service_slug": w["service"]["slug"],
                   "counter_code": w["counter"]["code"], "visit_id": w["visit_id"], "version_id": w["version_id"],
-                  "user_id": w["target"]["id"], "token": w["token"], "year": 2026, "code": "G08"}
+                  "user_id": w["target"]["id"], "token": w["token"], "year": 2026, "code": "G08", "action": "classify"}
         if name in simple:
             cache[name] = str(simple[name])
         elif name == "batch_id":
@@ -114,6 +134,8 @@ async def _fill(path: str, w: dict, cache: dict) -> str:
             cache[name] = str(await _item_id(w))
         elif name == "evidence_id":
             cache[name] = str(await _evidence_id(w))
+        elif name == "complaint_id":
+            cache[name] = str(await _complaint_id(w))
         else:
             raise AssertionError(f"no filler for path parameter {name!r} in {path}: add one to test_access_routes")
         return cache[name]

@@ -1,0 +1,1 @@
+"""Complaints (pengaduan): filed by citizens or recorded by officers, followed by tracking code, answered by units."""

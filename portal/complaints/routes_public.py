@@ -1,0 +1,168 @@
+"""Citizen routes: file a complaint (no account, no JavaScript), follow it by tracking code, and the JSON status."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.params import QueryParameter
+from litestar.response import Redirect, Template
+
+from portal.complaints import codes, queries, services
+from portal.complaints.deadlines import DEFAULT_CONTACT_DAYS
+from portal.complaints.images import ImageRefused, clean
+from portal.complaints.schemas import CONTACT_MAX, DESCRIPTION_MAX, ComplaintStatus, _t, parse_complaint
+from portal.complaints.views import category_labels, public_status
+from portal.feedback import antiabuse
+from portal.timeutil import local_day
+from portal.web import client_key, request_lang, t
+
+PUBLIC = {"exclude_from_auth": True}
+#: Complaint POSTs per client (keyed address hash) per minute; fewer than the survey's, as complaints are rarer.
+POSTS_PER_MINUTE = 30
+#: The upload limit of the complaint form: large enough that a too-big photo reaches the handler and is refused
+#: with the form kept (nothing the citizen wrote is lost); the photo itself may be at most 2 MB.
+FORM_MAX_BYTES = 16 * 1024 * 1024
+
+rate_limit = RateLimitConfig(rate_limit=("minute", POSTS_PER_MINUTE), store="complaints_rate_limit",
+                             identifier_for_request=lambda request: client_key(request, request.app.state.settings),
+                             check_throttle_handler=lambda request: request.method == "POST")
+
+
+def _secret(request: Request) -> str:
+    return request.app.state.settings.secret_key
+
+
+async def _prefill(service_slug: str | None, counter_code: str | None) -> tuple[dict | None, dict | None]:
+    service = await queries.service_by_slug(service_slug) if service_slug else None
+    counter = await queries.counter_by_code(counter_code) if counter_code else None
+    if counter is not None and service is not None and counter["unit"] != service["unit"]:
+        counter = None
+    return service, counter
+
+
+async def _form_page(request: Request, values: dict[str, Any], errors: list[tuple[str, str]] | None = None,
+                     stamp: str | None = None, status_code: int = 200) -> Template:
+    services_ = await queries.services_of_units(None)
+    units = {u["id"]: u for u in await queries.units(None)}
+    groups: dict[int, dict] = {}
+    for s in services_:
+        groups.setdefault(s["unit"], {"unit": units.get(s["unit"]), "services": []})["services"].append(s)
+    chosen = next((s for s in services_ if s["slug"] == values.get("service")), None)
+    retention = (await queries.settings_of(chosen["unit"]))["contact_days"] if chosen else DEFAULT_CONTACT_DAYS
+    return Template("complaints/new.html", status_code=status_code, context={
+        "contact_days": retention,
+        "values": values, "errors": [(f, t(request, m)) for f, m in errors or []],
+        "error_fields": {f for f, _ in errors or []}, "groups": list(groups.values()),
+        "categories": category_labels(request), "stamp": stamp or antiabuse.new_stamp(_secret(request)),
+        "honeypot": antiabuse.HONEYPOT, "description_max": DESCRIPTION_MAX, "contact_max": CONTACT_MAX,
+        "today": local_day("Asia/Jakarta"),
+    })
+
+
+Q = QueryParameter
+MISTYPED = _t("This tracking code is mistyped: a character is wrong or missing. Please check it against your note.")
+
+
+@get("/complaints/new", name="complaints_new", include_in_schema=False, opt=PUBLIC)
+async def new_complaint(request: Request, service: Annotated[str | None, Q(name="service")] = None,
+                        counter: Annotated[str | None, Q(name="counter")] = None,
+                        category: Annotated[str | None, Q(name="category")] = None,
+                        amount: Annotated[str | None, Q(name="amount")] = None) -> Template:
+    """The complaint form, prefilled from ?service=SLUG&counter=CODE (and ?category=overcharge&amount=N)."""
+    found_service, found_counter = await _prefill(service, counter)
+    values = {"service": found_service["slug"] if found_service else "",
+              "counter": found_counter["code"] if found_counter else "",
+              "category": category or "", "amount": amount if (amount or "").isdigit() else "",
+              "happened_on": local_day("Asia/Jakarta").isoformat()}
+    return await _form_page(request, values)
+
+
+def _fields(form) -> dict[str, str]:
+    return {key: form.get(key) for key in form if isinstance(form.get(key), str)}
+
+
+@post("/complaints/new", name="complaints_file", include_in_schema=False, opt=PUBLIC, status_code=303,
+      middleware=[rate_limit.middleware], request_max_body_size=FORM_MAX_BYTES)
+async def file_complaint(request: Request) -> Template | Redirect:
+    """Store a complaint and send the citizen to its tracking page; errors re-render the form with everything kept."""
+    form = await request.form()
+    fields = _fields(form)
+    values = {k: (v[:DESCRIPTION_MAX + 100] if k == "description" else v[:200]) for k, v in fields.items()}
+    stamp = antiabuse.read_stamp(_secret(request), fields.get("stamp"))
+    service, counter = await _prefill(fields.get("service") or None, fields.get("counter") or None)
+    today = local_day("Asia/Jakarta")
+    data, errors = parse_complaint(fields, today)
+    if service is None:
+        errors.append(("service", "Choose the service the complaint is about."))
+    photo = None
+    upload = form.get("photo")
+    if isinstance(upload, UploadFile) and upload.filename:
+        try:
+            photo = clean(await upload.read())
+        except ImageRefused as exc:
+            errors.append(("photo", exc.message))
+    if errors:
+        return await _form_page(request, values, errors, fields.get("stamp") if stamp.valid else None, 400)
+    assert data is not None and service is not None
+    unit = await queries.unit_by_id(service["unit"])
+    assert unit is not None
+    flag = ("honeypot" if (fields.get(antiabuse.HONEYPOT) or "").strip()
+            else "no_stamp" if not stamp.valid else "fast" if stamp.too_fast else "")
+    code, _created = await services.file_complaint(
+        data, unit=unit, service_id=service["id"], counter_id=counter["id"] if counter else None,
+        language=request_lang(request), flag=flag, client_hash=client_key(request, request.app.state.settings),
+        nonce=stamp.nonce if stamp.valid else None, photo=photo)
+    return Redirect(path=f"/complaints/{code}?filed=1", status_code=303)
+
+
+async def _lookup(request: Request, code_text: str) -> dict:
+    code, _state = codes.parse(code_text)
+    if code is None:  # mistyped: caught by the check character, no database lookup
+        raise ClientException(t(request, MISTYPED))
+    found = await queries.by_code(code)
+    if found is None:
+        raise NotFoundException(t(request, "No complaint has this tracking code."))
+    return found
+
+
+@get("/complaints", name="complaints_track_form", include_in_schema=False, opt=PUBLIC)
+async def track_form(request: Request, code: Annotated[str | None, Q(name="code")] = None) -> Template | Redirect:
+    """Type a tracking code (e.g. from paper): a well-formed code goes to its page, a mistyped one is explained."""
+    if not code:
+        return Template("complaints/lookup.html", context={"code": "", "error": None})
+    parsed, _state = codes.parse(code)
+    if parsed is None:
+        return Template("complaints/lookup.html", status_code=400, context={"code": code[:40], "error": t(request, MISTYPED)})
+    return Redirect(path=f"/complaints/{parsed}", status_code=303)
+
+
+@get("/complaints/{code:str}", name="complaints_track", include_in_schema=False, opt=PUBLIC)
+async def track(request: Request, code: str, filed: Annotated[str | None, Q(name="filed")] = None) -> Template:
+    """The complaint's status, deadline and the unit's answer; works from any phone without a session."""
+    found = await _lookup(request, code)
+    status = await public_status(request, found)
+    return Template("complaints/track.html", context={
+        "c": status, "code_display": codes.display(found["code"]), "filed": bool(filed),
+        "category_labels": category_labels(request)})
+
+
+@get("/api/v1/complaints/{code:str}", name="api_complaint", opt=PUBLIC, tags=["complaints"],
+     summary="Status of a complaint by its tracking code")
+async def api_complaint(request: Request, code: str) -> ComplaintStatus | Response:
+    """Status, deadline (working days, the unit's holidays and closures) and the answer. Never the contact data.
+    A code whose check character fails answers 400 with reason "mistyped"; an unknown valid code 404."""
+    parsed, state = codes.parse(code)
+    if parsed is None:
+        return Response(content={"status": 400, "reason": state, "error": t(request, MISTYPED)}, status_code=400)
+    found = await queries.by_code(parsed)
+    if found is None:
+        return Response(content={"status": 404, "reason": "not_found",
+                                 "error": t(request, "No complaint has this tracking code.")}, status_code=404)
+    return await public_status(request, found)
+
+
+route_handlers = [new_complaint, file_complaint, track_form, track, api_complaint]

@@ -1,0 +1,77 @@
+"""Presentation helpers shared by the complaint pages and API: labels in the request's language, public status."""
+
+from __future__ import annotations
+
+from litestar import Request
+
+from portal.complaints import codes, queries
+from portal.complaints.schemas import ComplaintStatus, _t
+from portal.db.tables_complaints import OPEN_STATUSES
+from portal.timeutil import local_day
+from portal.web import request_lang, t
+
+CATEGORY_MSGIDS = {
+    "overcharge": _t("Overcharge or illegal levy (pungli)"),
+    "time": _t("Took longer than the standard"),
+    "requirements": _t("Asked for requirements beyond the standard"),
+    "conduct": _t("Officer conduct"),
+    "facilities": _t("Facilities"),
+    "other": _t("Other"),
+}
+STATUS_MSGIDS = {
+    "received": _t("received"),
+    "classified": _t("classified"),
+    "in_progress": _t("in progress"),
+    "answered": _t("answered"),
+    "closed": _t("closed"),
+    "forwarded": _t("forwarded to another unit"),
+    "rejected": _t("rejected"),
+}
+CLASS_MSGIDS = {
+    "light": _t("light"),
+    "normative": _t("normative"),
+    "plain": _t("without supervisory content"),
+    "investigation": _t("needing investigation"),
+}
+CHANNEL_MSGIDS = {"web": _t("web form"), "paper": _t("paper"), "phone": _t("phone"), "lapor": "SP4N-LAPOR!"}
+
+
+def _labels(request: Request, msgids: dict[str, str]) -> dict[str, str]:
+    return {key: t(request, message) for key, message in msgids.items()}
+
+
+def category_labels(request: Request) -> dict[str, str]:
+    return _labels(request, CATEGORY_MSGIDS)
+
+
+def status_labels(request: Request) -> dict[str, str]:
+    return _labels(request, STATUS_MSGIDS)
+
+
+def class_labels(request: Request) -> dict[str, str]:
+    return _labels(request, CLASS_MSGIDS)
+
+
+def channel_labels(request: Request) -> dict[str, str]:
+    return _labels(request, CHANNEL_MSGIDS)
+
+
+async def public_status(request: Request, row: dict) -> ComplaintStatus:
+    """What anyone holding the code may see: never the contact, the photo or who filed it."""
+    unit = await queries.unit_by_id(row["unit"])
+    assert unit is not None
+    service = await queries.service_by_id(row["service"])
+    english = request_lang(request) == "en"
+    service_name = (service["name_en"] or service["name"]) if service and english else service["name"] if service \
+        else None
+    answered = row["status"] in ("answered", "closed") and bool(row["answer"])
+    return ComplaintStatus(
+        code=codes.display(row["code"]), status=row["status"], status_label=t(request, STATUS_MSGIDS[row["status"]]),
+        category=row["category"], unit=unit["name"], service=service_name, received_on=row["received_day"],
+        deadline=row["deadline"], deadline_working_days=row["deadline_days"],
+        deadline_provisional=row["severity"] is None,
+        overdue=row["status"] in OPEN_STATUSES and row["deadline"] < local_day(unit["timezone"]),
+        answered_on=row["answered_day"] if answered else None, answer=row["answer"] if answered else None,
+        reject_reason=row["reject_reason"] if row["status"] == "rejected" else None,
+        forwarded=row["first_unit"] is not None, lapor_number=row["lapor_number"],
+    )

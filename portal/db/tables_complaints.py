@@ -1,0 +1,76 @@
+"""Tables of the complaints capability: complaints (with their tracking code), receipt photos, per-unit settings."""
+
+from __future__ import annotations
+
+from piccolo.columns import BigInt, Bytea, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from portal.db.tables import Counter, Service, Unit, User
+from portal.db.tables_insight import Nonconformity
+
+CATEGORIES = ("overcharge", "time", "requirements", "conduct", "facilities", "other")
+CHANNELS = ("web", "paper", "phone", "lapor")
+STATUSES = ("received", "classified", "in_progress", "answered", "closed", "forwarded", "rejected")
+OPEN_STATUSES = ("received", "classified", "in_progress", "forwarded")
+
+
+class Complaint(Table, tablename="complaint"):
+    """One complaint (pengaduan). `code` is its public tracking code; `contact` is visible to the unit's managers
+    and heads only and is erased after closure. `answer` is written once (a database trigger refuses a change)."""
+
+    code = Varchar(length=11, unique=True)
+    unit = ForeignKey(references=Unit)  # the unit handling it now (forwarding changes it, the code stays)
+    first_unit = ForeignKey(references=Unit, null=True)  # where it was filed, when forwarded since
+    service = ForeignKey(references=Service, null=True)
+    counter = ForeignKey(references=Counter, null=True)
+    category = Varchar(length=16)  # one of CATEGORIES
+    description = Text()
+    happened_on = Date(null=True, default=None)
+    amount = BigInt(null=True, default=None)  # rupiah paid, for an overcharge
+    channel = Varchar(length=8, default="web")  # one of CHANNELS
+    lapor_number = Varchar(length=40, null=True, default=None)  # SP4N-LAPOR! tracking number
+    contact = Varchar(length=120, default="")
+    contact_erased_at = Timestamptz(null=True, default=None)
+    status = Varchar(length=12, default="received")  # one of STATUSES
+    severity = Varchar(length=16, null=True, default=None)  # one of deadlines.CLASSES once classified
+    deadline_days = Integer()
+    deadline = Date()
+    received_at = Timestamptz(default=TimestamptzNow())
+    received_day = Date()  # unit-local day of receipt
+    classified_at = Timestamptz(null=True, default=None)
+    answered_at = Timestamptz(null=True, default=None)
+    answered_day = Date(null=True, default=None)
+    answer = Text(default="")
+    answered_by = ForeignKey(references=User, null=True)
+    closed_at = Timestamptz(null=True, default=None)
+    reject_reason = Text(default="")
+    forward_note = Text(default="")
+    nonconformity = ForeignKey(references=Nonconformity, null=True)
+    flag = Varchar(length=12, default="")  # '' | fast | no_stamp | honeypot (kept, never dropped)
+    language = Varchar(length=2, default="id")
+    client_hash = Varchar(length=64, null=True, default=None)  # keyed hash with rotating salt; never a raw IP
+    nonce = Varchar(length=32, null=True, default=None, unique=True)  # the form stamp's nonce: one complaint
+    recorded_by = ForeignKey(references=User, null=True)  # the officer who recorded a paper/phone complaint
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ComplaintPhoto(Table, tablename="complaint_photo"):
+    """The re-encoded receipt photo of a complaint (no metadata), kept apart so the register never loads it."""
+
+    complaint = ForeignKey(references=Complaint, unique=True)
+    data = Bytea()
+    media_type = Varchar(length=16)
+    width = Integer()
+    height = Integer()
+
+
+class ComplaintSetting(Table, tablename="complaint_setting"):
+    """A unit's deadline table (working days per class) and how long contact data is kept after closure."""
+
+    unit = ForeignKey(references=Unit, unique=True)
+    light_days = Integer(default=2)
+    normative_days = Integer(default=5)
+    plain_days = Integer(default=14)
+    investigation_days = Integer(default=60)
+    contact_days = Integer(default=180)
