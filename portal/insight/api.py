@@ -13,8 +13,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import QueryParameter
 
 from portal.catalog.queries import service_by_slug, unit_by_id, unit_by_slug
-from portal.insight import periods
-from portal.insight.results import service_results, unit_results
+from portal.insight import periods, published
 from portal.insight.schemas import ServiceResults, UnitResults
 from portal.timeutil import local_day
 from portal.web import t
@@ -92,7 +91,8 @@ async def service_results_json(request: Request, service_slug: str, date_from: F
     Wilson 95 % intervals, over unit-local days `from`..`to` (inclusive; default the last 90 days)."""
     service, unit = await _service(request, service_slug)
     p = period_or_400(request, date_from, date_to, unit["timezone"])
-    return msgspec.convert(await service_results(service["id"], p.start, p.end), ServiceResults)
+    return msgspec.convert(await published.service_results(service["id"], unit["timezone"], p.start, p.end),
+                           ServiceResults)
 
 
 @get("/api/v1/services/{service_slug:str}/results.csv", tags=["results"], summary="Results of a service (CSV)",
@@ -102,7 +102,7 @@ async def service_results_csv(request: Request, service_slug: str, date_from: Fr
     """The same figures as the JSON results, as one CSV row (aggregates only)."""
     service, unit = await _service(request, service_slug)
     p = period_or_400(request, date_from, date_to, unit["timezone"])
-    entry = await service_results(service["id"], p.start, p.end)
+    entry = await published.service_results(service["id"], unit["timezone"], p.start, p.end)
     return results_csv([entry], f"{service_slug}-{p.start}-{p.end}.csv")
 
 
@@ -113,7 +113,7 @@ async def unit_results_json(request: Request, unit_slug: str, date_from: FromPar
     """The unit's services pooled, plus one entry per service, in the shape of the service results."""
     unit = await _unit(request, unit_slug)
     p = period_or_400(request, date_from, date_to, unit["timezone"])
-    return msgspec.convert(await unit_results(unit["id"], p.start, p.end), UnitResults)
+    return msgspec.convert(await published.unit_results(unit["id"], unit["timezone"], p.start, p.end), UnitResults)
 
 
 @get("/api/v1/units/{unit_slug:str}/results.csv", tags=["results"], summary="Results of a unit's services (CSV)",
@@ -123,7 +123,7 @@ async def unit_results_csv(request: Request, unit_slug: str, date_from: FromPara
     """One CSV row per service of the unit (aggregates only, never an individual response)."""
     unit = await _unit(request, unit_slug)
     p = period_or_400(request, date_from, date_to, unit["timezone"])
-    data = await unit_results(unit["id"], p.start, p.end)
+    data = await published.unit_results(unit["id"], unit["timezone"], p.start, p.end)
     return results_csv(data["services"], f"{unit_slug}-{p.start}-{p.end}.csv")
 
 

@@ -1,4 +1,4 @@
-"""Server-side SVG charts (matplotlib, Agg backend, deterministic ids), cached by content in the "cache" store.
+"""Server-side SVG charts (matplotlib, Agg backend, deterministic ids), cached by content in each process.
 
 Each chart is keyed by its name and a hash of exactly the data it draws (the data version), so a chart is
 rendered once per distinct data and never served stale. Every chart has a table equivalent on the page.
@@ -12,7 +12,10 @@ import json
 import threading
 from typing import Any
 
+import anyio
 import matplotlib
+
+from portal.cache import TTLCache
 
 matplotlib.use("Agg")
 
@@ -130,14 +133,15 @@ def cache_key(name: str, data: Any, title: str) -> str:
     return f"chart:{name}:{hashlib.sha256(blob.encode()).hexdigest()}"
 
 
+_RENDERED = TTLCache(CACHE_SECONDS, maxsize=512)
+
+
 async def render(store, name: str, data: Any, title: str) -> str:
-    """The SVG of chart `name` for `data`, from the cache store when drawn before (key = content hash)."""
+    """The SVG of chart `name` for `data` (key = content hash), drawn in a worker thread the first time and kept
+    in this process: a page view writes nothing to a shared store (`store` is no longer used)."""
     key = cache_key(name, data, title)
-    if store is not None:
-        cached = await store.get(key)
-        if cached is not None:
-            return cached.decode()
-    svg = RENDERERS[name](data, title)
-    if store is not None:
-        await store.set(key, svg.encode(), expires_in=CACHE_SECONDS)
+    svg = _RENDERED.get(key, None)
+    if svg is None:
+        svg = await anyio.to_thread.run_sync(RENDERERS[name], data, title)
+        _RENDERED.put(key, svg)
     return svg

@@ -27,6 +27,11 @@ def recent_window(timezone: str, today: date | None = None) -> tuple[date, date]
     return today - timedelta(days=RECENT_DAYS - 1), today
 
 
+def _period(start: date, end: date) -> dict[str, str]:
+    """As results.py writes it: a figure published before local midnight covers yesterday's window."""
+    return {"from": start.isoformat(), "to": end.isoformat()}
+
+
 def service_key(service_id: int) -> str:
     return f"service:{service_id}:recent"
 
@@ -63,6 +68,25 @@ async def _read(key: str) -> tuple[dict, datetime] | None:
     if isinstance(at, str):
         at = datetime.fromisoformat(at)
     return json.loads(row["payload"]), at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+async def service_results(service_id: int, timezone: str, start: date, end: date) -> dict:
+    """A service's results: the published figures when the period is the published window (the API's
+    default), otherwise computed now from the rollups (bounded by days, never by responses)."""
+    if (start, end) == recent_window(timezone):
+        found = await read(service_key(service_id))
+        if found is not None and found[0]["period"] == _period(start, end):
+            return found[0]
+    return await results.service_results(service_id, start, end)
+
+
+async def unit_results(unit_id: int, timezone: str, start: date, end: date) -> dict:
+    """A unit's results, published or computed now, as service_results."""
+    if (start, end) == recent_window(timezone):
+        found = await read(unit_key(unit_id))
+        if found is not None and found[0]["period"] == _period(start, end):
+            return found[0]
+    return await results.unit_results(unit_id, start, end)
 
 
 async def republish(service_ids: set[int] | None = None) -> int:

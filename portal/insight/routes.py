@@ -8,6 +8,7 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
+import anyio
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.exceptions import ClientException, NotFoundException
@@ -317,7 +318,7 @@ async def evidence_page(request: Request, unit_slug: str, period: PeriodParam = 
 async def evidence_xlsx(request: Request, unit_slug: str, period: PeriodParam = None) -> Response:
     """The evidence pack as an XLSX workbook (Summary, Per-unsur, Compliance, Corrective actions, Method notes)."""
     pack = await _evidence(request, unit_slug, period)
-    content = evidence.workbook(pack, request_lang(request))
+    content = await anyio.to_thread.run_sync(evidence.workbook, pack, request_lang(request))
     name = f"evidence-{unit_slug}-{pack['period'].label}.xlsx"
     return Response(content=content, media_type=XLSX,
                     headers={"content-disposition": f'attachment; filename="{name}"'})
