@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -38,6 +39,7 @@ def jinja_environment(settings: Settings) -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship inside the package and do not change while the server runs
     )
     env.install_gettext_callables(jinja_gettext, jinja_ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(formatting.JINJA_FILTERS)
@@ -74,7 +76,8 @@ def chosen_ids(values: list[str], allowed: set[int], error: str) -> list[int]:
 
 
 def request_lang(request: Request) -> str:
-    return getattr(request.state, "lang", None) or "id"
+    """The negotiated language, from the scope's state (as LanguageMiddleware left it)."""
+    return request.scope.get("state", {}).get("lang") or "id"
 
 
 def t(request: Request, message: str, **variables: Any) -> str:
@@ -139,11 +142,15 @@ def client_address(request: Request, settings: Settings) -> str:
     return peer
 
 
+@functools.lru_cache(maxsize=4)
+def _daily_salt(secret_key: str, day: str) -> bytes:
+    return hmac.new(secret_key.encode(), f"client-salt:{day}".encode(), hashlib.sha256).digest()
+
+
 def client_key(request: Request, settings: Settings) -> str:
-    """A keyed hash of the client's address with a salt that rotates daily: for rate limits and duplicate
-    detection only. The raw address is never stored (privacy by design)."""
-    day = datetime.now(UTC).strftime("%Y-%m-%d")
-    salt = hmac.new(settings.secret_key.encode(), f"client-salt:{day}".encode(), hashlib.sha256).digest()
+    """A keyed hash of the client's address with a salt that rotates daily: for rate limits and the per-address
+    counting cap only. The raw address is never stored (privacy by design)."""
+    salt = _daily_salt(settings.secret_key, datetime.now(UTC).date().isoformat())
     return hmac.new(salt, client_address(request, settings).encode(), hashlib.sha256).hexdigest()[:32]
 
 

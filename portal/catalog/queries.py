@@ -10,20 +10,12 @@ from portal.db.tables import Counter, CounterService, Service, StandardVersion, 
 
 
 async def standard_in_force(service_id: int, at: datetime | None = None) -> dict | None:
-    """The approved version with the latest effective_from <= `at` (default now), or None (ISO 9001 7.5)."""
-    at = at or datetime.now(UTC)
-    return await (
-        StandardVersion.select()
-        .where(
-            (StandardVersion.service == service_id)
-            & (StandardVersion.status == "approved")
-            & (StandardVersion.effective_from <= at)
-        )
-        .order_by(StandardVersion.effective_from, ascending=False)
-        .order_by(StandardVersion.version, ascending=False)
-        .first()
-        .run()
-    )
+    """The version of a service's standard in force at `at` (default now), or None: pick_in_force over its
+    approved versions (ISO 9001 7.5)."""
+    approved = await (StandardVersion.select()
+                      .where((StandardVersion.service == service_id) & (StandardVersion.status == "approved"))
+                      .run())
+    return pick_in_force(approved, at or datetime.now(UTC))
 
 
 async def standard_versions(service_id: int) -> list[dict]:
@@ -76,14 +68,24 @@ def _decode(version: dict) -> dict:
     return version
 
 
+def _instant(value) -> datetime | None:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
 def pick_in_force(versions: list[dict], at: datetime) -> dict | None:
-    """Among one service's versions, the approved one with the latest effective_from <= at (same rule as
-    `standard_in_force`, applied in Python to versions fetched in bulk)."""
+    """THE rule of which version of a standard is in force (ISO 9001 7.5, a controlled document): among one
+    service's versions, the approved one with the latest effective_from <= `at`; on equal dates the higher
+    version number. Every caller uses this function: catalog pages, citizen pages, tickets, rollups, the demo."""
     best = None
     for v in versions:
-        if v["status"] != "approved" or v["effective_from"] is None or v["effective_from"] > at:
+        effective = _instant(v["effective_from"])
+        if v["status"] != "approved" or effective is None or effective > at:
             continue
-        if best is None or (v["effective_from"], v["version"]) > (best["effective_from"], best["version"]):
+        if best is None or (effective, v["version"]) > (_instant(best["effective_from"]), best["version"]):
             best = v
     return best
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from portal.accounts.passwords import hash_password
 from portal.accounts.queries import create_user
+from portal.catalog.queries import pick_in_force
 from portal.db.tables import (
     AuditLog,
     Counter,
@@ -506,13 +507,10 @@ class _Builder:
 
 
 def _in_force(versions: list[dict], at: datetime) -> dict | None:
-    """The approved version with the latest effective date <= at (versions sorted by number)."""
-    chosen = None
-    for version in versions:
-        if version["effective"] is not None and version["effective"] <= at:
-            if chosen is None or version["effective"] >= chosen["effective"]:
-                chosen = version
-    return chosen
+    """The simulated version in force at `at`, by the portal's one rule (portal.catalog.queries.pick_in_force);
+    the simulation's versions are numbered in order."""
+    return pick_in_force([{**v, "effective_from": v["effective"], "version": number}
+                          for number, v in enumerate(versions, start=1)], at)
 
 
 def _truncate_at(row: dict, now: datetime) -> None:

@@ -138,7 +138,7 @@ def _survey_context(request: Request, action: str, service: dict, *, values: dic
 
 async def _submit_survey(request: Request, *, unit: dict, service: dict, counter_id: int | None,
                          visit: dict | None, channel: str, verified: bool, standard: dict | None,
-                         action: str, page: dict[str, Any]) -> Template:
+                         action: str, page: dict[str, Any]) -> Template | Response:
     """Validate and store one survey; render the thank-you page (or the form again with errors, 400)."""
     form = await request.form()
     fields = {key: form.get(key) for key in form if isinstance(form.get(key), str)}
@@ -165,7 +165,22 @@ async def _submit_survey(request: Request, *, unit: dict, service: dict, counter
     stored = await services.submit_response(values, stamp.nonce if stamp.valid else None,
                                             standard=None if visit else service["standard"])
     context = {**page, **await _thanks(request, service, unit, answers, standard), "already": stored is None}
-    return Template("feedback/thanks.html", context=context)
+    return _thanks_page(request, context)
+
+
+def _thanks_page(request: Request, context: dict[str, Any]) -> Response | Template:
+    """The thank-you page. Without a complaint notice it is the same for every citizen of a counter and service
+    in one language until the refresher publishes new figures, so it is kept with those figures (portal.cache)."""
+    if context["show_complaint"]:
+        return Template("feedback/thanks.html", context=context)
+    key = ("thanks", context["service"]["id"], (context.get("counter") or {}).get("id"), request_lang(request),
+           context["already"], context.get("back"), context["results_html"])
+    html = cache.published.get(key, None)
+    if html is None:
+        template = request.app.template_engine.get_template("feedback/thanks.html")
+        html = template.render({**context, "request": request})
+        cache.published.put(key, html)
+    return Response(content=html, media_type="text/html; charset=utf-8")
 
 
 def _results_html(request: Request, unit: dict, found: tuple[dict, datetime] | None, service_id: int) -> str:
@@ -314,7 +329,7 @@ async def counter_survey(request: Request, counter_code: str, service_slug: str)
 
 @post("/c/{counter_code:str}/s/{service_slug:str}/survey", name="feedback_counter_survey_submit", status_code=200,
       middleware=[antiabuse.rate_limit.middleware])
-async def counter_survey_submit(request: Request, counter_code: str, service_slug: str) -> Template:
+async def counter_survey_submit(request: Request, counter_code: str, service_slug: str) -> Template | Response:
     counter, unit, service = await _counter_service(request, counter_code, service_slug)
     visit = await _cookie_visit(request, counter, service)
     standard = (await queries.standard_version(visit["standard_version"]) if visit else None) or service["standard"]
@@ -365,7 +380,7 @@ async def ticket_page(request: Request, token: str) -> Template:
 
 @post("/t/{token:str}/survey", name="feedback_ticket_survey_submit", status_code=200,
       middleware=[antiabuse.rate_limit.middleware])
-async def ticket_survey_submit(request: Request, token: str) -> Template:
+async def ticket_survey_submit(request: Request, token: str) -> Template | Response:
     visit, unit, service, standard = await _ticket(request, token)
     if visit_status(visit) in ("waiting", "called"):
         raise ClientException(t(request, "The survey opens once you have been served."), status_code=409)

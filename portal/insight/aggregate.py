@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from portal.catalog.queries import pick_in_force
 from portal.db.tables import Service, StandardVersion, SurveyResponse, Unit, Visit
 from portal.db.tables_insight import COUNT_FIELDS
 from portal.insight import sketch
@@ -128,13 +129,10 @@ class Standards:
         self.approved = sorted(approved, key=lambda v: (v["effective_from"], v["version"]))
 
     def in_force(self, at: datetime | None) -> dict | None:
+        """portal.catalog.queries.pick_in_force at `at` (None: the latest approved version)."""
         if at is None:
             return self.approved[-1] if self.approved else None
-        chosen = None
-        for v in self.approved:
-            if v["effective_from"] <= at:
-                chosen = v
-        return chosen
+        return pick_in_force(self.approved, at)
 
     def for_visit(self, visit: dict) -> dict | None:
         if visit.get("standard_version") and visit["standard_version"] in self.by_id:

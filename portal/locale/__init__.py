@@ -78,8 +78,11 @@ def negotiate(query_lang: str | None, cookie_lang: str | None, accept_language: 
 
 
 def _context_lang(context) -> str:
+    """The request's language (set by portal.web.LanguageMiddleware in the ASGI scope's state), read from the
+    scope directly: `request.state` builds a new State object on every access, and this runs per message."""
     request = context.get("request")
-    lang = getattr(getattr(request, "state", None), "lang", None) if request is not None else None
+    scope = getattr(request, "scope", None)
+    lang = scope.get("state", {}).get("lang") if isinstance(scope, dict) else None
     return lang or context.get("lang") or "id"
 
 
