@@ -131,6 +131,7 @@ def throughput(args: argparse.Namespace, scratch: Path) -> None:
     try:
         wait_up(f"http://127.0.0.1:{PORTAL_PORT}{FORM_PATH}")
         wait_up(f"http://127.0.0.1:{BASELINE_PORT}/plain")
+        settle(var_dir / "portal.sqlite3")  # the demo loader's days are recomputed by the refresher first
         a_url, b_url = f"http://127.0.0.1:{BASELINE_PORT}", f"http://127.0.0.1:{PORTAL_PORT}"
         wrk(a_url, "/form", 8, 2)  # warm-up
         wrk(b_url, FORM_PATH, 8, 2)
@@ -161,6 +162,18 @@ def _service_ids(db: Path) -> tuple[int, int, int, str]:
     return service, unit, counter, tz
 
 
+def settle(db: Path, timeout: float = 300) -> None:
+    """Wait until the refresher has folded every delta and recomputed every day marked dirty."""
+    con = sqlite3.connect(db, timeout=30)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending = con.execute("SELECT (SELECT COUNT(*) FROM rollup_dirty) + (SELECT COUNT(*) FROM rollup_delta)")
+        if pending.fetchone()[0] == 0:
+            break
+        time.sleep(0.5)
+    con.close()
+
+
 def fill_day(db: Path, target: int) -> None:
     """Bulk-insert ktp-el responses on today's local day until the day holds `target`, and mark the day for
     the refresher (as `portal rebuild-rollups` or the demo loader would)."""
@@ -180,13 +193,8 @@ def fill_day(db: Path, target: int) -> None:
         con.execute("INSERT INTO rollup_dirty (service, day, marked_at) VALUES (?, ?, ?)"
                     " ON CONFLICT (service, day) DO UPDATE SET marked_at = excluded.marked_at",
                     (service, today.isoformat(), now))
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        pending = con.execute("SELECT (SELECT COUNT(*) FROM rollup_dirty) + (SELECT COUNT(*) FROM rollup_delta)")
-        if pending.fetchone()[0] == 0:
-            break
-        time.sleep(0.5)
     con.close()
+    settle(db)
 
 
 def post_latency(base: str, cycles: int) -> list[float]:

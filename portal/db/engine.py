@@ -105,6 +105,7 @@ class _DirectResult:
         return self._run().__await__()
 
     async def _run(self) -> _DirectCursor:
+        await asyncio.sleep(0)  # yield once per statement, so long jobs (the refresher) interleave with requests
         self._cursor = _DirectCursor(self._connection.execute(self._query, self._args))
         return self._cursor
 

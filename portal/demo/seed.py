@@ -82,6 +82,10 @@ async def seed_demo(months: int = 6, scale: float = 1.0, seed: int = 2026, quiet
             return summary
         builder = _Builder(months, scale, seed, secret_key or secrets.token_hex(32), now, say)
         await builder.run()
+    from portal.insight.refresher import run_once
+
+    say("rollups and published figures…")
+    await run_once(full=True)  # the server starts with figures ready, not with months of days to recompute
     summary = await _summary(builder.government_id, created=True, accounts=accounts)
     summary["seconds"] = round(time.perf_counter() - started, 2)
     say(f"done in {summary['seconds']} s: {summary['units']} units, {summary['services']} services, "

@@ -14,6 +14,7 @@ proves rebuild = the incremental result.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
@@ -165,6 +166,7 @@ async def refresh(service_ids: list[int] | None = None, date_from: date | None =
     marks = await query.run()
     for mark in marks:
         await recompute_day(mark["service"], aggregate._day(mark["day"]), mark["marked_at"])
+        await asyncio.sleep(0)  # let requests in between days
     return {(mark["service"], aggregate._day(mark["day"])) for mark in marks}
 
 
