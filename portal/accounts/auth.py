@@ -6,6 +6,7 @@ Sessions live in the "sessions" store: a FileStore under var/ in the embedded mo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,8 @@ from portal.accounts import queries
 SESSION_MAX_AGE = 8 * 3600  # one working day
 #: Put `ROTATE_KEY: True` into a new session (at login) to give it a fresh id: no session fixation.
 ROTATE_KEY = "_rotate"
+SESSION_COOKIE = "portal_session"
+_LOADED = "portal_session_loaded"
 
 
 @dataclass(frozen=True)
@@ -51,35 +54,72 @@ async def retrieve_user(session: dict[str, Any], connection: ASGIConnection) -> 
     return CurrentUser(row["id"], row["username"], row["display_name"] or row["username"], row["role"], unit_ids)
 
 
-class RotatingSessionBackend(ServerSideSessionBackend):
-    """Server-side sessions whose id is replaced (and the old one deleted from the store) when asked to rotate."""
+#: A session id is exactly this: 32 random bytes as hex. Any other cookie value is ignored, never used as a key.
+SESSION_ID = re.compile(r"[0-9a-f]{64}")
+
+
+class StaffSessionBackend(ServerSideSessionBackend):
+    """Server-side sessions for signed-in staff only.
+
+    - No session cookie, or one that is not a well-formed id (e.g. 60 kB of junk): no store round-trip, the
+      request runs with an empty session, and nothing is stored or set unless the handler logs someone in.
+    - A session is written only when it changed (login, logout, rotation), so a staff GET writes nothing.
+    - Put `ROTATE_KEY: True` into a new session (at login) to give it a fresh id (no session fixation).
+    """
+
+    @staticmethod
+    def _valid_id(connection: ASGIConnection) -> str | None:
+        value = connection.cookies.get(SESSION_COOKIE)
+        return value if value and SESSION_ID.fullmatch(value) else None
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        session_id = self._valid_id(connection)
+        loaded: dict[str, Any] = {}
+        if session_id:
+            data = await self.get(session_id, store=self.config.get_store_from_app(connection.scope["app"]))
+            if data is not None:
+                try:
+                    loaded = self.deserialize_data(data)
+                except ValueError:
+                    loaded = {}
+        connection.scope.setdefault("state", {})[_LOADED] = (session_id if loaded else None, dict(loaded))
+        return loaded
+
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        return self._valid_id(connection) or ""
 
     async def store_in_message(self, scope_session, message: Message, connection: ASGIConnection) -> None:
-        if not (isinstance(scope_session, dict) and scope_session.pop(ROTATE_KEY, False)):
-            await super().store_in_message(scope_session, message, connection)
-            return
+        loaded_id, loaded = connection.scope.get("state", {}).get(_LOADED, (None, {}))
         store = self.config.get_store_from_app(connection.scope["app"])
-        old_id = connection.cookies.get(self.config.key)
-        if old_id and old_id != "null":
-            await self.delete(old_id, store=store)
-        new_id = self.generate_session_id()
-        connection._connection_state.session_id = new_id  # type: ignore[attr-defined]
-        await self.set(session_id=new_id, data=self.serialize_data(scope_session, connection.scope), store=store)
         params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
-        MutableScopeHeaders.from_message(message).add(
-            "Set-Cookie", Cookie(value=new_id, key=self.config.key, **params).to_header(header="")
-        )
+        headers = MutableScopeHeaders.from_message(message)
+        if not isinstance(scope_session, dict) or not scope_session:
+            # Logged out or never logged in: forget a stored session; tell the browser only if it sent one.
+            if loaded_id:
+                await self.delete(loaded_id, store=store)
+            if connection.cookies.get(SESSION_COOKIE) is not None:
+                headers.add("Set-Cookie", Cookie(value="", key=self.config.key, expires=0, **params).to_header(header=""))
+            return
+        rotate = bool(scope_session.pop(ROTATE_KEY, False))
+        if not rotate and loaded_id and scope_session == loaded:
+            return  # unchanged: nothing to write
+        session_id = loaded_id if (loaded_id and not rotate) else self.generate_session_id()
+        if rotate and loaded_id:
+            await self.delete(loaded_id, store=store)
+        await self.set(session_id=session_id, data=self.serialize_data(scope_session, connection.scope), store=store)
+        if session_id != loaded_id:
+            headers.add("Set-Cookie", Cookie(value=session_id, key=self.config.key, **params).to_header(header=""))
 
 
-class RotatingSessionConfig(ServerSideSessionConfig):
-    _backend_class = RotatingSessionBackend
+class StaffSessionConfig(ServerSideSessionConfig):
+    _backend_class = StaffSessionBackend
 
 
-def session_auth(secure_cookies: bool) -> SessionAuth[CurrentUser, RotatingSessionBackend]:
-    return SessionAuth[CurrentUser, RotatingSessionBackend](
+def session_auth(secure_cookies: bool) -> SessionAuth[CurrentUser, StaffSessionBackend]:
+    return SessionAuth[CurrentUser, StaffSessionBackend](
         retrieve_user_handler=retrieve_user,
-        session_backend_config=RotatingSessionConfig(
-            store="sessions", key="portal_session", max_age=SESSION_MAX_AGE, httponly=True,
+        session_backend_config=StaffSessionConfig(
+            store="sessions", key=SESSION_COOKIE, max_age=SESSION_MAX_AGE, httponly=True,
             secure=secure_cookies, samesite="lax",
         ),
         exclude=["^/static/", "^/schema", "^/login", "^/favicon"],
