@@ -11,7 +11,6 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.file import FileStore
@@ -22,7 +21,9 @@ from litestar.template.config import TemplateConfig
 from portal import __version__
 from portal.accounts.auth import session_auth
 from portal.db import engine as db
+from portal.openapi import ApiReferencePlugin, publish_json_api_only
 from portal.paths import STATIC_DIR
+from portal.security import RequestGuardMiddleware, SecurityHeadersMiddleware
 from portal.settings import Settings
 from portal.web import EXCEPTION_HANDLERS, LanguageMiddleware, jinja_environment
 
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         on_app_init=[auth.on_app_init],
+        middleware=[RequestGuardMiddleware],
         stores=_stores(settings),
         plugins=[_channels(settings)],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment(settings))),
@@ -103,13 +105,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Portal Layanan Publik API", version=__version__, path="/schema",
             description="Open data: service standards, counters, and aggregated results (never individual responses).",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ApiReferencePlugin()],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )
     app.state.settings = settings
+    publish_json_api_only(app)
     # Outermost, so that even a 404 from the router is answered in the negotiated language.
     app.asgi_handler = LanguageMiddleware(app.asgi_handler, default=settings.default_language)
+    app.asgi_handler = SecurityHeadersMiddleware(app.asgi_handler, https=settings.public_url.startswith("https://"))
     return app
