@@ -203,8 +203,17 @@ def _value_out_of_range(exc: Exception) -> bool:
     )
 
 
+def _refers_to_nothing(exc: Exception) -> bool:
+    """A form named a row that does not exist (SQLite "FOREIGN KEY constraint failed", asyncpg
+    ForeignKeyViolationError): the statement failed, nothing was stored, and the request is at fault."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return "ForeignKeyViolationError" in names or ("IntegrityError" in names and "FOREIGN KEY" in str(exc))
+
+
 def _mapped(request: Request, exc: Exception) -> Exception:
     """An id in the path that no column can hold cannot exist: 404; any other unstorable value: 400."""
+    if _refers_to_nothing(exc):
+        return ClientException(t(request, "The request is not valid."))
     if not _value_out_of_range(exc):
         return exc
     if _BEYOND_INT32.search(request.url.path):
