@@ -11,13 +11,15 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Router, get, post
+from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from portal.accounts import queries, services, users
-from portal.accounts.auth import ROTATE_KEY
+from portal.accounts.auth import CSRF_KEY, ROTATE_KEY
 from portal.accounts.passwords import verify_password
 from portal.web import client_address, client_key, t
 
@@ -103,8 +105,13 @@ async def login(
         return _login_page(request, data, t(request, "Wrong username or password."), 401)
     await services.record_success(row["id"], client)
     # A fresh session id at login (no session fixation); the password stamp ends sessions when it changes.
-    request.set_session({"uid": row["id"], "pw": row["password_hash"][-16:], ROTATE_KEY: True})
-    return Redirect(path=_safe_next(data.next), status_code=303)
+    # A fresh CSRF token too, bound to this session: a token planted or read before login is worthless after it.
+    csrf = request.app.csrf_config
+    token = generate_csrf_token(secret=csrf.secret)
+    request.set_session({"uid": row["id"], "pw": row["password_hash"][-16:], CSRF_KEY: token, ROTATE_KEY: True})
+    cookie = Cookie(key=csrf.cookie_name, value=token, path=csrf.cookie_path, secure=csrf.cookie_secure,
+                    httponly=csrf.cookie_httponly, samesite=csrf.cookie_samesite, domain=csrf.cookie_domain)
+    return Redirect(path=_safe_next(data.next), status_code=303, cookies=[cookie])
 
 
 @post("/logout", name="logout", status_code=303)
