@@ -23,6 +23,7 @@ from portal.accounts.auth import session_auth
 from portal.db import engine as db
 from portal.openapi import ApiReferencePlugin, publish_json_api_only
 from portal.paths import STATIC_DIR
+from portal.resilience import FallbackStore, ResilientStreamBackend
 from portal.security import RequestGuardMiddleware, SecurityHeadersMiddleware
 from portal.settings import Settings
 from portal.web import EXCEPTION_HANDLERS, LanguageMiddleware, jinja_environment
@@ -45,15 +46,21 @@ def _route_handlers() -> list:
     return handlers
 
 
+def _redis_client(settings: Settings):
+    from redis.asyncio import Redis
+
+    # Short connect timeout: while Redis is down the caller falls back at once instead of hanging.
+    return Redis.from_url(settings.redis_url, socket_connect_timeout=1, health_check_interval=15)
+
+
 def _stores(settings: Settings) -> StoreRegistry:
     if settings.redis_url:
         from litestar.stores.redis import RedisStore
-        from redis.asyncio import Redis
 
-        client = Redis.from_url(settings.redis_url)
+        client = _redis_client(settings)
 
-        def redis_store(name: str) -> RedisStore:
-            return RedisStore(client, namespace=f"{settings.redis_namespace}:{name}")
+        def redis_store(name: str) -> FallbackStore:
+            return FallbackStore(RedisStore(client, namespace=f"{settings.redis_namespace}:{name}"))
 
         return StoreRegistry(default_factory=redis_store)
     sessions = FileStore(settings.var_dir / "sessions", create_directories=True)
@@ -62,11 +69,8 @@ def _stores(settings: Settings) -> StoreRegistry:
 
 def _channels(settings: Settings) -> ChannelsPlugin:
     if settings.redis_url:
-        from litestar.channels.backends.redis import RedisChannelsStreamBackend
-        from redis.asyncio import Redis
-
-        backend = RedisChannelsStreamBackend(
-            history=50, redis=Redis.from_url(settings.redis_url), key_prefix=f"{settings.redis_namespace}:channels"
+        backend = ResilientStreamBackend(
+            history=50, redis=_redis_client(settings), key_prefix=f"{settings.redis_namespace}:channels"
         )
     else:
         backend = MemoryChannelsBackend(history=50)
