@@ -29,6 +29,19 @@ ERRORS = {
 }
 
 
+#: What the query parameters really accept (the handlers parse them as text, so the generator cannot know).
+PARAMETER_SCHEMAS: dict[str, dict[str, Any]] = {
+    # a date, or empty for the default
+    "from": {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]},
+    "to": {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]},
+    # years 1900..9998 (a period must end before year 10000); empty = the default period
+    "period": {"type": "string",
+               "pattern": r"^((19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+                          r"(-Q[1-4]|-S[12]|-(0[1-9]|1[0-2]))?)?$"},
+    "q": {"type": "string", "maxLength": 100},
+}
+
+
 def _error_response(description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -38,12 +51,21 @@ def accurate_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """The generated document with only /api/ paths, and every operation's 4xx documented as {status, error}."""
     schema = copy.deepcopy(schema)
     schema["paths"] = {p: ops for p, ops in schema.get("paths", {}).items() if p.startswith(API_PREFIX)}
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    # The open-data API needs no sign-in: no session cookie scheme (it belongs to the back office, not published).
+    schema.pop("security", None)
+    schema.setdefault("components", {}).pop("securitySchemes", None)
+    components = schema["components"].setdefault("schemas", {})
     components["Error"] = ERROR_SCHEMA
     for operations in schema["paths"].values():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            operation.pop("security", None)
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter.get("name") in PARAMETER_SCHEMAS:
+                    description = (parameter.get("schema") or {}).get("description")
+                    parameter["schema"] = {**PARAMETER_SCHEMAS[parameter["name"]],
+                                           **({"description": description} if description else {})}
             responses = operation["responses"]
             for code, description in ERRORS.items():
                 responses[code] = _error_response(description)
