@@ -62,8 +62,8 @@ def _csrf_bound(session: dict[str, Any], connection: ASGIConnection) -> bool:
 
 async def retrieve_user(session: dict[str, Any], connection: ASGIConnection) -> CurrentUser | None:
     user_id = session.get("uid")
-    if not isinstance(user_id, int):
-        return None
+    if not isinstance(user_id, int) or not isinstance(session.get(CSRF_KEY), str):
+        return None  # (a session from before CSRF binding: sign in again)
     if not _csrf_bound(session, connection):
         lang = connection.scope.get("state", {}).get("lang", "id")
         raise PermissionDeniedException(gettext(lang, "This form has expired or did not come from this site. "
