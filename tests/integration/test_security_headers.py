@@ -65,6 +65,7 @@ async def test_openapi_publishes_only_the_json_api_with_real_error_bodies(client
             for code in ("400", "404"):
                 ref = operation["responses"][code]["content"]["application/json"]["schema"]["$ref"]
                 assert ref == "#/components/schemas/Error"
+    assert "security" not in schema and "securitySchemes" not in schema["components"]  # open data: no sign-in
     assert "status_code" not in str(schema) and "extra" not in str(schema["components"]["schemas"].get("Error"))
     # and the server really answers that shape
     body = (await client.get("/api/v1/services/tidak-ada")).json()
