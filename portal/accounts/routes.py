@@ -71,8 +71,8 @@ def _login_page(request: Request, data: LoginForm, error: str, status: int) -> T
 def _locked(request: Request, data: LoginForm, minutes: int) -> Template:
     """Only this client is locked out of this account; the owner can still sign in from their own device."""
     return _login_page(request, data, t(
-        request, "This account is locked after repeated failed logins. Try again in %(minutes)s minutes.",
-        minutes=minutes), 429)
+        request, "Too many wrong passwords from this device: signing in to this account from here is locked for "
+        "%(minutes)s minutes. Other devices are not affected.", minutes=minutes), 429)
 
 
 @get("/login", name="login_form", opt={"exclude_from_auth": True})

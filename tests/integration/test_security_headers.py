@@ -77,3 +77,11 @@ def test_charts_carry_no_inline_css():
                                                                            "weakest": False}], "NRR")
     assert "<svg" in svg and not INLINE.search(svg)
     assert 'fill="#a4161a"' in svg and 'stroke-linejoin="round"' in svg  # the styling survives as attributes
+
+
+def test_hsts_only_when_the_public_url_is_https():
+    from portal.security import security_headers
+
+    assert b"strict-transport-security" in dict(security_headers(https=True))
+    plain = dict(security_headers(https=False))
+    assert b"strict-transport-security" not in plain and b"content-security-policy" in plain
