@@ -130,7 +130,9 @@ class RequestGuardMiddleware:
                 "Nothing was saved."))
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            anonymous = not has_session_cookie(scope)
+            # Public routes (citizen forms, login) are capped whoever calls them: a session cookie is no way round.
+            handler = scope.get("route_handler")
+            anonymous = bool(handler is not None and handler.opt.get("exclude_from_auth")) or not has_session_cookie(scope)
             length = request.headers.get("content-length", "")
             if anonymous and length.isdigit() and int(length) > ANONYMOUS_FORM_MAX_BYTES:
                 raise ClientException(gettext(lang, "The request is too large."), status_code=413)

@@ -79,5 +79,10 @@ async def test_oversized_anonymous_forms_are_refused_before_parsing(phone, place
     response = await phone.post(path, content=fields_cap.encode(),
                                 headers={"content-type": "application/x-www-form-urlencoded"})
     assert response.status_code == 413
+    # a forged, well-formed session cookie does not lift the cap of a public form
+    phone.cookies.set("portal_session", "ab" * 32, domain="testserver.local")
+    response = await phone.post(path, content=many.encode(),
+                                headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
     assert await responses_of(place["service"]) == []
 
