@@ -12,7 +12,6 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.file import FileStore
@@ -24,7 +23,10 @@ from portal import __version__
 from portal.accounts.auth import session_auth
 from portal.db import engine as db
 from portal.insight.refresher import Refresher
+from portal.openapi import ApiReferencePlugin, publish_json_api_only
 from portal.paths import STATIC_DIR
+from portal.resilience import FallbackStore, ResilientStreamBackend
+from portal.security import RequestGuardMiddleware, SecurityHeadersMiddleware
 from portal.settings import Settings
 from portal.web import EXCEPTION_HANDLERS, LanguageMiddleware, jinja_environment
 
@@ -46,15 +48,21 @@ def _route_handlers() -> list:
     return handlers
 
 
+def _redis_client(settings: Settings):
+    from redis.asyncio import Redis
+
+    # Short connect timeout: while Redis is down the caller falls back at once instead of hanging.
+    return Redis.from_url(settings.redis_url, socket_connect_timeout=1, health_check_interval=15)
+
+
 def _stores(settings: Settings) -> StoreRegistry:
     if settings.redis_url:
         from litestar.stores.redis import RedisStore
-        from redis.asyncio import Redis
 
-        client = Redis.from_url(settings.redis_url)
+        client = _redis_client(settings)
 
-        def redis_store(name: str) -> RedisStore:
-            return RedisStore(client, namespace=f"{settings.redis_namespace}:{name}")
+        def redis_store(name: str) -> FallbackStore:
+            return FallbackStore(RedisStore(client, namespace=f"{settings.redis_namespace}:{name}"))
 
         return StoreRegistry(default_factory=redis_store)
     sessions = FileStore(settings.var_dir / "sessions", create_directories=True)
@@ -63,11 +71,8 @@ def _stores(settings: Settings) -> StoreRegistry:
 
 def _channels(settings: Settings) -> ChannelsPlugin:
     if settings.redis_url:
-        from litestar.channels.backends.redis import RedisChannelsStreamBackend
-        from redis.asyncio import Redis
-
-        backend = RedisChannelsStreamBackend(
-            history=50, redis=Redis.from_url(settings.redis_url), key_prefix=f"{settings.redis_namespace}:channels"
+        backend = ResilientStreamBackend(
+            history=50, redis=_redis_client(settings), key_prefix=f"{settings.redis_namespace}:channels"
         )
     else:
         backend = MemoryChannelsBackend(history=50)
@@ -103,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         on_app_init=[auth.on_app_init],
+        middleware=[RequestGuardMiddleware],
         stores=_stores(settings),
         plugins=[_channels(settings)],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment(settings))),
@@ -112,13 +118,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Portal Layanan Publik API", version=__version__, path="/schema",
             description="Open data: service standards, counters, and aggregated results (never individual responses).",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[ApiReferencePlugin()],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )
     app.state.settings = settings
+    publish_json_api_only(app)
     # Outermost, so that even a 404 from the router is answered in the negotiated language.
     app.asgi_handler = LanguageMiddleware(app.asgi_handler, default=settings.default_language)
+    app.asgi_handler = SecurityHeadersMiddleware(app.asgi_handler, https=settings.public_url.startswith("https://"))
     return app

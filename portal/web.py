@@ -198,20 +198,38 @@ def _message_for(request: Request, exc: Exception, status: int) -> str:
     return t(request, generic)
 
 
-_HUGE_ID = re.compile(r"/\d{19,}(/|$)")
+_BEYOND_INT32 = re.compile(r"/-?\d{10,}(/|$)")
 
 
-def _out_of_range_id(request: Request, exc: Exception) -> bool:
-    """An id in the path beyond 64 bits cannot exist: the database refuses it (SQLite OverflowError, asyncpg
-    DataError), and the honest answer is 404, not a server error."""
-    return bool(_HUGE_ID.search(request.url.path)) and (
-        isinstance(exc, OverflowError) or type(exc).__name__ == "DataError"
+def _value_out_of_range(exc: Exception) -> bool:
+    """The database refused a value it cannot hold: SQLite OverflowError (beyond 64 bits), asyncpg DataError
+    (beyond 32/64 bits, NUL in text, numeric out of range). The request is at fault, never the server."""
+    return isinstance(exc, OverflowError) or any(
+        cls.__name__ in ("DataError", "NumericValueOutOfRangeError", "CharacterNotInRepertoireError")
+        for cls in type(exc).__mro__
     )
 
 
+def _refers_to_nothing(exc: Exception) -> bool:
+    """A form named a row that does not exist (SQLite "FOREIGN KEY constraint failed", asyncpg
+    ForeignKeyViolationError): the statement failed, nothing was stored, and the request is at fault."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return "ForeignKeyViolationError" in names or ("IntegrityError" in names and "FOREIGN KEY" in str(exc))
+
+
+def _mapped(request: Request, exc: Exception) -> Exception:
+    """An id in the path that no column can hold cannot exist: 404; any other unstorable value: 400."""
+    if _refers_to_nothing(exc):
+        return ClientException(t(request, "The request is not valid."))
+    if not _value_out_of_range(exc):
+        return exc
+    if _BEYOND_INT32.search(request.url.path):
+        return NotFoundException()
+    return ClientException(t(request, "A value is out of the allowed range."))
+
+
 def error_response(request: Request, exc: Exception) -> Response:
-    if _out_of_range_id(request, exc):
-        exc = NotFoundException()
+    exc = _mapped(request, exc)
     status = getattr(exc, "status_code", 500)
     if status >= 500:
         log.exception("server error on %s %s", request.method, request.url.path, exc_info=exc)

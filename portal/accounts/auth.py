@@ -6,23 +6,30 @@ Sessions live in the "sessions" store: a FileStore under var/ in the embedded mo
 
 from __future__ import annotations
 
+import hmac
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.exceptions import PermissionDeniedException
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth
 from litestar.types import Message
 from litestar.utils.dataclass import extract_dataclass_items
 
 from portal.accounts import queries
+from portal.locale import gettext
 
 SESSION_MAX_AGE = 8 * 3600  # one working day
 #: Put `ROTATE_KEY: True` into a new session (at login) to give it a fresh id: no session fixation.
 ROTATE_KEY = "_rotate"
 SESSION_COOKIE = "portal_session"
+#: The session keeps the CSRF token issued at login; unsafe requests must present that very cookie.
+CSRF_KEY = "csrf"
+CSRF_COOKIE = "csrftoken"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _LOADED = "portal_session_loaded"
 
 
@@ -43,10 +50,24 @@ class CurrentUser:
         return self.is_admin or (unit_id is not None and unit_id in self.unit_ids)
 
 
+def _csrf_bound(session: dict[str, Any], connection: ASGIConnection) -> bool:
+    """A state-changing request of a signed-in user carries the CSRF cookie issued with this session at login
+    (OWASP: a synchronizer token bound to the session), not merely any validly signed token."""
+    if connection.scope.get("method", "GET") in SAFE_METHODS:
+        return True
+    issued = session.get(CSRF_KEY)
+    cookie = connection.cookies.get(CSRF_COOKIE) or ""
+    return isinstance(issued, str) and bool(cookie) and hmac.compare_digest(issued, cookie)
+
+
 async def retrieve_user(session: dict[str, Any], connection: ASGIConnection) -> CurrentUser | None:
     user_id = session.get("uid")
-    if not isinstance(user_id, int):
-        return None
+    if not isinstance(user_id, int) or not isinstance(session.get(CSRF_KEY), str):
+        return None  # (a session from before CSRF binding: sign in again)
+    if not _csrf_bound(session, connection):
+        lang = connection.scope.get("state", {}).get("lang", "id")
+        raise PermissionDeniedException(gettext(lang, "This form has expired or did not come from this site. "
+                                                "Please open the page again and resend it. Nothing was saved."))
     row = await queries.user_by_id(user_id)
     if row is None or not row["active"] or session.get("pw") != row["password_hash"][-16:]:
         return None  # deactivated, or the password changed since this session began

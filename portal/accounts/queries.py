@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from portal.db.tables import ROLES, Unit, User, UserUnit
 
 
@@ -47,26 +45,6 @@ async def create_user(username: str, password_hash: str, role: str, unit_slugs: 
         for unit in units:
             await UserUnit.insert(UserUnit(user=user_id, unit=unit["id"])).run()
     return user_id
-
-
-LOCK_AFTER_FAILURES = 5
-LOCK_MINUTES = 15
-
-
-async def record_failed_login(user_id: int, now: datetime) -> dict:
-    """Count a failed login; the 5th failure in a row locks the account for 15 minutes. Returns the new state."""
-    async with User._meta.db.transaction():
-        row = await User.select(User.failed_logins, User.locked_until).where(User.id == user_id).first().run()
-        failures = (row["failed_logins"] or 0) + 1
-        locked_until = now + timedelta(minutes=LOCK_MINUTES) if failures >= LOCK_AFTER_FAILURES else None
-        await User.update({User.failed_logins: 0 if locked_until else failures, User.locked_until: locked_until}).where(
-            User.id == user_id
-        ).run()
-    return {"failed_logins": failures, "locked_until": locked_until}
-
-
-async def record_successful_login(user_id: int) -> None:
-    await User.update({User.failed_logins: 0, User.locked_until: None}).where(User.id == user_id).run()
 
 
 async def list_users(unit_id: int | None = None) -> list[dict]:

@@ -1,4 +1,5 @@
-"""Login and logout (server-side sessions, rate limit, lockout) and the admins' user management under /console/users."""
+"""Login and logout: server-side sessions, rate limits, and throttling per account and client (services.py).
+The admins' user management under /console/users lives in users.py."""
 
 from __future__ import annotations
 
@@ -10,22 +11,20 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Router, get, post
+from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from portal.accounts import audit, queries
-from portal.accounts.auth import ROTATE_KEY
-from portal.accounts.guards import current_user, require_roles
-from portal.accounts.passwords import hash_password, verify_password
-from portal.db.tables import ROLES
-from portal.web import chosen_ids, client_key, t
+from portal.accounts import queries, services, users
+from portal.accounts.auth import CSRF_KEY, ROTATE_KEY
+from portal.accounts.passwords import verify_password
+from portal.web import client_address, client_key, t
 
-MIN_PASSWORD_LENGTH = 10
 #: Two limits on POST /login, keyed by a hash of the client address (never the raw IP): per client and account
-#: (rapid guessing of one account; the account also locks after 5 failures, queries.LOCK_AFTER_FAILURES), and per
+#: (rapid guessing of one account; five failures also lock that client out of it, services.record_failure), and per
 #: client overall (spraying many accounts) — generous, since a whole office may sit behind one NAT address.
 ACCOUNT_ATTEMPTS_PER_MINUTE = 10
 CLIENT_ATTEMPTS_PER_MINUTE = 200
@@ -69,10 +68,11 @@ def _login_page(request: Request, data: LoginForm, error: str, status: int) -> T
                     context={"next": _safe_next(data.next), "error": error, "username": data.username[:80]})
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _locked(request: Request, data: LoginForm, minutes: int) -> Template:
+    """Only this client is locked out of this account; the owner can still sign in from their own device."""
+    return _login_page(request, data, t(
+        request, "Too many wrong passwords from this device: signing in to this account from here is locked for "
+        "%(minutes)s minutes. Other devices are not affected.", minutes=minutes), 429)
 
 
 @get("/login", name="login_form", opt={"exclude_from_auth": True})
@@ -92,25 +92,26 @@ async def login(
     if await _account_attempts_exceeded(request, username):
         return _login_page(request, data, t(request, "Too many requests. Please wait a moment and try again."), 429)
     row = await queries.user_by_name(username)
-    locked_until = _as_utc(row["locked_until"]) if row else None
-    if row and locked_until and locked_until > now:
-        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-        return _login_page(request, data, t(
-            request, "This account is locked after repeated failed logins. Try again in %(minutes)s minutes.",
-            minutes=minutes), 429)
+    client = services.client_id(client_address(request, request.app.state.settings), request.app.state.settings.secret_key)
+    locked_until = await services.locked_until(row["id"], client, now) if row else None
+    if locked_until:
+        return _locked(request, data, max(1, int((locked_until - now).total_seconds() // 60) + 1))
     ok = await verify_password(row["password_hash"] if row else None, data.password)
     if not ok or row is None or not row["active"]:
         if row is not None and not ok:
-            state = await queries.record_failed_login(row["id"], now)
-            if state["locked_until"]:
-                return _login_page(request, data, t(
-                    request, "This account is locked after repeated failed logins. Try again in %(minutes)s minutes.",
-                    minutes=queries.LOCK_MINUTES), 429)
+            minutes = await services.record_failure(row["id"], client, now)
+            if minutes:
+                return _locked(request, data, minutes)
         return _login_page(request, data, t(request, "Wrong username or password."), 401)
-    await queries.record_successful_login(row["id"])
+    await services.record_success(row["id"], client)
     # A fresh session id at login (no session fixation); the password stamp ends sessions when it changes.
-    request.set_session({"uid": row["id"], "pw": row["password_hash"][-16:], ROTATE_KEY: True})
-    return Redirect(path=_safe_next(data.next), status_code=303)
+    # A fresh CSRF token too, bound to this session: a token planted or read before login is worthless after it.
+    csrf = request.app.csrf_config
+    token = generate_csrf_token(secret=csrf.secret)
+    request.set_session({"uid": row["id"], "pw": row["password_hash"][-16:], CSRF_KEY: token, ROTATE_KEY: True})
+    cookie = Cookie(key=csrf.cookie_name, value=token, path=csrf.cookie_path, secure=csrf.cookie_secure,
+                    httponly=csrf.cookie_httponly, samesite=csrf.cookie_samesite, domain=csrf.cookie_domain)
+    return Redirect(path=_safe_next(data.next), status_code=303, cookies=[cookie])
 
 
 @post("/logout", name="logout", status_code=303)
@@ -119,132 +120,5 @@ async def logout(request: Request) -> Redirect:
     return Redirect(path="/login", status_code=303)
 
 
-# --- user management (admins) -----------------------------------------------------------------------------------
-
-ADMIN = [require_roles("admin")]
-
-
-async def _users_page(request: Request, error: str | None = None, status: int = 200, form: dict | None = None):
-    units = await queries.all_units()
-    return Template("accounts/users.html", status_code=status, context={
-        "users": await queries.list_users(), "units": units, "units_by_id": {u["id"]: u for u in units},
-        "roles": ROLES, "error": error, "form": form or {}, "user": current_user(request),
-    })
-
-
-@get("/console/users", name="users", guards=ADMIN)
-async def users_list(request: Request) -> Template:
-    return await _users_page(request)
-
-
-def _snapshot(row: dict, unit_ids: list[int]) -> dict:
-    return {"username": row["username"], "display_name": row["display_name"], "role": row["role"],
-            "active": row["active"], "unit_ids": sorted(unit_ids)}
-
-
-async def _unit_ids_from_form(request: Request, form) -> list[int]:
-    known = {u["id"] for u in await queries.all_units()}
-    return chosen_ids(form.getall("unit", []), known, t(request, "Unknown unit."))
-
-
-@post("/console/users", name="user_create", guards=ADMIN, status_code=303)
-async def user_create(request: Request) -> Redirect | Template:
-    form = await request.form()
-    username = (form.get("username") or "").strip()
-    role = form.get("role") or ""
-    password = form.get("password") or ""
-    display_name = (form.get("display_name") or "").strip()
-    unit_ids = await _unit_ids_from_form(request, form)
-    error = None
-    if not username or len(username) > 80:
-        error = t(request, "A username is required (at most 80 characters).")
-    elif role not in ROLES:
-        error = t(request, "Choose a role.")
-    elif role != "admin" and not unit_ids:
-        error = t(request, "A head, manager or officer needs at least one unit.")
-    elif len(password) < MIN_PASSWORD_LENGTH:
-        error = t(request, "The password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
-    elif await queries.user_by_name(username):
-        error = t(request, "This username is taken.")
-    if error:
-        return await _users_page(request, error, 400, {"username": username, "display_name": display_name})
-    slugs = [u["slug"] for u in await queries.all_units() if u["id"] in unit_ids]
-    user_id = await queries.create_user(username, await hash_password(password), role, slugs, display_name)
-    row = await queries.user_by_id(user_id)
-    await audit.record(current_user(request), "create", "user", user_id, unit_id=unit_ids[0] if unit_ids else None,
-                       after=_snapshot(row, unit_ids))
-    return Redirect(path=f"/console/users/{user_id}", status_code=303)
-
-
-async def _user_or_404(request: Request, user_id: int) -> dict:
-    row = await queries.user_by_id(user_id)
-    if row is None:
-        raise NotFoundException(t(request, "Unknown user."))
-    return row
-
-
-@get("/console/users/{user_id:int}", name="user_edit", guards=ADMIN)
-async def user_edit(request: Request, user_id: int, saved: str = "") -> Template:
-    row = await _user_or_404(request, user_id)
-    return Template("accounts/user_edit.html", context={
-        "target": row, "target_units": await queries.unit_ids_of(user_id), "units": await queries.all_units(),
-        "roles": ROLES, "saved": saved, "error": None, "user": current_user(request),
-    })
-
-
-@post("/console/users/{user_id:int}", name="user_update", guards=ADMIN, status_code=303)
-async def user_update(request: Request, user_id: int) -> Redirect:
-    row = await _user_or_404(request, user_id)
-    form = await request.form()
-    role = form.get("role") or ""
-    unit_ids = await _unit_ids_from_form(request, form)
-    if role not in ROLES:
-        raise ClientException(t(request, "Choose a role."))
-    if role != "admin" and not unit_ids:
-        raise ClientException(t(request, "A head, manager or officer needs at least one unit."))
-    me = current_user(request)
-    active = form.get("active") == "on"
-    if user_id == me.id and (role != "admin" or not active):
-        raise ClientException(t(request, "You cannot remove your own admin access."))
-    before = _snapshot(row, await queries.unit_ids_of(user_id))
-    display_name = (form.get("display_name") or "").strip()[:200] or row["username"]
-    await queries.update_user(user_id, role=role, unit_ids=unit_ids, display_name=display_name, active=active)
-    after = _snapshot(await queries.user_by_id(user_id), unit_ids)
-    await audit.record(me, "update", "user", user_id, unit_id=(unit_ids or before["unit_ids"] or [None])[0],
-                       before=before, after=after)
-    return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
-
-
-@post("/console/users/{user_id:int}/password", name="user_password", guards=ADMIN, status_code=303)
-async def user_password(request: Request, user_id: int) -> Redirect:
-    await _user_or_404(request, user_id)
-    form = await request.form()
-    password = form.get("password") or ""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ClientException(t(request, "The password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
-    await queries.set_password(user_id, await hash_password(password))
-    units = await queries.unit_ids_of(user_id)
-    await audit.record(current_user(request), "reset_password", "user", user_id, unit_id=units[0] if units else None,
-                       note="password reset")
-    return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
-
-
-@post("/console/users/{user_id:int}/deactivate", name="user_deactivate", guards=ADMIN, status_code=303)
-async def user_deactivate(request: Request, user_id: int) -> Redirect:
-    row = await _user_or_404(request, user_id)
-    me = current_user(request)
-    if user_id == me.id:
-        raise ClientException(t(request, "You cannot remove your own admin access."))
-    units = await queries.unit_ids_of(user_id)
-    if row["active"]:
-        await queries.update_user(user_id, role=row["role"], unit_ids=units, display_name=row["display_name"],
-                                  active=False)
-        await audit.record(me, "deactivate", "user", user_id, unit_id=units[0] if units else None,
-                           before={"active": True}, after={"active": False})
-    return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
-
-
 router = Router(path="/", route_handlers=[login_form, login, logout], include_in_schema=False)
-console_router = Router(path="/", route_handlers=[users_list, user_create, user_edit, user_update, user_password,
-                                                  user_deactivate], include_in_schema=False)
-route_handlers = [router, console_router]
+route_handlers = [router, *users.route_handlers]

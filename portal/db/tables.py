@@ -78,14 +78,14 @@ class StandardVersion(Table, tablename="standard_version"):
     status = Varchar(length=10, default="draft")  # draft | approved
     requirements = JSON(default="[]")  # list of strings
     procedure = JSON(default="[]")  # ordered list of strings
-    time_limit_value = Integer()
+    time_limit_value = BigInt()
     time_limit_unit = Varchar(length=20)  # one of TIME_UNITS
     fee = BigInt(default=0)  # rupiah; 0 = free ("Gratis")
     product = Text(default="")
     complaint_channel = Text(default="")
     legal_basis = Text(default="")
     facilities = Text(default="")
-    staff_count = Integer(default=1)
+    staff_count = BigInt(default=1)
     service_guarantee = Text(default="")
     target_time = Float(default=0.95)  # share of cases within the time limit
     target_cost = Float(default=0.99)  # share of cases charged no more than the fee

@@ -6,12 +6,24 @@ columns are checked here. Row numbers count the header as row 1, as a spreadshee
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import math
 import re
+import zipfile
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
-from portal.feedback.schemas import AGE_BANDS, COMMENT_MAX, EDUCATION, OCCUPATIONS, SEXES, parse_amount
+from portal.feedback.schemas import (
+    AGE_BANDS,
+    AMOUNT_MAX,
+    COMMENT_MAX,
+    EDUCATION,
+    OCCUPATIONS,
+    SEXES,
+    parse_amount,
+)
 from survey.csvio import U_COLUMNS, TallyError, read_tally
 
 OPTIONAL_COLUMNS = ("date", "amount_paid", "extra_requirements", "product_correct", "comment", "sex", "age_band",
@@ -24,31 +36,93 @@ _CHOICES = {"sex": SEXES, "age_band": AGE_BANDS, "education": EDUCATION, "occupa
 _SEX_ALIASES = {"l": "male", "laki-laki": "male", "p": "female", "perempuan": "female"}
 
 
+MAX_CELL_CHARS = 10_000  # a comment is at most 2,000 characters; anything longer is not a paper form
+MAX_COLUMNS = 64
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # an XLSX (a zip) that unpacks beyond this is refused before parsing
+MAX_ROWS_SCANNED = 5 * MAX_ROWS  # empty rows count here, so a sparse sheet cannot keep a worker busy either
+
+
+async def read_and_parse(content: bytes, filename: str, period_from: date, period_to: date) -> list[dict]:
+    """read_table + parse_paper in a worker thread: parsing a file never blocks the event loop."""
+    return await asyncio.to_thread(lambda: parse_paper(read_table(content, filename), period_from, period_to))
+
+
 def read_table(content: bytes, filename: str) -> list[list[str]]:
-    """The cells of a CSV (comma or semicolon, UTF-8) or of an XLSX file's first sheet, as text."""
+    """The cells of a CSV (comma or semicolon, UTF-8) or of an XLSX file's first sheet, as text.
+
+    Read as a stream: reading stops at the row cap (MAX_ROWS data rows), so a file of a million rows costs no more
+    than one just over the cap; a cell longer than MAX_CELL_CHARS or holding a NUL byte is refused with its row."""
     if filename.lower().endswith(".xlsx") or content[:2] == b"PK":
-        return _xlsx_rows(content)
+        return _capped(_xlsx_rows(content))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TallyError([(1, "-", "the file is not UTF-8 text, CSV or XLSX")]) from exc
-    first = text.splitlines()[0] if text else ""
+    first = text.split("\n", 1)[0] if text else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    return _capped(_csv_rows(reader))
 
 
-def _xlsx_rows(content: bytes) -> list[list[str]]:
+def _csv_rows(reader) -> Iterator[list[str]]:
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise TallyError([(reader.line_num, "-", f"the CSV cannot be read here: {exc}")]) from exc
+
+
+def _capped(rows: Iterable[list[str]]) -> list[list[str]]:
+    """Rows until the cap: MAX_ROWS data rows after the header (the first row over it is an error)."""
+    out: list[list[str]] = []
+    data_rows = 0
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_ROWS_SCANNED:
+            raise TallyError([(number, "-", f"too many rows: at most {MAX_ROWS} per file")])
+        row = row[:MAX_COLUMNS]
+        for index, cell in enumerate(row):
+            if len(cell) > MAX_CELL_CHARS:
+                raise TallyError([(number, _column(out, index), f"cell longer than {MAX_CELL_CHARS} characters")])
+            if "\x00" in cell:
+                raise TallyError([(number, _column(out, index), "cell contains a NUL character")])
+        if number > 1 and any(cell.strip() for cell in row):
+            data_rows += 1
+            if data_rows > MAX_ROWS:
+                raise TallyError([(number, "-", f"too many rows: at most {MAX_ROWS} per file")])
+        out.append(row)
+    return out
+
+
+def _column(rows: list[list[str]], index: int) -> str:
+    header = rows[0] if rows else []
+    return header[index].strip().lower() if index < len(header) and header[index].strip() else f"column {index + 1}"
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise TallyError([(1, "-", "the file cannot be read as XLSX")]) from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise TallyError([(1, "-", f"the XLSX unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB")])
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a damaged or non-XLSX file
         raise TallyError([(1, "-", "the file cannot be read as XLSX")]) from exc
-    rows = []
-    for values in workbook.worksheets[0].iter_rows(values_only=True):
-        rows.append([_cell_text(v) for v in values])
-    workbook.close()
-    return rows
+    number = 0
+    try:
+        for values in workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            number += 1
+            yield [_cell_text(v) for v in values]
+    except TallyError:
+        raise
+    except Exception as exc:  # a damaged row found while streaming, e.g. a numeric cell holding "inf"
+        raise TallyError([(number + 1, "-", "this row cannot be read: a damaged cell or a number that is "
+                                            "not a number")]) from exc
+    finally:
+        workbook.close()
 
 
 def _cell_text(value) -> str:
@@ -58,9 +132,17 @@ def _cell_text(value) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _not_finite(text: str) -> bool:
+    """inf, nan, 1e400 and the like: numbers no score or amount can be."""
+    try:
+        return not math.isfinite(float(text.replace(",", ".")))
+    except ValueError:
+        return False
 
 
 def _parse_date(text: str) -> date:
@@ -76,16 +158,23 @@ def parse_paper(rows: list[list[str]], period_from: date, period_to: date) -> li
     if not rows:
         raise TallyError([(1, "u1", "empty file: expected a header with columns u1..u9")])
     header = [h.strip().lower() for h in rows[0]]
-    if len(rows) - 1 > MAX_ROWS:
+    if sum(1 for row in rows[1:] if any(cell.strip() for cell in row)) > MAX_ROWS:
         raise TallyError([(MAX_ROWS + 2, "-", f"too many rows: at most {MAX_ROWS} per file")])
     # u-columns: survey.csvio's reader; a hidden key column makes it return each row on its own.
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     u_index = {c: header.index(c) for c in U_COLUMNS if c in header}
     writer.writerow([*[c for c in U_COLUMNS if c in u_index], "service"])
-    for number, row in enumerate(rows[1:], start=2):
-        writer.writerow([*[(row[i] if i < len(row) else "") for i in u_index.values()], f"r{number}"])
     errors: list[tuple[int, str, str]] = []
+    for number, row in enumerate(rows[1:], start=2):
+        cells = []
+        for name, i in u_index.items():
+            text = row[i] if i < len(row) else ""
+            if _not_finite(text):
+                errors.append((number, name, f"not a score from 1 to 4: {text[:20]!r}"))
+                text = ""
+            cells.append(text)
+        writer.writerow([*cells, f"r{number}"])
     try:
         scores = read_tally(io.StringIO(buffer.getvalue()))
     except TallyError as exc:
@@ -118,6 +207,8 @@ def parse_paper(rows: list[list[str]], period_from: date, period_to: date) -> li
         values["local_day"] = day
         try:
             values["amount_paid"] = parse_amount(cell("amount_paid"))
+            if values["amount_paid"] is not None and values["amount_paid"] > AMOUNT_MAX:
+                errors.append((number, "amount_paid", f"more than {AMOUNT_MAX:,} rupiah"))
         except ArithmeticError:
             errors.append((number, "amount_paid", "negative amount"))
         except ValueError:

@@ -64,7 +64,7 @@ async def paper_import(request: Request) -> Template | Redirect:
                                    message=t(request, "Choose a CSV or XLSX file."))
     content = await upload.read()
     try:
-        rows = paper.parse_paper(paper.read_table(content, upload.filename), period_from, period_to)
+        rows = await paper.read_and_parse(content, upload.filename, period_from, period_to)
     except TallyError as exc:
         return await _imports_page(request, form=kept, status_code=400, errors=exc.errors,
                                    message=t(request, "Nothing was imported: correct these rows and upload the "

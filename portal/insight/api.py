@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import importlib
 import io
 from typing import Annotated
@@ -12,6 +11,7 @@ from litestar import Request, Response, get
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import QueryParameter
 
+from portal import exports
 from portal.catalog.queries import service_by_slug, unit_by_id, unit_by_slug
 from portal.insight import periods, published
 from portal.insight.schemas import ServiceResults, UnitResults
@@ -75,7 +75,7 @@ def _cells(entry: dict) -> list:
 def results_csv(entries: list[dict], filename: str) -> Response:
     """One row per service (aggregates only; full-precision floats; blank = no data)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = exports.csv_writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
         writer.writerow(_cells(entry))

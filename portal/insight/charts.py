@@ -21,6 +21,8 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
 
+from portal.security import svg_without_inline_css  # noqa: E402
+
 CACHE_SECONDS = 7 * 24 * 3600
 _LOCK = threading.Lock()  # rcParams are process-global: render one chart at a time
 COLOURS = {"line": "#0b5394", "limit": "#a4161a", "soft": "#8aa4bf", "weak": "#a4161a", "bar": "#0b5394",
@@ -35,7 +37,7 @@ def _svg(fig: Figure, salt: str, title: str) -> str:
     start = text.find("<svg")
     svg = text[start:]
     # Accessible inline SVG: a role and a name; the table beside it carries the numbers.
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{_escape(title)}" ', 1)
+    return svg_without_inline_css(svg.replace("<svg ", f'<svg role="img" aria-label="{_escape(title)}" ', 1))
 
 
 def _escape(text: str) -> str:
@@ -130,7 +132,7 @@ RENDERERS = {"nrr": nrr_chart, "pchart": pchart_chart, "funnel": funnel_chart, "
 
 def cache_key(name: str, data: Any, title: str) -> str:
     blob = json.dumps([name, data, title], sort_keys=True, default=str, separators=(",", ":"))
-    return f"chart:{name}:{hashlib.sha256(blob.encode()).hexdigest()}"
+    return f"chart2:{name}:{hashlib.sha256(blob.encode()).hexdigest()}"
 
 
 _RENDERED = TTLCache(CACHE_SECONDS, maxsize=512)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from datetime import date
+
+from portal import exports
 
 EXPORT_COLUMNS = ("u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "amount_paid", "extra_requirements",
                   "product_correct", "channel", "verified", "local_day")
@@ -155,7 +156,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         cols = [getattr(SurveyResponse, c) for c in EXPORT_COLUMNS]
         written, last_id = 0, 0
         with open(args.file, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
+            writer = exports.csv_writer(fh, lineterminator="\n")
             writer.writerow(EXPORT_COLUMNS)
             while True:
                 rows = await (SurveyResponse.select(SurveyResponse.id, *cols)

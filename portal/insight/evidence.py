@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from portal.exports import inert_workbook
 from portal.insight import actions, report
 from portal.insight.periods import Period
 from portal.locale import gettext
@@ -175,6 +176,7 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
         ws[ws.max_row][1].alignment = Alignment(wrap_text=True, vertical="top")
     widths(ws, [28, 120])
 
+    inert_workbook(wb)  # no formula from user text (service names, root causes, notes)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

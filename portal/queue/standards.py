@@ -29,11 +29,18 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").replace("\r", "").split("\n") if line.strip()]
 
 
-def _int(text: str) -> int | None:
+#: Upper bounds well inside BIGINT (2^63): a larger value is refused with the field's message, never stored.
+MAX_FEE = 10**15  # rupiah
+MAX_TIME_LIMIT = 100_000
+MAX_STAFF = 1_000_000
+
+
+def _int(text: str, maximum: int) -> int | None:
     try:
-        return int((text or "").strip().replace(".", "").replace(",", ""))
+        value = int((text or "").strip().replace(".", "").replace(",", ""))
     except ValueError:
         return None
+    return value if value <= maximum else None
 
 
 def _ratio(text: str) -> float | None:
@@ -52,7 +59,7 @@ def parse_draft(form) -> tuple[dict, list[str]]:
         errors.append(_t("List at least one requirement (one per line)."))
     if not values["procedure"]:
         errors.append(_t("List at least one procedure step (one per line)."))
-    limit = _int(form.get("time_limit_value", ""))
+    limit = _int(form.get("time_limit_value", ""), MAX_TIME_LIMIT)
     if limit is None or limit <= 0:
         errors.append(_t("The time limit must be a whole number above zero."))
     values["time_limit_value"] = limit or 0
@@ -60,11 +67,11 @@ def parse_draft(form) -> tuple[dict, list[str]]:
     if unit not in TIME_UNITS:
         errors.append(_t("Choose the unit of the time limit."))
     values["time_limit_unit"] = unit
-    fee = _int(form.get("fee", ""))
+    fee = _int(form.get("fee", ""), MAX_FEE)
     if fee is None or fee < 0:
         errors.append(_t("The fee must be a whole number of rupiah, zero or more."))
     values["fee"] = fee if fee is not None else 0
-    staff = _int(form.get("staff_count", "1"))
+    staff = _int(form.get("staff_count", "1"), MAX_STAFF)
     if staff is None or staff < 1:
         errors.append(_t("The staff count must be at least 1."))
     values["staff_count"] = staff or 1

@@ -1,4 +1,5 @@
-// Queue board: live updates over a WebSocket; polls the JSON state every 5 s when WebSockets fail.
+// Queue board: live updates over a WebSocket; polls the JSON state every 5 s when WebSockets fail, and every 30 s
+// even while connected, so an event lost while Redis was down is caught up (the server's reader resubscribes).
 (function () {
   "use strict";
   var root = document.getElementById("board");
@@ -73,5 +74,6 @@
   }
 
   tick(); setInterval(tick, 10000);
+  setInterval(function () { if (!pollTimer) refresh(); }, 30000);
   connect();
 })();

@@ -35,6 +35,7 @@ ACCOUNTS = {
     ("POST", "/console/users/{user_id:int}"): Rule(ADMIN_ONLY),
     ("POST", "/console/users/{user_id:int}/password"): Rule(ADMIN_ONLY),
     ("POST", "/console/users/{user_id:int}/deactivate"): Rule(ADMIN_ONLY),
+    ("POST", "/console/users/{user_id:int}/unlock"): Rule(ADMIN_ONLY),
 }
 
 QUEUE = {

@@ -11,29 +11,67 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from portal.accounts.queries import user_by_name
-from portal.db.tables import User
+from portal.db.tables import AuditLog, User
+from portal.db.tables_accounts import LoginThrottle
 from tests.conftest import PortalClient
 from tests.factories import PASSWORD, make_unit, make_user, uid
 from tests.integration.queue_support import last_visit, login, post, visit, world
 
 
-async def test_five_failures_lock_the_account_for_fifteen_minutes(client):
+def _from(app, address: str) -> PortalClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return PortalClient(transport=transport, base_url="https://testserver.local")
+
+
+async def test_five_failures_lock_that_client_not_the_owner(app):
     unit = await make_unit()
     user = await make_user("officer", [unit])
-    for _ in range(4):
-        assert (await client.login(user["username"], "wrong-password")).status_code == 401
-    locked = await client.login(user["username"], "wrong-password")
-    assert locked.status_code == 429
-    assert "dikunci" in locked.text and "15" in locked.text
+    async with _from(app, "10.88.0.1") as attacker:
+        for _ in range(4):
+            assert (await attacker.login(user["username"], "wrong-password")).status_code == 401
+        locked = await attacker.login(user["username"], "wrong-password")
+        assert locked.status_code == 429
+        assert "dikunci" in locked.text and "15" in locked.text
+        right_password = await attacker.login(user["username"], user["password"])
+        assert right_password.status_code == 429  # the right password does not open it from the locked client
+        assert (await attacker.get("/console")).status_code in (302, 303)
+    # the account's owner, on another client, signs in as usual
+    async with _from(app, "10.88.0.2") as owner:
+        await login(owner, user)
+        assert (await owner.get("/console")).status_code == 200
     row = await user_by_name(user["username"])
-    assert row["locked_until"] > datetime.now(UTC) + timedelta(minutes=14)
-    right_password = await client.login(user["username"], user["password"])
-    assert right_password.status_code == 429  # the right password does not open a locked account
-    assert (await client.get("/console")).status_code in (302, 303)
-    # the lock expires
-    await User.update({User.locked_until: datetime.now(UTC) - timedelta(seconds=1)}).where(User.id == user["id"]).run()
-    await login(client, user)
-    assert (await client.get("/console")).status_code == 200
+    assert row["locked_until"] is None
+    # the lockout is in the audit log
+    entries = await AuditLog.select().where((AuditLog.entity == "user") & (AuditLog.entity_id == user["id"])).run()
+    assert [e["action"] for e in entries] == ["lockout"] and "15 minutes" in entries[0]["details"]
+
+
+async def test_locks_grow_and_an_admin_lifts_them(app):
+    unit = await make_unit()
+    user = await make_user("officer", [unit])
+    admin = await make_user("admin", [])
+    throttle = (LoginThrottle.user_id == user["id"])
+    async with _from(app, "10.88.1.1") as attacker:
+        for _ in range(5):
+            await attacker.login(user["username"], "wrong-password")
+        # the lock runs out; the next wrong password locks for twice as long
+        await LoginThrottle.update({LoginThrottle.locked_until: datetime.now(UTC) - timedelta(seconds=1)}).where(
+            throttle).run()
+        again = await attacker.login(user["username"], "wrong-password")
+        assert again.status_code == 429 and "30" in again.text
+        row = await LoginThrottle.select().where(throttle).first().run()
+        until = row["locked_until"] if row["locked_until"].tzinfo else row["locked_until"].replace(tzinfo=UTC)
+        assert until > datetime.now(UTC) + timedelta(minutes=29)
+        async with _from(app, "10.88.1.2") as office:
+            await login(office, admin)
+            page = await office.get(f"/console/users/{user['id']}?lang=en")
+            assert "locked this account on 1 device" in page.text
+            assert (await post(office, f"/console/users/{user['id']}/unlock")).status_code == 303
+        await login(attacker, user)  # lifted
+    actions = [e["action"] for e in await AuditLog.select().where(
+        (AuditLog.entity == "user") & (AuditLog.entity_id == user["id"])).order_by(AuditLog.id).run()]
+    assert actions == ["lockout", "lockout", "unlock"]
+    assert await LoginThrottle.count().where(throttle).run() == 0
 
 
 async def test_success_resets_the_failure_count(client):

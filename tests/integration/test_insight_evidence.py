@@ -27,8 +27,10 @@ async def test_print_page_is_a4_with_unbroken_tables(client, scene):
     r = await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1&lang=en")
     assert r.status_code == 200, r.text[-1500:]
     html = r.text
-    assert "@page{size:A4" in html.replace(" ", "")
-    assert "break-inside:avoid" in html.replace(" ", "")
+    assert '<link rel="stylesheet" href="/static/css/evidence.css">' in html  # no inline style (CSP)
+    css = (await client.get("/static/css/evidence.css")).text
+    assert "@page{size:A4" in css.replace(" ", "")
+    assert "break-inside:avoid" in css.replace(" ", "")
     api = (await client.get(f"/api/v1/units/{scene['unit']['slug']}/results?from=2026-01-01&to=2026-03-31")).json()
     assert f"{api['satisfaction']['ikm']:.2f}" in html
     for heading in ("Survey results per unsur", "Compliance per service", "Corrective actions", "Method notes",

@@ -155,6 +155,7 @@ async def test_called_event_crosses_worker_processes_through_redis(app, settings
             response = await officer.post("/login", data={"username": w["officer"]["username"],
                                                           "password": w["officer"]["password"], "_csrf_token": token})
             assert response.status_code == 303, response.text[-500:]
+            token = officer.cookies.get("csrftoken")  # a new token is issued with the session at login
             issued = await officer.post(f"/console/counters/{code}/tickets",
                                         data={"service": w["services"][0]["id"], "_csrf_token": token})
             assert issued.status_code == 303

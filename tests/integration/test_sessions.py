@@ -13,7 +13,7 @@ from tests.integration.test_no_server_errors import _get_routes
 
 async def _stored_sessions(app, settings) -> set[str]:
     if settings.redis_url:
-        store = app.stores.get("sessions")
+        store = app.stores.get("sessions").primary  # the RedisStore behind the in-process fallback
         keys = await store._redis.keys(f"{store.namespace}:*")
         return {k.decode() for k in keys}
     folder = settings.var_dir / "sessions"

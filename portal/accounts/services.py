@@ -1,0 +1,107 @@
+"""Accounts writes that own their transaction: login throttling per (account, client) with growing locks, the
+admins' unlock, each with its audit entry.
+
+Why per client: a lock on the account itself lets anyone lock out its owner (OWASP Authentication Cheat Sheet,
+"Account Lockout": lockout must not become a denial of service). Here five wrong passwords from one client lock
+only that client for that account: 15 minutes, doubling with every further failure (at most a day). The owner
+signs in from their own device meanwhile; an admin can lift every lock; each lock and unlock is in the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+
+from portal.accounts import audit
+from portal.accounts.auth import CurrentUser
+from portal.db.tables import User, UserUnit
+from portal.db.tables_accounts import LoginThrottle
+
+LOCK_AFTER_FAILURES = 5
+FIRST_LOCK_MINUTES = 15
+MAX_LOCK_MINUTES = 24 * 60
+
+
+def client_id(address: str, secret: str) -> str:
+    """A stable keyed hash of the client's address (the address itself is never stored)."""
+    return hmac.new(secret.encode(), f"login-throttle:{address}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def lock_minutes(failures: int) -> int:
+    """0 below five failures; then 15, 30, 60, ... minutes, at most a day."""
+    if failures < LOCK_AFTER_FAILURES:
+        return 0
+    return min(MAX_LOCK_MINUTES, FIRST_LOCK_MINUTES * 2 ** (failures - LOCK_AFTER_FAILURES))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def locked_until(user_id: int, client: str, now: datetime) -> datetime | None:
+    """When this client may try this account again, if it is locked now."""
+    row = await LoginThrottle.select(LoginThrottle.locked_until).where(
+        (LoginThrottle.user_id == user_id) & (LoginThrottle.client == client)).first().run()
+    until = _aware(row["locked_until"]) if row else None
+    return until if until and until > now else None
+
+
+async def _first_unit(user_id: int) -> int | None:
+    row = await UserUnit.select(UserUnit.unit).where(UserUnit.user == user_id).order_by(UserUnit.unit).first().run()
+    return row["unit"] if row else None
+
+
+async def record_failure(user_id: int, client: str, now: datetime) -> int:
+    """Count a wrong password of this account from this client; returns the minutes it is now locked (0 = not)."""
+    unit_id = await _first_unit(user_id)
+    async with LoginThrottle._meta.db.transaction():
+        row = await LoginThrottle.select().where(
+            (LoginThrottle.user_id == user_id) & (LoginThrottle.client == client)).first().run()
+        failures = (row["failures"] if row else 0) + 1
+        minutes = lock_minutes(failures)
+        until = now + timedelta(minutes=minutes) if minutes else None
+        if row:
+            await LoginThrottle.update({LoginThrottle.failures: failures, LoginThrottle.locked_until: until,
+                                        LoginThrottle.updated_at: now}).where(LoginThrottle.id == row["id"]).run()
+        else:
+            await LoginThrottle.insert(LoginThrottle(user_id=user_id, client=client, failures=failures,
+                                                     locked_until=until, updated_at=now)).run()
+        await User.update({User.failed_logins: User.failed_logins + 1}).where(User.id == user_id).run()
+        if minutes:
+            await audit.record(None, "lockout", "user", user_id, unit_id=unit_id, note=(
+                f"{failures} failed logins from one client (ref {client[:8]}): that client is locked out of this "
+                f"account for {minutes} minutes; other clients are not affected"))
+    return minutes
+
+
+async def record_success(user_id: int, client: str) -> None:
+    async with LoginThrottle._meta.db.transaction():
+        await LoginThrottle.delete().where(
+            (LoginThrottle.user_id == user_id) & (LoginThrottle.client == client)).run()
+        await User.update({User.failed_logins: 0, User.locked_until: None}).where(User.id == user_id).run()
+
+
+async def active_locks(user_id: int, now: datetime) -> list[dict]:
+    rows = await LoginThrottle.select(LoginThrottle.client, LoginThrottle.failures, LoginThrottle.locked_until).where(
+        LoginThrottle.user_id == user_id).run()
+    return [{**r, "locked_until": _aware(r["locked_until"])} for r in rows
+            if r["locked_until"] and _aware(r["locked_until"]) > now]
+
+
+async def unlock(actor: CurrentUser, user_id: int) -> int:
+    """An admin lifts every lock and failure count of the account; returns how many client locks were lifted."""
+    now = datetime.now(UTC)
+    unit_id = await _first_unit(user_id)
+    async with LoginThrottle._meta.db.transaction():
+        lifted = len(await active_locks(user_id, now))
+        await LoginThrottle.delete().where(LoginThrottle.user_id == user_id).run()
+        await User.update({User.failed_logins: 0, User.locked_until: None}).where(User.id == user_id).run()
+        await audit.record(actor, "unlock", "user", user_id, unit_id=unit_id,
+                           note=f"login locks lifted ({lifted} client(s))")
+    return lifted
+
+
+async def prune(now: datetime) -> None:
+    """Forget throttle rows whose lock ended more than a day ago."""
+    await LoginThrottle.delete().where(LoginThrottle.updated_at < now - timedelta(days=1)).run()

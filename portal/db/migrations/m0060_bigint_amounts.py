@@ -1,0 +1,29 @@
+"""Money, time limits and staff counts as BIGINT on PostgreSQL (INTEGER overflows at 2^31: Rp 3,000,000,000 is a
+real retribution). SQLite's INTEGER is already 64-bit, so nothing changes there."""
+
+from __future__ import annotations
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+
+COLUMNS = [
+    ("standard_version", "fee"),
+    ("standard_version", "time_limit_value"),
+    ("standard_version", "staff_count"),
+    ("visit", "fee_charged"),
+    ("survey_response", "amount_paid"),
+    ("overcharge_case", "amount"),
+    ("overcharge_case", "fee"),
+]
+
+
+async def forwards(engine: Engine) -> None:
+    if not isinstance(engine, PostgresEngine):
+        return
+    for table, column in COLUMNS:
+        rows = await engine.run_ddl(
+            "SELECT data_type FROM information_schema.columns "
+            f"WHERE table_schema = current_schema() AND table_name = '{table}' AND column_name = '{column}'"
+        )
+        if rows and rows[0]["data_type"] != "bigint":
+            await engine.run_ddl(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE BIGINT')

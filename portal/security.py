@@ -1,0 +1,176 @@
+"""Hardening at the edge: security headers on every response, and a request guard that refuses hostile input
+(NUL bytes, oversized anonymous forms, cross-origin state-changing requests) before any handler runs.
+
+Sources: OWASP Secure Headers Project (CSP, frame-ancestors, nosniff, Referrer-Policy, HSTS); OWASP CSRF
+Prevention Cheat Sheet (verify Origin/Referer, then a token bound to the session); PostgreSQL refuses NUL in
+text ("invalid byte sequence for encoding UTF8: 0x00"), so NUL is refused here, equally on both databases.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from litestar import Request
+from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from portal.locale import gettext
+
+#: No inline script or style anywhere (templates use static files; inline SVG charts use presentation attributes).
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+HSTS = "max-age=31536000; includeSubDomains"
+
+#: Citizen (anonymous) forms: a survey has about 25 fields and a comment of at most 2,000 characters (24 kB encoded).
+ANONYMOUS_FORM_MAX_BYTES = 128 * 1024
+ANONYMOUS_FORM_MAX_FIELDS = 100
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_SESSION_ID = re.compile(rb"(?:^|;)\s*portal_session=[0-9a-f]{64}(?:;|$)")
+
+
+def security_headers(https: bool) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"content-security-policy", CSP.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    ]
+    if https:
+        headers.append((b"strict-transport-security", HSTS.encode()))
+    return headers
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every HTTP response (pages, API, static files, errors, /schema)."""
+
+    def __init__(self, app: ASGIApp, https: bool) -> None:
+        self.app = app
+        self.headers = security_headers(https)
+        self.names = {name for name, _ in self.headers}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                existing = [(k, v) for k, v in message.get("headers", []) if k.lower() not in self.names]
+                message["headers"] = [*existing, *self.headers]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _lang(scope: Scope) -> str:
+    return scope.get("state", {}).get("lang", "id")
+
+
+def has_session_cookie(scope: Scope) -> bool:
+    """A well-formed staff session cookie is present (whether it is valid is the session backend's business)."""
+    for name, value in scope.get("headers", []):
+        if name == b"cookie" and _SESSION_ID.search(value):
+            return True
+    return False
+
+
+def _origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def same_origin(request: Request, public_url: str) -> bool:
+    """Origin (or, without it, Referer) names this site: the public URL or the host the request came to.
+    A request with neither header (not a browser) passes; the CSRF token still applies to it."""
+    claimed = request.headers.get("origin")
+    if claimed is None:
+        referer = request.headers.get("referer")
+        if referer is None:
+            return True
+        claimed = _origin_of(referer) or "null"
+    claimed = claimed.strip().lower()
+    allowed = {_origin_of(public_url), _origin_of(str(request.base_url))}
+    return claimed in allowed
+
+
+def _form_has_nul(body: bytes) -> bool:
+    return b"\x00" in body or b"%00" in body
+
+
+class RequestGuardMiddleware:
+    """Before any handler: a NUL byte in the path is 404, in the query or a form 400; a state-changing request from
+    another origin is 403; an anonymous form over 128 kB or 100 fields is 413. Nothing is read or written first."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        lang = _lang(scope)
+        if "\x00" in scope.get("path", ""):
+            raise NotFoundException(gettext(lang, "Page not found."))
+        query = scope.get("query_string", b"")
+        if b"%00" in query or b"\x00" in query:
+            raise ClientException(gettext(lang, "The request contains a character that is not allowed (NUL)."))
+        if scope["type"] != "http" or scope.get("method", "GET") in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        request: Request = Request(scope, receive=receive)
+        settings = scope["app"].state.settings
+        if not same_origin(request, settings.public_url):
+            raise PermissionDeniedException(gettext(
+                lang, "This form did not come from this site. Please open the page again and resend it. "
+                "Nothing was saved."))
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            # Public routes (citizen forms, login) are capped whoever calls them: a session cookie is no way round.
+            handler = scope.get("route_handler")
+            anonymous = bool(handler is not None and handler.opt.get("exclude_from_auth")) or not has_session_cookie(scope)
+            length = request.headers.get("content-length", "")
+            if anonymous and length.isdigit() and int(length) > ANONYMOUS_FORM_MAX_BYTES:
+                raise ClientException(gettext(lang, "The request is too large."), status_code=413)
+            body = await request.body()  # cached on the scope: the handler reads it again without the network
+            if anonymous and len(body) > ANONYMOUS_FORM_MAX_BYTES:
+                raise ClientException(gettext(lang, "The request is too large."), status_code=413)
+            if content_type == "application/x-www-form-urlencoded":
+                if anonymous and body.count(b"&") >= ANONYMOUS_FORM_MAX_FIELDS:
+                    raise ClientException(gettext(lang, "The request is too large."), status_code=413)
+                if _form_has_nul(body):
+                    raise ClientException(
+                        gettext(lang, "The request contains a character that is not allowed (NUL)."))
+        await self.app(scope, receive, send)
+
+
+_STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>\s*\*\s*\{([^}]*)\}\s*</style>", re.S)
+
+
+def _declarations(css: str) -> str:
+    pairs = []
+    for declaration in css.split(";"):
+        name, _, value = declaration.partition(":")
+        name, value = name.strip(), value.strip().replace('"', "'")
+        if re.fullmatch(r"[a-z-]+", name) and value:
+            pairs.append(f'{name}="{value}"')
+    return " ".join(pairs)
+
+
+def svg_without_inline_css(svg: str) -> str:
+    """matplotlib's SVG with its style="" attributes turned into SVG presentation attributes and its one
+    `* {...}` style element moved onto the root element (inherited), so a CSP without 'unsafe-inline' shows it."""
+    root_css = ""
+    match = _STYLE_ELEMENT.search(svg)
+    if match:
+        root_css = _declarations(match.group(1))
+        svg = svg[: match.start()] + svg[match.end():]
+    svg = _STYLE_ATTR.sub(lambda m: " " + _declarations(m.group(1)), svg)
+    if root_css:
+        svg = svg.replace("<svg ", f"<svg {root_css} ", 1)
+    return svg
