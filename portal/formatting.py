@@ -52,12 +52,25 @@ def percent(value: float | None, digits: int = 1, lang: str = "id") -> str:
     return number(value * 100, digits, lang) + " %"
 
 
+ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def zone_label(tz: str | None, lang: str = "id") -> str:
+    """WIB / WITA / WIT for Indonesia's three zones; other zones by name."""
+    return ZONE_LABELS.get(tz or "", tz or "")
+
+
 def local_datetime(value: datetime | None, tz: str = "Asia/Jakarta", lang: str = "id") -> str:
     if value is None:
         return "–"
     local = value.astimezone(ZoneInfo(tz))
-    suffix = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(tz, tz)
-    return format_datetime(local, "d MMM y HH:mm", locale=lang) + " " + suffix
+    return format_datetime(local, "d MMM y HH:mm", locale=lang) + " " + zone_label(tz)
+
+
+def clock_now(tz: str, lang: str = "id") -> str:
+    """The current wall-clock time in the unit's zone ("14.05" in Indonesian, "14:05" in English)."""
+    now = datetime.now(ZoneInfo(tz or "Asia/Jakarta"))
+    return now.strftime("%H.%M" if lang == "id" else "%H:%M")
 
 
 def local_date(value: date | datetime | None, lang: str = "id") -> str:
@@ -81,6 +94,8 @@ JINJA_FILTERS = {
     "percent": _wrap(percent),
     "local_datetime": _wrap(local_datetime),
     "local_date": _wrap(local_date),
+    "zone_label": _wrap(zone_label),
+    "clock_now": _wrap(clock_now),
 }
 
 
