@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -46,6 +47,24 @@ def number(value: float | int | None, digits: int = 2, lang: str = "id") -> str:
     return format_decimal(value, format=pattern, locale="id_ID" if lang == "id" else "en_US")
 
 
+def signed(value: float | None, digits: int = 1, lang: str = "id") -> str:
+    """A change with its sign: "+1,2" / "−0,08" (Indonesian decimal comma, a true minus sign)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = number(abs(value), digits, lang)
+    return ("+" if value >= 0 else "−") + text
+
+
+def json_obj(value) -> dict:
+    """A JSON column's value as a dict (rows may hold it as text); {} when it is not an object."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "{}")
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
 def percent(value: float | None, digits: int = 1, lang: str = "id") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -79,6 +98,13 @@ def local_date(value: date | datetime | None, lang: str = "id") -> str:
     return format_date(value, "d MMMM y", locale=lang)
 
 
+def month_name(value: date | None, lang: str = "id") -> str:
+    """"Juli 2026" / "July 2026"."""
+    if value is None:
+        return "–"
+    return format_date(value, "LLLL y", locale=lang)
+
+
 def _wrap(func):
     @pass_context
     def filter_(context, value, *args, **kwargs):
@@ -95,6 +121,9 @@ JINJA_FILTERS = {
     "local_datetime": _wrap(local_datetime),
     "local_date": _wrap(local_date),
     "zone_label": _wrap(zone_label),
+    "signed": _wrap(signed),
+    "month_name": _wrap(month_name),
+    "json_obj": json_obj,
     "clock_now": _wrap(clock_now),
 }
 

@@ -152,6 +152,7 @@ async def item(item_id: int) -> dict | None:
                                        Nonconformity.service.name.as_alias("service_name"),
                                        Nonconformity.unit.name.as_alias("unit_name"),
                                        Nonconformity.unit.slug.as_alias("unit_slug"),
+                                       Nonconformity.unit.timezone.as_alias("unit_timezone"),
                                        Nonconformity.closed_by.username.as_alias("closed_by_name"))
                   .where(Nonconformity.id == item_id).run())
     return rows[0] if rows else None

@@ -6,6 +6,7 @@ rendered once per distinct data and never served stale. Every chart has a table 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
@@ -17,6 +18,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from portal.formatting import number  # noqa: E402
+from portal.locale import gettext  # noqa: E402
 
 CACHE_SECONDS = 7 * 24 * 3600
 _LOCK = threading.Lock()  # rcParams are process-global: render one chart at a time
@@ -25,7 +30,7 @@ COLOURS = {"line": "#0b5394", "limit": "#a4161a", "soft": "#8aa4bf", "weak": "#a
 
 
 def _svg(fig: Figure, salt: str, title: str) -> str:
-    with _LOCK, matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none", "font.size": 9}):
+    with _LOCK, matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none"}):
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Title": title})
     text = buffer.getvalue()
@@ -39,8 +44,49 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def nrr_chart(unsur: list[dict], title: str) -> str:
-    fig = Figure(figsize=(6.0, 3.0))
+FONT = 11  # points at 72 per inch; figures are about 5 inches wide, so text stays legible on a phone
+
+
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height))
+    return fig
+
+
+def _style(ax) -> None:
+    ax.tick_params(labelsize=FONT)
+    ax.xaxis.label.set_size(FONT)
+    ax.yaxis.label.set_size(FONT)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _percent_axis(ax, values: list, lang: str, axis: str = "y") -> None:
+    """Percent ticks (0-100 %, decimal comma in Indonesian) on limits that fit the data with a margin."""
+    seen = [v for v in values if v is not None and v == v]
+    lo, hi = (min(seen), max(seen)) if seen else (0.0, 1.0)
+    pad = max(0.02, (hi - lo) * 0.12)
+    lo, hi = max(0.0, lo - pad), min(1.0, hi + pad)
+    if hi - lo < 0.05:
+        mid = (lo + hi) / 2
+        lo, hi = max(0.0, mid - 0.025), min(1.0, mid + 0.025)
+    digits = 0 if hi - lo >= 0.1 else 1
+    formatter = FuncFormatter(lambda v, _pos: number(v * 100, digits, lang) + " %")
+    if axis == "y":
+        ax.set_ylim(lo, hi)
+        ax.yaxis.set_major_formatter(formatter)
+        ax.yaxis.set_major_locator(MaxNLocator(5))
+    else:
+        ax.set_xlim(lo, hi)
+        ax.xaxis.set_major_formatter(formatter)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+
+
+def _decimal_axis(ax, lang: str, digits: int, axis: str = "x") -> None:
+    formatter = FuncFormatter(lambda v, _pos: number(v, digits, lang))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
+
+
+def nrr_chart(unsur: list[dict], title: str, lang: str = "id") -> str:
+    fig = _figure(5.2, 3.4)
     ax = fig.add_subplot()
     labels = [u["code"] for u in unsur]
     values = [u["nrr"] or 0.0 for u in unsur]
@@ -49,14 +95,15 @@ def nrr_chart(unsur: list[dict], title: str) -> str:
     ax.set_xlim(1, 4)
     for x, name in ((2.6, "C"), (3.0644, "B"), (3.5324, "A")):
         ax.axvline(x, color=COLOURS["soft"], linewidth=0.8, linestyle="--")
-        ax.text(x, len(labels) - 0.4, name, color=COLOURS["soft"], fontsize=8)
-    ax.set_xlabel("NRR (1-4)")
-    ax.spines[["top", "right"]].set_visible(False)
+        ax.text(x, len(labels) - 0.4, name, color="#555555", fontsize=FONT)
+    ax.set_xlabel("NRR (1–4)")
+    _decimal_axis(ax, lang, 1)
+    _style(ax)
     return _svg(fig, "nrr", title)
 
 
-def pchart_chart(chart: dict, title: str) -> str:
-    fig = Figure(figsize=(6.5, 2.8))
+def pchart_chart(chart: dict, title: str, lang: str = "id") -> str:
+    fig = _figure(5.2, 3.0)
     ax = fig.add_subplot()
     pts = chart["points"]
     x = list(range(len(pts)))
@@ -72,34 +119,35 @@ def pchart_chart(chart: dict, title: str) -> str:
     for i, p in enumerate(pts):
         if p["label"] in signalled and p["p"] is not None:
             ax.plot([i], [p["p"]], marker="o", markersize=7, markerfacecolor="none", color=COLOURS["limit"])
-    step = max(1, len(pts) // 8)
+    step = max(1, -(-len(pts) // 6))
     ax.set_xticks(x[::step], [p["label"] for p in pts][::step], rotation=30, ha="right")
-    ax.set_ylim(-0.02, 1.02)
-    ax.spines[["top", "right"]].set_visible(False)
+    _percent_axis(ax, [p["p"] for p in pts] + [p["ucl"] for p in pts] + [p["lcl"] for p in pts], lang)
+    _style(ax)
     return _svg(fig, "pchart", title)
 
 
-def funnel_chart(data: dict, title: str) -> str:
-    fig = Figure(figsize=(6.0, 3.2))
+def funnel_chart(data: dict, title: str, lang: str = "id") -> str:
+    fig = _figure(5.2, 3.4)
     ax = fig.add_subplot()
     rows = sorted(data["rows"], key=lambda r: r["n"])
     ns = [r["n"] for r in rows]
     ax.plot(ns, [r["p"] for r in rows], "o", color=COLOURS["line"], markersize=4)
     for r in rows:
-        ax.annotate(r["label"], (r["n"], r["p"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        ax.annotate(r["label"], (r["n"], r["p"]), fontsize=FONT - 1, xytext=(3, 3), textcoords="offset points")
     ax.plot(ns, [r["lo95"] for r in rows], color=COLOURS["soft"], linewidth=0.8, linestyle="--")
     ax.plot(ns, [r["hi95"] for r in rows], color=COLOURS["soft"], linewidth=0.8, linestyle="--")
     ax.plot(ns, [r["lo998"] for r in rows], color=COLOURS["limit"], linewidth=0.8)
     ax.plot(ns, [r["hi998"] for r in rows], color=COLOURS["limit"], linewidth=0.8)
     ax.axhline(data["p0"], color=COLOURS["target"], linewidth=0.8)
     ax.set_xlabel("n")
-    ax.set_ylim(-0.02, 1.02)
-    ax.spines[["top", "right"]].set_visible(False)
+    _percent_axis(ax, [r["p"] for r in rows] + [r["lo998"] for r in rows] + [r["hi998"] for r in rows]
+                  + [data["p0"]], lang)
+    _style(ax)
     return _svg(fig, "funnel", title)
 
 
-def trend_chart(trend: list[dict], title: str) -> str:
-    fig = Figure(figsize=(6.5, 3.4))
+def trend_chart(trend: list[dict], title: str, lang: str = "id") -> str:
+    fig = _figure(5.2, 4.2)
     ax1, ax2 = fig.subplots(2, 1, sharex=True)
     x = list(range(len(trend)))
     ikm = [t["satisfaction"]["ikm"] for t in trend]
@@ -110,15 +158,17 @@ def trend_chart(trend: list[dict], title: str) -> str:
             ax1.plot([i, i], [lo[i], hi[i]], color=COLOURS["soft"], linewidth=2)
     ax1.plot(x, [float("nan") if v is None else v for v in ikm], marker="o", color=COLOURS["line"], markersize=3)
     ax1.set_ylabel("IKM")
-    ax1.set_ylim(25, 100)
+    seen = [v for v in ikm + lo + hi if v is not None]
+    ax1.set_ylim(max(25.0, min(seen) - 3) if seen else 25.0, min(100.0, max(seen) + 3) if seen else 100.0)
+    _decimal_axis(ax1, lang, 0, "y")
     rate = [t["time"]["rate"] for t in trend]
     ax2.plot(x, [float("nan") if v is None else v for v in rate], marker="s", color=COLOURS["target"], markersize=3)
-    ax2.set_ylim(-0.02, 1.02)
-    ax2.set_ylabel("%")
-    step = max(1, len(trend) // 8)
+    _percent_axis(ax2, rate, lang)
+    ax2.set_ylabel(gettext(lang, "On time"))
+    step = max(1, -(-len(trend) // 6))
     ax2.set_xticks(x[::step], [t["label"] for t in trend][::step], rotation=30, ha="right")
     for ax in (ax1, ax2):
-        ax.spines[["top", "right"]].set_visible(False)
+        _style(ax)
     return _svg(fig, "trend", title)
 
 
@@ -130,14 +180,15 @@ def cache_key(name: str, data: Any, title: str) -> str:
     return f"chart:{name}:{hashlib.sha256(blob.encode()).hexdigest()}"
 
 
-async def render(store, name: str, data: Any, title: str) -> str:
-    """The SVG of chart `name` for `data`, from the cache store when drawn before (key = content hash)."""
-    key = cache_key(name, data, title)
+async def render(store, name: str, data: Any, title: str, lang: str = "id") -> str:
+    """The SVG of chart `name` for `data`, from the cache store when drawn before (key = content hash + language).
+    Drawing runs in a worker thread, off the event loop."""
+    key = cache_key(name, [data, lang], title)
     if store is not None:
         cached = await store.get(key)
         if cached is not None:
             return cached.decode()
-    svg = RENDERERS[name](data, title)
+    svg = await asyncio.to_thread(RENDERERS[name], data, title, lang)
     if store is not None:
         await store.set(key, svg.encode(), expires_in=CACHE_SECONDS)
     return svg

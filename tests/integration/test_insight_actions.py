@@ -29,17 +29,22 @@ async def _items(unit_id):
     return await Nonconformity.select().where(Nonconformity.unit == unit_id).order_by(Nonconformity.id).run()
 
 
-async def test_dashboard_opens_items_once_and_lists_them(client, scene):
+async def test_dashboard_reads_only_and_lists_what_review_opened(client, scene, settings, capsys):
     await _login(client, "head", [scene["unit"]])
     r = await client.get(f"/dashboard?unit={scene['unit']['slug']}&period=2026-Q1")
     assert r.status_code == 200
+    assert await _items(scene["unit"]["id"]) == []  # a GET opens nothing
+    assert (await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1")).status_code == 200
+    assert await _items(scene["unit"]["id"]) == []
+    code, _out = await run_cli(settings, ["review", "--period", "2026-Q1", "--unit", scene["unit"]["slug"]], capsys)
+    assert code == 0
     items = await _items(scene["unit"]["id"])
     sources = sorted(i["source"] for i in items)
     assert "overcharge" in sources and "time_below_target" in sources
     assert all(i["period"] == "2026-Q1" and i["status"] == "open" for i in items)
     again = await client.get(f"/dashboard?unit={scene['unit']['slug']}&period=2026-Q1")
     assert again.status_code == 200 and len(await _items(scene["unit"]["id"])) == len(items)
-    assert "Tindakan korektif terbuka" in again.text
+    assert "Perlu tindakan" in again.text and "Berikutnya: manajer unit mencatat akar masalah" in again.text
     listing = await client.get("/console/actions")
     assert listing.status_code == 200
     assert all(f"/console/actions/{i['id']}" in listing.text for i in items)

@@ -37,16 +37,22 @@ async def test_print_page_is_a4_with_unbroken_tables(client, scene):
     assert "Rp 10.000" in html  # the officer-recorded overcharge is listed
 
 
-async def test_print_page_opens_the_nonconformities_its_figures_call_for(client, scene):
+async def test_print_page_reads_only_and_lists_what_review_opened(client, scene, settings, capsys):
     from portal.db.tables_insight import Nonconformity
+    from tests.integration.test_insight_support import run_cli
 
     unit_id = scene["unit"]["id"]
     await _login(client, "head", [scene["unit"]])
     r = await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1&lang=en")
     assert r.status_code == 200
-    opened = await Nonconformity.select().where(
-        (Nonconformity.unit == unit_id) & (Nonconformity.source == "overcharge")).run()
+    overcharge = (Nonconformity.unit == unit_id) & (Nonconformity.source == "overcharge")
+    assert not await Nonconformity.select().where(overcharge).run(), "a GET opens no nonconformity"
+    code, _out = await run_cli(settings, ["review", "--period", "2026-Q1", "--unit", scene["unit"]["slug"]], capsys)
+    assert code == 0
+    opened = await Nonconformity.select().where(overcharge).run()
     assert opened, "the reported overcharge of a closed period must open a nonconformity"
+    r = await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1&lang=id")
+    assert "pembayaran di atas tarif resmi" in r.text  # the figure, rendered in Indonesian from its data
 
 
 async def test_workbook_opens_with_a_per_unsur_sheet(client, scene):
