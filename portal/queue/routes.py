@@ -86,6 +86,32 @@ def _safe_next(target: str | None, default: str) -> str:
     return target if target and target.startswith("/console") and not target.startswith("//") else default
 
 
+#: Why a console step could not be done: shown as a notice on the page the officer came from (?notice=code),
+#: never as a bare error page. Only these codes are shown; anything else in ?notice= is ignored.
+NOTICES = {
+    "nobody-waiting": "Nobody is waiting for this counter.",
+    "counter-inactive": "This counter is not active.",
+    "already-called": "This ticket has already been called or closed.",
+    "start-once": "Service can start only once, after the ticket is called.",
+    "finish-once": "Only a visit being served can be finished, and only once.",
+    "deliver-once": "The product can be delivered once, after the service is finished.",
+    "outcome-recorded": "The outcome of this visit is already recorded.",
+    "reject-after-start": "A visit can be rejected for incomplete requirements only once service has started.",
+    "no-show": "No-show applies to a called ticket whose service has not started.",
+    "no-cancel": "A finished visit cannot be cancelled.",
+    "not-now": "That step is not possible for this ticket now.",
+}
+
+
+def _with_notice(path: str, message: str) -> Redirect:
+    code = next((k for k, v in NOTICES.items() if v == message), "not-now")
+    return Redirect(path=f"{path}{'&' if '?' in path else '?'}notice={code}", status_code=303)
+
+
+def _notice(request: Request, code: str | None) -> str | None:
+    return t(request, NOTICES[code]) if code in NOTICES else None
+
+
 def _form_unit_id(request: Request, form) -> int:
     try:
         unit_id = int(form.get("unit") or "")
@@ -111,7 +137,8 @@ async def console_home(request: Request) -> Template:
 
 
 @get("/console/counters/{counter_code:str}", name="console_counter", guards=QUEUE)
-async def console_counter(request: Request, counter_code: str, issued: int | None = None) -> Template:
+async def console_counter(request: Request, counter_code: str, issued: int | None = None,
+                          notice: str | None = None) -> Template:
     counter, unit = await _counter(request, counter_code)
     services = await tickets.counter_services(counter["id"])
     today = local_day(unit["timezone"])
@@ -123,7 +150,7 @@ async def console_counter(request: Request, counter_code: str, issued: int | Non
     return Template("queue/counter.html", context={
         "counter": counter, "unit": unit, "services": services, "waiting": waiting, "open_visits": open_visits,
         "services_by_id": {s["id"]: s for s in services}, "issued": issued_visit, "stage": tickets.stage,
-        "outcomes": OUTCOMES,
+        "outcomes": OUTCOMES, "notice": _notice(request, notice),
     })
 
 
@@ -161,8 +188,8 @@ async def ticket_call_next(request: Request, counter_code: str) -> Redirect:
     if not counter["active"]:
         raise ConflictException(t(request, "This counter is not active."))
     visit = await tickets.call_next(unit["id"], counter["id"], local_day(unit["timezone"]), current_user(request).id)
-    if visit is None:
-        raise ConflictException(t(request, "Nobody is waiting for this counter."))
+    if visit is None:  # not an error page: the officer stays on the console with a notice
+        return _with_notice(f"/console/counters/{counter_code}", NOTICES["nobody-waiting"])
     await _after_write(request, unit, "called", visit, counter)
     return Redirect(path=f"/console/counters/{counter_code}", status_code=303)
 
@@ -213,8 +240,9 @@ async def _visit_action(request: Request, visit_id: int, action: str) -> Redirec
             await tickets.record_outcome(visit, outcome, fee, form.get("correction_needed") in ("on", "1", "true"),
                                          user.id)
             event = "outcome"
-    except tickets.TransitionError as exc:
-        raise ConflictException(t(request, exc.message)) from None
+    except tickets.TransitionError as exc:  # back where the officer was, with the reason as a notice
+        default = f"/console/counters/{counter['code']}" if counter else f"/console/visits/{visit_id}"
+        return _with_notice(_safe_next(form.get("next"), default), exc.message)
     fresh = await queries.visit_by_id(visit_id)
     await _after_write(request, unit, event, fresh, counter)
     default = f"/console/counters/{counter['code']}" if counter else f"/console/visits/{visit_id}"
@@ -251,13 +279,13 @@ async def visit_outcome(request: Request, visit_id: int) -> Redirect:
 
 
 @get("/console/visits/{visit_id:int}", name="visit_detail", guards=QUEUE)
-async def visit_detail(request: Request, visit_id: int) -> Template:
+async def visit_detail(request: Request, visit_id: int, notice: str | None = None) -> Template:
     visit, unit = await _visit(request, visit_id)
     service = await Service.select().where(Service.id == visit["service"]).first().run()
     counter = await queries_counter_by_id(visit["counter"]) if visit["counter"] else None
     return Template("queue/visit.html", context={"visit": visit, "unit": unit, "service": service,
                                                 "counter": counter, "stage": tickets.stage(visit),
-                                                "outcomes": OUTCOMES})
+                                                "outcomes": OUTCOMES, "notice": _notice(request, notice)})
 
 
 def _ticket_url(request: Request, token: str) -> str:
