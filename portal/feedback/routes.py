@@ -11,6 +11,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import ensure_unit_access, require_roles
+from portal.db.tables import Counter
 from portal.feedback import antiabuse, paper, posters, progress, queries
 from portal.feedback.qr import counter_url, qr_svg
 from portal.feedback.schemas import (
@@ -329,6 +330,8 @@ async def ticket_page(request: Request, token: str) -> Template:
         "standard": standard, "status": status, "status_label": status_label(request, status),
         "answered": answered, "survey_open": survey_open,
         "progress": await progress.of_visit(visit, unit), "back": f"/t/{token}",
+        "counter": await Counter.select(Counter.name, Counter.code).where(Counter.id == visit["counter"]).first()
+        .run() if visit["counter"] else None,  # where to go once called
     }
     if survey_open:
         await queries.mark_survey_offered(visit)

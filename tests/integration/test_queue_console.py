@@ -68,8 +68,8 @@ async def test_officer_full_flow_is_stored_and_shown_in_history(client, settings
 
     history = await client.get("/console/history")
     assert history.status_code == 200
-    assert f'id="visit-{v["id"]}"' in history.text and "B-001" in history.text and "completed" in history.text
-    assert "50000" in history.text
+    assert f'id="visit-{v["id"]}"' in history.text and "B-001" in history.text and "selesai" in history.text
+    assert "50.000" in history.text  # Indonesian thousands separator
 
 
 async def test_out_of_order_and_replayed_transitions_notice_and_change_nothing(client):
