@@ -368,8 +368,8 @@ async def _imports_page(request: Request, *, errors: list | None = None, form: d
     scope = _scope(request)
     return Template("feedback/imports.html", status_code=status_code, context={
         "batches": await queries.paper_batches(scope), "services": await queries.services_of_units(scope),
-        "errors": errors or [], "form": form or {}, "message": message,
-        "columns": ("u1..u9", *paper.OPTIONAL_COLUMNS),
+        "errors": [(r, c, paper.explain(why, request_lang(request))) for r, c, why in errors or []],
+        "form": form or {}, "message": message, "columns": ("u1..u9", *paper.OPTIONAL_COLUMNS),
     })
 
 

@@ -57,7 +57,7 @@ async def test_print_page_reads_only_and_lists_what_review_opened(client, scene,
 
 async def test_workbook_opens_with_a_per_unsur_sheet(client, scene):
     await _login(client, "head", [scene["unit"]])
-    r = await client.get(f"/units/{scene['unit']['slug']}/evidence.xlsx?period=2026-Q1")
+    r = await client.get(f"/units/{scene['unit']['slug']}/evidence.xlsx?period=2026-Q1&lang=en")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(r.content))
@@ -69,6 +69,9 @@ async def test_workbook_opens_with_a_per_unsur_sheet(client, scene):
     ikm_row = next(row for row in per.iter_rows(values_only=True) if row[0] and str(row[0]).startswith("IKM"))
     assert ikm_row[3] == pytest.approx(api["satisfaction"]["ikm"], rel=1e-14)
     assert wb["Method notes"].max_row >= 8
+    r = await client.get(f"/units/{scene['unit']['slug']}/evidence.xlsx?period=2026-Q1&lang=id")
+    indonesian = load_workbook(io.BytesIO(r.content))
+    assert indonesian.sheetnames == ["Ringkasan", "Nilai per unsur", "Kepatuhan", "Tindakan korektif", "Catatan metode"]
 
 
 @pytest.mark.parametrize("role", ["manager", "officer"])
