@@ -92,16 +92,26 @@ def clock_now(tz: str, lang: str = "id") -> str:
     return now.strftime("%H.%M" if lang == "id" else "%H:%M")
 
 
-def local_date(value: date | datetime | None, lang: str = "id") -> str:
+def local_date(value: date | datetime | str | None, lang: str = "id") -> str:
     if value is None:
         return "–"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     return format_date(value, "d MMMM y", locale=lang)
 
 
-def month_name(value: date | None, lang: str = "id") -> str:
-    """"Juli 2026" / "July 2026"."""
+def month_name(value: date | str | None, lang: str = "id") -> str:
+    """"Juli 2026" / "July 2026" (from a date or a "2026-07" label)."""
     if value is None:
         return "–"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value + "-01") if len(value) == 7 else date.fromisoformat(value)
+        except ValueError:
+            return value
     return format_date(value, "LLLL y", locale=lang)
 
 

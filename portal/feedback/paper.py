@@ -11,8 +11,8 @@ import io
 import re
 from datetime import date, datetime
 
-from portal.locale import gettext
 from portal.feedback.schemas import AGE_BANDS, COMMENT_MAX, EDUCATION, OCCUPATIONS, SEXES, parse_amount
+from portal.locale import gettext
 from survey.csvio import U_COLUMNS, TallyError, read_tally
 
 OPTIONAL_COLUMNS = ("date", "amount_paid", "extra_requirements", "product_correct", "comment", "sex", "age_band",

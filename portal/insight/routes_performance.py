@@ -11,10 +11,12 @@ from litestar import Request, Response, get
 from litestar.params import QueryParameter
 from litestar.response import Template
 
+from portal.db.tables import Service
 from portal.insight import api, charts, performance, periods
 from portal.insight.api import period_or_400
-from portal.insight.routes_dashboard import chart_store
+from portal.insight.routes_dashboard import chart_store, period_choices
 from portal.insight.schemas import ServicePerformance, UnitPerformance
+from portal.timeutil import local_day
 from portal.web import request_lang, t
 from survey.ikm import CATEGORY_LABELS
 
@@ -44,10 +46,13 @@ async def _performance_page(request: Request, kind: str, subject: dict, unit: di
         trend_svg = await charts.render(store, "trend", [
             {"label": x["month"], "satisfaction": x["satisfaction"], "time": x["time"]} for x in data["trend"]],
             t(request, "IKM and share within the time limit per month"), request_lang(request))
+    today = local_day(unit["timezone"])
+    names = await Service.select(Service.slug, Service.name).where(Service.unit == unit["id"]).run()
     return Template("insight/performance.html", context={
         "kind": kind, "subject": subject, "unit": unit, "period": p, "data": data, "trend_svg": trend_svg,
-        "lang": request_lang(request),
-        "category_labels": CATEGORY_LABELS,
+        "lang": request_lang(request), "category_labels": CATEGORY_LABELS,
+        "service_names": {r["slug"]: r["name"] for r in names},
+        "period_choices": [o for o in period_choices(today) if o["end"] < today],  # published: closed periods
     })
 
 
