@@ -389,7 +389,8 @@ async def _standards_page(request: Request, service: dict, unit: dict, form: dic
             for v in versions]
     return Template("queue/standards.html", status_code=status, context={
         "service": service, "unit": unit, "versions": rows, "in_force": in_force,
-        "form": form or standards.as_form(versions[0] if versions else None), "errors": errors or [],
+        "form": form or standards.prefill(versions, in_force), "errors": errors or [],
+        "draft": standards.open_draft(versions),
         "time_units": TIME_UNITS, "today": local_day(unit["timezone"]).isoformat(),
     })
 
@@ -411,7 +412,10 @@ async def standard_draft(request: Request, service_slug: str) -> Redirect | Temp
     values, errors = standards.parse_draft(form)
     if errors:
         return await _standards_page(request, service, unit, dict(form), [t(request, e) for e in errors], 400)
-    version = await standards.create_draft(service["id"], values, current_user(request).id)
+    try:
+        version = await standards.create_draft(service["id"], values, current_user(request).id)
+    except standards.DraftExists:
+        raise ConflictException(t(request, "This service already has an open draft: continue it or discard it.")) from None
     await audit.record(current_user(request), "draft", "standard_version", version["id"], unit_id=unit["id"],
                        after=_version_snapshot(standards.decoded(version)))
     return Redirect(path=f"/console/standards/{version['id']}", status_code=303)
@@ -479,6 +483,18 @@ async def standard_approve(request: Request, version_id: int) -> Redirect:
                        before={"status": "draft", "effective_from": None},
                        after={"status": "approved", "effective_from": after["effective_from"]})
     return Redirect(path=f"/console/standards/{version_id}", status_code=303)
+
+
+@post("/console/standards/{version_id:int}/discard", name="standard_discard", guards=MANAGERS, status_code=303)
+async def standard_discard(request: Request, version_id: int) -> Redirect:
+    """Managers throw a draft away (an approved version cannot be discarded)."""
+    version, service, unit = await _version(request, version_id)
+    gone = await standards.discard(version_id)
+    if gone is None:
+        raise ConflictException(t(request, "An approved version cannot be changed: draft a new version instead."))
+    await audit.record(current_user(request), "discard", "standard_version", version_id, unit_id=unit["id"],
+                       before=_version_snapshot(standards.decoded(gone)))
+    return Redirect(path=f"/console/services/{service['slug']}/standards", status_code=303)
 
 
 # --- counters (managers) -----------------------------------------------------------------------------------------
@@ -656,7 +672,7 @@ console = Router(path="/", include_in_schema=False, route_handlers=[
     console_home, console_counter, ticket_issue, ticket_call_next, visit_call, visit_start, visit_finish,
     visit_deliver, visit_outcome, visit_detail, visit_ticket, console_history, services_list, service_create,
     service_edit, service_update, service_standards, standard_draft, standard_detail, standard_update,
-    standard_approve, counters_admin, counter_create, counter_edit, counter_update, maklumat_edit,
+    standard_approve, standard_discard, counters_admin, counter_create, counter_edit, counter_update, maklumat_edit,
     maklumat_update, audit_log,
 ])
 public = Router(path="/", opt={"exclude_from_auth": True}, include_in_schema=False, route_handlers=[queue_board, ws_queue])
