@@ -399,3 +399,34 @@ def test_survey_error_moves_focus_to_the_summary_and_marks_each_bad_field(portal
     info = page.evaluate(CHECK_PAGE)
     assert not language_findings(info["text"]) and info["scroll"] <= 360
     context.close()
+
+
+def _pdf_pages_text_ops(pdf: bytes) -> list[int]:
+    """Text-showing operators per page content stream of a chromium PDF (a nearly empty page has few)."""
+    import zlib
+
+    counts = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            data = zlib.decompress(stream)
+        except zlib.error:
+            continue
+        if b"BT" in data:
+            counts.append(data.count(b"Tj") + data.count(b"TJ"))
+    return counts
+
+
+def test_evidence_pack_prints_numbered_pages_without_an_empty_first_page(portal, browser):
+    context = _context(browser, 1366, 768)
+    page = context.new_page()
+    login(page, portal["base"], "head")
+    page.goto(f"{portal['base']}/units/disdukcapil-kupang/evidence?lang=id")
+    rules = page.evaluate("""() => [...document.styleSheets].flatMap(s => { try { return [...s.cssRules]; }
+        catch (e) { return []; } }).filter(r => r.type === CSSRule.PAGE_RULE).map(r => r.cssText).join(' ')""")
+    assert "bottom-right" in rules and "counter(page)" in rules and "Halaman" in rules
+    pdf = page.pdf(prefer_css_page_size=True)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    ops = _pdf_pages_text_ops(pdf)
+    assert pages >= 2 and len(ops) == pages
+    assert all(n >= 150 for n in ops[:-1]), ops  # every page but the last is well filled
+    context.close()
