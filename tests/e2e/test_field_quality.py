@@ -103,6 +103,7 @@ def _discover(page, base: str) -> dict[str, list[str]]:
         "/services/kartu-keluarga/history", "/services/kartu-keluarga/changes", "/performance/units/disdukcapil-kupang",
         "/performance/services/kartu-keluarga", "/c/DKP-02", "/c/DKP-02/s/kartu-keluarga",
         "/units/disdukcapil-kupang/posters", "/c/DKP-02/poster", "/login", "/units/disdukcapil-kupang/board",
+        "!/units/tidak-ada",  # "!": the error page (404) is a page too
     ]}
     # officer: issue a ticket, so the console, the printed ticket and the citizen's ticket page all exist
     login(page, base, "officer")
@@ -169,8 +170,9 @@ def crawl(portal, browser):
         if role != "public":
             login(page, base, role)
         for path in paths:
+            expect_error, path = path.startswith("!"), path.removeprefix("!")
             response = page.goto(base + path + ("&" if "?" in path else "?") + "lang=id")
-            assert response is not None and response.status < 400, (role, path, response and response.status)
+            assert response is not None and (response.status >= 400) == expect_error, (role, path, response.status)
             info = page.evaluate(CHECK_PAGE)
             page.add_script_tag(content=axe)
             violations = page.evaluate("""async () => {
