@@ -140,6 +140,7 @@ def funnel_chart(data: dict, title: str, lang: str = "id") -> str:
     ax.plot(ns, [r["hi998"] for r in rows], color=COLOURS["limit"], linewidth=0.8)
     ax.axhline(data["p0"], color=COLOURS["target"], linewidth=0.8)
     ax.set_xlabel("n")
+    _decimal_axis(ax, lang, 0)
     _percent_axis(ax, [r["p"] for r in rows] + [r["lo998"] for r in rows] + [r["hi998"] for r in rows]
                   + [data["p0"]], lang)
     _style(ax)
