@@ -92,9 +92,12 @@ def clock_now(tz: str, lang: str = "id") -> str:
     return now.strftime("%H.%M" if lang == "id" else "%H:%M")
 
 
-def local_date(value: date | datetime | str | None, lang: str = "id") -> str:
+def local_date(value: date | datetime | str | None, tz: str | None = None, lang: str = "id") -> str:
+    """A date as "3 Desember 2026"; an aware datetime is first moved to the unit's zone `tz` when given."""
     if value is None:
         return "–"
+    if isinstance(value, datetime) and tz and value.tzinfo is not None:
+        value = value.astimezone(ZoneInfo(tz)).date()
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value)
