@@ -49,7 +49,7 @@ ENGLISH = re.compile(
     r"Compliance|Corrective|Method|notes|open|closed|draft|approved|less|yes|None|null|True|False|NaN|nan|"
     r"undefined|Loading|Please|Submit|Search|Back|Previous|Service|Counter|Period|minutes?|hours?|days?|"
     r"working|calendar|score|outside|row|column|funnel|officer|manager|head|citizen|week|month|year|quarter|"
-    r"Per-unsur|Sheet)\b")
+    r"Per-unsur|Sheet|system|user)\b")
 RAW_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # working_days, action_planned, nonconformity_opened, ...
 DOT_DECIMAL = re.compile(r"(?<![\w.,])[-−]?0\.\d+\b|\bp = \d\.\d|(?<![\w.,])\d{1,3}\.\d(?![\d.])")
 URLS = re.compile(r"ISO \d+(:\d+)?( \d+(\.\d+)+,?)+|(klausul|clause) \d+(\.\d+)*|\S+://\S+|[\w.+-]+@[\w-]+(\.[\w-]+)+|\b[\w-]+(\.[\w-]+)*\.(go\.id|com|org|id)\b|/[\w/.-]+")
