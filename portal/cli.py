@@ -60,8 +60,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
+    # The flags win over PORTAL_HOST/PORTAL_PORT and feed the default public URL (QR codes, posters, tickets,
+    # API urls) in this process and in every worker, which each build their settings from the environment.
+    if args.host:
+        os.environ["PORTAL_HOST"] = args.host
+    if args.port:
+        os.environ["PORTAL_PORT"] = str(args.port)
     settings = Settings.from_env()
     if settings.is_sqlite or args.demo:
         applied = run_with_db(apply_migrations, settings)
@@ -71,8 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from portal.demo.seed import seed_demo
 
         run_with_db(lambda s: seed_demo(secret_key=s.secret_key), settings)
-    host = args.host or settings.host
-    port = args.port or settings.port
+    host, port = settings.host, settings.port
     workers = args.workers or settings.workers
     if workers > 1 and (settings.is_sqlite or not settings.redis_url):
         print("several workers need PORTAL_DATABASE_URL (PostgreSQL) and PORTAL_REDIS_URL", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -46,24 +47,75 @@ def number(value: float | int | None, digits: int = 2, lang: str = "id") -> str:
     return format_decimal(value, format=pattern, locale="id_ID" if lang == "id" else "en_US")
 
 
+def signed(value: float | None, digits: int = 1, lang: str = "id") -> str:
+    """A change with its sign: "+1,2" / "−0,08" (Indonesian decimal comma, a true minus sign)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = number(abs(value), digits, lang)
+    return ("+" if value >= 0 else "−") + text
+
+
+def json_obj(value) -> dict:
+    """A JSON column's value as a dict (rows may hold it as text); {} when it is not an object."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "{}")
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
 def percent(value: float | None, digits: int = 1, lang: str = "id") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return number(value * 100, digits, lang) + " %"
 
 
+ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def zone_label(tz: str | None, lang: str = "id") -> str:
+    """WIB / WITA / WIT for Indonesia's three zones; other zones by name."""
+    return ZONE_LABELS.get(tz or "", tz or "")
+
+
 def local_datetime(value: datetime | None, tz: str = "Asia/Jakarta", lang: str = "id") -> str:
     if value is None:
         return "–"
     local = value.astimezone(ZoneInfo(tz))
-    suffix = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(tz, tz)
-    return format_datetime(local, "d MMM y HH:mm", locale=lang) + " " + suffix
+    return format_datetime(local, "d MMM y HH:mm", locale=lang) + " " + zone_label(tz)
 
 
-def local_date(value: date | datetime | None, lang: str = "id") -> str:
+def clock_now(tz: str, lang: str = "id") -> str:
+    """The current wall-clock time in the unit's zone ("14.05" in Indonesian, "14:05" in English)."""
+    now = datetime.now(ZoneInfo(tz or "Asia/Jakarta"))
+    return now.strftime("%H.%M" if lang == "id" else "%H:%M")
+
+
+def local_date(value: date | datetime | str | None, tz: str | None = None, lang: str = "id") -> str:
+    """A date as "3 Desember 2026"; an aware datetime is first moved to the unit's zone `tz` when given."""
     if value is None:
         return "–"
+    if isinstance(value, datetime) and tz and value.tzinfo is not None:
+        value = value.astimezone(ZoneInfo(tz)).date()
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     return format_date(value, "d MMMM y", locale=lang)
+
+
+def month_name(value: date | str | None, lang: str = "id") -> str:
+    """"Juli 2026" / "July 2026" (from a date or a "2026-07" label)."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value + "-01") if len(value) == 7 else date.fromisoformat(value)
+        except ValueError:
+            return value
+    return format_date(value, "LLLL y", locale=lang)
 
 
 def _wrap(func):
@@ -81,6 +133,11 @@ JINJA_FILTERS = {
     "percent": _wrap(percent),
     "local_datetime": _wrap(local_datetime),
     "local_date": _wrap(local_date),
+    "zone_label": _wrap(zone_label),
+    "signed": _wrap(signed),
+    "month_name": _wrap(month_name),
+    "json_obj": json_obj,
+    "clock_now": _wrap(clock_now),
 }
 
 

@@ -63,7 +63,7 @@ class Settings:
         language = (env.get("PORTAL_DEFAULT_LANGUAGE") or "id").lower()
         if language not in LANGUAGES:
             raise ValueError(f"PORTAL_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
-        public_url = (env.get("PORTAL_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/")
+        public_url = (env.get("PORTAL_PUBLIC_URL") or f"http://{_reachable(host)}:{port}").rstrip("/")
         proxies = tuple(p.strip() for p in (env.get("PORTAL_TRUSTED_PROXIES") or "").split(",") if p.strip())
         return cls(
             var_dir=var_dir,
@@ -79,6 +79,14 @@ class Settings:
             trusted_proxies=proxies,
             redis_namespace=env.get("PORTAL_REDIS_NAMESPACE") or "portal",
         )
+
+
+def _reachable(host: str) -> str:
+    """The host part of the default public URL: a wildcard listen address is not one a phone can open, so it
+    falls back to 127.0.0.1 (set PORTAL_PUBLIC_URL for real use); an IPv6 address gets its brackets."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def _stored_secret(var_dir: Path) -> str:

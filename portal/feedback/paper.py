@@ -24,6 +24,7 @@ from portal.feedback.schemas import (
     SEXES,
     parse_amount,
 )
+from portal.locale import gettext
 from survey.csvio import U_COLUMNS, TallyError, read_tally
 
 OPTIONAL_COLUMNS = ("date", "amount_paid", "extra_requirements", "product_correct", "comment", "sex", "age_band",
@@ -243,3 +244,34 @@ def parse_paper(rows: list[list[str]], period_from: date, period_to: date) -> li
     if not out:
         raise TallyError([(2, "u1", "no data rows")])
     return out
+
+
+#: The reasons survey.csvio and this module give (English, as `portal import-paper` prints them), as msgids with
+#: their variables, so the import page shows each problem in the reader's language.
+_REASONS = (
+    (re.compile(r"^score (?P<value>.+) outside 1-4$"), "score %(value)s is outside 1–4"),
+    (re.compile(r"^not a score: (?P<value>.+) \(expected 1-4 or blank\)$"),
+     "not a score: %(value)s (expected 1–4 or blank)"),
+    (re.compile(r"^empty file: expected a header with columns u1\.\.u9$"),
+     "empty file: expected a header with the columns u1..u9"),
+    (re.compile(r"^missing column$"), "missing column"),
+    (re.compile(r"^not a date: (?P<value>.+) \(expected YYYY-MM-DD or DD/MM/YYYY\)$"),
+     "not a date: %(value)s (expected YYYY-MM-DD or DD/MM/YYYY)"),
+    (re.compile(r"^(?P<value>\S+) is outside the period (?P<start>\S+) to (?P<end>\S+)$"),
+     "%(value)s is outside the period %(start)s to %(end)s"),
+    (re.compile(r"^negative amount$"), "negative amount"),
+    (re.compile(r"^not an amount in rupiah: (?P<value>.+)$"), "not an amount in rupiah: %(value)s"),
+    (re.compile(r"^expected yes or no, got (?P<value>.+)$"), "expected yes or no, got %(value)s"),
+    (re.compile(r"^expected yes, no or not_yet, got (?P<value>.+)$"), "expected yes, no or not yet, got %(value)s"),
+    (re.compile(r"^longer than (?P<value>\d+) characters$"), "longer than %(value)s characters"),
+    (re.compile(r"^expected one of (?P<choices>.+), got (?P<value>.+)$"), "expected one of %(choices)s, got %(value)s"),
+)
+
+
+def explain(reason: str, lang: str) -> str:
+    """One import problem in the reader's language (a reason this module does not know is shown as given)."""
+    for pattern, msgid in _REASONS:
+        m = pattern.match(reason)
+        if m:
+            return gettext(lang, msgid, **m.groupdict())
+    return reason

@@ -99,7 +99,7 @@ async def paper_batches(unit_ids: list[int] | None) -> list[dict]:
     query = PaperBatch.select(
         *PaperBatch.all_columns(), PaperBatch.service.name.as_alias("service_name"),
         PaperBatch.service.slug.as_alias("service_slug"), PaperBatch.unit.name.as_alias("unit_name"),
-        PaperBatch.created_by.username.as_alias("created_by_name"),
+        PaperBatch.created_by.username.as_alias("created_by_name"), PaperBatch.unit.timezone.as_alias("unit_timezone"),
     ).order_by(PaperBatch.created_at, ascending=False).limit(200)
     if unit_ids is not None:
         if not unit_ids:
@@ -112,6 +112,7 @@ async def paper_batch(batch_id: int) -> dict | None:
     return await PaperBatch.select(
         *PaperBatch.all_columns(), PaperBatch.service.name.as_alias("service_name"),
         PaperBatch.unit.name.as_alias("unit_name"), PaperBatch.created_by.username.as_alias("created_by_name"),
+        PaperBatch.unit.timezone.as_alias("unit_timezone"),
     ).where(PaperBatch.id == batch_id).first().run()
 
 

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from litestar.template.base import csrf_token
 
 from portal import cache
+from portal.db.tables import Counter
 from portal.feedback import antiabuse, posters, progress, queries, services
 from portal.feedback.qr import counter_url, qr_svg
 from portal.feedback.routes_paper import paper_console
@@ -372,6 +373,8 @@ async def ticket_page(request: Request, token: str) -> Template:
         "standard": standard, "status": status, "status_label": status_label(request, status),
         "answered": answered, "survey_open": survey_open,
         "progress": await progress.of_visit(visit, unit), "back": f"/t/{token}",
+        "counter": await Counter.select(Counter.name, Counter.code).where(Counter.id == visit["counter"]).first()
+        .run() if visit["counter"] else None,  # where to go once called
     }
     if survey_open:
         context.update(_survey_context(request, f"/t/{token}/survey", service))

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from portal.accounts.guards import ensure_unit_access, require_roles
 from portal.feedback import paper, queries, services
-from portal.web import t
+from portal.web import request_lang, t
 from survey.csvio import TallyError
 
 IMPORT_ROLES = ("manager", "head")
@@ -27,8 +27,8 @@ async def _imports_page(request: Request, *, errors: list | None = None, form: d
     scope = _scope(request)
     return Template("feedback/imports.html", status_code=status_code, context={
         "batches": await queries.paper_batches(scope), "services": await queries.services_of_units(scope),
-        "errors": errors or [], "form": form or {}, "message": message,
-        "columns": ("u1..u9", *paper.OPTIONAL_COLUMNS),
+        "errors": [(r, c, paper.explain(why, request_lang(request))) for r, c, why in errors or []],
+        "form": form or {}, "message": message, "columns": ("u1..u9", *paper.OPTIONAL_COLUMNS),
     })
 
 

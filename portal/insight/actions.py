@@ -154,7 +154,8 @@ async def items(unit_ids: list[int] | None, statuses: tuple[str, ...] | None = N
     query = Nonconformity.select(Nonconformity.all_columns(), Nonconformity.service.name.as_alias("service_name"),
                                  Nonconformity.service.slug.as_alias("service_slug"),
                                  Nonconformity.unit.name.as_alias("unit_name"),
-                                 Nonconformity.unit.slug.as_alias("unit_slug"))
+                                 Nonconformity.unit.slug.as_alias("unit_slug"),
+                                 Nonconformity.unit.timezone.as_alias("unit_timezone"))
     if unit_ids is not None:
         if not unit_ids:
             return []
@@ -170,6 +171,7 @@ async def item(item_id: int) -> dict | None:
                                        Nonconformity.service.name.as_alias("service_name"),
                                        Nonconformity.unit.name.as_alias("unit_name"),
                                        Nonconformity.unit.slug.as_alias("unit_slug"),
+                                       Nonconformity.unit.timezone.as_alias("unit_timezone"),
                                        Nonconformity.closed_by.username.as_alias("closed_by_name"))
                   .where(Nonconformity.id == item_id).run())
     return rows[0] if rows else None

@@ -10,9 +10,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from portal.exports import inert_workbook
-from portal.insight import actions, report
+from portal.formatting import number, time_limit_text
+from portal.insight import actions, report, wording
 from portal.insight.periods import Period
 from portal.locale import gettext
+
+#: Sheet names (msgids): the workbook speaks the reader's language, sheet names included.
+SHEETS = ("Summary", "Per-unsur", "Compliance", "Corrective actions", "Method notes")
 
 #: Method notes: (title, text) msgids; the page and the workbook print them in the reader's language.
 METHOD_NOTES = (
@@ -95,7 +99,7 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
 
     sat = d["satisfaction"]
     ws = wb.active
-    ws.title = "Summary"
+    ws.title = _(SHEETS[0])
     ws.append([_("Evidence pack for the management review"), unit["name"]])
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([_("Period"), period.label, period.start.isoformat(), period.end.isoformat()])
@@ -106,7 +110,8 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
                f"{sat['category'] or '-'} {label}".strip()])
     for name, p in ((_("Within the time limit"), d["time"]), (_("Overcharged"), d["cost"]),
                     (_("First time right"), d["accuracy"]), (_("Requirements consistency"), d["requirements"])):
-        ws.append([name, p["rate"], *(p["ci95"] or [None, None]), p["n"], p["verdict"] or ""])
+        ws.append([name, p["rate"], *(p["ci95"] or [None, None]), p["n"],
+                   wording.label(wording.VERDICTS, p["verdict"], lang)])
     for row in ws.iter_rows(min_row=5, max_row=ws.max_row):
         if row[0].value != "IKM":
             for cell in row[1:4]:
@@ -121,7 +126,7 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
     ws.append([_("Sample met"), None if sat["sample_met"] is None else (_("yes") if sat["sample_met"] else _("no"))])
     widths(ws, [34, 14, 16, 16, 10, 22])
 
-    ws = wb.create_sheet("Per-unsur")
+    ws = wb.create_sheet(_(SHEETS[1]))
     ws.append([_("Survey results per unsur (SKM, PermenPANRB 14/2017)"), unit["name"], period.label])
     ws["A1"].font = Font(bold=True)
     header(ws, [_("Element (unsur)"), _("Answers"), _("NRR per unsur"), _("Weighted NRR (NRR x 1/9)"), _("Grade")])
@@ -134,20 +139,21 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
     ws.append(["IKM (NI x 25)", None, None, sat["ikm"], None])
     ws.append([_("Quality (mutu)"), None, None, sat["category"], None])
     ws.append([_("Unit performance (kinerja)"), None, None, label, None])
-    ws.append([_("95% interval"), None, None, f"{sat['ci95'][0]:.2f} - {sat['ci95'][1]:.2f}" if sat["ci95"] else "-",
-               None])
+    ws.append([_("95% interval"), None, None, f"{number(sat['ci95'][0], 2, lang)} – {number(sat['ci95'][1], 2, lang)}"
+               if sat["ci95"] else "-", None])
     widths(ws, [46, 10, 16, 24, 10])
 
-    ws = wb.create_sheet("Compliance")
-    header(ws, [_("Service"), _("Time limit"), _("Within the time limit"), "low", "high", "n", _("Target"),
-                _("Verdict"), _("Overcharged"), "n", _("First time right"), "low", "high", "n",
+    ws = wb.create_sheet(_(SHEETS[2]))
+    header(ws, [_("Service"), _("Time limit"), _("Within the time limit"), _("low"), _("high"), "n", _("Target"),
+                _("Verdict"), _("Overcharged"), "n", _("First time right"), _("low"), _("high"), "n",
                 _("Requirements consistency"), "n"])
     for s in d["services"]:
         std = s["standard"]
-        limit = f"{std.get('time_limit_value')} {std.get('time_limit_unit')}" if std.get("time_limit_unit") else ""
+        limit = time_limit_text(std["time_limit_value"], std["time_limit_unit"], lang) \
+            if std.get("time_limit_unit") and std.get("time_limit_value") is not None else ""
         t, c, a, r = s["time"], s["cost"], s["accuracy"], s["requirements"]
         ws.append([s["service"]["name"], limit, t["rate"], *(t["ci95"] or [None, None]), t["n"], t["target"],
-                   t["verdict"] or "", c["k"], c["n"], a["rate"], *(a["ci95"] or [None, None]), a["n"], r["rate"],
+                   wording.label(wording.VERDICTS, t["verdict"], lang), c["k"], c["n"], a["rate"], *(a["ci95"] or [None, None]), a["n"], r["rate"],
                    r["n"]])
         row = ws[ws.max_row]
         for i in (2, 3, 4, 6, 10, 11, 12, 14):
@@ -155,21 +161,23 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
     ws.append([])
     header(ws, [_("Every overcharge case"), _("Date"), _("Service"), _("Source"), _("Amount"), _("Official fee")])
     for case in d["overcharges"]:
-        ws.append([case["ref"], case["day"].isoformat(), case["service"]["name"], case["source"], case["amount"],
+        ws.append([case["ref"], case["day"].isoformat(), case["service"]["name"],
+                   wording.label(wording.PAYERS, case["source"], lang), case["amount"],
                    case["fee"]])
     widths(ws, [30, 16, 14, 8, 8, 8, 8, 14, 12, 8, 14, 8, 8, 8, 14, 8])
 
-    ws = wb.create_sheet("Corrective actions")
+    ws = wb.create_sheet(_(SHEETS[3]))
     header(ws, ["#", _("Service"), _("Source"), _("Period"), _("Figure"), _("State"), _("Opened"),
                 _("Root cause"), _("Action"), _("Owner"), _("Due date"), _("Verification note"), _("Closed")])
     for i in pack["open_items"] + pack["closed_items"]:
-        ws.append([i["id"], i["service_name"], i["source"], i["period"], i["figure"], i["status"],
+        ws.append([i["id"], i["service_name"], wording.label(wording.SOURCES, i["source"], lang), i["period"],
+                   wording.figure_text(i, lang), wording.label(wording.STATES, i["status"], lang),
                    i["opened_at"].date().isoformat() if i["opened_at"] else None, i["root_cause"], i["action"],
                    i["owner"], i["due_date"].isoformat() if i["due_date"] else None, i["verification_note"],
                    i["closed_at"].date().isoformat() if i["closed_at"] else None])
     widths(ws, [6, 24, 18, 10, 36, 14, 12, 30, 30, 20, 12, 30, 12])
 
-    ws = wb.create_sheet("Method notes")
+    ws = wb.create_sheet(_(SHEETS[4]))
     header(ws, [_("Topic"), _("Method")])
     for title, text in METHOD_NOTES:
         ws.append([_(title), _(text)])

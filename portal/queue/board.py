@@ -33,7 +33,7 @@ async def queue_state(unit: dict) -> QueueState:
     ).where((Visit.unit == unit["id"]) & (Visit.local_day == day)).order_by(Visit.called_at).run()
     counters = await Counter.select(Counter.id, Counter.code, Counter.name).where(
         (Counter.unit == unit["id"]) & (Counter.active == True)  # noqa: E712
-    ).order_by(Counter.name).run()
+    ).order_by(Counter.code).run()  # the order the counters stand in (codes are numbered), not alphabetical
     waiting = sum(1 for v in visits if v["called_at"] is None and v["outcome"] is None and v["arrived_at"])
     current: dict[int, str] = {}
     for v in visits:  # ordered by called_at: the latest open call per counter wins

@@ -86,6 +86,32 @@ def _safe_next(target: str | None, default: str) -> str:
     return target if target and target.startswith("/console") and not target.startswith("//") else default
 
 
+#: Why a console step could not be done: shown as a notice on the page the officer came from (?notice=code),
+#: never as a bare error page. Only these codes are shown; anything else in ?notice= is ignored.
+NOTICES = {
+    "nobody-waiting": "Nobody is waiting for this counter.",
+    "counter-inactive": "This counter is not active.",
+    "already-called": "This ticket has already been called or closed.",
+    "start-once": "Service can start only once, after the ticket is called.",
+    "finish-once": "Only a visit being served can be finished, and only once.",
+    "deliver-once": "The product can be delivered once, after the service is finished.",
+    "outcome-recorded": "The outcome of this visit is already recorded.",
+    "reject-after-start": "A visit can be rejected for incomplete requirements only once service has started.",
+    "no-show": "No-show applies to a called ticket whose service has not started.",
+    "no-cancel": "A finished visit cannot be cancelled.",
+    "not-now": "That step is not possible for this ticket now.",
+}
+
+
+def _with_notice(path: str, message: str) -> Redirect:
+    code = next((k for k, v in NOTICES.items() if v == message), "not-now")
+    return Redirect(path=f"{path}{'&' if '?' in path else '?'}notice={code}", status_code=303)
+
+
+def _notice(request: Request, code: str | None) -> str | None:
+    return t(request, NOTICES[code]) if code in NOTICES else None
+
+
 def _form_unit_id(request: Request, form) -> int:
     try:
         unit_id = int(form.get("unit") or "")
@@ -111,7 +137,8 @@ async def console_home(request: Request) -> Template:
 
 
 @get("/console/counters/{counter_code:str}", name="console_counter", guards=QUEUE)
-async def console_counter(request: Request, counter_code: str, issued: int | None = None) -> Template:
+async def console_counter(request: Request, counter_code: str, issued: int | None = None,
+                          notice: str | None = None) -> Template:
     counter, unit = await _counter(request, counter_code)
     services = await tickets.counter_services(counter["id"])
     today = local_day(unit["timezone"])
@@ -123,7 +150,7 @@ async def console_counter(request: Request, counter_code: str, issued: int | Non
     return Template("queue/counter.html", context={
         "counter": counter, "unit": unit, "services": services, "waiting": waiting, "open_visits": open_visits,
         "services_by_id": {s["id"]: s for s in services}, "issued": issued_visit, "stage": tickets.stage,
-        "outcomes": OUTCOMES,
+        "outcomes": OUTCOMES, "notice": _notice(request, notice),
     })
 
 
@@ -160,8 +187,8 @@ async def ticket_call_next(request: Request, counter_code: str) -> Redirect:
     if not counter["active"]:
         raise ConflictException(t(request, "This counter is not active."))
     visit = await tickets.call_next(unit["id"], counter["id"], local_day(unit["timezone"]), current_user(request).id)
-    if visit is None:
-        raise ConflictException(t(request, "Nobody is waiting for this counter."))
+    if visit is None:  # not an error page: the officer stays on the console with a notice
+        return _with_notice(f"/console/counters/{counter_code}", NOTICES["nobody-waiting"])
     await _after_write(request, unit, "called", visit, counter)
     return Redirect(path=f"/console/counters/{counter_code}", status_code=303)
 
@@ -212,8 +239,9 @@ async def _visit_action(request: Request, visit_id: int, action: str) -> Redirec
             await tickets.record_outcome(visit, outcome, fee, form.get("correction_needed") in ("on", "1", "true"),
                                          user.id)
             event = "outcome"
-    except tickets.TransitionError as exc:
-        raise ConflictException(t(request, exc.message)) from None
+    except tickets.TransitionError as exc:  # back where the officer was, with the reason as a notice
+        default = f"/console/counters/{counter['code']}" if counter else f"/console/visits/{visit_id}"
+        return _with_notice(_safe_next(form.get("next"), default), exc.message)
     fresh = await queries.visit_by_id(visit_id)
     await _after_write(request, unit, event, fresh, counter)
     default = f"/console/counters/{counter['code']}" if counter else f"/console/visits/{visit_id}"
@@ -250,13 +278,13 @@ async def visit_outcome(request: Request, visit_id: int) -> Redirect:
 
 
 @get("/console/visits/{visit_id:int}", name="visit_detail", guards=QUEUE)
-async def visit_detail(request: Request, visit_id: int) -> Template:
+async def visit_detail(request: Request, visit_id: int, notice: str | None = None) -> Template:
     visit, unit = await _visit(request, visit_id)
     service = await Service.select().where(Service.id == visit["service"]).first().run()
     counter = await queries_counter_by_id(visit["counter"]) if visit["counter"] else None
     return Template("queue/visit.html", context={"visit": visit, "unit": unit, "service": service,
                                                 "counter": counter, "stage": tickets.stage(visit),
-                                                "outcomes": OUTCOMES})
+                                                "outcomes": OUTCOMES, "notice": _notice(request, notice)})
 
 
 def _ticket_url(request: Request, token: str) -> str:
@@ -362,7 +390,8 @@ async def _standards_page(request: Request, service: dict, unit: dict, form: dic
             for v in versions]
     return Template("queue/standards.html", status_code=status, context={
         "service": service, "unit": unit, "versions": rows, "in_force": in_force,
-        "form": form or standards.as_form(versions[0] if versions else None), "errors": errors or [],
+        "form": form or standards.prefill(versions, in_force), "errors": errors or [],
+        "draft": standards.open_draft(versions),
         "time_units": TIME_UNITS, "today": local_day(unit["timezone"]).isoformat(),
     })
 
@@ -384,7 +413,10 @@ async def standard_draft(request: Request, service_slug: str) -> Redirect | Temp
     values, errors = standards.parse_draft(form)
     if errors:
         return await _standards_page(request, service, unit, dict(form), [t(request, e) for e in errors], 400)
-    version = await standards.create_draft(service["id"], values, current_user(request).id)
+    try:
+        version = await standards.create_draft(service["id"], values, current_user(request).id)
+    except standards.DraftExists:
+        raise ConflictException(t(request, "This service already has an open draft: continue it or discard it.")) from None
     await audit.record(current_user(request), "draft", "standard_version", version["id"], unit_id=unit["id"],
                        after=_version_snapshot(standards.decoded(version)))
     return Redirect(path=f"/console/standards/{version['id']}", status_code=303)
@@ -453,6 +485,18 @@ async def standard_approve(request: Request, version_id: int) -> Redirect:
                        before={"status": "draft", "effective_from": None},
                        after={"status": "approved", "effective_from": after["effective_from"]})
     return Redirect(path=f"/console/standards/{version_id}", status_code=303)
+
+
+@post("/console/standards/{version_id:int}/discard", name="standard_discard", guards=MANAGERS, status_code=303)
+async def standard_discard(request: Request, version_id: int) -> Redirect:
+    """Managers throw a draft away (an approved version cannot be discarded)."""
+    version, service, unit = await _version(request, version_id)
+    gone = await standards.discard(version_id)
+    if gone is None:
+        raise ConflictException(t(request, "An approved version cannot be changed: draft a new version instead."))
+    await audit.record(current_user(request), "discard", "standard_version", version_id, unit_id=unit["id"],
+                       before=_version_snapshot(standards.decoded(gone)))
+    return Redirect(path=f"/console/services/{service['slug']}/standards", status_code=303)
 
 
 # --- counters (managers) -----------------------------------------------------------------------------------------
@@ -633,7 +677,7 @@ console = Router(path="/", include_in_schema=False, route_handlers=[
     console_home, console_counter, ticket_issue, ticket_call_next, visit_call, visit_start, visit_finish,
     visit_deliver, visit_outcome, visit_detail, visit_ticket, console_history, services_list, service_create,
     service_edit, service_update, service_standards, standard_draft, standard_detail, standard_update,
-    standard_approve, counters_admin, counter_create, counter_edit, counter_update, maklumat_edit,
+    standard_approve, standard_discard, counters_admin, counter_create, counter_edit, counter_update, maklumat_edit,
     maklumat_update, audit_log,
 ])
 public = Router(path="/", opt={"exclude_from_auth": True}, include_in_schema=False, route_handlers=[queue_board, ws_queue])

@@ -3,6 +3,10 @@
 A manager drafts a version; a head of the unit approves it with an effective date (today or later); an approved
 version never changes again (editing means a new draft). The version in force at t is the approved one with the
 latest effective_from <= t (portal.catalog.queries.standard_in_force); a later one is "upcoming" until its date.
+
+A service has at most one open draft, prefilled from the version in force; a draft can be discarded (the row goes,
+the audit log keeps its snapshot). Published version numbers are contiguous: a draft gets its number when it is
+approved (the last published number + 1), so discarded or abandoned drafts leave no gap on the public pages.
 """
 
 from __future__ import annotations
@@ -12,6 +16,12 @@ from datetime import date, datetime
 
 from portal.db.tables import TIME_UNITS, StandardVersion
 from portal.timeutil import local_midnight_utc, utcnow
+
+#: Sane bounds for a standard's figures (a form asking 999,999,999,999 working days is refused).
+MAX_TIME_LIMIT = {"minutes": 7 * 24 * 60, "hours": 31 * 24, "working_days": 365, "calendar_days": 730}
+MAX_FEE = 10_000_000_000  # Rp 10 billion: above any local service fee, well inside BIGINT
+MAX_STAFF = 10_000
+MAX_LINES, MAX_LINE = 60, 500  # requirements / procedure steps, characters per line
 
 TEXT_FIELDS = ("product", "complaint_channel", "legal_basis", "facilities", "service_guarantee", "change_note")
 TARGET_FIELDS = ("target_time", "target_cost", "target_accuracy")
@@ -29,18 +39,17 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").replace("\r", "").split("\n") if line.strip()]
 
 
-#: Upper bounds well inside BIGINT (2^63): a larger value is refused with the field's message, never stored.
-MAX_FEE = 10**15  # rupiah
-MAX_TIME_LIMIT = 100_000
-MAX_STAFF = 1_000_000
+#: No fee, time limit or staff count is this large; the bound keeps every value well inside BIGINT (2^63), so a
+#: huge number is refused with the field's message and never reaches the database.
+_INT_CAP = 10**15
 
 
-def _int(text: str, maximum: int) -> int | None:
+def _int(text: str) -> int | None:
     try:
         value = int((text or "").strip().replace(".", "").replace(",", ""))
     except ValueError:
         return None
-    return value if value <= maximum else None
+    return value if abs(value) <= _INT_CAP else None
 
 
 def _ratio(text: str) -> float | None:
@@ -59,22 +68,30 @@ def parse_draft(form) -> tuple[dict, list[str]]:
         errors.append(_t("List at least one requirement (one per line)."))
     if not values["procedure"]:
         errors.append(_t("List at least one procedure step (one per line)."))
-    limit = _int(form.get("time_limit_value", ""), MAX_TIME_LIMIT)
+    if any(len(values[k]) > MAX_LINES or any(len(line) > MAX_LINE for line in values[k])
+           for k in ("requirements", "procedure")):
+        errors.append(_t("Requirements and procedure: at most 60 lines of 500 characters each."))
+    limit = _int(form.get("time_limit_value", ""))
+    unit = form.get("time_limit_unit", "")
     if limit is None or limit <= 0:
         errors.append(_t("The time limit must be a whole number above zero."))
+    elif unit in MAX_TIME_LIMIT and limit > MAX_TIME_LIMIT[unit]:
+        errors.append(_t("The time limit is too long: at most 10080 minutes, 744 hours, 365 working days or "
+                         "730 calendar days."))
     values["time_limit_value"] = limit or 0
-    unit = form.get("time_limit_unit", "")
     if unit not in TIME_UNITS:
         errors.append(_t("Choose the unit of the time limit."))
     values["time_limit_unit"] = unit
-    fee = _int(form.get("fee", ""), MAX_FEE)
+    fee = _int(form.get("fee", ""))
     if fee is None or fee < 0:
         errors.append(_t("The fee must be a whole number of rupiah, zero or more."))
-    values["fee"] = fee if fee is not None else 0
-    staff = _int(form.get("staff_count", "1"), MAX_STAFF)
-    if staff is None or staff < 1:
-        errors.append(_t("The staff count must be at least 1."))
-    values["staff_count"] = staff or 1
+    elif fee > MAX_FEE:
+        errors.append(_t("The fee is too high: at most Rp 10,000,000,000."))
+    values["fee"] = fee if fee is not None and 0 <= fee <= MAX_FEE else 0
+    staff = _int(form.get("staff_count", "1"))
+    if staff is None or staff < 1 or staff > MAX_STAFF:
+        errors.append(_t("The staff count must be between 1 and 10,000."))
+    values["staff_count"] = staff if staff is not None and 1 <= staff <= MAX_STAFF else 1
     for name in TEXT_FIELDS:
         values[name] = (form.get(name, "") or "").strip()[:5000]
     if not values["product"]:
@@ -108,6 +125,18 @@ def as_form(version: dict | None) -> dict:
     return out
 
 
+def open_draft(versions: list[dict]) -> dict | None:
+    """The service's open draft (at most one is created; with older data, the newest)."""
+    drafts = [v for v in versions if v["status"] == "draft"]
+    return max(drafts, key=lambda v: v["version"]) if drafts else None
+
+
+def prefill(versions: list[dict], in_force: dict | None) -> dict:
+    """What a new draft starts from: the version in force, else the newest published one, else an empty form."""
+    published = [v for v in versions if v["status"] == "approved"]
+    return as_form(in_force or (max(published, key=lambda v: v["version"]) if published else None))
+
+
 def decoded(version: dict) -> dict:
     """A version row with its JSON lists decoded."""
     row = dict(version)
@@ -129,10 +158,23 @@ def status_of(version: dict, in_force_id: int | None, now: datetime | None = Non
     return "superseded"
 
 
+class DraftExists(Exception):
+    """The service already has an open draft: continue it or discard it first."""
+
+    def __init__(self, version_id: int):
+        super().__init__(version_id)
+        self.version_id = version_id
+
+
 async def create_draft(service_id: int, values: dict, user_id: int) -> dict:
+    """The service's one open draft (DraftExists when there is one already). Its number is provisional (the
+    last number used + 1) until approval gives it the next published number."""
     async with StandardVersion._meta.db.transaction():
-        rows = await StandardVersion.select(StandardVersion.version).where(
-            StandardVersion.service == service_id).run()
+        rows = await StandardVersion.select(StandardVersion.id, StandardVersion.version, StandardVersion.status) \
+            .where(StandardVersion.service == service_id).run()
+        draft = open_draft(rows)
+        if draft is not None:
+            raise DraftExists(draft["id"])
         number = max((r["version"] for r in rows), default=0) + 1
         inserted = await StandardVersion.insert(StandardVersion(
             service=service_id, version=number, status="draft", created_by=user_id,
@@ -157,13 +199,41 @@ def effective_instant(timezone: str, day: date) -> datetime:
 
 
 async def approve(version_id: int, effective_from: datetime, approver_id: int) -> bool:
-    """False when it was already approved (a replayed approval changes nothing)."""
-    rows = await StandardVersion.update({
-        StandardVersion.status: "approved", StandardVersion.effective_from: effective_from,
-        StandardVersion.approved_by: approver_id, StandardVersion.approved_at: utcnow(),
-    }).where((StandardVersion.id == version_id) & (StandardVersion.status == "draft")).returning(
-        StandardVersion.id).run()
+    """False when it was already approved (a replayed approval changes nothing). The approved version takes the
+    next published number (last approved + 1), so published numbers stay contiguous."""
+    async with StandardVersion._meta.db.transaction():
+        draft = await StandardVersion.select().where(
+            (StandardVersion.id == version_id) & (StandardVersion.status == "draft")).first().run()
+        if draft is None:
+            return False
+        service = draft["service"]
+        rows = await StandardVersion.select(StandardVersion.id, StandardVersion.version, StandardVersion.status) \
+            .where(StandardVersion.service == service).run()
+        number = max((r["version"] for r in rows if r["status"] == "approved"), default=0) + 1
+        if number != draft["version"]:
+            holder = next((r for r in rows if r["version"] == number), None)
+            if holder is not None:  # an older abandoned draft holds the number: it moves past every number used
+                await StandardVersion.update({StandardVersion.version: max(r["version"] for r in rows) + 1}) \
+                    .where(StandardVersion.id == holder["id"]).run()
+        rows = await StandardVersion.update({
+            StandardVersion.status: "approved", StandardVersion.effective_from: effective_from,
+            StandardVersion.approved_by: approver_id, StandardVersion.approved_at: utcnow(),
+            StandardVersion.version: number,
+        }).where((StandardVersion.id == version_id) & (StandardVersion.status == "draft")).returning(
+            StandardVersion.id).run()
     return bool(rows)
+
+
+async def discard(version_id: int) -> dict | None:
+    """Delete a draft; returns the row it was (for the audit log), None when it is not a draft (any more)."""
+    async with StandardVersion._meta.db.transaction():
+        row = await StandardVersion.select().where(
+            (StandardVersion.id == version_id) & (StandardVersion.status == "draft")).first().run()
+        if row is None:
+            return None
+        await StandardVersion.delete().where(
+            (StandardVersion.id == version_id) & (StandardVersion.status == "draft")).run()
+    return row
 
 
 async def version_by_id(version_id: int) -> dict | None:

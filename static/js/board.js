@@ -11,19 +11,33 @@
 
   function text(el, value) { if (el) el.textContent = value; }
 
+  var tz = root.getAttribute("data-tz") || undefined;
+
   function render(state) {
     var list = document.getElementById("serving");
+    var n = state.serving.length;
+    var cols = n <= 1 ? 1 : n <= 4 ? 2 : n <= 9 ? 3 : 4;
+    root.style.setProperty("--cols", cols);
+    root.style.setProperty("--rows", Math.max(1, Math.ceil(n / cols)));
     list.textContent = "";
     state.serving.forEach(function (s) {
       var li = document.createElement("li");
       li.setAttribute("data-counter", s.counter_code || "");
       var c = document.createElement("span"); c.className = "counter"; c.textContent = s.counter;
-      var t = document.createElement("span"); t.className = "ticket"; t.textContent = s.ticket || "\u2014";
+      var t = document.createElement("span");
+      t.className = s.ticket ? "ticket" : "ticket idle";
+      t.textContent = s.ticket || root.getAttribute("data-idle");
       li.appendChild(c); li.appendChild(t); list.appendChild(li);
     });
     text(document.getElementById("waiting"), state.waiting);
-    var m = state.median_wait_minutes;
-    text(document.getElementById("median"), m === null || m === undefined ? "\u2014" : Math.round(m));
+    var m = state.median_wait_minutes, median = document.getElementById("median");
+    if (m === null || m === undefined) {
+      median.textContent = "";
+      var none = document.createElement("span"); none.className = "none";
+      none.textContent = root.getAttribute("data-no-data"); median.appendChild(none);
+    } else {
+      median.textContent = Math.round(m) + " " + root.getAttribute("data-min");
+    }
   }
 
   function refresh() {
@@ -68,9 +82,15 @@
     };
   }
 
-  function tick() {
-    var now = new Date();
-    text(document.getElementById("clock"), now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false }));
+  function tick() {  // the unit's wall clock, whatever zone the TV is set to
+    var parts;
+    try {
+      parts = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: tz })
+        .formatToParts(new Date());
+    } catch (e) { return; }
+    var h = "", mi = "";
+    parts.forEach(function (p) { if (p.type === "hour") h = p.value; if (p.type === "minute") mi = p.value; });
+    text(document.getElementById("clock"), h + (document.documentElement.lang === "id" ? "." : ":") + mi);
   }
 
   tick(); setInterval(tick, 10000);

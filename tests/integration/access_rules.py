@@ -59,6 +59,7 @@ QUEUE = {
     ("POST", "/console/services/{service_slug:str}/standards"): Rule(MANAGER),
     ("GET", "/console/standards/{version_id:int}"): Rule(HEAD_MANAGER),
     ("POST", "/console/standards/{version_id:int}"): Rule(MANAGER),
+    ("POST", "/console/standards/{version_id:int}/discard"): Rule(MANAGER),
     ("POST", "/console/standards/{version_id:int}/approve"): Rule(HEAD),
     ("GET", "/console/counters"): Rule(MANAGER, scoped=False),
     ("POST", "/console/counters"): Rule(MANAGER, body={"unit": "{unit_id}", "code": "x", "name": ""}),

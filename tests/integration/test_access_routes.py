@@ -119,7 +119,19 @@ async def _complaint_id(w: dict) -> int:
     return (await Complaint.select(Complaint.id).where(Complaint.code == code).first().run())["id"]
 
 
+async def _fresh_draft(w: dict) -> int:
+    """A draft of its own service: discarding it (allowed roles do) leaves the shared draft in place."""
+    service = await make_service(w["unit"])
+    version = await standards.create_draft(service["id"], {
+        "requirements": ["KTP"], "procedure": ["Datang"], "time_limit_value": 1, "time_limit_unit": "hours",
+        "fee": 0, "product": "Surat", "complaint_channel": "LAPOR!"}, w["users"]["manager"]["id"])
+    return version["id"]
+
+
 async def _fill(path: str, w: dict, cache: dict) -> str:
+    if path.endswith("/discard"):
+        cache = {**cache, "version_id": str(await _fresh_draft(w))}
+
     async def value(name: str) -> str:
         if name in cache:
             return cache[name]

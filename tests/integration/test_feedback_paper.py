@@ -72,11 +72,12 @@ async def test_every_bad_row_is_reported_and_nothing_imported(client, place):
     assert response.status_code == 400
     text = response.text
     assert "Tidak ada yang diimpor" in text
-    cells = re.findall(r'<tr><td class="num">(\d+)</td><td>([a-z_0-9-]+)</td>', text)
+    cells = re.findall(r'<tr><td class="num">(\d+)</td><td><code class="raw" translate="no">([a-z_0-9-]+)</code></td>',
+                       text)
     assert ("3", "u1") in cells and ("4", "u2") in cells and ("4", "amount_paid") in cells
     assert ("4", "date") in cells and ("5", "amount_paid") in cells and ("5", "date") in cells
     assert ("5", "product_correct") in cells
-    assert "outside 1-4" in text and "outside the period" in text
+    assert "nilai 5 di luar 1–4" in text and "di luar periode" in text  # each problem in Indonesian
     assert await responses_of(place["service"]) == []
     assert await PaperBatch.count().where(PaperBatch.service == place["service"]["id"]).run() == 0
 
@@ -86,7 +87,7 @@ async def test_missing_columns_are_reported(client, place):
     response = await upload(client, place["service"], b"u1,u2,u3\n4,4,4\n")
     assert response.status_code == 400
     for column in ("u4", "u9"):
-        assert f"<td>{column}</td><td>missing column</td>" in response.text
+        assert f'<td><code class="raw" translate="no">{column}</code></td><td>kolom tidak ada</td>' in response.text
 
 
 async def test_xlsx_import(client, place):

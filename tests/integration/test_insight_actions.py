@@ -42,7 +42,7 @@ async def test_review_opens_items_once_and_the_dashboard_lists_them(client, scen
     assert (await record_review(client, scene["unit"]["slug"], "2026-Q1")).status_code == 303
     again = await client.get(f"/dashboard?unit={scene['unit']['slug']}&period=2026-Q1")
     assert again.status_code == 200 and len(await _items(scene["unit"]["id"])) == len(items)
-    assert "Tindakan korektif terbuka" in again.text
+    assert "Perlu tindakan" in again.text and "Berikutnya: manajer unit mencatat akar masalah" in again.text
     listing = await client.get("/console/actions")
     assert listing.status_code == 200
     assert all(f"/console/actions/{i['id']}" in listing.text for i in items)

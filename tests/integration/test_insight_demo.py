@@ -14,7 +14,9 @@ from tests.integration.test_insight_support import add_response, record_review
 HEAD = ("kadis.dukcapil", "demo-kepala-2026")
 
 
-async def test_demo_overcharge_becomes_an_open_nonconformity_closed_only_with_a_note(client, demo):
+async def test_demo_overcharge_becomes_an_open_nonconformity_closed_only_with_a_note(client, demo, settings, capsys):
+    from tests.integration.test_insight_support import run_cli
+
     unit = await Unit.select().where(Unit.slug == "disdukcapil-kupang").first().run()
     kk = await Service.select().where(Service.slug == "kartu-keluarga").first().run()
     first = await (OverchargeCase.select().where(OverchargeCase.service == kk["id"])
@@ -22,6 +24,8 @@ async def test_demo_overcharge_becomes_an_open_nonconformity_closed_only_with_a_
     assert first is not None  # the demo's reported payments above the free service's fee
     PERIOD = f"{first['day']:%Y-%m}"  # noqa: N806 - the closed month holding the first case
     assert first["day"] < local_day(unit["timezone"]).replace(day=1)
+    code, _out = await run_cli(settings, ["review", "--period", PERIOD, "--unit", "disdukcapil-kupang"], capsys)
+    assert code == 0  # `portal review` opens nonconformities; the dashboard only reads them
     assert (await client.login(*HEAD)).status_code == 303
     assert (await record_review(client, "disdukcapil-kupang", PERIOD)).status_code == 303
     r = await client.get(f"/dashboard?unit=disdukcapil-kupang&period={PERIOD}")

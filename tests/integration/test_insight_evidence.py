@@ -51,13 +51,13 @@ async def test_head_records_the_nonconformities_its_figures_call_for(client, sce
     assert (await record_review(client, scene["unit"]["slug"], "2026-Q1")).status_code == 303
     opened = await Nonconformity.select().where(overcharge).run()
     assert opened, "the reported overcharge of a closed period must open a nonconformity"
-    page = await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1&lang=en")
-    assert opened[0]["figure"] in page.text
+    r = await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1&lang=id")
+    assert "pembayaran di atas tarif resmi" in r.text  # the figure, rendered in Indonesian from its data
 
 
 async def test_workbook_opens_with_a_per_unsur_sheet(client, scene):
     await _login(client, "head", [scene["unit"]])
-    r = await client.get(f"/units/{scene['unit']['slug']}/evidence.xlsx?period=2026-Q1")
+    r = await client.get(f"/units/{scene['unit']['slug']}/evidence.xlsx?period=2026-Q1&lang=en")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(r.content))
@@ -69,6 +69,9 @@ async def test_workbook_opens_with_a_per_unsur_sheet(client, scene):
     ikm_row = next(row for row in per.iter_rows(values_only=True) if row[0] and str(row[0]).startswith("IKM"))
     assert ikm_row[3] == pytest.approx(api["satisfaction"]["ikm"], rel=1e-14)
     assert wb["Method notes"].max_row >= 8
+    r = await client.get(f"/units/{scene['unit']['slug']}/evidence.xlsx?period=2026-Q1&lang=id")
+    indonesian = load_workbook(io.BytesIO(r.content))
+    assert indonesian.sheetnames == ["Ringkasan", "Nilai per unsur", "Kepatuhan", "Tindakan korektif", "Catatan metode"]
 
 
 @pytest.mark.parametrize("role", ["manager", "officer"])

@@ -12,6 +12,12 @@ from tests.conftest import PortalClient
 from tests.integration.queue_support import last_visit, login, post, visit, world
 
 
+def refused(response) -> bool:
+    """A step the ticket's state does not allow: back to the console page with a notice, never an error page."""
+    return response.status_code == 303 and "notice=" in response.headers.get("location", "") \
+        and response.headers["location"].startswith("/console")
+
+
 async def test_officer_full_flow_is_stored_and_shown_in_history(client, settings):
     w = await world()
     code = w["counter"]["code"]
@@ -65,11 +71,11 @@ async def test_officer_full_flow_is_stored_and_shown_in_history(client, settings
 
     history = await client.get("/console/history")
     assert history.status_code == 200
-    assert f'id="visit-{v["id"]}"' in history.text and "B-001" in history.text and "completed" in history.text
-    assert "50000" in history.text
+    assert f'id="visit-{v["id"]}"' in history.text and "B-001" in history.text and "selesai" in history.text
+    assert "50.000" in history.text  # Indonesian thousands separator
 
 
-async def test_out_of_order_and_replayed_transitions_are_409_and_change_nothing(client):
+async def test_out_of_order_and_replayed_transitions_notice_and_change_nothing(client):
     w = await world()
     code = w["counter"]["code"]
     await login(client, w["officer"])
@@ -77,27 +83,29 @@ async def test_out_of_order_and_replayed_transitions_are_409_and_change_nothing(
     v = await last_visit(w["unit"]["id"])
     for action in ("start", "finish", "deliver"):
         response = await post(client, f"/console/visits/{v['id']}/{action}")
-        assert response.status_code == 409, action
+        assert refused(response), action
     assert await visit(v["id"]) == v
 
     assert (await post(client, f"/console/visits/{v['id']}/call", {"counter": code})).status_code == 303
     after_call = await visit(v["id"])
     replay = await post(client, f"/console/visits/{v['id']}/call", {"counter": code})
-    assert replay.status_code == 409
-    assert "sudah dipanggil" in replay.text  # a clear message, in Indonesian by default
+    assert refused(replay)
+    shown = await client.get(replay.headers["location"])  # the officer stays on the console, with a notice
+    assert shown.status_code == 200 and "sudah dipanggil" in shown.text  # in Indonesian by default
+    assert 'role="alert"' in shown.text and "Keluar" in shown.text
     assert await visit(v["id"]) == after_call
 
     await post(client, f"/console/visits/{v['id']}/start")
     await post(client, f"/console/visits/{v['id']}/finish")
     finished = await visit(v["id"])
-    assert (await post(client, f"/console/visits/{v['id']}/finish")).status_code == 409
-    assert (await post(client, f"/console/visits/{v['id']}/outcome", {"outcome": "no_show"})).status_code == 409
+    assert refused(await post(client, f"/console/visits/{v['id']}/finish"))
+    assert refused(await post(client, f"/console/visits/{v['id']}/outcome", {"outcome": "no_show"}))
     assert await visit(v["id"]) == finished
     assert (await post(client, f"/console/visits/{v['id']}/outcome",
                        {"outcome": "completed", "fee_charged": "0"})).status_code == 303
     done = await visit(v["id"])
     again = await post(client, f"/console/visits/{v['id']}/outcome", {"outcome": "completed", "fee_charged": "900"})
-    assert again.status_code == 409
+    assert refused(again)
     assert await visit(v["id"]) == done
 
 
@@ -128,7 +136,7 @@ async def test_fee_below_zero_and_unknown_ticket(client):
     assert (await last_visit(w["unit"]["id"]))["id"] == v["id"]
 
 
-async def test_call_next_takes_the_oldest_waiting_and_409_when_empty(client):
+async def test_call_next_takes_the_oldest_waiting_and_notices_when_empty(client):
     w = await world()
     code = w["counter"]["code"]
     await login(client, w["officer"])
@@ -140,9 +148,10 @@ async def test_call_next_takes_the_oldest_waiting_and_409_when_empty(client):
         assert (await post(client, f"/console/counters/{code}/call-next")).status_code == 303
         assert (await visit(expected["id"]))["called_at"] is not None
     empty = await post(client, f"/console/counters/{code}/call-next")
-    assert empty.status_code == 409
-    page = await client.get(f"/console/counters/{code}")
-    assert "A-002" in page.text
+    assert refused(empty)
+    assert empty.headers["location"] == f"/console/counters/{code}?notice=nobody-waiting"
+    page = await client.get(empty.headers["location"])
+    assert "A-002" in page.text and "Tidak ada yang menunggu" in page.text
 
 
 async def test_no_show_and_cancel_outcomes(client):
@@ -153,13 +162,13 @@ async def test_no_show_and_cancel_outcomes(client):
     a = await last_visit(w["unit"]["id"])
     await post(client, f"/console/counters/{code}/tickets", {"service": w["services"][0]["id"]})
     b = await last_visit(w["unit"]["id"])
-    assert (await post(client, f"/console/visits/{a['id']}/outcome", {"outcome": "no_show"})).status_code == 409
+    assert refused(await post(client, f"/console/visits/{a['id']}/outcome", {"outcome": "no_show"}))
     await post(client, f"/console/visits/{a['id']}/call", {"counter": code})
     assert (await post(client, f"/console/visits/{a['id']}/outcome", {"outcome": "no_show"})).status_code == 303
     assert (await post(client, f"/console/visits/{b['id']}/outcome", {"outcome": "cancelled"})).status_code == 303
     assert (await visit(a["id"]))["outcome"] == "no_show" and (await visit(b["id"]))["outcome"] == "cancelled"
     # a closed ticket is no longer waiting
-    assert (await post(client, f"/console/counters/{code}/call-next")).status_code == 409
+    assert refused(await post(client, f"/console/counters/{code}/call-next"))
 
 
 async def test_history_and_console_show_only_my_units_and_nav_follows_role(client):

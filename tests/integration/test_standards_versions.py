@@ -41,7 +41,7 @@ async def test_draft_approve_upcoming_then_in_force(client):
     old = await standard_in_force(service["id"])
     await login(client, w["manager"])
     page = await client.get(f"/console/services/{service['slug']}/standards")
-    assert page.status_code == 200 and "KTP-el asli" in page.text  # the form starts from the latest version
+    assert page.status_code == 200 and "KTP-el asli" in page.text  # the form starts from the version in force
     drafted = await post(client, f"/console/services/{service['slug']}/standards", DRAFT)
     assert drafted.status_code == 303, drafted.text[-800:]
     draft = (await _versions(service["id"]))[-1]
@@ -112,11 +112,52 @@ async def test_invalid_draft_is_400_and_saves_nothing(client):
     await login(client, w["manager"])
     before = await _versions(service["id"])
     for bad in ({"fee": "-1"}, {"requirements": ""}, {"time_limit_unit": "weeks"}, {"time_limit_value": "0"},
-                {"target_time": "1.5"}, {"product": ""}):
+                {"target_time": "1.5"}, {"product": ""}, {"time_limit_value": "999999999999"},
+                {"time_limit_value": "366"}, {"fee": "999999999999999"}, {"staff_count": "100000"},
+                {"requirements": "\n".join(f"syarat {i}" for i in range(80))}):
         response = await post(client, f"/console/services/{service['slug']}/standards", {**DRAFT, **bad})
         assert response.status_code == 400, bad
     assert await _versions(service["id"]) == before
     assert (await client.get("/console/standards/99999999")).status_code == 404
+
+
+async def test_one_open_draft_prefilled_from_the_version_in_force_discardable_contiguous_numbers(client):
+    w = await world()
+    service = w["services"][0]
+    slug = service["slug"]
+    await login(client, w["manager"])
+    first = await post(client, f"/console/services/{slug}/standards", {**DRAFT, "product": "Draf pertama"})
+    assert first.status_code == 303
+    draft = (await _versions(service["id"]))[-1]
+    page = await client.get(f"/console/services/{slug}/standards")
+    assert f"/console/standards/{draft['id']}" in page.text and 'name="requirements"' not in page.text
+    second = await post(client, f"/console/services/{slug}/standards", {**DRAFT, "product": "Draf kedua"})
+    assert second.status_code == 409 and "draf terbuka" in second.text  # one open draft per service
+    assert len([v for v in await _versions(service["id"]) if v["status"] == "draft"]) == 1
+    discarded = await post(client, f"/console/standards/{draft['id']}/discard")
+    assert discarded.status_code == 303
+    assert not await StandardVersion.exists().where(StandardVersion.id == draft["id"]).run()
+    assert await _audit_actions("standard_version", draft["id"]) == ["draft", "discard"]
+    page = await client.get(f"/console/services/{slug}/standards")
+    in_force = await standard_in_force(service["id"])
+    assert in_force["product"] in page.text and "Draf pertama" not in page.text  # prefilled from the version in force
+    # discard again, or discard an approved version: refused, nothing changes
+    assert (await post(client, f"/console/standards/{draft['id']}/discard")).status_code == 404
+    assert (await post(client, f"/console/standards/{in_force['id']}/discard")).status_code == 409
+    # drafts thrown away leave no gap: the next approved version is the next published number
+    for _ in range(2):
+        await post(client, f"/console/services/{slug}/standards", DRAFT)
+        again = (await _versions(service["id"]))[-1]
+        await post(client, f"/console/standards/{again['id']}/discard")
+    await post(client, f"/console/services/{slug}/standards", DRAFT)
+    kept = [v for v in await _versions(service["id"]) if v["status"] == "draft"][0]
+    async with PortalClient(transport=client._transport, base_url="https://testserver.local") as head_client:
+        await login(head_client, w["head"])
+        today = local_day(w["unit"]["timezone"])
+        assert (await post(head_client, f"/console/standards/{kept['id']}/approve",
+                           {"effective_from": today.isoformat()})).status_code == 303
+    published = sorted(v["version"] for v in await _versions(service["id"]) if v["status"] == "approved")
+    assert published == list(range(1, len(published) + 1))
 
 
 async def test_other_units_standards_are_out_of_reach(client):

@@ -31,3 +31,13 @@ def test_bad_values_are_refused(tmp_path):
         Settings.from_env({"PORTAL_VAR_DIR": str(tmp_path), "PORTAL_DEFAULT_LANGUAGE": "fr"})
     with pytest.raises(ValueError):
         Settings.from_env({"PORTAL_VAR_DIR": str(tmp_path), "PORTAL_DATABASE_URL": "mysql://x"})
+
+
+def test_port_and_host_feed_the_default_public_url(tmp_path):
+    base = {"PORTAL_VAR_DIR": str(tmp_path), "PORTAL_SECRET_KEY": "k" * 32}
+    assert Settings.from_env({**base, "PORTAL_PORT": "8311"}).public_url == "http://127.0.0.1:8311"
+    assert Settings.from_env({**base, "PORTAL_HOST": "10.0.0.5", "PORTAL_PORT": "9000"}).public_url == \
+        "http://10.0.0.5:9000"
+    assert Settings.from_env({**base, "PORTAL_HOST": "0.0.0.0"}).public_url == "http://127.0.0.1:8000"
+    assert Settings.from_env({**base, "PORTAL_PORT": "8311", "PORTAL_PUBLIC_URL": "https://x.go.id/"}).public_url \
+        == "https://x.go.id"

@@ -35,3 +35,25 @@ def test_every_message_has_an_indonesian_translation():
 def test_english_is_the_message_id():
     assert translations("en").gettext("Page not found.") == "Page not found."
     assert translations("id").gettext("Page not found.") == "Halaman tidak ditemukan."
+
+
+def test_every_translation_keeps_the_placeholders_of_its_message():
+    """A translation that renames or drops a %(name)s placeholder breaks the page that formats it."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    placeholder = re.compile(r"%\((\w+)\)s")
+    wrong = []
+    for po in sorted((REPO / "portal" / "locale" / "id" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as f:
+            for message in read_po(f):
+                if not message.id or not message.string:
+                    continue
+                ids = message.id if isinstance(message.id, tuple) else (message.id,)
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                wanted = set(placeholder.findall(ids[-1]))
+                for text in strings:
+                    if set(placeholder.findall(text)) - (wanted | {"num"}):
+                        wrong.append(f"{po.name}: {ids[0]!r} -> {text!r}")
+    assert not wrong, "\n".join(wrong)

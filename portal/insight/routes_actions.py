@@ -1,0 +1,115 @@
+"""Insight routes for managers and heads: corrective actions (ISO 9001 10.2) listed, planned, verified, closed."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import QueryParameter
+from litestar.response import Redirect, Template
+
+from portal.accounts.guards import current_user, ensure_unit_access, require_roles
+from portal.insight import actions, scope
+from portal.web import t
+
+ACTION_VIEW = require_roles("head", "manager")
+Q = QueryParameter
+
+
+def _actor(request: Request) -> dict:
+    user = current_user(request)
+    return {"id": user.id, "username": user.username}
+
+
+async def _item_or_404(request: Request, item_id: int) -> dict:
+    found = await actions.item(item_id)
+    if found is None:
+        raise NotFoundException(t(request, "No such corrective action."))
+    ensure_unit_access(request, found["unit"])
+    return found
+
+
+@get("/console/actions", name="actions_list", guards=[ACTION_VIEW])
+async def actions_list(request: Request, status: Annotated[str | None, Q(name="status")] = None) -> Template:
+    """Nonconformities of the user's units, open ones first (opened by `portal review` and the refresher)."""
+    units = await scope.allowed_units(request)
+    if status not in (None, "", "open", "closed", "all"):
+        raise ClientException(t(request, "Unknown status filter."))
+    statuses = {None: actions.OPEN_STATUSES, "": actions.OPEN_STATUSES, "open": actions.OPEN_STATUSES,
+                "closed": ("closed",), "all": None}[status]
+    rows = await actions.items([u["id"] for u in units], statuses)
+    return Template("insight/actions.html", context={"items": rows, "status": status or "open",
+                                                     "user": current_user(request)})
+
+
+def _detail(request: Request, found: dict, history: list[dict], errors: list[str] | None = None,
+            form: dict | None = None, status_code: int = 200) -> Template:
+    user = current_user(request)
+    return Template("insight/action.html", status_code=status_code, context={
+        "item": found, "history": history, "errors": errors or [], "form": form or {}, "user": user,
+        "can_plan": (user.is_admin or user.role == "manager") and found["status"] != "closed",
+        "can_close": (user.is_admin or user.role == "head") and found["status"] == "action_planned",
+        "details": json.loads(found["details"]) if isinstance(found["details"], str) else found["details"],
+    })
+
+
+@get("/console/actions/{item_id:int}", name="action_detail", guards=[ACTION_VIEW])
+async def action_detail(request: Request, item_id: int) -> Template:
+    found = await _item_or_404(request, item_id)
+    return _detail(request, found, await actions.history(item_id))
+
+
+@post("/console/actions/{item_id:int}/plan", name="action_plan", guards=[require_roles("manager")],
+      status_code=303)
+async def action_plan(request: Request, item_id: int) -> Response:
+    """Managers of the unit record root cause, action, owner and due date (ISO 9001 10.2.1 b-c)."""
+    found = await _item_or_404(request, item_id)
+    form = await request.form()
+    values = {k: str(form.get(k, "") or "").strip() for k in ("root_cause", "action", "owner", "due_date")}
+    errors = []
+    for key, message in (("root_cause", "Write the root cause."), ("action", "Write the corrective action."),
+                         ("owner", "Name the owner of the action.")):
+        if not values[key]:
+            errors.append(t(request, message))
+        elif len(values[key]) > 4000:
+            errors.append(t(request, "A field is too long (at most 4000 characters)."))
+    due = None
+    try:
+        due = date.fromisoformat(values["due_date"])
+    except ValueError:
+        errors.append(t(request, "Give the due date as YYYY-MM-DD."))
+    if found["status"] == "closed":
+        errors.append(t(request, "This item is closed."))
+    if errors:
+        return _detail(request, found, await actions.history(item_id), errors, values, status_code=400)
+    await actions.plan(item_id, _actor(request), values["root_cause"], values["action"], values["owner"], due)
+    return Redirect(path=f"/console/actions/{item_id}", status_code=303)
+
+
+@post("/console/actions/{item_id:int}/close", name="action_close", guards=[require_roles("head")],
+      status_code=303)
+async def action_close(request: Request, item_id: int) -> Response:
+    """Heads of the unit verify the action's effectiveness and close the item (a verification note is required)."""
+    found = await _item_or_404(request, item_id)
+    form = await request.form()
+    note = str(form.get("verification_note", "") or "").strip()
+    errors = []
+    if not note:
+        errors.append(t(request, "A verification note is required to close."))
+    elif len(note) > 4000:
+        errors.append(t(request, "A field is too long (at most 4000 characters)."))
+    if found["status"] == "closed":
+        errors.append(t(request, "This item is closed."))
+    elif found["status"] != "action_planned":
+        errors.append(t(request, "Record the root cause and action before closing."))
+    if errors:
+        return _detail(request, found, await actions.history(item_id), errors, {"verification_note": note},
+                       status_code=400)
+    await actions.close(item_id, _actor(request), note)
+    return Redirect(path=f"/console/actions/{item_id}", status_code=303)
+
+
+route_handlers = [actions_list, action_detail, action_plan, action_close]

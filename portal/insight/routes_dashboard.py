@@ -1,0 +1,120 @@
+"""Insight routes for agency heads and managers: the dashboard (headline figures first, detail on demand)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Request, get
+from litestar.params import QueryParameter
+from litestar.response import Template
+
+from portal.accounts.guards import current_user, require_roles
+from portal.complaints import insight as complaint_insight
+from portal.db.tables import Counter, Service
+from portal.insight import actions, charts, periods, report, scope
+from portal.insight.api import FromParam, ToParam
+from portal.timeutil import local_day
+from portal.web import request_lang, t
+
+DASHBOARD_ROLES = require_roles("head", "manager")
+Q = QueryParameter
+
+
+async def chart_store(request: Request):
+    try:
+        return request.app.stores.get("cache")
+    except Exception:  # a store registry without a cache store: draw without caching
+        return None
+
+
+async def dashboard_charts(request: Request, data: dict, scope_label: str) -> dict[str, str]:
+    store = await chart_store(request)
+    out = {}
+    sat = data["satisfaction"]
+    lang = request_lang(request)
+    if sat["n"]:
+        out["nrr"] = await charts.render(store, "nrr", sat["unsur"],
+                                         t(request, "NRR of each unsur, %(scope)s", scope=scope_label), lang)
+    if data["pchart"]["points"]:
+        out["pchart"] = await charts.render(store, "pchart", data["pchart"],
+                                            t(request, "p-chart of the share within the time limit"), lang)
+    if data["counter_funnel"]["rows"]:
+        out["funnel"] = await charts.render(store, "funnel", data["counter_funnel"],
+                                            t(request, "Funnel plot of counters: share within the time limit"),
+                                            lang)
+    if data["unit_funnel"]["rows"]:
+        out["unit_funnel"] = await charts.render(store, "funnel", data["unit_funnel"],
+                                                 t(request, "Funnel plot of units: share within the time limit"),
+                                                 lang)
+    return out
+
+
+def period_choices(today: date) -> list[dict]:
+    """The picker's options, newest first: this year's and last year's quarters, the last 12 months, 3 years."""
+    def option(label: str, group: str) -> dict:
+        p = periods.parse(label)
+        return {"value": p.label, "group": group, "start": p.start, "end": p.end, "kind": p.kind}
+
+    quarters, months = [], []
+    q = periods.quarter_of(today)
+    for _ in range(8):
+        quarters.append(option(q.label, "quarter"))
+        q = q.previous()
+    m = periods.parse(f"{today.year}-{today.month:02d}")
+    for _ in range(12):
+        months.append(option(m.label, "month"))
+        m = m.previous()
+    years = [option(str(today.year - i), "year") for i in range(3)]
+    return quarters + months + years
+
+
+def _period(request: Request, period: str | None, date_from: str | None, date_to: str | None,
+            today: date) -> tuple[periods.Period, str | None]:
+    """The requested period, or the current quarter with the reason the request's period was refused."""
+    if not (period or date_from or date_to):
+        return periods.quarter_of(today), None
+    try:
+        return periods.from_query(period, date_from, date_to, today), None
+    except periods.PeriodError as exc:
+        return periods.quarter_of(today), t(request, exc.message, value=exc.value)
+
+
+@get("/dashboard", name="dashboard", guards=[DASHBOARD_ROLES])
+async def dashboard(request: Request, unit: Annotated[str | None, Q(name="unit")] = None,
+                    service: Annotated[str | None, Q(name="service")] = None,
+                    counter: Annotated[str | None, Q(name="counter")] = None,
+                    period: Annotated[str | None, Q(name="period")] = None,
+                    date_from: FromParam = None, date_to: ToParam = None) -> Template:
+    """Satisfaction, time, cost and accuracy of a unit, service or counter over a period, with intervals.
+
+    Reads only: nonconformities are opened by `portal review` and the background refresher, never here.
+    A period the portal cannot read gives 400 with the page, the other filters kept and the error said."""
+    sc = await scope.resolve(request, unit, service, counter)
+    if sc is None:
+        return Template("insight/no_units.html", context={})
+    today = local_day(sc.unit["timezone"])
+    p, period_error = _period(request, period, date_from, date_to, today)
+    data = await report.build(sc, p)
+    label = (sc.counter["code"] if sc.counter else sc.service["name"] if sc.service else sc.unit["name"])
+    open_items = await actions.items([sc.unit["id"]], actions.OPEN_STATUSES)
+    if sc.service is not None:
+        open_items = [i for i in open_items if i["service"] == sc.service["id"]]
+    user = current_user(request)
+    context: dict[str, Any] = {
+        "scope": sc, "data": data, "period": p, "charts": await dashboard_charts(request, data, label),
+        "units": await scope.allowed_units(request),
+        "unit_services": await Service.select(Service.slug, Service.name).where(Service.unit == sc.unit["id"])
+        .order_by(Service.name).run(),
+        "unit_counters": await Counter.select(Counter.code, Counter.name).where(Counter.unit == sc.unit["id"])
+        .order_by(Counter.code).run(),
+        "open_items": open_items, "user": user, "lang": request_lang(request),
+        "today": today, "scope_label": label, "period_choices": period_choices(today),
+        "period_error": period_error, "requested_period": period or "",
+        "can_plan": user.is_admin or user.role == "manager", "can_close": user.is_admin or user.role == "head",
+        "complaints": await complaint_insight.for_scope(sc, p),
+    }
+    return Template("insight/dashboard.html", context=context, status_code=400 if period_error else 200)
+
+
+route_handlers = [dashboard]
