@@ -85,7 +85,8 @@ def _fields(form) -> dict[str, str]:
     return {key: form.get(key) for key in form if isinstance(form.get(key), str)}
 
 
-@post("/complaints/new", name="complaints_file", include_in_schema=False, opt=PUBLIC, status_code=303,
+@post("/complaints/new", name="complaints_file", include_in_schema=False,
+      opt={**PUBLIC, "form_max_bytes": FORM_MAX_BYTES}, status_code=303,
       middleware=[rate_limit.middleware], request_max_body_size=FORM_MAX_BYTES)
 async def file_complaint(request: Request) -> Template | Redirect:
     """Store a complaint and send the citizen to its tracking page; errors re-render the form with everything kept."""
