@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 
+from portal.db.tables_insight import RollupDelta
 from portal.insight import actions, periods, published, rollups
 from portal.timeutil import local_day
 
@@ -53,6 +54,9 @@ class Refresher:
             opened = len(await actions.review_all(
                 lambda unit: periods.last_closed_quarter(local_day(unit["timezone"]))))
             self.last_review = now
+        engine = RollupDelta._meta.db
+        if hasattr(engine, "checkpoint"):  # the embedded SQLite engine: keep WAL checkpoints off the request path
+            await engine.checkpoint()
         self.last_pass = now
         return {"days_folded": len(changed), "days_recomputed": len(recomputed), "published": republished,
                 "nonconformities_opened": opened}
