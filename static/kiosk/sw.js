@@ -7,7 +7,9 @@ const FILES = ["/static/kiosk/kiosk.js", "/static/kiosk/kiosk.css", "/kiosk/mani
                "/static/img/favicon.svg"];
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll([PAGE, ...FILES])).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(CACHE)
+    .then((cache) => cache.addAll(FILES).then(() => cache.add(PAGE).catch(() => null)))
+    .then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
