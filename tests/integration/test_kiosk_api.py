@@ -130,6 +130,7 @@ async def test_a_revoked_kiosk_is_refused_at_once_and_its_kept_answers_are_accep
     client.cookies.clear()
     await login(client, other["manager"])
     assert (await post(client, f"/console/kiosks/{kiosk['id']}/revoke")).status_code == 403
+    assert (await post(client, "/console/kiosks", {"counter": w["counter"]["code"]})).status_code == 403
 
 
 async def test_the_api_needs_a_token_and_never_reads_back(client):
