@@ -167,7 +167,7 @@ async def store_batch(kiosk: dict, unit: dict, services: list[dict], raw_items: 
     for raw in raw_items:
         try:
             item = msgspec.json.decode(raw, type=KioskItem)
-        except msgspec.ValidationError:
+        except msgspec.DecodeError:  # wrong types, out-of-range integers (ValidationError is a DecodeError)
             results.append(_refuse(None, "malformed", lang))
             continue
         answer, refusal = check_item(item, kiosk, services, now, lang)
