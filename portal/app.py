@@ -31,7 +31,7 @@ from portal.settings import Settings
 from portal.web import EXCEPTION_HANDLERS, LanguageMiddleware, jinja_environment
 
 #: Capability packages whose `routes.route_handlers` are mounted, in this order.
-CAPABILITIES = ("catalog", "feedback", "queue", "insight", "accounts", "diagnostic", "complaints")
+CAPABILITIES = ("catalog", "feedback", "queue", "insight", "accounts", "diagnostic", "complaints", "kiosk")
 
 
 def _route_handlers() -> list:

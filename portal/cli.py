@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "portal.queue.commands",
     "portal.insight.commands",
     "portal.complaints.commands",
+    "portal.kiosk.commands",
 )
 
 

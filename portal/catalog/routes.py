@@ -17,6 +17,7 @@ from portal.catalog import queries
 from portal.catalog.diff import compare
 from portal.catalog.schemas import CounterOut, ServiceOut, UnitOut, UnitRef, service_out
 from portal.catalog.search import MAX_QUERY_LENGTH, search
+from portal.queue import waits
 from portal.web import request_lang, t
 
 TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
@@ -90,6 +91,7 @@ async def unit_page(request: Request, unit_slug: FromPath[str]) -> Template:
         "services": await queries.public_services(unit_id=unit["id"]),
         "counters": await queries.public_counters(unit_id=unit["id"]),
         "children": [u for u in await queries.public_units() if u["parent_slug"] == unit["slug"]],
+        "waits": await waits.live(unit),
     })
 
 
@@ -116,6 +118,13 @@ def _history_rows(versions: list[dict], timezone: str, now: datetime) -> list[di
     return rows
 
 
+async def _waits_of(service: dict) -> dict:
+    """The live waiting time of the service (portal.queue.waits) for the page's include."""
+    unit = await queries.unit_by_id(service["unit"])
+    state = await waits.live(unit)
+    return {"waits": state, "wait": waits.of_service(state, service["slug"])}
+
+
 @get("/services/{service_slug:str}", name="catalog_service", include_in_schema=False)
 async def service_page(request: Request, service_slug: FromPath[str]) -> Template:
     service = await _service_or_404(request, service_slug)
@@ -132,6 +141,7 @@ async def service_page(request: Request, service_slug: FromPath[str]) -> Templat
         "history": _history_rows(versions, timezone, now),
         "counters": await queries.counters_of_service(service["id"]),
         "tz": tz_label(timezone),
+        **await _waits_of(service),
     })
 
 

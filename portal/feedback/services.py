@@ -81,6 +81,28 @@ async def insert_response(values: dict) -> int:
     return rows[0]["id"]
 
 
+async def submit_given(values: dict, receipt) -> int | None:
+    """Store one answer given earlier on a device that queues answers while offline (the counter kiosk), like
+    `submit_response`, together with its receipt row (`receipt`: a Table row holding the device's UUID for the
+    answer under a unique index; its `response` is set here) in one transaction. None when that UUID, or an
+    answer to the same visit, is already stored: a replayed batch stores nothing new. The standard in force
+    when the answer was given (values["submitted_at"]) is looked up by the ledger."""
+    try:
+        async with SurveyResponse._meta.db.transaction():
+            row = {**values, "id": await insert_response(values)}
+            receipt.response = row["id"]
+            await type(receipt).insert(receipt).run()
+            if values.get("visit"):
+                await ledger.change_visit(values["visit"], {Visit.survey_offered: True},
+                                          Visit.survey_offered == False)  # noqa: E712
+            await ledger.responses_added(values["service"], values["unit"], [row])
+    except Exception as exc:
+        if is_unique_violation(exc):
+            return None
+        raise
+    return row["id"]
+
+
 async def import_paper(service: dict, period_from: date, period_to: date, filename: str, actor,
                        rows: list[dict]) -> int:
     """Insert a whole batch of valid paper responses, their rollup deltas and the audit entry in one

@@ -18,8 +18,7 @@ from portal.accounts.guards import current_user, ensure_unit_access, require_rol
 from portal.cache import catalog_changed
 from portal.catalog.queries import standard_in_force, standard_versions
 from portal.db.tables import OUTCOMES, TIME_UNITS, Counter, CounterService, Service, Unit
-from portal.queue import board, queries, standards, tickets
-from portal.queue.schemas import QueueState
+from portal.queue import board, queries, standards, tickets, waits
 from portal.timeutil import local_day, utcnow
 from portal.web import chosen_ids, t
 
@@ -643,10 +642,12 @@ async def queue_board(request: Request, unit_slug: str) -> Template:
 
 @get("/api/v1/units/{unit_slug:str}/queue", name="api_queue", media_type=MediaType.JSON,
      summary="Live queue state of a unit", tags=["queue"], cache_control=None)
-async def api_queue(request: Request, unit_slug: str) -> Response[QueueState]:
-    """Waiting count, the ticket now served at each counter, and the median wait today (arrival to call)."""
+async def api_queue(request: Request, unit_slug: str) -> Response[waits.LiveQueue]:
+    """Waiting count, the ticket now served at each counter, the median wait today (arrival to call), and per
+    service: people waiting, counters open, median wait of the last hour, an estimate with its basis
+    (portal.queue.waits; cached a few seconds)."""
     unit = await _public_unit(request, unit_slug)
-    return Response(await board.queue_state(unit), headers={"cache-control": "no-store"})
+    return Response(await waits.live(unit), headers={"cache-control": "no-store"})
 
 
 @websocket("/ws/units/{unit_slug:str}/queue", name="ws_queue")

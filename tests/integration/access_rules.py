@@ -113,4 +113,13 @@ COMPLAINTS = {
     ("POST", "/console/complaints/{complaint_id:int}/{action:str}"): Rule(HEAD_MANAGER),
 }
 
-RULES: dict[tuple[str, str], Rule] = {**ACCOUNTS, **QUEUE, **FEEDBACK, **INSIGHT, **DIAGNOSTIC, **COMPLAINTS}
+#: Registering takes a counter code in the body (none here: allowed but invalid, 400); kiosk_id is unit A's kiosk.
+KIOSK = {
+    ("GET", "/console/kiosks"): Rule(HEAD_MANAGER, scoped=False),
+    ("POST", "/console/kiosks"): Rule(MANAGER, scoped=False),
+    ("POST", "/console/kiosks/{kiosk_id:int}/pairing"): Rule(MANAGER),
+    ("POST", "/console/kiosks/{kiosk_id:int}/revoke"): Rule(MANAGER),
+}
+
+RULES: dict[tuple[str, str], Rule] = {**ACCOUNTS, **QUEUE, **FEEDBACK, **INSIGHT, **DIAGNOSTIC, **COMPLAINTS,
+                                      **KIOSK}

@@ -148,6 +148,10 @@ async def _fill(path: str, w: dict, cache: dict) -> str:
             cache[name] = str(await _evidence_id(w))
         elif name == "complaint_id":
             cache[name] = str(await _complaint_id(w))
+        elif name == "kiosk_id":
+            from portal.kiosk import services as kiosk_services
+
+            cache[name] = str((await kiosk_services.create(w["counter"], "access test", None))[0])
         else:
             raise AssertionError(f"no filler for path parameter {name!r} in {path}: add one to test_access_routes")
         return cache[name]

@@ -1,0 +1,76 @@
+"""Staff routes of the kiosk: the unit's kiosks, registering one for a counter (a one-time pairing link and its QR),
+a new pairing link, revocation. Managers act; heads see."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.response import Redirect, Template
+
+from portal.accounts.guards import current_user, ensure_unit_access, require_roles
+from portal.feedback.qr import inline_svg
+from portal.kiosk import queries, services
+from portal.web import t
+
+SEE = [require_roles("manager", "head")]
+MANAGE = [require_roles("manager")]
+
+
+def _scope(request: Request) -> list[int] | None:
+    user = current_user(request)
+    return None if user.is_admin else sorted(user.unit_ids)
+
+
+def pairing_url(public_url: str, code: str) -> str:
+    return f"{public_url.rstrip('/')}/kiosk/pair/{code}"
+
+
+async def _kiosk(request: Request, kiosk_id: int) -> dict:
+    kiosk = await queries.kiosk_by_id(kiosk_id)
+    if kiosk is None:
+        raise NotFoundException(t(request, "Unknown kiosk."))
+    ensure_unit_access(request, kiosk["unit"])
+    return kiosk
+
+
+def _link_page(request: Request, kiosk_id: int, counter: dict, code: str) -> Template:
+    url = pairing_url(request.app.state.settings.public_url, code)
+    return Template("kiosk/pairing_link.html", context={
+        "kiosk_id": kiosk_id, "counter": counter, "url": url, "qr": inline_svg(url, f"k{kiosk_id}"),
+        "valid_days": services.PAIRING_VALID.days})
+
+
+@get("/console/kiosks", name="kiosk_list", guards=SEE)
+async def kiosk_list(request: Request) -> Template:
+    scope = _scope(request)
+    return Template("kiosk/console.html", context={
+        "kiosks": await queries.kiosks_of_units(scope), "counters": await queries.counters_of_units(scope)})
+
+
+@post("/console/kiosks", name="kiosk_create", guards=MANAGE, status_code=200)
+async def kiosk_create(request: Request) -> Template:
+    form = await request.form()
+    counter = await queries.counter_by_code(str(form.get("counter") or "")[:16])
+    if counter is None or not counter["active"]:
+        raise ClientException(t(request, "Choose one of your unit's counters."))
+    ensure_unit_access(request, counter["unit"])
+    kiosk_id, code = await services.create(counter, str(form.get("label") or "").strip(), current_user(request))
+    return _link_page(request, kiosk_id, counter, code)
+
+
+@post("/console/kiosks/{kiosk_id:int}/pairing", name="kiosk_pairing", guards=MANAGE, status_code=200)
+async def kiosk_pairing(request: Request, kiosk_id: int) -> Template:
+    kiosk = await _kiosk(request, kiosk_id)
+    code = await services.new_pairing(kiosk, current_user(request))
+    counter = await queries.counter_by_id(kiosk["counter"])
+    return _link_page(request, kiosk_id, counter, code)
+
+
+@post("/console/kiosks/{kiosk_id:int}/revoke", name="kiosk_revoke", guards=MANAGE, status_code=303)
+async def kiosk_revoke(request: Request, kiosk_id: int) -> Redirect:
+    kiosk = await _kiosk(request, kiosk_id)
+    await services.revoke(kiosk, current_user(request))
+    return Redirect(path="/console/kiosks", status_code=303)
+
+
+route_handlers = [kiosk_list, kiosk_create, kiosk_pairing, kiosk_revoke]

@@ -1,0 +1,41 @@
+"""The kiosk batch API: msgspec structs of what a tablet sends and what it is told back (never any data)."""
+
+from __future__ import annotations
+
+import msgspec
+
+#: Answers per batch; a tablet that was offline for a day sends its queue in several batches.
+BATCH_MAX = 200
+
+
+class KioskItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One answer as the tablet queued it: its own UUID, when it was given (ISO 8601 with offset), the service
+    (slug; may be left out when the counter serves one service), the nine answers 1–4 (null = unanswered) and an
+    optional comment."""
+
+    id: str
+    given_at: str
+    u: list[int | None]
+    service: str | None = None
+    comment: str = ""
+    lang: str = "id"
+
+
+class KioskBatch(msgspec.Struct, forbid_unknown_fields=True):
+    items: list[msgspec.Raw]
+
+
+class ItemResult(msgspec.Struct):
+    """stored | duplicate (already stored: the tablet may forget it) | refused (with the reason)."""
+
+    id: str | None
+    status: str
+    reason: str | None = None
+    message: str | None = None
+
+
+class BatchResult(msgspec.Struct):
+    stored: int
+    duplicates: int
+    refused: int
+    items: list[ItemResult]
