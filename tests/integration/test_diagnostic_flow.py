@@ -160,7 +160,9 @@ async def test_rate_everything_verify_by_another_account_then_immutable_and_publ
             assert counts["green"] == sum(1 for c in codes if expected[c] == "green")
         assert api["history"][-1]["year"] == YEAR and api["history"][-1]["counts"] == api["counts"]
         page = await public.get(f"/diagnostic/{YEAR}{s['q']}")
-        assert page.status_code == 200 and "@page{size:A4" in page.text
+        assert page.status_code == 200 and '<link rel="stylesheet" href="/static/css/diagnostic.css">' in page.text
+        css = (await public.get("/static/css/diagnostic.css")).text  # a stylesheet: the CSP allows no inline style
+        assert "@page{size:A4" in css
         rows = dict(re.findall(r'data-code="([A-Z0-9-]+)" data-colour="(\w*)"', page.text))
         assert rows == expected
         assert f'data-count="green">{api["counts"]["green"]}<' in page.text
