@@ -45,7 +45,7 @@ async def make_service(unit: dict, *, fee: int = 0, time_limit: tuple[int, str] 
 
 
 async def make_counter(unit: dict, services: list[dict], **fields) -> dict:
-    counter = Counter(unit=unit["id"], code=fields.pop("code", uuid.uuid4().hex[:6].upper()),
+    counter = Counter(unit=unit["id"], code=fields.pop("code", uuid.uuid4().hex[:10].upper()),
                       name=fields.pop("name", "Loket Uji"), **fields)
     await counter.save().run()
     for service in services:
