@@ -21,7 +21,8 @@ Definitions (the single place they are coded; results.py and the rollups only ad
 - durations: `wait_hist` (arrival -> called) and `handle_hist` (served -> finished) in minutes, as additive
   log-binned sketches (portal.insight.sketch), for medians and 90th percentiles without raw rows.
 - Kaplan-Meier inputs (multi-day limits only): `km_hist` = completed durations in the limit's unit
-  {whole days: count}; `km_open` = visits still open (no outcome, not delivered), censored at read time.
+  {whole days: count}; `km_open` = visits still open (no outcome and no delivery yet, even when finished at the
+  counter), judged at read time by portal.insight.timecases (censored within the limit, a breach past it).
 - funnel: visits, served (served_at recorded or outcome completed), completed, offered (survey_offered),
   responded (responses bound to a visit).
 """
@@ -220,8 +221,8 @@ def visit_part(v: dict, std: dict | None, duration: float | None) -> tuple[dict[
         agg["ftr_visit_n"] = 1
         agg["ftr_visit_ok"] = int(not v["correction_needed"])
     if v.get("outcome") is None and std is not None and arrived is not None \
-            and std["time_limit_unit"] in MULTI_DAY and completion_time(v, std["time_limit_unit"]) is None:
-        agg["km_open"] = 1
+            and std["time_limit_unit"] in MULTI_DAY and v.get("delivered_at") is None:
+        agg["km_open"] = 1  # finished at the counter but not delivered is still open (issue 17 item 1)
     if duration is not None and std is not None and np.isfinite(duration):
         agg["time_n"] = 1
         agg["time_within"] = int(bool(within_limit(np.array([duration]), std["time_limit_value"])[0]))

@@ -8,7 +8,12 @@ Every figure comes from survey/ at full precision (rounded only for display); Na
   (exact 1/9 weights; its default seeded respondent bootstrap, so the same answers give exactly the interval
   of `portal ikm`); `nrr` = NRR per unsur U1..U9.
 - time: completed visits judged against the standard version in force at arrival (see portal.insight.aggregate);
-  `within` of `n` with a Wilson 95 % interval (survey.compliance.proportion).
+  `within` of `n` with a Wilson 95 % interval (survey.compliance.proportion). For a service whose limit is in
+  days (multi-day) the headline is `estimate` with `estimate_ci95`: Kaplan-Meier completion within the limit of
+  the standard in force now, open cases censored and open cases past their deadline counted as breaches
+  (portal.insight.timecases), with `completed`, `open`, `open_late` and `provisional` (most cases still open);
+  `basis` says which ("kaplan_meier" or "completed"). For a unit, the counts are summed over its multi-day
+  services and `estimate` is given only when it has exactly one.
 - cost: visits with a recorded fee plus responses with a reported amount; `overcharged` = amounts above the
   official fee of the version in force.
 - accuracy: completed visits with correction_needed recorded (right = no correction) plus responses answering
@@ -19,12 +24,12 @@ A rate or interval with n = 0 is None.
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from portal.db.tables import Service, Unit
-from portal.insight import rollups
-from portal.insight.aggregate import add_into, empty, ikm_of
+from portal.insight import rollups, timecases
+from portal.insight.aggregate import add_into, empty, ikm_of, load_standards
 from survey.compliance import proportion
 
 
@@ -54,13 +59,33 @@ def satisfaction_block(agg: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def _public(agg: dict[str, int]) -> dict[str, Any]:
+def time_fields(cases: list[dict]) -> dict[str, Any]:
+    """The open-case fields of the time block from the services' timecases results (none: same-day limits)."""
+    if not cases:
+        return {"basis": "completed", "completed": None, "open": None, "open_late": None, "estimate": None,
+                "estimate_ci95": None, "provisional": None}
+    one = cases[0] if len(cases) == 1 else None
+    completed = sum(c["completed"] for c in cases)
+    n_open = sum(c["open"] for c in cases)
+    return {"basis": "kaplan_meier", "completed": completed, "open": n_open,
+            "open_late": sum(c["open_late"] for c in cases),
+            "estimate": one["estimate"] if one else None, "estimate_ci95": one["ci95"] if one else None,
+            "provisional": n_open * 2 > completed + n_open}
+
+
+async def _cases(service_id: int, unit: dict, date_from: date, date_to: date) -> dict | None:
+    std = (await load_standards(service_id)).in_force(datetime.now(UTC))
+    return await timecases.service_cases(service_id, std, unit, date_from, date_to)
+
+
+def _public(agg: dict[str, int], cases: list[dict] | None = None) -> dict[str, Any]:
     time = rate_block(agg["time_within"], agg["time_n"])
     cost = rate_block(agg["cost_visit_over"] + agg["cost_resp_over"], agg["cost_visit_n"] + agg["cost_resp_n"])
     acc = rate_block(agg["ftr_visit_ok"] + agg["ftr_resp_ok"], agg["ftr_visit_n"] + agg["ftr_resp_n"])
     return {
         "satisfaction": satisfaction_block(agg),
-        "time": {"n": time["n"], "within": time["k"], "rate": time["rate"], "ci95": time["ci95"]},
+        "time": {"n": time["n"], "within": time["k"], "rate": time["rate"], "ci95": time["ci95"],
+                 **time_fields(cases or [])},
         "cost": {"n": cost["n"], "overcharged": cost["k"], "rate": cost["rate"], "ci95": cost["ci95"]},
         "accuracy": {"n": acc["n"], "first_time_right": acc["k"], "rate": acc["rate"], "ci95": acc["ci95"]},
     }
@@ -78,16 +103,19 @@ async def service_totals(service_id: int, date_from: date, date_to: date, counte
 
 async def service_results(service_id: int, date_from: date, date_to: date) -> dict:
     """Results of one service over [date_from, date_to] (unit-local days, inclusive) in the API shape."""
-    service = await Service.select(Service.slug).where(Service.id == service_id).first().run()
+    service = await Service.select(Service.slug, Service.unit).where(Service.id == service_id).first().run()
     if service is None:
         raise LookupError(f"no service {service_id}")
+    unit = await Unit.select().where(Unit.id == service["unit"]).first().run()
     agg = await service_totals(service_id, date_from, date_to)
-    return {"service": service["slug"], "period": _period(date_from, date_to), **_public(agg)}
+    cases = await _cases(service_id, unit, date_from, date_to)
+    return {"service": service["slug"], "period": _period(date_from, date_to),
+            **_public(agg, [cases] if cases else [])}
 
 
 async def unit_results(unit_id: int, date_from: date, date_to: date) -> dict:
     """Results of a unit (all its services pooled) plus one entry per service, in the API shape."""
-    unit = await Unit.select(Unit.slug).where(Unit.id == unit_id).first().run()
+    unit = await Unit.select().where(Unit.id == unit_id).first().run()
     if unit is None:
         raise LookupError(f"no unit {unit_id}")
     services = await (Service.select(Service.id, Service.slug).where(Service.unit == unit_id)
@@ -99,7 +127,9 @@ async def unit_results(unit_id: int, date_from: date, date_to: date) -> dict:
         per[row["group"]] = row
         add_into(total, row)
     period = _period(date_from, date_to)
+    cases = {s["id"]: await _cases(s["id"], unit, date_from, date_to) for s in services}
     return {
-        "unit": unit["slug"], "period": period, **_public(total),
-        "services": [{"service": s["slug"], "period": period, **_public(per[s["id"]])} for s in services],
+        "unit": unit["slug"], "period": period, **_public(total, [c for c in cases.values() if c]),
+        "services": [{"service": s["slug"], "period": period,
+                      **_public(per[s["id"]], [cases[s["id"]]] if cases[s["id"]] else [])} for s in services],
     }

@@ -22,12 +22,23 @@ class Satisfaction(msgspec.Struct):
 
 
 class TimeRate(msgspec.Struct):
-    """Completed cases within the standard's time limit, with a Wilson 95 % interval."""
+    """Completed cases within the standard's time limit, with a Wilson 95 % interval (`n`, `within`, `rate`,
+    `ci95`). For multi-day limits (`basis` "kaplan_meier") the headline is `estimate`: Kaplan-Meier completion
+    within the limit with open cases censored and open cases past their deadline counted as breaches, with its
+    log-log 95 % interval `estimate_ci95`, and the counts `completed`, `open`, `open_late`; `provisional` when
+    most cases of the period are still open."""
 
     n: int
     within: int
     rate: float | None
     ci95: list[float] | None
+    basis: str = "completed"
+    completed: int | None = None
+    open: int | None = None
+    open_late: int | None = None
+    estimate: float | None = None
+    estimate_ci95: list[float] | None = None
+    provisional: bool | None = None
 
 
 class CostRate(msgspec.Struct):
