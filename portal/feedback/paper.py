@@ -11,7 +11,15 @@ import io
 import re
 from datetime import date, datetime
 
-from portal.feedback.schemas import AGE_BANDS, COMMENT_MAX, EDUCATION, OCCUPATIONS, SEXES, parse_amount
+from portal.feedback.schemas import (
+    AGE_BANDS,
+    AMOUNT_MAX,
+    COMMENT_MAX,
+    EDUCATION,
+    OCCUPATIONS,
+    SEXES,
+    parse_amount,
+)
 from survey.csvio import U_COLUMNS, TallyError, read_tally
 
 OPTIONAL_COLUMNS = ("date", "amount_paid", "extra_requirements", "product_correct", "comment", "sex", "age_band",
@@ -118,6 +126,10 @@ def parse_paper(rows: list[list[str]], period_from: date, period_to: date) -> li
         values["local_day"] = day
         try:
             values["amount_paid"] = parse_amount(cell("amount_paid"))
+            if values["amount_paid"] is not None and values["amount_paid"] > AMOUNT_MAX:
+                # the web form's cap (portal.feedback.schemas.AMOUNT_MAX); inf and nan fail parse_amount
+                errors.append((number, "amount_paid", f"above the form's limit of {AMOUNT_MAX} rupiah"))
+                values["amount_paid"] = None
         except ArithmeticError:
             errors.append((number, "amount_paid", "negative amount"))
         except ValueError:
