@@ -29,9 +29,10 @@ CSV_COLUMNS = (
     *(f"nrr_u{i}" for i in range(1, 10)),
     "time_n", "time_within", "time_rate", "time_ci95_low", "time_ci95_high",
     "time_basis", "time_completed", "time_open", "time_open_late", "time_estimate", "time_estimate_ci95_low",
-    "time_estimate_ci95_high", "time_provisional",
-    "cost_n", "cost_overcharged", "cost_rate", "cost_ci95_low", "cost_ci95_high",
+    "time_estimate_ci95_high", "time_provisional", "time_versions",
+    "cost_n", "cost_overcharged", "cost_rate", "cost_ci95_low", "cost_ci95_high", "cost_unrecorded_payments",
     "accuracy_n", "accuracy_first_time_right", "accuracy_rate", "accuracy_ci95_low", "accuracy_ci95_high",
+    "accuracy_disagreements",
 )
 
 
@@ -74,8 +75,10 @@ def _cells(entry: dict) -> list:
         "" if tm["estimate_ci95"] is None else repr(tm["estimate_ci95"][0]),
         "" if tm["estimate_ci95"] is None else repr(tm["estimate_ci95"][1]),
         "" if tm["provisional"] is None else str(tm["provisional"]).lower(),
-        c["n"], c["overcharged"], v(c["rate"]), ci(c, 0), ci(c, 1),
-        a["n"], a["first_time_right"], v(a["rate"]), ci(a, 0), ci(a, 1),
+        ";".join(f"v{x['version']} {x['limit']:g} {x['limit_unit']}: {x['within']}/{x['n']}"
+                 for x in tm.get("versions") or []),
+        c["n"], c["overcharged"], v(c["rate"]), ci(c, 0), ci(c, 1), c.get("unrecorded_payments", 0),
+        a["n"], a["first_time_right"], v(a["rate"]), ci(a, 0), ci(a, 1), a.get("disagreements", 0),
     ]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from portal.db.tables import Counter, Service, StandardVersion
-from portal.db.tables_insight import OverchargeCase
+from portal.db.tables_insight import NOT_COUNTED_FIELDS, OverchargeCase
 from portal.insight import rollups, sketch, timecases
 from portal.insight.aggregate import (
     Standards,
@@ -32,7 +32,7 @@ from portal.insight.aggregate import (
     profiles_matrix,
 )
 from portal.insight.periods import Period
-from portal.insight.results import num
+from portal.insight.results import num, version_blocks
 from survey.change import ikm_change, two_proportions
 from survey.compliance import proportion
 from survey.ikm import CATEGORY_LABELS, PROFILE_SHAPE
@@ -143,6 +143,8 @@ def block(agg: dict, target_time: float | None = None, target_accuracy: float | 
                          target_accuracy),
         "accuracy_visits": prop(agg["ftr_visit_ok"], agg["ftr_visit_n"]),
         "accuracy_responses": prop(agg["ftr_resp_ok"], agg["ftr_resp_n"]),
+        "accuracy_disagree": int(agg["ftr_disagree"]),
+        "cost_unrecorded": int(agg["cost_unrecorded"]),
         "requirements": prop(agg["req_ok"], agg["req_n"]),
     }
 
@@ -256,9 +258,11 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
     targets = await _targets(scope.service_ids)
     target_time, target_accuracy = _targets_pooled(scope.service_ids, targets)
     ids, cid = scope.service_ids, scope.counter_id
-    per_service = {r["group"]: r for r in await rollups.sums(ids, period.start, period.end, cid, "service", True)}
+    per_service = {r["group"]: r for r in await rollups.sums(ids, period.start, period.end, cid, "service", True,
+                                                             versions=True)}
     previous = period.previous()
-    prev = _sum(await rollups.sums(ids, previous.start, previous.end, cid))
+    # with the respondent profiles: the IKM-change interval resamples respondents of both periods (issue 17 item 6)
+    prev = _sum(await rollups.sums(ids, previous.start, previous.end, cid, profiles=True))
     total = _sum(list(per_service.values()))
     head = block(total, target_time, target_accuracy)
     prev_head = block(prev, target_time, target_accuracy, with_ci=False)
@@ -271,6 +275,9 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
                 "sample_met": None if needed is None else sat["n"] >= needed,
                 "response": {"served": rr.served, "offered": rr.offered, "responded": rr.responded,
                              "all_responses": total["responses"], "offer_rate": num(rr.offer_rate),
+                             # the counting rule (issue 10): stored but not counted, by reason
+                             "not_counted": {f[3:]: int(total[f]) for f in NOT_COUNTED_FIELDS},
+                             "not_counted_total": sum(int(total[f]) for f in NOT_COUNTED_FIELDS),
                              "response_rate": num(rr.response_rate), "coverage": num(rr.coverage),
                              # Wilson intervals; responses bound to a visit can outnumber the visits marked
                              # "offered" when officers forget the mark, so k is capped at n for the interval.
@@ -297,6 +304,7 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
         t = targets.get(s["id"], {})
         agg = per_service.get(s["id"], empty())
         services.append({"service": s, "standard": t, "agg": agg,
+                         "time_versions": version_blocks(agg, t.get("_standards")),
                          **block(agg, t.get("target_time"), t.get("target_accuracy"))})
 
     counters = {c["id"]: c for c in await Counter.select().where(Counter.unit == scope.unit["id"])

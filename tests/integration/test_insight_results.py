@@ -43,14 +43,18 @@ async def test_service_results_equal_survey_by_hand(client, scene):
 
     within = sum(m <= 30 for m in scene["minutes"])
     time_p = proportion(within, 10)
-    assert body["time"] == {"n": 10, "within": within, "rate": time_p.rate, "ci95": list(time_p.ci95), **SAME_DAY}
+    assert body["time"] == {"n": 10, "within": within, "rate": time_p.rate, "ci95": list(time_p.ci95), **SAME_DAY,
+                            "versions": [{"version": 1, "limit": 30, "limit_unit": "minutes", "n": 10,
+                                          "within": within, "rate": time_p.rate, "ci95": list(time_p.ci95)}],
+                            "combined_versions": False}
 
     fees = [[5000, 5000, 10000, None, 5000][i % 5] for i in range(10)]
     paid = [[None, 5000, 7000, 0][i % 4] for i in range(40)]
     reported = [x for x in fees + paid if x is not None]
     over = sum(x > 5000 for x in reported)
     cost_p = proportion(over, len(reported))
-    assert body["cost"] == {"n": len(reported), "overcharged": over, "rate": cost_p.rate, "ci95": list(cost_p.ci95)}
+    assert body["cost"] == {"n": len(reported), "overcharged": over, "rate": cost_p.rate, "ci95": list(cost_p.ci95),
+                            "unrecorded_payments": 0}
 
     corrections = [[False, True, None, False, False][i % 5] for i in range(10)]
     products = [[None, "yes", "no", "not_yet", "yes"][i % 5] for i in range(40)]
@@ -58,7 +62,7 @@ async def test_service_results_equal_survey_by_hand(client, scene):
     k_acc = sum(c is False for c in corrections) + sum(p == "yes" for p in products)
     acc_p = proportion(k_acc, n_acc)
     assert body["accuracy"] == {"n": n_acc, "first_time_right": k_acc, "rate": acc_p.rate,
-                                "ci95": list(acc_p.ci95)}
+                                "ci95": list(acc_p.ci95), "disagreements": 0}
 
 
 async def test_empty_service_gives_nulls(client, scene):
