@@ -171,3 +171,30 @@ async def bursts(unit_ids: list[int] | None, day_from: date, day_to: date) -> li
         out.append({**row, "day": day, "counted": int(row["counted"] or 0), "n": int(row["n"]),
                     "client_short": str(row["client"])[:12]})
     return out
+
+
+async def disagreements(unit_ids: list[int] | None, day_from: date, day_to: date) -> list[dict]:
+    """Delivered products whose officer record and citizen answer disagree (issue 17: counted as not right first
+    time, listed here for review): completed visits with correction_needed recorded whose bound answer says the
+    product was correct when the officer recorded a correction, or not correct when the officer recorded none.
+    Newest first, at most 500; no personal data (visit and response references only)."""
+    where = ("v.outcome = 'completed' AND v.correction_needed IS NOT NULL AND r.product_correct IN ('yes', 'no') "
+             "AND ((v.correction_needed AND r.product_correct = 'yes') "
+             "OR (NOT v.correction_needed AND r.product_correct = 'no')) "
+             "AND v.local_day >= {} AND v.local_day <= {}")
+    args: list = [day_from, day_to]
+    if unit_ids is not None:
+        if not unit_ids:
+            return []
+        where += f" AND v.unit IN ({', '.join('{}' for _ in unit_ids)})"
+        args.extend(unit_ids)
+    sql = ("SELECT v.id AS visit, r.id AS response, v.local_day AS day, s.name AS service, "
+           "v.correction_needed AS correction_needed, r.product_correct AS product_correct "
+           "FROM visit v JOIN survey_response r ON r.visit = v.id JOIN service s ON s.id = v.service "
+           f"WHERE {where} ORDER BY v.local_day DESC, v.id DESC LIMIT 500")
+    rows = await Visit.raw(sql, *args).run()
+    for row in rows:
+        if not isinstance(row["day"], date):
+            row["day"] = date.fromisoformat(str(row["day"])[:10])
+        row["correction_needed"] = bool(row["correction_needed"])
+    return rows

@@ -1,5 +1,6 @@
-"""Burst review (back office, issue 10): managers see many unbound answers from one address on one day and
-mark them counted or not; every decision is audited and moves the published figures through the rollups."""
+"""Review lists (back office). Bursts (issue 10): managers see many unbound answers from one address on one day
+and mark them counted or not; every decision is audited and moves the published figures through the rollups.
+Disagreements (issue 17): products whose officer record and citizen answer disagree (not right first time)."""
 
 from __future__ import annotations
 
@@ -55,4 +56,13 @@ async def burst_review(request: Request) -> Template | Redirect:
     return Redirect(path="/console/bursts", status_code=303)
 
 
-burst_console = Router(path="/", include_in_schema=False, route_handlers=[bursts, burst_review])
+@get("/console/disagreements", name="feedback_disagreements", guards=[require_roles(*REVIEW_ROLES)])
+async def disagreements(request: Request) -> Template:
+    """Products where the officer's record and the citizen's answer disagree, last 90 days (issue 17)."""
+    today = datetime.now(UTC).date()
+    return Template("feedback/disagreements.html", context={
+        "rows": await queries.disagreements(_scope(request), today - timedelta(days=90), today + timedelta(days=1)),
+        "days": 90})
+
+
+burst_console = Router(path="/", include_in_schema=False, route_handlers=[bursts, burst_review, disagreements])

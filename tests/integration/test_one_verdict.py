@@ -86,6 +86,14 @@ async def test_one_product_one_verdict_and_one_visit_one_cost_verdict(client, ap
         (4, 2, 2)
     assert (body["cost"]["n"], body["cost"]["overcharged"], body["cost"]["unrecorded_payments"]) == (4, 4, 0)
 
+    from tests.factories import make_user
+
+    manager = await make_user("manager", [unit])
+    assert (await client.login(manager["username"], manager["password"])).status_code == 303
+    page = await client.get("/console/disagreements?lang=en")
+    assert page.status_code == 200
+    assert f"V{a}<" in page.text and f"V{c}<" in page.text and f"V{b}<" not in page.text
+
     def snapshot(rows):
         return sorted(({k: v for k, v in r.items() if k not in ("id", "computed_at")} for r in rows),
                       key=lambda r: (r["counter"], str(r["day"])))
