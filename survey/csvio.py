@@ -43,7 +43,9 @@ def read_tally(path_or_file) -> dict[str | None, np.ndarray]:
     """Answers per service from a CSV with columns u1..u9 (header case-insensitive, blank = unanswered).
 
     With a `service` column the rows are grouped by its value (blank -> None); without it the single key is
-    None. Other columns are ignored; rows with nothing at all are skipped. Comma or semicolon separated
+    None. With a `counted` column (as `portal export-responses` writes), rows whose value is no/false/0 are
+    skipped: they are stored but not counted under the portal's counting rule. Other columns are ignored; rows
+    with nothing at all are skipped. Comma or semicolon separated
     (Indonesian Excel exports use ';'); UTF-8 with or without BOM. Raises TallyError listing all problems:
     missing u-columns, text in a score, score outside 1-4. Returns (n, 9) int8 arrays (0 = unanswered).
     """
@@ -68,10 +70,13 @@ def read_tally(path_or_file) -> dict[str | None, np.ndarray]:
         raise TallyError([(1, c, "missing column") for c in missing])
     idx = [names.index(c) for c in U_COLUMNS]
     s_idx = names.index("service") if "service" in names else None
+    c_idx = names.index("counted") if "counted" in names else None
     errors: list[tuple[int, str, str]] = []
     groups: dict[str | None, list[list[int]]] = {}
     for rownum, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
+            continue
+        if c_idx is not None and c_idx < len(row) and row[c_idx].strip().lower() in ("no", "false", "0"):
             continue
         scores = []
         for col, i in zip(U_COLUMNS, idx, strict=True):

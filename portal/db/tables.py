@@ -159,6 +159,13 @@ class Visit(Table, tablename="visit"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+#: Why a response counts: bound to a visit or ticket, a paper form verified by the importing officer, an unbound
+#: answer with a valid unused stamp read for at least the minimum time within the address cap, or a manager's
+#: review. Why it does not: NOT_COUNTED_REASONS.
+COUNTED_REASONS = ("bound", "paper", "stamp", "kiosk", "manager_in")
+NOT_COUNTED_REASONS = ("no_stamp", "reused_stamp", "too_fast", "over_cap", "manager_out")
+
+
 class SurveyResponse(Table, tablename="survey_response"):
     """One SKM response (PermenPANRB 14/2017): nine answers 1–4 (NULL = unanswered) and the compliance answers.
 
@@ -189,6 +196,10 @@ class SurveyResponse(Table, tablename="survey_response"):
     channel = Varchar(length=12, default="qr_counter")  # qr_ticket | qr_counter | paper | web
     verified = Boolean(default=False)
     flagged_fast = Boolean(default=False)
+    # The counting rule (issue 10, docs/measures.md): whether the response counts in the published figures and
+    # why (COUNT_REASONS): set when it is stored, changed only by a manager's audited burst review.
+    counted = Boolean(default=True)
+    count_reason = Varchar(length=16, null=True, default=None)
     language = Varchar(length=2, default="id")
     client_hash = Varchar(length=64, null=True, default=None)  # keyed hash with rotating salt; never a raw IP
     local_day = Date()

@@ -6,10 +6,13 @@ from piccolo.columns import JSON, BigInt, Date, ForeignKey, Integer, Text, Times
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from portal.db.tables import Service, Unit, User
+from portal.db.tables import NOT_COUNTED_REASONS, Service, Unit, User
 
 #: Unsur x score count columns of a rollup row: u1_1 .. u9_4 (answers with score s to unsur i).
 UNSUR_COLUMNS = tuple(f"u{i}_{s}" for i in range(1, 10) for s in range(1, 5))
+
+#: Responses stored but not counted, by reason (portal.db.tables.NOT_COUNTED_REASONS; issue 10's counting rule).
+NOT_COUNTED_FIELDS = tuple(f"nc_{reason}" for reason in NOT_COUNTED_REASONS)
 
 #: Every additive count of a rollup row (see portal.insight.aggregate for each definition).
 COUNT_FIELDS = (
@@ -20,6 +23,8 @@ COUNT_FIELDS = (
     "ftr_visit_n", "ftr_visit_ok", "ftr_resp_n", "ftr_resp_ok",
     "req_n", "req_ok",
     "km_open",
+    "cost_unrecorded", "ftr_disagree",
+    *NOT_COUNTED_FIELDS,
 )
 
 
@@ -46,6 +51,10 @@ def _rollup_day_namespace() -> dict:
         "handle_hist": JSON(default="{}"),
         # Multi-day services: completed durations in the limit's unit {days: count} (km_open counts open cases).
         "km_hist": JSON(default="{}"),
+        # Time compliance per standard version judged against (issue 17 item 5): {version id: completed timed
+        # visits} and {version id: of them within that version's limit}.
+        "time_version_n": JSON(default="{}"),
+        "time_version_within": JSON(default="{}"),
         "computed_at": Timestamptz(default=TimestamptzNow()),
     }
     for name in COUNT_FIELDS:

@@ -413,7 +413,10 @@ class _Builder:
                 finished_at=v["finished"], finished_source="officer" if v["finished"] else None,
                 delivered_at=v["delivered"], delivered_source="officer" if v["delivered"] else None,
                 outcome=v["outcome"], fee_charged=v["fee_charged"], correction_needed=v["correction"],
-                officer=v["officer"], survey_offered=True, created_at=v["arrived"],
+                officer=v["officer"], created_at=v["arrived"],
+                # offered = the citizen was shown the survey: the officer started the service (the citizen's
+                # page shows the survey from then on); no-shows and cancellations before it never see it
+                survey_offered=v["served"] is not None or v["finished"] is not None,
             ))
             self.dirty.add((v["service_id"], v["local_day"]))
         result = await Visit.insert(*rows).returning(Visit.id, Visit.token).run()

@@ -209,7 +209,9 @@ def parse_paper(rows: list[list[str]], period_from: date, period_to: date) -> li
         try:
             values["amount_paid"] = parse_amount(cell("amount_paid"))
             if values["amount_paid"] is not None and values["amount_paid"] > AMOUNT_MAX:
-                errors.append((number, "amount_paid", f"more than {AMOUNT_MAX:,} rupiah"))
+                # the web form's cap (portal.feedback.schemas.AMOUNT_MAX); inf and nan fail parse_amount
+                errors.append((number, "amount_paid", f"above the form's limit of {AMOUNT_MAX} rupiah"))
+                values["amount_paid"] = None
         except ArithmeticError:
             errors.append((number, "amount_paid", "negative amount"))
         except ValueError:
@@ -260,6 +262,7 @@ _REASONS = (
     (re.compile(r"^(?P<value>\S+) is outside the period (?P<start>\S+) to (?P<end>\S+)$"),
      "%(value)s is outside the period %(start)s to %(end)s"),
     (re.compile(r"^negative amount$"), "negative amount"),
+    (re.compile(r"^above the form's limit of (?P<value>\d+) rupiah$"), "above the form's limit of %(value)s rupiah"),
     (re.compile(r"^not an amount in rupiah: (?P<value>.+)$"), "not an amount in rupiah: %(value)s"),
     (re.compile(r"^expected yes or no, got (?P<value>.+)$"), "expected yes or no, got %(value)s"),
     (re.compile(r"^expected yes, no or not_yet, got (?P<value>.+)$"), "expected yes, no or not yet, got %(value)s"),

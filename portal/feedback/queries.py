@@ -141,3 +141,61 @@ async def services_of_units(unit_ids: list[int] | None) -> list[dict]:
 
 async def service_by_slug(slug: str) -> dict | None:
     return await Service.select().where(Service.slug == slug).first().run()
+
+
+#: A burst: at least this many answers bound to no visit from one address for one service on one day.
+BURST_MIN = 5
+
+
+async def bursts(unit_ids: list[int] | None, day_from: date, day_to: date) -> list[dict]:
+    """Bursts for a manager's review (issue 10): per (service, unit-local day, address hash) with at least
+    BURST_MIN unbound answers, how many count and how many do not, largest first. Only the first 12 characters
+    of the keyed address hash are shown (it is never an IP address)."""
+    where = "r.visit IS NULL AND r.client_hash IS NOT NULL AND r.local_day >= {} AND r.local_day <= {}"
+    args: list = [day_from, day_to]
+    if unit_ids is not None:
+        if not unit_ids:
+            return []
+        where += f" AND r.unit IN ({', '.join('{}' for _ in unit_ids)})"
+        args.extend(unit_ids)
+    sql = ("SELECT r.service AS service, s.slug AS slug, s.name AS name, r.unit AS unit, r.local_day AS day, "
+           "r.client_hash AS client, COUNT(*) AS n, "
+           "SUM(CASE WHEN r.counted THEN 1 ELSE 0 END) AS counted, "
+           "MIN(r.submitted_at) AS first_at, MAX(r.submitted_at) AS last_at "
+           f"FROM survey_response r JOIN service s ON s.id = r.service WHERE {where} "
+           "GROUP BY r.service, s.slug, s.name, r.unit, r.local_day, r.client_hash "
+           f"HAVING COUNT(*) >= {BURST_MIN} ORDER BY COUNT(*) DESC, r.local_day DESC LIMIT 200")
+    rows = await SurveyResponse.raw(sql, *args).run()
+    out = []
+    for row in rows:
+        day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(str(row["day"])[:10])
+        out.append({**row, "day": day, "counted": int(row["counted"] or 0), "n": int(row["n"]),
+                    "client_short": str(row["client"])[:12]})
+    return out
+
+
+async def disagreements(unit_ids: list[int] | None, day_from: date, day_to: date) -> list[dict]:
+    """Delivered products whose officer record and citizen answer disagree (issue 17: counted as not right first
+    time, listed here for review): completed visits with correction_needed recorded whose bound answer says the
+    product was correct when the officer recorded a correction, or not correct when the officer recorded none.
+    Newest first, at most 500; no personal data (visit and response references only)."""
+    where = ("v.outcome = 'completed' AND v.correction_needed IS NOT NULL AND r.product_correct IN ('yes', 'no') "
+             "AND ((v.correction_needed AND r.product_correct = 'yes') "
+             "OR (NOT v.correction_needed AND r.product_correct = 'no')) "
+             "AND v.local_day >= {} AND v.local_day <= {}")
+    args: list = [day_from, day_to]
+    if unit_ids is not None:
+        if not unit_ids:
+            return []
+        where += f" AND v.unit IN ({', '.join('{}' for _ in unit_ids)})"
+        args.extend(unit_ids)
+    sql = ("SELECT v.id AS visit, r.id AS response, v.local_day AS day, s.name AS service, "
+           "v.correction_needed AS correction_needed, r.product_correct AS product_correct "
+           "FROM visit v JOIN survey_response r ON r.visit = v.id JOIN service s ON s.id = v.service "
+           f"WHERE {where} ORDER BY v.local_day DESC, v.id DESC LIMIT 500")
+    rows = await Visit.raw(sql, *args).run()
+    for row in rows:
+        if not isinstance(row["day"], date):
+            row["day"] = date.fromisoformat(str(row["day"])[:10])
+        row["correction_needed"] = bool(row["correction_needed"])
+    return rows

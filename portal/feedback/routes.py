@@ -16,6 +16,7 @@ from portal.db.tables import Counter
 from portal.feedback import antiabuse, posters, progress, queries, services
 from portal.feedback.qr import counter_url, qr_svg
 from portal.feedback.routes_paper import paper_console
+from portal.feedback.routes_review import burst_console
 from portal.feedback.schemas import (
     AGE_BANDS,
     COMMENT_MAX,
@@ -401,4 +402,4 @@ public = Router(
                     visit_served, visit_finished, counter_survey, counter_survey_submit, ticket_page,
                     ticket_survey_submit],
 )
-route_handlers = [public, paper_console]
+route_handlers = [public, paper_console, burst_console]

@@ -13,6 +13,7 @@ from portal.db.engine import is_unique_violation
 from portal.db.tables import SurveyResponse, Visit
 from portal.db.tables_feedback import FormNonce, PaperBatch, PaperBatchResponse
 from portal.insight import ledger
+from portal.insight.aggregate import RESPONSE_COLUMNS
 from portal.timeutil import local_day
 
 CITIZEN_STAGES = ("served", "finished")
@@ -45,26 +46,69 @@ async def citizen_stage(visit: dict, stage: str) -> bool:
     return await ledger.change_visit(visit["id"], values, at.is_null()) is not None
 
 
+#: Unbound answers counted per service, per unit-local day, per address (keyed client hash). See
+#: docs/measures.md "Counting rule" for how it was set.
+ADDRESS_CAP = 10
+
+
+async def count_reason(values: dict, nonce: str | None) -> tuple[bool, str]:
+    """Whether a new response counts and why (issue 10's counting rule, docs/measures.md): bound to a visit or
+    ticket; else a valid unused form stamp (`nonce`; a reused one is found by the database), at least the
+    minimum reading time (not `flagged_fast`), and fewer than ADDRESS_CAP counted unbound answers from the same
+    address for the same service that day. Call inside the storing transaction."""
+    if values.get("visit"):
+        return True, "bound"
+    if not nonce:
+        return False, "no_stamp"
+    if values.get("flagged_fast"):
+        return False, "too_fast"
+    if values.get("client_hash"):
+        same = await SurveyResponse.count().where(
+            (SurveyResponse.service == values["service"]) & (SurveyResponse.local_day == values["local_day"])
+            & (SurveyResponse.client_hash == values["client_hash"]) & SurveyResponse.visit.is_null()
+            & (SurveyResponse.counted == True)).run()  # noqa: E712
+        if same >= ADDRESS_CAP:
+            return False, "over_cap"
+    return True, "stamp"
+
+
 async def submit_response(values: dict, nonce: str | None, standard: dict | None) -> int | None:
-    """Store one survey response with its rollup delta; None when it was already received (same visit, or the
-    same one-use form nonce). The database decides, through the unique indexes on survey_response.visit and
-    feedback_form_nonce.nonce. `standard` is the version in force now (for an answer bound to no visit)."""
+    """Store one survey response with the reason it counts or not, and its rollup delta; None when it was
+    already received. An answer bound to a visit that already has one is refused (unique index on
+    survey_response.visit); an unbound answer whose one-use stamp was already used is stored, not counted
+    ("reused_stamp"), and also reported as already received. `standard` is the version in force now (for an
+    answer bound to no visit)."""
     try:
-        async with SurveyResponse._meta.db.transaction():
-            if nonce:
-                await FormNonce.raw("INSERT INTO feedback_form_nonce (nonce) VALUES ({})", nonce).run()
-            row = {**values, "id": await insert_response(values)}
-            if values.get("visit"):
-                # An answer bound to a visit: the citizen was shown the survey, whatever stage the visit is at.
-                await ledger.change_visit(values["visit"], {Visit.survey_offered: True},
-                                          Visit.survey_offered == False)  # noqa: E712
-                await ledger.responses_added(values["service"], values["unit"], [row])
-            else:
-                await ledger.responses_added(values["service"], values["unit"], [row], standard=standard)
+        return await _store_response(values, nonce, standard)
     except Exception as exc:
-        if is_unique_violation(exc):
+        if not is_unique_violation(exc):
+            raise
+        if values.get("visit") or not nonce:
             return None
-        raise
+    try:
+        await _store_response({**values, "counted": False, "count_reason": "reused_stamp"}, None, standard,
+                              decided=True)
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+    return None
+
+
+async def _store_response(values: dict, nonce: str | None, standard: dict | None, decided: bool = False) -> int:
+    async with SurveyResponse._meta.db.transaction():
+        if nonce:
+            await FormNonce.raw("INSERT INTO feedback_form_nonce (nonce) VALUES ({})", nonce).run()
+        if not decided:
+            counted, reason = await count_reason(values, nonce)
+            values = {**values, "counted": counted, "count_reason": reason}
+        row = {**values, "id": await insert_response(values)}
+        if values.get("visit"):
+            # An answer bound to a visit: the citizen was shown the survey, whatever stage the visit is at.
+            await ledger.change_visit(values["visit"], {Visit.survey_offered: True},
+                                      Visit.survey_offered == False)  # noqa: E712
+            await ledger.responses_added(values["service"], values["unit"], [row])
+        else:
+            await ledger.responses_added(values["service"], values["unit"], [row], standard=standard)
     return row["id"]
 
 
@@ -87,6 +131,8 @@ async def submit_given(values: dict, receipt) -> int | None:
     answer under a unique index; its `response` is set here) in one transaction. None when that UUID, or an
     answer to the same visit, is already stored: a replayed batch stores nothing new. The standard in force
     when the answer was given (values["submitted_at"]) is looked up by the ledger."""
+    # The counting rule for a paired kiosk: its one-use answer UUID plays the form stamp's part.
+    values = {**values, "counted": True, "count_reason": "bound" if values.get("visit") else "kiosk"}
     try:
         async with SurveyResponse._meta.db.transaction():
             row = {**values, "id": await insert_response(values)}
@@ -117,7 +163,7 @@ async def import_paper(service: dict, period_from: date, period_to: date, filena
         stored = []
         for row in rows:
             values = dict(service=service["id"], unit=service["unit"], channel="paper", verified=False,
-                          language="id", submitted_at=now, **row)
+                          language="id", submitted_at=now, counted=True, count_reason="paper", **row)
             inserted = await SurveyResponse.insert(SurveyResponse(**values)).returning(SurveyResponse.id).run()
             stored.append({**values, "id": inserted[0]["id"]})
             await PaperBatchResponse.insert(PaperBatchResponse(batch=batch_id, response=inserted[0]["id"])).run()
@@ -126,3 +172,30 @@ async def import_paper(service: dict, period_from: date, period_to: date, filena
                            after={"service": service["slug"], "rows": len(rows), "filename": filename[:200],
                                   "period_from": period_from, "period_to": period_to})
     return batch_id
+
+
+async def review_burst(actor, service: dict, day: date, client_hash: str, counted: bool, note: str) -> int:
+    """A manager marks every unbound answer of one address for one service on one unit-local day as counted or
+    not (issue 10's burst review): the rows, their rollup delta and the audit entry in one transaction.
+    Returns how many responses changed (0: nothing to change, nothing written)."""
+    reason = "manager_in" if counted else "manager_out"
+    async with SurveyResponse._meta.db.transaction():
+        rows = await (SurveyResponse.select(*RESPONSE_COLUMNS)
+                      .where((SurveyResponse.service == service["id"]) & (SurveyResponse.local_day == day)
+                             & (SurveyResponse.client_hash == client_hash) & SurveyResponse.visit.is_null())
+                      .run())
+        changed = [r for r in rows if bool(r["counted"]) != counted]
+        if not changed:
+            return 0
+        ids = [r["id"] for r in changed]
+        for start in range(0, len(ids), 500):
+            await SurveyResponse.update({SurveyResponse.counted: counted, SurveyResponse.count_reason: reason}) \
+                .where(SurveyResponse.id.is_in(ids[start:start + 500])).run()
+        after = [{**r, "counted": counted, "count_reason": reason} for r in changed]
+        await ledger.responses_changed(service["id"], service["unit"], changed, after)
+        await audit.record(actor, "burst_review", "survey_response", None, unit_id=service["unit"],
+                           before={"counted": [r["counted"] for r in changed].count(True), "responses": len(changed)},
+                           after={"counted": len(changed) if counted else 0, "responses": len(changed)},
+                           note=f"{service['slug']} {day.isoformat()} {client_hash[:12]}: "
+                                f"{'counted' if counted else 'not counted'}" + (f"; {note}" if note else ""))
+    return len(changed)

@@ -69,8 +69,8 @@ def findings(agg: dict, targets: dict) -> list[tuple[str, str, dict]]:
     if over > 0:
         n = agg["cost_visit_n"] + agg["cost_resp_n"]
         out.append(("overcharge", f"{over}/{n} payments above the official fee "
-                                  f"({agg['cost_visit_over']} recorded by officers, {agg['cost_resp_over']} "
-                                  f"reported by citizens)",
+                                  f"({agg['cost_visit_over']} visits, {agg['cost_resp_over']} "
+                                  f"answers bound to no visit)",
                     {"k": over, "n": n, "officer": agg["cost_visit_over"], "citizen": agg["cost_resp_over"]}))
     sat = fig["satisfaction"]
     if sat["category"] in ("C", "D"):

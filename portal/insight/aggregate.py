@@ -2,7 +2,9 @@
 
 Definitions (the single place they are coded; results.py and the rollups only add these counts up):
 
-- satisfaction: every response of the day; `u{i}_{s}` = answers with score s to unsur i; `responses` = all
+- counting rule (issue 10): a response stored with `counted` False adds only `nc_<reason>` (NOT_COUNTED_FIELDS);
+  everything below counts only the counted responses.
+- satisfaction: every counted response of the day; `u{i}_{s}` = answers with score s to unsur i; `responses` = all
   response rows, `respondents` = responses with at least one of the nine answers (the n `portal ikm` reports);
   `profiles` = the respondent-profile histogram of survey.ikm.profiles_from_answers (respondents by items
   answered m and answer total t), which the canonical respondent-bootstrap interval needs.
@@ -11,19 +13,27 @@ Definitions (the single place they are coded; results.py and the rollups only ad
   `finished_at` (falling back to `delivered_at`) for limits in minutes or hours. The duration is measured with
   survey.clock.durations in the unit's timezone with its closures, against the standard version recorded on the
   visit (the one in force at arrival) or, when missing, the approved version in force at arrival.
-- cost: visits with `fee_charged` recorded (any outcome) and responses with `amount_paid` reported; a case is an
-  overcharge when the amount is above the official fee of the version in force (at arrival for a visit, at the
-  linked visit's arrival or else at submission for a response). Both sources are kept apart and summed for
-  the published rate (a visit and its own response may both count: they are two independent reports).
-- accuracy (first-time-right): completed visits with `correction_needed` recorded (right = False) plus responses
-  answering product_correct "yes" or "no" (right = "yes"; "not_yet" is left out: no product yet).
+- cost (issue 17: one verdict per visit): a visit with `fee_charged` recorded or a bound response reporting
+  `amount_paid` is one case, overcharged when either source says more than the official fee of the version it
+  is judged against (`cost_visit_n`, `cost_visit_over`); `cost_unrecorded` = visits where the officer recorded
+  Rp 0 and the citizen reports paying (a possible unrecorded levy, shown as its own line). A response bound to
+  no visit is its own case (`cost_resp_n`, `cost_resp_over`, version in force at submission).
+- accuracy (first-time-right; issue 17: one verdict per delivered product): a visit is one product, judged by
+  the officer's record (completed with `correction_needed` recorded: right = no correction) where there is
+  one, else by the bound response's product_correct ("yes" right, "no" not; "not_yet" is no product yet);
+  when both exist and disagree the product is not right first time and counts in `ftr_disagree` (for review).
+  A response bound to no visit answering yes/no is its own product (`ftr_resp_n`, `ftr_resp_ok`).
 - requirements consistency: responses answering extra_requirements (consistent = not asked for more).
+- time per standard version: `time_version_n` {version id: 1} and `time_version_within` {version id: 1 if
+  within}, so that a period spanning two versions reports each version's limit and compliance.
 - durations: `wait_hist` (arrival -> called) and `handle_hist` (served -> finished) in minutes, as additive
   log-binned sketches (portal.insight.sketch), for medians and 90th percentiles without raw rows.
 - Kaplan-Meier inputs (multi-day limits only): `km_hist` = completed durations in the limit's unit
-  {whole days: count}; `km_open` = visits still open (no outcome, not delivered), censored at read time.
-- funnel: visits, served (served_at recorded or outcome completed), completed, offered (survey_offered),
-  responded (responses bound to a visit).
+  {whole days: count}; `km_open` = visits still open (no outcome and no delivery yet, even when finished at the
+  counter), judged at read time by portal.insight.timecases (censored within the limit, a breach past it).
+- funnel: visits, served (served_at or finished_at recorded, or outcome completed), completed, offered
+  (survey_offered on a served visit: the citizen was shown the survey; never more than served), responded
+  (responses bound to a visit).
 """
 
 from __future__ import annotations
@@ -37,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from portal.catalog.queries import pick_in_force
-from portal.db.tables import Service, StandardVersion, SurveyResponse, Unit, Visit
+from portal.db.tables import NOT_COUNTED_REASONS, Service, StandardVersion, SurveyResponse, Unit, Visit
 from portal.db.tables_insight import COUNT_FIELDS
 from portal.insight import sketch
 from survey.clock import durations, within_limit
@@ -54,6 +64,8 @@ def empty() -> dict[str, Any]:
     agg["wait_hist"] = {}
     agg["handle_hist"] = {}
     agg["km_hist"] = {}
+    agg["time_version_n"] = {}
+    agg["time_version_within"] = {}
     return agg
 
 
@@ -62,7 +74,7 @@ def add_into(total: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
     for key in COUNT_FIELDS:
         total[key] += int(row.get(key) or 0)
     add_profiles(total["profiles"], row.get("profiles"))
-    for key in ("wait_hist", "handle_hist", "km_hist"):
+    for key in ("wait_hist", "handle_hist", "km_hist", "time_version_n", "time_version_within"):
         if key in total:
             add_profiles(total[key], row.get(key))
     return total
@@ -173,7 +185,21 @@ RESPONSE_COLUMNS = (SurveyResponse.id, SurveyResponse.counter, SurveyResponse.lo
                     SurveyResponse.u1, SurveyResponse.u2, SurveyResponse.u3, SurveyResponse.u4, SurveyResponse.u5,
                     SurveyResponse.u6, SurveyResponse.u7, SurveyResponse.u8, SurveyResponse.u9,
                     SurveyResponse.amount_paid, SurveyResponse.extra_requirements, SurveyResponse.product_correct,
-                    SurveyResponse.submitted_at)
+                    SurveyResponse.submitted_at, SurveyResponse.counted, SurveyResponse.count_reason)
+
+
+BOUND_COLUMNS = (SurveyResponse.id, SurveyResponse.visit, SurveyResponse.amount_paid, SurveyResponse.product_correct)
+# A response bound to a visit is always counted (the counting rule), so its answers always join the visit's verdicts.
+
+
+async def bound_responses(visit_ids: list[int]) -> dict[int, dict]:
+    """The survey response bound to each of these visits (at most one per visit), by visit id."""
+    out: dict[int, dict] = {}
+    for start in range(0, len(visit_ids), 500):
+        chunk = visit_ids[start:start + 500]
+        for row in await SurveyResponse.select(*BOUND_COLUMNS).where(SurveyResponse.visit.is_in(chunk)).run():
+            out[row["visit"]] = row
+    return out
 
 
 def _day(value) -> date:
@@ -187,11 +213,14 @@ def completion_time(visit: dict, time_unit: str) -> datetime | None:
     return finished or delivered
 
 
-def visit_part(v: dict, std: dict | None, duration: float | None) -> tuple[dict[str, Any], dict | None]:
-    """What one visit adds to the aggregate of its (counter, local day), and its officer overcharge case (or None).
+def visit_part(v: dict, std: dict | None, duration: float | None,
+               bound: dict | None = None) -> tuple[dict[str, Any], dict | None]:
+    """What one visit adds to the aggregate of its (counter, local day), and its overcharge case (or None).
 
     `std` is the standard version the visit is judged against (Standards.for_visit); `duration` is its
     completion time in the limit's unit (survey.clock.durations) for a completed, timed visit, else None.
+    `bound` is the survey response bound to the visit (its id, amount_paid and product_correct), if any: the
+    visit's single cost and accuracy verdicts combine the officer's record with the citizen's answer.
     The single definition of the visit counts: compute() sums it over raw rows and the write path
     (portal.insight.ledger) adds the difference of a visit before and after each change.
     """
@@ -199,30 +228,53 @@ def visit_part(v: dict, std: dict | None, duration: float | None) -> tuple[dict[
     arrived = _aware(v.get("arrived_at"))
     completed = v.get("outcome") == "completed"
     agg["visits"] = 1
-    agg["served"] = int(bool(v.get("served_at")) or completed)
+    agg["served"] = int(bool(v.get("served_at")) or bool(v.get("finished_at")) or completed)
     agg["completed"] = int(completed)
-    agg["offered"] = int(bool(v.get("survey_offered")))
+    # offered = shown the survey; only a served visit counts as offered, so offered <= served (issue 17 item 4)
+    agg["offered"] = int(bool(v.get("survey_offered")) and bool(agg["served"]))
     for a, b, hist in (("arrived_at", "called_at", "wait_hist"), ("served_at", "finished_at", "handle_hist")):
         start, end = _aware(v.get(a)), _aware(v.get(b))
         if start is not None and end is not None and end >= start:
             sketch.add(agg[hist], (end - start).total_seconds() / 60.0)
     case = None
-    if v.get("fee_charged") is not None:
+    fee = std["fee"] if std is not None else None
+    officer_amount, citizen_amount = v.get("fee_charged"), (bound or {}).get("amount_paid")
+    if officer_amount is not None or citizen_amount is not None:
+        # One cost verdict per visit: overcharged when either source says more than the fee in force.
         agg["cost_visit_n"] = 1
-        over = std is not None and v["fee_charged"] > std["fee"]
-        agg["cost_visit_over"] = int(over)
-        if over:
+        officer_over = fee is not None and officer_amount is not None and officer_amount > fee
+        citizen_over = fee is not None and citizen_amount is not None and citizen_amount > fee
+        agg["cost_visit_over"] = int(officer_over or citizen_over)
+        # The citizen reports paying and the officer recorded Rp 0: a possible unrecorded levy.
+        agg["cost_unrecorded"] = int(officer_amount == 0 and (citizen_amount or 0) > 0)
+        if officer_over:
             case = {"counter": v.get("counter") or 0, "day": _day(v["local_day"]), "source": "officer",
-                    "ref_id": v["id"], "amount": v["fee_charged"], "fee": std["fee"]}
+                    "ref_id": v["id"], "amount": officer_amount, "fee": fee}
+        elif citizen_over:
+            case = {"counter": v.get("counter") or 0, "day": _day(v["local_day"]), "source": "citizen",
+                    "ref_id": bound["id"], "amount": citizen_amount, "fee": fee}
+    officer_right = None
     if completed and v.get("correction_needed") is not None:
+        officer_right = not v["correction_needed"]
+    citizen = (bound or {}).get("product_correct")
+    citizen_right = {"yes": True, "no": False}.get(citizen) if citizen else None
+    if officer_right is not None or citizen_right is not None:
+        # One accuracy verdict per delivered product: the officer's record where there is one, else the
+        # citizen's answer; when both exist and disagree, not right first time (and counted for review).
+        disagree = officer_right is not None and citizen_right is not None and officer_right != citizen_right
+        right = (officer_right if officer_right is not None else citizen_right) and not disagree
         agg["ftr_visit_n"] = 1
-        agg["ftr_visit_ok"] = int(not v["correction_needed"])
+        agg["ftr_visit_ok"] = int(bool(right))
+        agg["ftr_disagree"] = int(disagree)
     if v.get("outcome") is None and std is not None and arrived is not None \
-            and std["time_limit_unit"] in MULTI_DAY and completion_time(v, std["time_limit_unit"]) is None:
-        agg["km_open"] = 1
+            and std["time_limit_unit"] in MULTI_DAY and v.get("delivered_at") is None:
+        agg["km_open"] = 1  # finished at the counter but not delivered is still open (issue 17 item 1)
     if duration is not None and std is not None and np.isfinite(duration):
         agg["time_n"] = 1
         agg["time_within"] = int(bool(within_limit(np.array([duration]), std["time_limit_value"])[0]))
+        agg["time_version_n"][std["id"]] = 1
+        if agg["time_within"]:
+            agg["time_version_within"][std["id"]] = 1
         if std["time_limit_unit"] in MULTI_DAY:
             agg["km_hist"][int(duration)] = 1
     return agg, case
@@ -237,8 +289,15 @@ def timed_end(v: dict, std: dict | None) -> datetime | None:
 
 def response_part(r: dict, std: dict | None) -> tuple[dict[str, Any], dict | None]:
     """What one survey response adds to the aggregate of its (counter, local day), and its citizen overcharge
-    case (or None). `std` is the version in force at the linked visit's arrival, else at submission."""
+    case (or None). `std` is the version in force at submission (an answer bound to no visit). The amount paid
+    and product answer of a response bound to a visit add nothing here: they are part of that visit's verdicts
+    (visit_part with `bound`)."""
     agg = empty()
+    if r.get("counted") is False:
+        # Stored but not counted (issue 10's counting rule): only its reason is kept, nothing else is added.
+        reason = r.get("count_reason")
+        agg[f"nc_{reason if reason in NOT_COUNTED_REASONS else 'manager_out'}"] = 1
+        return agg, None
     agg["responses"] = 1
     m = total = 0
     for i in range(1, 10):
@@ -252,14 +311,16 @@ def response_part(r: dict, std: dict | None) -> tuple[dict[str, Any], dict | Non
         agg["profiles"][m * PROFILE_SHAPE[1] + total] = 1
     agg["responded"] = int(r.get("visit") is not None)
     case = None
-    if r.get("amount_paid") is not None:
+    if r.get("visit") is not None:
+        pass  # its cost and accuracy answers are part of its visit's single verdicts (visit_part)
+    elif r.get("amount_paid") is not None:
         agg["cost_resp_n"] = 1
         over = std is not None and r["amount_paid"] > std["fee"]
         agg["cost_resp_over"] = int(over)
         if over:
             case = {"counter": r.get("counter") or 0, "day": _day(r["local_day"]), "source": "citizen",
                     "ref_id": r["id"], "amount": r["amount_paid"], "fee": std["fee"]}
-    if r.get("product_correct") in ("yes", "no"):
+    if r.get("visit") is None and r.get("product_correct") in ("yes", "no"):
         agg["ftr_resp_n"] = 1
         agg["ftr_resp_ok"] = int(r["product_correct"] == "yes")
     if r.get("extra_requirements") is not None:
@@ -285,11 +346,9 @@ async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[i
     visits = await (Visit.select(*VISIT_COLUMNS)
                     .where((Visit.service == service_id) & (Visit.local_day >= day_from) & (Visit.local_day <= day_to))
                     .run())
-    arrival_by_visit: dict[int, datetime | None] = {}
     timed: dict[int, list[tuple[int, datetime, datetime]]] = defaultdict(list)
     stds = []
     for index, v in enumerate(visits):
-        arrival_by_visit[v["id"]] = _aware(v["arrived_at"])
         std = standards.for_visit(v)
         stds.append(std)
         end = timed_end(v, std)
@@ -302,8 +361,9 @@ async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[i
                       cuti_bersama=cuti_bersama_of(unit))
         for (index, _s, _e), dur in zip(timed_cases, d, strict=True):
             duration_of[index] = float(dur)
+    bound_by_visit = await bound_responses([v["id"] for v in visits])
     for index, v in enumerate(visits):
-        part, case = visit_part(v, stds[index], duration_of.get(index))
+        part, case = visit_part(v, stds[index], duration_of.get(index), bound_by_visit.get(v["id"]))
         add_into(out[(v["counter"] or 0, _day(v["local_day"]))], part)
         if case:
             cases.append(case)
@@ -312,14 +372,8 @@ async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[i
                        .where((SurveyResponse.service == service_id) & (SurveyResponse.local_day >= day_from)
                               & (SurveyResponse.local_day <= day_to))
                        .run())
-    missing = [r["visit"] for r in responses if r["visit"] and r["visit"] not in arrival_by_visit]
-    for chunk_start in range(0, len(missing), 500):
-        chunk = missing[chunk_start:chunk_start + 500]
-        for row in await Visit.select(Visit.id, Visit.arrived_at).where(Visit.id.is_in(chunk)).run():
-            arrival_by_visit[row["id"]] = _aware(row["arrived_at"])
     for r in responses:
-        at = arrival_by_visit.get(r["visit"]) if r["visit"] else None
-        part, case = response_part(r, response_standard(standards, r, at))
+        part, case = response_part(r, None if r["visit"] else response_standard(standards, r, None))
         add_into(out[(r["counter"] or 0, _day(r["local_day"]))], part)
         if case:
             cases.append(case)

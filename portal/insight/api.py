@@ -27,8 +27,11 @@ CSV_COLUMNS = (
     "service", "from", "to", "satisfaction_n", "ikm", "category", "ikm_ci95_low", "ikm_ci95_high",
     *(f"nrr_u{i}" for i in range(1, 10)),
     "time_n", "time_within", "time_rate", "time_ci95_low", "time_ci95_high",
-    "cost_n", "cost_overcharged", "cost_rate", "cost_ci95_low", "cost_ci95_high",
+    "time_basis", "time_completed", "time_open", "time_open_late", "time_estimate", "time_estimate_ci95_low",
+    "time_estimate_ci95_high", "time_provisional", "time_versions",
+    "cost_n", "cost_overcharged", "cost_rate", "cost_ci95_low", "cost_ci95_high", "cost_unrecorded_payments",
     "accuracy_n", "accuracy_first_time_right", "accuracy_rate", "accuracy_ci95_low", "accuracy_ci95_high",
+    "accuracy_disagreements",
 )
 
 
@@ -67,8 +70,14 @@ def _cells(entry: dict) -> list:
         entry["service"], entry["period"]["from"], entry["period"]["to"], s["n"], v(s["ikm"]), v(s["category"]),
         ci(s, 0), ci(s, 1), *(v(x) for x in s["nrr"]),
         tm["n"], tm["within"], v(tm["rate"]), ci(tm, 0), ci(tm, 1),
-        c["n"], c["overcharged"], v(c["rate"]), ci(c, 0), ci(c, 1),
-        a["n"], a["first_time_right"], v(a["rate"]), ci(a, 0), ci(a, 1),
+        tm["basis"], v(tm["completed"]), v(tm["open"]), v(tm["open_late"]), v(tm["estimate"]),
+        "" if tm["estimate_ci95"] is None else repr(tm["estimate_ci95"][0]),
+        "" if tm["estimate_ci95"] is None else repr(tm["estimate_ci95"][1]),
+        "" if tm["provisional"] is None else str(tm["provisional"]).lower(),
+        ";".join(f"v{x['version']} {x['limit']:g} {x['limit_unit']}: {x['within']}/{x['n']}"
+                 for x in tm.get("versions") or []),
+        c["n"], c["overcharged"], v(c["rate"]), ci(c, 0), ci(c, 1), c.get("unrecorded_payments", 0),
+        a["n"], a["first_time_right"], v(a["rate"]), ci(a, 0), ci(a, 1), a.get("disagreements", 0),
     ]
 
 

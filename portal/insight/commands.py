@@ -9,7 +9,7 @@ from datetime import date
 from portal import exports
 
 EXPORT_COLUMNS = ("u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "amount_paid", "extra_requirements",
-                  "product_correct", "channel", "verified", "local_day")
+                  "product_correct", "channel", "verified", "local_day", "counted", "count_reason")
 EXPORT_CHUNK = 5000
 
 
@@ -33,7 +33,9 @@ def register(subparsers) -> None:
                               description="Write the responses of a service (or a unit, or a counter: the "
                                           "dashboard's filters) over unit-local days FROM..TO "
                                           "(inclusive): columns u1..u9 (blank = unanswered), amount_paid, "
-                                          "extra_requirements, product_correct, channel, verified, local_day. No "
+                                          "extra_requirements, product_correct, channel, verified, local_day, counted (yes/no: "
+                                          "whether the row counts in the published figures under the counting "
+                                          "rule; `portal ikm` skips rows with counted = no) and count_reason. No "
                                           "comment text, profile or client hash is exported (no personal data).")
     which = e.add_mutually_exclusive_group(required=True)
     which.add_argument("--service", metavar="SLUG")

@@ -22,7 +22,7 @@ from portal.db.tables_insight import COUNT_FIELDS, OverchargeCase, RollupDelta
 from portal.insight import aggregate
 from survey.clock import durations
 
-HISTOGRAMS = ("profiles", "wait_hist", "handle_hist", "km_hist")
+HISTOGRAMS = ("profiles", "wait_hist", "handle_hist", "km_hist", "time_version_n", "time_version_within")
 Key = tuple[int, date]
 
 
@@ -86,7 +86,7 @@ async def _visit_context(service_id: int, unit_id: int) -> tuple[aggregate.Stand
     return standards, unit
 
 
-def _visit_part(v: dict, standards: aggregate.Standards, unit: dict):
+def _visit_part(v: dict, standards: aggregate.Standards, unit: dict, bound: dict | None = None):
     """The same calendar as aggregate.compute: the unit's zone, closures and cuti bersama rule."""
     std = standards.for_visit(v)
     end = aggregate.timed_end(v, std)
@@ -95,31 +95,41 @@ def _visit_part(v: dict, standards: aggregate.Standards, unit: dict):
         duration = float(durations([aggregate._aware(v["arrived_at"])], [end], std["time_limit_unit"],
                                    unit["timezone"], aggregate.closures_of(unit),
                                    cuti_bersama=aggregate.cuti_bersama_of(unit))[0])
-    return aggregate.visit_part(v, std, duration)
+    return aggregate.visit_part(v, std, duration, bound)
 
 
 def _key(row: dict) -> Key:
     return (row.get("counter") or 0, aggregate._day(row["local_day"]))
 
 
+async def _swap_case(service_id: int, unit_id: int, old_case: dict | None, new_case: dict | None) -> None:
+    """Replace a visit's overcharge case in the list (one per visit: officer record or bound answer)."""
+    if old_case == new_case:
+        return
+    if old_case is not None:
+        await OverchargeCase.delete().where((OverchargeCase.source == old_case["source"])
+                                            & (OverchargeCase.ref_id == old_case["ref_id"])).run()
+    if new_case is not None:
+        await OverchargeCase.insert(OverchargeCase(service=service_id, unit=unit_id, **new_case)).run()
+
+
 async def visit_changed(before: dict | None, after: dict) -> None:
     """Record what a visit's change (creation when `before` is None) does to the rollups and to the list of
-    officer overcharge cases. Both rows are whole visit rows; call inside the transaction that changed it."""
+    overcharge cases. Both rows are whole visit rows; call inside the transaction that changed it. The
+    response bound to the visit (if any) is part of the visit's cost and accuracy verdicts."""
     standards, unit = await _visit_context(after["service"], after["unit"])
+    bound = None
+    if before is not None:
+        bound = (await aggregate.bound_responses([after["id"]])).get(after["id"])
     parts: dict[Key, dict[str, Any]] = {}
     old_case = None
     if before is not None:
-        old, old_case = _visit_part(before, standards, unit)
+        old, old_case = _visit_part(before, standards, unit, bound)
         combine(parts, _key(before), old, -1)
-    new, new_case = _visit_part(after, standards, unit)
+    new, new_case = _visit_part(after, standards, unit, bound)
     combine(parts, _key(after), new, 1)
     await record(after["service"], after["unit"], parts)
-    if old_case != new_case:
-        if old_case is not None:
-            await OverchargeCase.delete().where((OverchargeCase.source == "officer")
-                                                & (OverchargeCase.ref_id == after["id"])).run()
-        if new_case is not None:
-            await OverchargeCase.insert(OverchargeCase(service=after["service"], unit=after["unit"], **new_case)).run()
+    await _swap_case(after["service"], after["unit"], old_case, new_case)
 
 
 async def change_visit(visit_id: int, values: dict, condition=None) -> tuple[dict, dict] | None:
@@ -149,26 +159,23 @@ async def responses_added(service_id: int, unit_id: int, responses: list[dict],
                           standard: dict | None = None) -> None:
     """Record new survey responses (whole rows with their ids); call inside the transaction that inserted them.
 
-    The cost verdict needs the standard in force at the linked visit's arrival, else at submission: `standard`
-    when the caller knows it (an answer bound to no visit, submitted now), otherwise read from the service's
-    versions, and only when some response reports an amount paid.
+    A response bound to a visit changes that visit's single cost and accuracy verdicts: the visit's part with
+    the response replaces its part without it (the visit row is locked first). An answer bound to no visit is
+    judged against `standard` when the caller knows it (the version in force now), else the version in force at
+    submission, read only when some such response reports an amount paid.
     """
-    paying = [r for r in responses if r.get("amount_paid") is not None]
-    standards = None
-    arrivals: dict[int, Any] = {}
-    if paying and standard is None:
+    unbound = [r for r in responses if not r.get("visit")]
+    if standard is None and any(r.get("amount_paid") is not None for r in unbound):
         standards = await aggregate.load_standards(service_id)
-        wanted = sorted({r["visit"] for r in paying if r.get("visit")})
-        if wanted:
-            for row in await Visit.select(Visit.id, Visit.arrived_at).where(Visit.id.is_in(wanted)).run():
-                arrivals[row["id"]] = aggregate._aware(row["arrived_at"])
+    else:
+        standards = None
 
     def standard_of(r: dict) -> dict | None:
-        if r.get("amount_paid") is None:
+        if r.get("visit") or r.get("amount_paid") is None:
             return None
         if standards is None:
             return standard
-        return aggregate.response_standard(standards, r, arrivals.get(r.get("visit")))
+        return aggregate.response_standard(standards, r, None)
 
     parts: dict[Key, dict[str, Any]] = {}
     cases = []
@@ -180,3 +187,37 @@ async def responses_added(service_id: int, unit_id: int, responses: list[dict],
     await record(service_id, unit_id, parts)
     if cases:
         await OverchargeCase.insert(*cases).run()
+    by_visit = {r["visit"]: r for r in responses if r.get("visit")}
+    if not by_visit:
+        return
+    visits = await locked(Visit.select().where(Visit.id.is_in(sorted(by_visit))), Visit).run()
+    context: dict[int, tuple] = {}
+    for v in visits:
+        if v["service"] not in context:
+            context[v["service"]] = await _visit_context(v["service"], v["unit"])
+        standards_v, unit = context[v["service"]]
+        r = by_visit[v["id"]]
+        bound = {"id": r["id"], "visit": v["id"], "amount_paid": r.get("amount_paid"),
+                 "product_correct": r.get("product_correct")}
+        visit_parts: dict[Key, dict[str, Any]] = {}
+        old, old_case = _visit_part(v, standards_v, unit, None)
+        new, new_case = _visit_part(v, standards_v, unit, bound)
+        combine(visit_parts, _key(v), old, -1)
+        combine(visit_parts, _key(v), new, 1)
+        await record(v["service"], v["unit"], visit_parts)
+        await _swap_case(v["service"], v["unit"], old_case, new_case)
+
+
+async def responses_changed(service_id: int, unit_id: int, before: list[dict], after: list[dict]) -> None:
+    """Record a change of unbound responses (a manager's burst review changing whether they count): each row's
+    part after minus its part before, and its citizen overcharge case replaced. Rows bound to a visit are not
+    changed this way (they always count). Call inside the transaction that changed them."""
+    standards = await aggregate.load_standards(service_id)
+    parts: dict[Key, dict[str, Any]] = {}
+    for old_row, new_row in zip(before, after, strict=True):
+        old, old_case = aggregate.response_part(old_row, aggregate.response_standard(standards, old_row, None))
+        new, new_case = aggregate.response_part(new_row, aggregate.response_standard(standards, new_row, None))
+        combine(parts, _key(old_row), old, -1)
+        combine(parts, _key(new_row), new, 1)
+        await _swap_case(service_id, unit_id, old_case, new_case)
+    await record(service_id, unit_id, parts)

@@ -19,32 +19,27 @@ from typing import Any
 import numpy as np
 
 from portal.db.tables import Counter, Service, StandardVersion
-from portal.db.tables_insight import OverchargeCase
-from portal.insight import rollups, sketch
+from portal.db.tables_insight import NOT_COUNTED_FIELDS, OverchargeCase
+from portal.insight import rollups, sketch, timecases
 from portal.insight.aggregate import (
-    MULTI_DAY,
     Standards,
     _day,
     add_into,
     closures_of,
     counts_matrix,
-    cuti_bersama_of,
     empty,
     ikm_of,
     profiles_matrix,
 )
 from portal.insight.periods import Period
-from portal.insight.results import num
-from portal.timeutil import local_midnight_utc
+from portal.insight.results import num, version_blocks
 from survey.change import ikm_change, two_proportions
-from survey.clock import durations
 from survey.compliance import proportion
 from survey.ikm import CATEGORY_LABELS, PROFILE_SHAPE
 from survey.instrument import UNSUR_2017
 from survey.sampling import krejcie_morgan, response_rate
 from survey.spc import funnel as spc_funnel
 from survey.spc import p_chart
-from survey.survival import km_within
 
 DEFAULT_TARGET_TIME = 0.95
 DEFAULT_TARGET_ACCURACY = 0.95
@@ -148,6 +143,8 @@ def block(agg: dict, target_time: float | None = None, target_accuracy: float | 
                          target_accuracy),
         "accuracy_visits": prop(agg["ftr_visit_ok"], agg["ftr_visit_n"]),
         "accuracy_responses": prop(agg["ftr_resp_ok"], agg["ftr_resp_n"]),
+        "accuracy_disagree": int(agg["ftr_disagree"]),
+        "cost_unrecorded": int(agg["cost_unrecorded"]),
         "requirements": prop(agg["req_ok"], agg["req_n"]),
     }
 
@@ -202,9 +199,8 @@ def funnel(items: list[tuple[str, int, int]]) -> dict[str, Any]:
 
 async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz: str, closures: list[str]) -> dict:
     """Waiting and handling: median and 90th percentile with intervals from the rollups' duration sketches.
-    Kaplan-Meier per multi-day service from the rollups too: completed durations (whole days in the limit's
-    unit) as events, and the open cases of each arrival day censored at their time so far (all the open cases
-    of one arrival day share it: durations count local days)."""
+    Kaplan-Meier per multi-day service from the rollups too (portal.insight.timecases): completed durations as
+    events, open cases censored at their time so far, open cases past their deadline counted as breaches."""
     sk = await rollups.sums(scope.service_ids, period.start, period.end, scope.counter_id, sketches=True)
     hists = sk[0] if sk else empty()
 
@@ -216,29 +212,14 @@ async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz:
     now = datetime.now(UTC)
     for service in scope.services:
         target = targets.get(service["id"]) or {}
-        unit_name = target.get("time_limit_unit")
-        if unit_name not in MULTI_DAY:
+        res = await timecases.service_cases(service["id"], target, scope.unit, period.start, period.end,
+                                            scope.counter_id, now)
+        if res is None or res["n"] == 0:
             continue
-        done = await rollups.sums([service["id"]], period.start, period.end, scope.counter_id, km=True)
-        per_day = await rollups.sums([service["id"]], period.start, period.end, scope.counter_id, by="day")
-        hist = done[0]["km_hist"] if done else {}
-        event_days = np.array([int(k) for k in hist], dtype=float)
-        event_counts = np.array([int(v) for v in hist.values()], dtype=int)
-        open_days = [(r["group"], r["km_open"]) for r in per_day if r["km_open"] > 0]
-        censor = np.array([], dtype=float)
-        if open_days:
-            starts = [local_midnight_utc(tz, d) for d, _ in open_days]
-            so_far = durations(starts, [now] * len(starts), unit_name, tz, closures,
-                               cuti_bersama=cuti_bersama_of(scope.unit))
-            censor = np.repeat(so_far, [k for _, k in open_days])
-        d = np.concatenate([np.repeat(event_days, event_counts), censor])
-        observed = np.concatenate([np.ones(int(event_counts.sum()), dtype=bool), np.zeros(censor.size, dtype=bool)])
-        if d.size == 0:
-            continue
-        res = km_within(d, observed, target["time_limit_value"])
-        km.append({"service": service, "limit": target["time_limit_value"], "limit_unit": unit_name,
-                   "prob": num(res.prob), "ci95": list(res.ci95) if res.ci95 else None, "n": res.n,
-                   "events": res.events, "censored": res.censored})
+        km.append({"service": service, "limit": res["limit"], "limit_unit": res["limit_unit"],
+                   "prob": res["estimate"], "ci95": res["ci95"], "n": res["n"], "events": res["completed"],
+                   "censored": res["open"], "completed": res["completed"], "open": res["open"],
+                   "open_late": res["open_late"], "provisional": res["provisional"]})
     return {"waiting": quantiles(hists["wait_hist"]), "handling": quantiles(hists["handle_hist"]), "km": km}
 
 
@@ -277,9 +258,11 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
     targets = await _targets(scope.service_ids)
     target_time, target_accuracy = _targets_pooled(scope.service_ids, targets)
     ids, cid = scope.service_ids, scope.counter_id
-    per_service = {r["group"]: r for r in await rollups.sums(ids, period.start, period.end, cid, "service", True)}
+    per_service = {r["group"]: r for r in await rollups.sums(ids, period.start, period.end, cid, "service", True,
+                                                             versions=True)}
     previous = period.previous()
-    prev = _sum(await rollups.sums(ids, previous.start, previous.end, cid))
+    # with the respondent profiles: the IKM-change interval resamples respondents of both periods (issue 17 item 6)
+    prev = _sum(await rollups.sums(ids, previous.start, previous.end, cid, profiles=True))
     total = _sum(list(per_service.values()))
     head = block(total, target_time, target_accuracy)
     prev_head = block(prev, target_time, target_accuracy, with_ci=False)
@@ -292,6 +275,9 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
                 "sample_met": None if needed is None else sat["n"] >= needed,
                 "response": {"served": rr.served, "offered": rr.offered, "responded": rr.responded,
                              "all_responses": total["responses"], "offer_rate": num(rr.offer_rate),
+                             # the counting rule (issue 10): stored but not counted, by reason
+                             "not_counted": {f[3:]: int(total[f]) for f in NOT_COUNTED_FIELDS},
+                             "not_counted_total": sum(int(total[f]) for f in NOT_COUNTED_FIELDS),
                              "response_rate": num(rr.response_rate), "coverage": num(rr.coverage),
                              # Wilson intervals; responses bound to a visit can outnumber the visits marked
                              # "offered" when officers forget the mark, so k is capped at n for the interval.
@@ -318,6 +304,7 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
         t = targets.get(s["id"], {})
         agg = per_service.get(s["id"], empty())
         services.append({"service": s, "standard": t, "agg": agg,
+                         "time_versions": version_blocks(agg, t.get("_standards")),
                          **block(agg, t.get("target_time"), t.get("target_accuracy"))})
 
     counters = {c["id"]: c for c in await Counter.select().where(Counter.unit == scope.unit["id"])

@@ -70,7 +70,10 @@ def _row(service_id: int, unit_id: int, counter: int, day: date, agg: dict):
     return RollupDay(service=service_id, unit=unit_id, counter=counter, day=day,
                      profiles=aggregate.profiles_json(agg), wait_hist=aggregate.profiles_json(agg, "wait_hist"),
                      handle_hist=aggregate.profiles_json(agg, "handle_hist"),
-                     km_hist=aggregate.profiles_json(agg, "km_hist"), **{k: agg[k] for k in COUNT_FIELDS})
+                     km_hist=aggregate.profiles_json(agg, "km_hist"),
+                     time_version_n=aggregate.profiles_json(agg, "time_version_n"),
+                     time_version_within=aggregate.profiles_json(agg, "time_version_within"),
+                     **{k: agg[k] for k in COUNT_FIELDS})
 
 
 def _rows_and_cases(service_id: int, unit_id: int, computed: dict) -> tuple[list, list]:
@@ -143,6 +146,8 @@ async def apply_pending(limit: int = APPLY_BATCH) -> set[tuple[int, date]]:
                     **{getattr(RollupDay, f): total[f] for f in COUNT_FIELDS},
                     RollupDay.profiles: values.profiles, RollupDay.wait_hist: values.wait_hist,
                     RollupDay.handle_hist: values.handle_hist, RollupDay.km_hist: values.km_hist,
+                    RollupDay.time_version_n: values.time_version_n,
+                    RollupDay.time_version_within: values.time_version_within,
                     RollupDay.computed_at: datetime.now(UTC),
                 }).where(RollupDay.id == row["id"]).run()
         ids = [d["id"] for d in deltas]
@@ -242,7 +247,7 @@ def _where(service_ids: list[int], date_from: date, date_to: date, counter_id: i
 
 async def sums(service_ids: list[int], date_from: date, date_to: date, counter_id: int | None = None,
                by: str | None = None, profiles: bool = False, sketches: bool = False,
-               km: bool = False) -> list[dict]:
+               km: bool = False, versions: bool = False) -> list[dict]:
     """Rollup sums (as the refresher last left them) over [date_from, date_to] computed by the database (SUM ... GROUP BY `by`: None,
     "service", "counter" or "day"). With profiles=True each group also gets its summed respondent profiles
     (read per day row and added in Python: bounded by services x counters x days, never by responses)."""
@@ -267,7 +272,8 @@ async def sums(service_ids: list[int], date_from: date, date_to: date, counter_i
     by_group = {(a["group"] if key else None): a for a in out}
     for wanted, column, condition in ((profiles, "profiles", "respondents > 0"),
                                       (sketches, "wait_hist, handle_hist", "visits > 0"),
-                                      (km, "km_hist", "time_n > 0")):
+                                      (km, "km_hist", "time_n > 0"),
+                                      (versions, "time_version_n, time_version_within", "time_n > 0")):
         if not (wanted and out):
             continue
         psql = f"SELECT {key + ' AS grp, ' if key else ''}{column} FROM rollup_day WHERE {where} AND {condition}"

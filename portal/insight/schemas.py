@@ -21,31 +21,61 @@ class Satisfaction(msgspec.Struct):
     nrr: list[float | None]
 
 
-class TimeRate(msgspec.Struct):
-    """Completed cases within the standard's time limit, with a Wilson 95 % interval."""
+class TimeVersion(msgspec.Struct):
+    """Completed cases judged against one standard version (its number and limit), within its limit."""
 
+    version: int | None
+    limit: float | None
+    limit_unit: str | None
     n: int
     within: int
     rate: float | None
     ci95: list[float] | None
 
 
+class TimeRate(msgspec.Struct):
+    """Completed cases within the standard's time limit, with a Wilson 95 % interval (`n`, `within`, `rate`,
+    `ci95`). For multi-day limits (`basis` "kaplan_meier") the headline is `estimate`: Kaplan-Meier completion
+    within the limit with open cases censored and open cases past their deadline counted as breaches, with its
+    log-log 95 % interval `estimate_ci95`, and the counts `completed`, `open`, `open_late`; `provisional` when
+    most cases of the period are still open."""
+
+    n: int
+    within: int
+    rate: float | None
+    ci95: list[float] | None
+    basis: str = "completed"
+    completed: int | None = None
+    open: int | None = None
+    open_late: int | None = None
+    estimate: float | None = None
+    estimate_ci95: list[float] | None = None
+    provisional: bool | None = None
+    versions: list[TimeVersion] = msgspec.field(default_factory=list)
+    combined_versions: bool = False
+
+
 class CostRate(msgspec.Struct):
-    """Fees recorded by officers plus amounts reported by citizens; overcharged = above the official fee."""
+    """One verdict per visit (overcharged when the officer's record or the citizen's answer is above the official
+    fee) plus one per answer bound to no visit; `unrecorded_payments`: the citizen reports paying, the officer
+    recorded Rp 0."""
 
     n: int
     overcharged: int
     rate: float | None
     ci95: list[float] | None
+    unrecorded_payments: int = 0
 
 
 class AccuracyRate(msgspec.Struct):
-    """First-time-right: completed cases needing no correction plus citizens reporting a correct product."""
+    """First-time-right, one verdict per delivered product: the officer's record where there is one, else the
+    citizen's answer; `disagreements`: the two disagree (counted as not right first time)."""
 
     n: int
     first_time_right: int
     rate: float | None
     ci95: list[float] | None
+    disagreements: int = 0
 
 
 class ServiceResults(msgspec.Struct):

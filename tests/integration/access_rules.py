@@ -74,6 +74,10 @@ FEEDBACK = {
     ("GET", "/console/imports"): Rule(HEAD_MANAGER, scoped=False),
     ("POST", "/console/imports"): Rule(HEAD_MANAGER, body={"service": "{service_slug}", "period_from": "x"}),
     ("GET", "/console/imports/{batch_id:int}"): Rule(HEAD_MANAGER),
+    ("GET", "/console/bursts"): Rule(HEAD_MANAGER, scoped=False),
+    ("GET", "/console/disagreements"): Rule(HEAD_MANAGER, scoped=False),
+    ("POST", "/console/bursts"): Rule(HEAD_MANAGER, body={"service": "{service_slug}", "day": "2026-01-05",
+                                                          "client": "x", "decision": "counted"}),
 }
 
 INSIGHT = {

@@ -5,9 +5,11 @@ fee, answer the survey once (a repeat stores nothing more), and find the answer 
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 from portal.db.tables import Counter, SurveyResponse, Unit
+from portal.feedback.antiabuse import new_stamp
 from portal.timeutil import local_day
 from tests.integration.test_feedback_support import ANSWERS, form_fields, phone  # noqa: F401
 
@@ -31,10 +33,13 @@ async def test_demo_counter_scan_survey_and_results(demo, phone):
     before_api = (await phone.get(f"/api/v1/services/{slug}/results", params=params)).json()
     before = await SurveyResponse.count().where(SurveyResponse.counter == counter["id"]).run()
     fields = {**form_fields(survey.text), **ANSWERS, "comment": "demo scan"}
+    # a citizen who took a minute to read the questions (faster answers are stored but not counted, issue 10)
+    fields["stamp"] = new_stamp(phone._transport.app.state.settings.secret_key, now=time.time() - 60)
     assert (await phone.post(f"/c/DKP-01/s/{slug}/survey", data=fields)).status_code == 200
     assert await SurveyResponse.count().where(SurveyResponse.counter == counter["id"]).run() == before + 1
     again = await phone.post(f"/c/DKP-01/s/{slug}/survey", data=fields)
     assert again.status_code == 200 and "Sudah diterima" in again.text
-    assert await SurveyResponse.count().where(SurveyResponse.counter == counter["id"]).run() == before + 1
+    assert await SurveyResponse.count().where(SurveyResponse.counter == counter["id"]).run() == before + 2  # kept
+    # ... but not counted
     after_api = (await phone.get(f"/api/v1/services/{slug}/results", params=params)).json()
     assert after_api["satisfaction"]["n"] == before_api["satisfaction"]["n"] + 1

@@ -148,3 +148,19 @@ async def test_officers_and_anonymous_cannot_import(client, place):
     officer = await make_user("officer", [place["unit"]])
     await client.login(officer["username"], officer["password"])
     assert (await client.get("/console/imports")).status_code == 403
+
+
+async def test_paper_amounts_get_the_web_forms_limits(client, place):
+    """Issue 10: paper rows apply the web form's value limits (the cap, inf, nan) with row and column."""
+    await manager_client(client, place["unit"])
+    bad = ("u1,u2,u3,u4,u5,u6,u7,u8,u9,amount_paid\n"
+           "4,4,4,4,4,4,4,4,4,1000000000001\n"
+           "4,4,4,4,4,4,4,4,4,inf\n"
+           "4,4,4,4,4,4,4,4,4,nan\n"
+           "4,4,4,4,4,4,4,4,4,1000000000000\n")
+    response = await upload(client, place["service"], bad.encode())
+    assert response.status_code == 400
+    cells = re.findall(r'<tr><td class="num">(\d+)</td><td>([a-z_0-9-]+)</td>', response.text)
+    assert {("2", "amount_paid"), ("3", "amount_paid"), ("4", "amount_paid")} <= set(cells)
+    assert ("5", "amount_paid") not in cells  # exactly the cap is allowed
+    assert await responses_of(place["service"]) == []

@@ -117,7 +117,8 @@ async def test_bare_scan_survey_is_stored_once_unverified(phone, place):
     again = await phone.post(survey_path(place), data=fields)
     assert again.status_code == 200
     assert "sudah diterima" in again.text
-    [response] = await responses_of(place["service"])
+    response, resent = await responses_of(place["service"])  # the resent form is kept, not counted (issue 10)
+    assert (response["counted"], resent["counted"], resent["count_reason"]) == (True, False, "reused_stamp")
     assert response["visit"] is None and response["verified"] is False and response["channel"] == "qr_counter"
     assert response["u1"] == 3 and response["comment"] == "Pelayanan cepat" and response["language"] == "id"
 

@@ -105,7 +105,9 @@ async def test_identical_answers_from_one_address_are_all_stored_but_a_resent_fo
         assert first.status_code == 200 and "Sudah diterima" not in first.text
     again = await phone.post(survey_path(place), data=fields)
     assert again.status_code == 200 and "Sudah diterima" in again.text
-    assert len(await responses_of(place["service"])) == 3
+    stored = await responses_of(place["service"])  # the resent form is stored too, but not counted (issue 10)
+    assert len(stored) == 4
+    assert [(r["counted"], r["count_reason"]) for r in stored][-1] == (False, "reused_stamp")
 
 
 async def test_rate_limit_answers_429_in_the_citizens_language(phone, place):
@@ -163,6 +165,7 @@ async def test_survey_without_a_stamp_is_kept_and_flagged(phone, place):
     assert (await phone.post(survey_path(place), data=fields)).status_code == 200
     [stored] = await responses_of(place["service"])
     assert stored["flagged_fast"] is True
+    assert (stored["counted"], stored["count_reason"]) == (False, "no_stamp")
 
 
 def test_form_fields_helper_reads_hidden_inputs():

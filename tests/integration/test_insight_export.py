@@ -26,7 +26,8 @@ async def test_export_then_portal_ikm_equals_dashboard_and_api(client, app, sett
     assert secret not in text
     rows = list(csv.DictReader(text.splitlines()))
     assert list(rows[0]) == ["u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "amount_paid",
-                             "extra_requirements", "product_correct", "channel", "verified", "local_day"]
+                             "extra_requirements", "product_correct", "channel", "verified", "local_day", "counted",
+                             "count_reason"]
     assert any(r["u8"] == "" for r in rows)  # blank = unanswered
 
     code, out = await run_cli(settings, ["ikm", "--json", str(out_file)], capsys)

@@ -17,6 +17,9 @@ from survey.compliance import proportion
 from survey.ikm import ikm_from_answers
 from tests.integration.test_insight_support import DAY, add_response, add_visit, at, build_scene
 
+SAME_DAY = {"basis": "completed", "completed": None, "open": None, "open_late": None, "estimate": None,
+            "estimate_ci95": None, "provisional": None}  # no open-case fields for a limit in minutes
+
 
 @pytest.fixture
 async def scene(app):
@@ -40,14 +43,18 @@ async def test_service_results_equal_survey_by_hand(client, scene):
 
     within = sum(m <= 30 for m in scene["minutes"])
     time_p = proportion(within, 10)
-    assert body["time"] == {"n": 10, "within": within, "rate": time_p.rate, "ci95": list(time_p.ci95)}
+    assert body["time"] == {"n": 10, "within": within, "rate": time_p.rate, "ci95": list(time_p.ci95), **SAME_DAY,
+                            "versions": [{"version": 1, "limit": 30, "limit_unit": "minutes", "n": 10,
+                                          "within": within, "rate": time_p.rate, "ci95": list(time_p.ci95)}],
+                            "combined_versions": False}
 
     fees = [[5000, 5000, 10000, None, 5000][i % 5] for i in range(10)]
     paid = [[None, 5000, 7000, 0][i % 4] for i in range(40)]
     reported = [x for x in fees + paid if x is not None]
     over = sum(x > 5000 for x in reported)
     cost_p = proportion(over, len(reported))
-    assert body["cost"] == {"n": len(reported), "overcharged": over, "rate": cost_p.rate, "ci95": list(cost_p.ci95)}
+    assert body["cost"] == {"n": len(reported), "overcharged": over, "rate": cost_p.rate, "ci95": list(cost_p.ci95),
+                            "unrecorded_payments": 0}
 
     corrections = [[False, True, None, False, False][i % 5] for i in range(10)]
     products = [[None, "yes", "no", "not_yet", "yes"][i % 5] for i in range(40)]
@@ -55,14 +62,18 @@ async def test_service_results_equal_survey_by_hand(client, scene):
     k_acc = sum(c is False for c in corrections) + sum(p == "yes" for p in products)
     acc_p = proportion(k_acc, n_acc)
     assert body["accuracy"] == {"n": n_acc, "first_time_right": k_acc, "rate": acc_p.rate,
-                                "ci95": list(acc_p.ci95)}
+                                "ci95": list(acc_p.ci95), "disagreements": 0}
 
 
 async def test_empty_service_gives_nulls(client, scene):
     r = await client.get(f"/api/v1/services/{scene['other']['slug']}/results?from=2026-03-01&to=2026-03-31")
     body = r.json()
     assert body["satisfaction"] == {"n": 0, "ikm": None, "category": None, "ci95": None, "nrr": [None] * 9}
-    assert body["time"] == {"n": 0, "within": 0, "rate": None, "ci95": None}
+    assert body["time"]["basis"] == "kaplan_meier"  # the other service's limit is in working days
+    assert {k: body["time"][k] for k in ("n", "within", "rate", "ci95", "completed", "open", "open_late",
+                                         "estimate")} == {"n": 0, "within": 0, "rate": None, "ci95": None,
+                                                          "completed": 0, "open": 0, "open_late": 0,
+                                                          "estimate": None}
 
 
 async def test_unit_results_have_one_entry_per_service(client, scene):
@@ -75,7 +86,9 @@ async def test_unit_results_have_one_entry_per_service(client, scene):
                                                                       scene["other"]["slug"]])
     only = next(s for s in body["services"] if s["service"] == scene["service"]["slug"])
     assert body["satisfaction"] == only["satisfaction"]  # the other service has no data
-    assert body["time"] == only["time"]
+    assert {k: body["time"][k] for k in ("n", "within", "rate", "ci95")} == \
+        {k: only["time"][k] for k in ("n", "within", "rate", "ci95")}
+    assert (body["time"]["basis"], body["time"]["open"]) == ("kaplan_meier", 0)  # the other one is multi-day
 
 
 async def test_csv_twins_are_aggregates(client, scene):

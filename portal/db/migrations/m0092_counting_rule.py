@@ -1,0 +1,21 @@
+"""Feedback/insight: the counting rule of issue 10. Each survey response records whether it counts and why
+(`survey_response.counted`, `count_reason`; rows stored before are counted, reason unknown), and the rollups keep
+the responses not counted by reason (`rollup_day.nc_*`); every rollup is recomputed lazily."""
+
+from __future__ import annotations
+
+from piccolo.engine.base import Engine
+
+from portal.db.migrations.m0032_insight_sketches_cases import _has_column, mark_all_dirty
+
+REASONS = ("no_stamp", "reused_stamp", "too_fast", "over_cap", "manager_out")  # as of this migration
+
+
+async def forwards(engine: Engine) -> None:
+    for column, ddl in (("counted", "BOOLEAN NOT NULL DEFAULT TRUE"), ("count_reason", "VARCHAR(16) NULL")):
+        if not await _has_column(engine, "survey_response", column):
+            await engine.run_ddl(f"ALTER TABLE survey_response ADD COLUMN {column} {ddl}")
+    for reason in REASONS:
+        if not await _has_column(engine, "rollup_day", f"nc_{reason}"):
+            await engine.run_ddl(f"ALTER TABLE rollup_day ADD COLUMN nc_{reason} INTEGER NOT NULL DEFAULT 0")
+    await mark_all_dirty(engine)

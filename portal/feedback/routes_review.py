@@ -1,0 +1,68 @@
+"""Review lists (back office). Bursts (issue 10): managers see many unbound answers from one address on one day
+and mark them counted or not; every decision is audited and moves the published figures through the rollups.
+Disagreements (issue 17): products whose officer record and citizen answer disagree (not right first time)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from litestar import Request, Router, get, post
+from litestar.response import Redirect, Template
+
+from portal.accounts.guards import ensure_unit_access, require_roles
+from portal.feedback import queries, services
+from portal.web import t
+
+REVIEW_ROLES = ("manager", "head")
+WINDOW_DAYS = 30
+
+
+def _scope(request: Request) -> list[int] | None:
+    user = request.user
+    return None if user.is_admin else sorted(user.unit_ids)
+
+
+async def _page(request: Request, message: str | None = None, status_code: int = 200) -> Template:
+    today = datetime.now(UTC).date()
+    return Template("feedback/bursts.html", status_code=status_code, context={
+        "bursts": await queries.bursts(_scope(request), today - timedelta(days=WINDOW_DAYS), today + timedelta(days=1)),
+        "message": message, "window": WINDOW_DAYS, "minimum": queries.BURST_MIN})
+
+
+@get("/console/bursts", name="feedback_bursts", guards=[require_roles(*REVIEW_ROLES)])
+async def bursts(request: Request) -> Template:
+    return await _page(request)
+
+
+@post("/console/bursts", name="feedback_burst_review", guards=[require_roles(*REVIEW_ROLES)], status_code=303)
+async def burst_review(request: Request) -> Template | Redirect:
+    form = await request.form()
+    fields = {k: form.get(k) if isinstance(form.get(k), str) else "" for k in ("service", "day", "client",
+                                                                              "decision", "note")}
+    service = await queries.service_by_slug(fields["service"]) if fields["service"] else None
+    try:
+        day = date.fromisoformat(fields["day"].strip())
+    except ValueError:
+        day = None
+    client = fields["client"].strip()
+    if service is None or day is None or not client or len(client) > 64 \
+            or fields["decision"] not in ("counted", "not_counted"):
+        return await _page(request, t(request, "Choose a burst from the list and a decision."), 400)
+    ensure_unit_access(request, service["unit"])
+    changed = await services.review_burst(request.user, service, day, client, fields["decision"] == "counted",
+                                          fields["note"].strip()[:500])
+    if not changed:
+        return await _page(request, t(request, "Nothing to change: these answers already have that decision."), 400)
+    return Redirect(path="/console/bursts", status_code=303)
+
+
+@get("/console/disagreements", name="feedback_disagreements", guards=[require_roles(*REVIEW_ROLES)])
+async def disagreements(request: Request) -> Template:
+    """Products where the officer's record and the citizen's answer disagree, last 90 days (issue 17)."""
+    today = datetime.now(UTC).date()
+    return Template("feedback/disagreements.html", context={
+        "rows": await queries.disagreements(_scope(request), today - timedelta(days=90), today + timedelta(days=1)),
+        "days": 90})
+
+
+burst_console = Router(path="/", include_in_schema=False, route_handlers=[bursts, burst_review, disagreements])
