@@ -135,14 +135,10 @@ async def service_results(service_id: int, date_from: date, date_to: date) -> di
         raise LookupError(f"no service {service_id}")
     unit = await Unit.select().where(Unit.id == service["unit"]).first().run()
     agg = await service_totals(service_id, date_from, date_to)
-<<<<<<< HEAD
-    return {"service": service["slug"], "period": _period(date_from, date_to), **await figures(agg)}
-=======
     cases = await _cases(service_id, unit, date_from, date_to)
     versions = version_blocks(agg, await load_standards(service_id))
     return {"service": service["slug"], "period": _period(date_from, date_to),
-            **_public(agg, [cases] if cases else [], versions)}
->>>>>>> issue17
+            **await figures((agg, [cases] if cases else [], versions))}
 
 
 async def unit_results(unit_id: int, date_from: date, date_to: date) -> dict:
@@ -160,26 +156,20 @@ async def unit_results(unit_id: int, date_from: date, date_to: date) -> dict:
         per[row["group"]] = row
         add_into(total, row)
     period = _period(date_from, date_to)
-<<<<<<< HEAD
-    pooled, *each = await figures(total, *(per[s["id"]] for s in services))
+    cases = {s["id"]: await _cases(s["id"], unit, date_from, date_to) for s in services}
+    versions = {s["id"]: version_blocks(per[s["id"]], await load_standards(s["id"])) for s in services}
+    pooled, *each = await figures((total, [c for c in cases.values() if c], None),
+                                  *((per[s["id"]], [cases[s["id"]]] if cases[s["id"]] else [], versions[s["id"]])
+                                    for s in services))
     return {
         "unit": unit["slug"], "period": period, **pooled,
         "services": [{"service": s["slug"], "period": period, **entry} for s, entry in zip(services, each,
                                                                                            strict=True)],
-=======
-    cases = {s["id"]: await _cases(s["id"], unit, date_from, date_to) for s in services}
-    return {
-        "unit": unit["slug"], "period": period, **_public(total, [c for c in cases.values() if c]),
-        "services": [{"service": s["slug"], "period": period,
-                      **_public(per[s["id"]], [cases[s["id"]]] if cases[s["id"]] else [],
-                                version_blocks(per[s["id"]], await load_standards(s["id"])))}
-                     for s in services],
->>>>>>> issue17
     }
 
 
-async def figures(*aggs: dict[str, int]):
-    """_public() of each aggregate, computed in a worker thread: the respondent bootstrap is CPU work that must
-    not hold up the event loop. One aggregate gives one dict, several a list."""
-    done = await anyio.to_thread.run_sync(lambda: [_public(a) for a in aggs])
-    return done[0] if len(aggs) == 1 else done
+async def figures(*inputs: tuple):
+    """_public(agg, cases, versions) of each input, computed in a worker thread: the respondent bootstrap is CPU
+    work that must not hold up the event loop. One input gives one dict, several a list."""
+    done = await anyio.to_thread.run_sync(lambda: [_public(*args) for args in inputs])
+    return done[0] if len(inputs) == 1 else done
