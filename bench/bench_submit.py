@@ -80,9 +80,11 @@ def portal_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "portal", *args]
 
 
-def start(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen:
-    return subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+def start(cmd: list[str], env: dict[str, str], cwd: Path | None = None, log_file: Path | None = None
+          ) -> subprocess.Popen:
+    """A server in its own session; its output goes to `log_file` (never to an unread pipe, which would block it)."""
+    out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115 - the child keeps it open
+    return subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -124,10 +126,12 @@ def throughput(args: argparse.Namespace, scratch: Path) -> None:
     var_dir = scratch / "var"
     env = portal_env(var_dir, {"PORTAL_REFRESH_SECONDS": "5"})
     seed(env)
-    portal = start(portal_cmd("serve", "--port", str(PORTAL_PORT), "--log-level", "warning"), env)
+    portal = start(portal_cmd("serve", "--port", str(PORTAL_PORT), "--log-level", "warning"), env,
+                   log_file=scratch / "portal.log")
     base_env = {**os.environ, "BASELINE_DB": str(scratch / "baseline.sqlite3")}
     baseline = start([sys.executable, "-m", "uvicorn", "baseline_app:app", "--port", str(BASELINE_PORT),
-                      "--no-access-log", "--log-level", "warning"], base_env, cwd=PERF)
+                      "--no-access-log", "--log-level", "warning"], base_env, cwd=PERF,
+                     log_file=scratch / "baseline.log")
     try:
         wait_up(f"http://127.0.0.1:{PORTAL_PORT}{FORM_PATH}")
         wait_up(f"http://127.0.0.1:{BASELINE_PORT}/plain")
@@ -251,7 +255,7 @@ def scale_out(args: argparse.Namespace, scratch: Path) -> None:
     try:
         seed(env)
         server = start(portal_cmd("serve", "--port", str(PORTAL_PORT), "--workers", "2", "--log-level", "warning"),
-                       env)
+                       env, log_file=scratch / "portal.log")
         url = f"http://127.0.0.1:{PORTAL_PORT}"
         wait_up(url + FORM_PATH)
         wrk(url, FORM_PATH, 16, 2)  # warm-up: both workers

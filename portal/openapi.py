@@ -69,6 +69,14 @@ def accurate_schema(schema: dict[str, Any]) -> dict[str, Any]:
             responses = operation["responses"]
             for code, description in ERRORS.items():
                 responses[code] = _error_response(description)
+            if "kiosk" in operation.get("tags", []):  # the one API that needs a credential: a paired kiosk's
+                responses["401"] = _error_response("The kiosk is not paired, or its pairing was revoked "
+                                                   "(X-Kiosk-Token).")
+                parameters = operation.setdefault("parameters", [])
+                if not any(p.get("name", "").lower() == "x-kiosk-token" for p in parameters):
+                    parameters.append({"name": "X-Kiosk-Token", "in": "header", "required": True,
+                                       "schema": {"type": "string", "maxLength": 200},
+                                       "description": "The device token a kiosk received when it was paired."})
     used = _refs(schema["paths"]) | {"Error"}
     # Drop component schemas only referenced by the back-office/HTML routes that were removed.
     while True:

@@ -73,8 +73,8 @@ async def test_folded_rollups_equal_a_rebuild_after_many_writes(place):
     from portal.db.tables_insight import RollupDay
     from portal.insight import rollups
 
-    for i in range(12):
-        await services.submit_response({**_values(place, f"w{i}"), "u1": 1 + i % 4}, None, standard=None)
+    for i in range(12):  # each on its own valid form stamp: counted (docs/measures.md, counting rule)
+        await services.submit_response({**_values(place, f"w{i}"), "u1": 1 + i % 4}, uid("stamp"), standard=None)
     visit = await services.start_scan_visit(place["unit"], place["service"]["id"], place["counter"]["id"], None,
                                             uid("token") * 2)
     await services.citizen_stage(visit, "served")
