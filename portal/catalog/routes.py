@@ -13,7 +13,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from portal import formatting
-from portal.catalog import queries
+from portal.catalog import queries, routes_counters, routes_standards
 from portal.catalog.diff import compare
 from portal.catalog.schemas import CounterOut, ServiceOut, UnitOut, UnitRef, service_out
 from portal.catalog.search import MAX_QUERY_LENGTH, search
@@ -278,6 +278,7 @@ async def api_counters(request: Request) -> list[CounterOut]:
 
 
 route_handlers = [
+    routes_standards.admin, routes_counters.admin,
     Router(path="/", route_handlers=[home, search_page, unit_page, service_page, history_page, changes_page],
            opt={"exclude_from_auth": True}),
     Router(path="/api/v1", route_handlers=[api_services, api_service, api_units, api_counters],

@@ -93,3 +93,7 @@ def history_window(today: date, days: int) -> tuple[date, date]:
 async def latest_version(service_id: int) -> dict | None:
     return await StandardVersion.select().where(StandardVersion.service == service_id).order_by(
         StandardVersion.version, ascending=False).first().run()
+
+
+async def counter_by_id(counter_id: int) -> dict | None:
+    return await Counter.select().where(Counter.id == counter_id).first().run()

@@ -1,0 +1,122 @@
+"""Shared request helpers of the back-office console pages (queue and catalog administration): the user's unit
+scope, look-ups that answer 404/403, notices shown after a refused step, and the role guards."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from litestar import Request
+from litestar.channels import ChannelsPlugin
+from litestar.exceptions import ClientException, HTTPException, NotFoundException
+from litestar.response import Redirect
+
+from portal.accounts.guards import current_user, ensure_unit_access, require_roles
+from portal.queue import queries, tickets
+from portal.timeutil import local_day
+from portal.web import t
+
+QUEUE = [require_roles("officer", "manager", "head")]
+MANAGERS = [require_roles("manager")]
+HEADS = [require_roles("head")]
+HEADS_AND_MANAGERS = [require_roles("head", "manager")]
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9])$")
+CODE_RE = re.compile(r"^[A-Z0-9]{2,16}$")
+
+
+class ConflictException(HTTPException):
+    status_code = 409
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+
+def scope_ids(request: Request) -> frozenset[int] | None:
+    user = current_user(request)
+    return None if user.is_admin else user.unit_ids
+
+
+async def my_units(request: Request) -> list[dict]:
+    return await queries.units_of(scope_ids(request))
+
+
+def channels_of(request: Request) -> ChannelsPlugin | None:
+    try:
+        return request.app.plugins.get(ChannelsPlugin)
+    except KeyError:  # pragma: no cover
+        return None
+
+
+async def in_scope(request: Request, row: dict | None, unknown: str) -> tuple[dict, dict]:
+    """The row and its unit, or 404 with `unknown` when it does not exist, 403 when the unit is out of scope."""
+    if row is None:
+        raise NotFoundException(t(request, unknown))
+    ensure_unit_access(request, row["unit"])
+    return row, await queries.unit_by_id(row["unit"])
+
+
+async def counter_in_scope(request: Request, counter_code: str) -> tuple[dict, dict]:
+    return await in_scope(request, await tickets.counter_by_code(counter_code), "Unknown counter.")
+
+
+async def visit_in_scope(request: Request, visit_id: int) -> tuple[dict, dict]:
+    return await in_scope(request, await queries.visit_by_id(visit_id), "Unknown ticket.")
+
+
+async def service_in_scope(request: Request, service_slug: str) -> tuple[dict, dict]:
+    return await in_scope(request, await queries.service_by_slug(service_slug), "Unknown service.")
+
+
+async def unit_in_scope(request: Request, unit_slug: str) -> dict:
+    unit = await queries.unit_by_slug(unit_slug)
+    if unit is None:
+        raise NotFoundException(t(request, "Unknown unit."))
+    ensure_unit_access(request, unit["id"])
+    return unit
+
+
+def safe_next(target: str | None, default: str) -> str:
+    return target if target and target.startswith("/console") and not target.startswith("//") else default
+
+
+#: Why a console step could not be done: shown as a notice on the page the officer came from (?notice=code),
+#: never as a bare error page. Only these codes are shown; anything else in ?notice= is ignored.
+NOTICES = {
+    "nobody-waiting": "Nobody is waiting for this counter.",
+    "counter-inactive": "This counter is not active.",
+    "already-called": "This ticket has already been called or closed.",
+    "start-once": "Service can start only once, after the ticket is called.",
+    "finish-once": "Only a visit being served can be finished, and only once.",
+    "deliver-once": "The product can be delivered once, after the service is finished.",
+    "outcome-recorded": "The outcome of this visit is already recorded.",
+    "reject-after-start": "A visit can be rejected for incomplete requirements only once service has started.",
+    "no-show": "No-show applies to a called ticket whose service has not started.",
+    "no-cancel": "A finished visit cannot be cancelled.",
+    "not-now": "That step is not possible for this ticket now.",
+}
+
+
+def with_notice(path: str, message: str) -> Redirect:
+    code = next((k for k, v in NOTICES.items() if v == message), "not-now")
+    return Redirect(path=f"{path}{'&' if '?' in path else '?'}notice={code}", status_code=303)
+
+
+def notice_text(request: Request, code: str | None) -> str | None:
+    return t(request, NOTICES[code]) if code in NOTICES else None
+
+
+def form_unit_id(request: Request, form) -> int:
+    try:
+        unit_id = int(form.get("unit") or "")
+    except ValueError:
+        raise ClientException(t(request, "Unknown unit.")) from None
+    ensure_unit_access(request, unit_id)
+    return unit_id
+
+
+def today_of(units: list[dict]) -> date:
+    days = [local_day(u["timezone"]) for u in units] or [local_day("Asia/Jakarta")]
+    return max(days)
+
+
+

@@ -1,0 +1,64 @@
+"""The waiting room: the public TV board, its live JSON state and its websocket."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import MediaType, Request, Response, Router, WebSocket, get, websocket
+from litestar.channels import ChannelsPlugin
+from litestar.exceptions import NotFoundException, WebSocketDisconnect
+from litestar.response import Template
+
+from portal.queue import board, queries, waits
+from portal.web import t
+
+# --- public: the board, its JSON state and its websocket -------------------------------------------------------------
+
+async def _public_unit(request: Request | WebSocket, unit_slug: str) -> dict:
+    unit = await queries.unit_by_slug(unit_slug)
+    if unit is None:
+        raise NotFoundException(t(request, "Unknown unit."))  # type: ignore[arg-type]
+    return unit
+
+
+@get("/units/{unit_slug:str}/board", name="queue_board")
+async def queue_board(request: Request, unit_slug: str) -> Template:
+    unit = await _public_unit(request, unit_slug)
+    return Template("queue/board.html", context={"unit": unit, "state": await board.queue_state(unit)})
+
+
+@get("/api/v1/units/{unit_slug:str}/queue", name="api_queue", media_type=MediaType.JSON,
+     summary="Live queue state of a unit", tags=["queue"], cache_control=None)
+async def api_queue(request: Request, unit_slug: str) -> Response[waits.LiveQueue]:
+    """Waiting count, the ticket now served at each counter, the median wait today (arrival to call), and per
+    service: people waiting, counters open, median wait of the last hour, an estimate with its basis
+    (portal.queue.waits; cached a few seconds)."""
+    unit = await _public_unit(request, unit_slug)
+    return Response(await waits.live(unit), headers={"cache-control": "no-store"})
+
+
+@websocket("/ws/units/{unit_slug:str}/queue", name="ws_queue")
+async def ws_queue(socket: WebSocket, unit_slug: str) -> None:
+    """Streams the unit's queue events (JSON QueueEvent) as they happen; first message: the current state."""
+    unit = await queries.unit_by_slug(unit_slug)
+    if unit is None:
+        await socket.close(code=4404)
+        return
+    channels = socket.app.plugins.get(ChannelsPlugin)
+    await socket.accept()
+
+    async def forward(event: bytes) -> None:
+        await socket.send_text(event.decode() if isinstance(event, bytes) else str(event))
+
+    async with channels.start_subscription([board.channel_name(unit["id"])]) as subscriber:
+        state = await board.queue_state(unit)
+        await socket.send_text(msgspec.json.encode({"type": "state", "state": state}).decode())
+        async with subscriber.run_in_background(forward):
+            try:
+                while True:
+                    await socket.receive_text()
+            except WebSocketDisconnect:
+                pass
+
+
+public = Router(path="/", opt={"exclude_from_auth": True}, include_in_schema=False, route_handlers=[queue_board, ws_queue])
+public_api = Router(path="/", opt={"exclude_from_auth": True}, route_handlers=[api_queue])

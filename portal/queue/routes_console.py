@@ -1,0 +1,235 @@
+"""Officer console: counters' queues, tickets and visits (call, serve, finish, deliver, outcome), history and the
+audit log. Writes go through portal.queue.tickets (one transaction each, with the rollup delta)."""
+
+from __future__ import annotations
+
+import re
+
+import qrcode
+import qrcode.image.svg
+from litestar import Request, Router, get, post
+from litestar.exceptions import ClientException
+from litestar.response import Redirect, Template
+
+from portal.accounts import audit
+from portal.accounts.guards import current_user
+from portal.catalog.queries import standard_in_force
+from portal.db.tables import OUTCOMES, Service
+from portal.queue import board, queries, tickets
+from portal.queue.console_web import (
+    HEADS,
+    NOTICES,
+    QUEUE,
+    ConflictException,
+    channels_of,
+    counter_in_scope,
+    my_units,
+    notice_text,
+    safe_next,
+    today_of,
+    visit_in_scope,
+    with_notice,
+)
+from portal.timeutil import local_day
+from portal.web import t
+
+# --- console home, counter queue, visits ----------------------------------------------------------------------
+
+@get("/console", name="console_home", guards=QUEUE)
+async def console_home(request: Request) -> Template:
+    units = await my_units(request)
+    counters = await queries.counters_of_units([u["id"] for u in units], active_only=True)
+    return Template("queue/console_home.html", context={"units": units, "counters": counters,
+                                                       "units_by_id": {u["id"]: u for u in units}})
+
+
+@get("/console/counters/{counter_code:str}", name="console_counter", guards=QUEUE)
+async def console_counter(request: Request, counter_code: str, issued: int | None = None,
+                          notice: str | None = None) -> Template:
+    counter, unit = await counter_in_scope(request, counter_code)
+    services = await tickets.counter_services(counter["id"])
+    today = local_day(unit["timezone"])
+    waiting = await queries.waiting_for_counter(unit["id"], [s["id"] for s in services], today)
+    open_visits = await queries.open_at_counter(counter["id"], today.fromordinal(today.toordinal() - 30))
+    issued_visit = await queries.visit_by_id(issued) if issued else None
+    if issued_visit and issued_visit["unit"] != unit["id"]:
+        issued_visit = None
+    return Template("queue/counter.html", context={
+        "counter": counter, "unit": unit, "services": services, "waiting": waiting, "open_visits": open_visits,
+        "services_by_id": {s["id"]: s for s in services}, "issued": issued_visit, "stage": tickets.stage,
+        "outcomes": OUTCOMES, "notice": notice_text(request, notice),
+    })
+
+
+async def _after_write(request: Request, unit: dict, event: str, visit: dict, counter: dict | None) -> None:
+    await board.publish(channels_of(request), unit, event, visit, counter)
+
+
+@post("/console/counters/{counter_code:str}/tickets", name="ticket_issue", guards=QUEUE, status_code=303)
+async def ticket_issue(request: Request, counter_code: str) -> Redirect:
+    counter, unit = await counter_in_scope(request, counter_code)
+    if not counter["active"]:
+        raise ConflictException(t(request, "This counter is not active."))
+    form = await request.form()
+    services = {s["id"]: s for s in await tickets.counter_services(counter["id"])}
+    try:
+        service_id = int(form.get("service") or "")
+    except ValueError:
+        service_id = 0
+    if service_id not in services:
+        raise ClientException(t(request, "Choose one of this counter's services."))
+    version = await standard_in_force(service_id)
+    issued = await tickets.issue(unit=unit, service_id=service_id, counter_id=counter["id"],
+                                 officer_id=current_user(request).id,
+                                 standard_version_id=version["id"] if version else None,
+                                 secret_key=request.app.state.settings.secret_key)
+    visit = await queries.visit_by_id(issued.visit_id)
+    await _after_write(request, unit, "issued", visit, counter)
+    return Redirect(path=f"/console/counters/{counter_code}?issued={issued.visit_id}", status_code=303)
+
+
+@post("/console/counters/{counter_code:str}/call-next", name="ticket_call_next", guards=QUEUE, status_code=303)
+async def ticket_call_next(request: Request, counter_code: str) -> Redirect:
+    counter, unit = await counter_in_scope(request, counter_code)
+    if not counter["active"]:
+        raise ConflictException(t(request, "This counter is not active."))
+    visit = await tickets.call_next(unit["id"], counter["id"], local_day(unit["timezone"]), current_user(request).id)
+    if visit is None:  # not an error page: the officer stays on the console with a notice
+        return with_notice(f"/console/counters/{counter_code}", NOTICES["nobody-waiting"])
+    await _after_write(request, unit, "called", visit, counter)
+    return Redirect(path=f"/console/counters/{counter_code}", status_code=303)
+
+
+def _parse_fee(request: Request, text: str | None) -> int | None:
+    text = (text or "").strip().replace(".", "").replace(",", "")
+    if not text:
+        return None
+    try:
+        fee = int(text)
+    except ValueError:
+        raise ClientException(t(request, "The fee must be a whole number of rupiah, zero or more.")) from None
+    if fee < 0:
+        raise ClientException(t(request, "The fee must be a whole number of rupiah, zero or more."))
+    return fee
+
+
+async def _visit_action(request: Request, visit_id: int, action: str) -> Redirect:
+    visit, unit = await visit_in_scope(request, visit_id)
+    form = await request.form()
+    user = current_user(request)
+    counter = await queries.counter_by_id(visit["counter"]) if visit["counter"] else None
+    try:
+        if action == "call":
+            code = (form.get("counter") or "").strip()
+            if code:
+                counter = await tickets.counter_by_code(code)
+                if counter is None or counter["unit"] != unit["id"]:
+                    raise ClientException(t(request, "Unknown counter."))
+            if counter is None:
+                raise ClientException(t(request, "Choose the counter that calls this ticket."))
+            await tickets.call(visit, counter["id"], user.id)
+            event = "called"
+        elif action == "start":
+            await tickets.start(visit, user.id)
+            event = "served"
+        elif action == "finish":
+            await tickets.finish(visit, user.id)
+            event = "finished"
+        elif action == "deliver":
+            await tickets.deliver(visit, user.id)
+            event = "delivered"
+        else:
+            outcome = form.get("outcome") or ""
+            if outcome not in OUTCOMES:
+                raise ClientException(t(request, "Choose an outcome."))
+            fee = _parse_fee(request, form.get("fee_charged"))
+            await tickets.record_outcome(visit, outcome, fee, form.get("correction_needed") in ("on", "1", "true"),
+                                         user.id)
+            event = "outcome"
+    except tickets.TransitionError as exc:  # back where the officer was, with the reason as a notice
+        default = f"/console/counters/{counter['code']}" if counter else f"/console/visits/{visit_id}"
+        return with_notice(safe_next(form.get("next"), default), exc.message)
+    fresh = await queries.visit_by_id(visit_id)
+    await _after_write(request, unit, event, fresh, counter)
+    default = f"/console/counters/{counter['code']}" if counter else f"/console/visits/{visit_id}"
+    return Redirect(path=safe_next(form.get("next"), default), status_code=303)
+
+
+@post("/console/visits/{visit_id:int}/call", name="visit_call", guards=QUEUE, status_code=303)
+async def visit_call(request: Request, visit_id: int) -> Redirect:
+    return await _visit_action(request, visit_id, "call")
+
+
+@post("/console/visits/{visit_id:int}/start", name="visit_start", guards=QUEUE, status_code=303)
+async def visit_start(request: Request, visit_id: int) -> Redirect:
+    return await _visit_action(request, visit_id, "start")
+
+
+@post("/console/visits/{visit_id:int}/finish", name="visit_finish", guards=QUEUE, status_code=303)
+async def visit_finish(request: Request, visit_id: int) -> Redirect:
+    return await _visit_action(request, visit_id, "finish")
+
+
+@post("/console/visits/{visit_id:int}/deliver", name="visit_deliver", guards=QUEUE, status_code=303)
+async def visit_deliver(request: Request, visit_id: int) -> Redirect:
+    return await _visit_action(request, visit_id, "deliver")
+
+
+@post("/console/visits/{visit_id:int}/outcome", name="visit_outcome", guards=QUEUE, status_code=303)
+async def visit_outcome(request: Request, visit_id: int) -> Redirect:
+    return await _visit_action(request, visit_id, "outcome")
+
+
+@get("/console/visits/{visit_id:int}", name="visit_detail", guards=QUEUE)
+async def visit_detail(request: Request, visit_id: int, notice: str | None = None) -> Template:
+    visit, unit = await visit_in_scope(request, visit_id)
+    service = await Service.select().where(Service.id == visit["service"]).first().run()
+    counter = await queries.counter_by_id(visit["counter"]) if visit["counter"] else None
+    return Template("queue/visit.html", context={"visit": visit, "unit": unit, "service": service,
+                                                "counter": counter, "stage": tickets.stage(visit),
+                                                "outcomes": OUTCOMES, "notice": notice_text(request, notice)})
+
+
+def _ticket_url(request: Request, token: str) -> str:
+    return f"{request.app.state.settings.public_url}/t/{token}"
+
+
+def _qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
+    svg = image.to_string().decode()
+    return re.sub(r"^<\?xml[^>]*>\s*", "", svg)
+
+
+@get("/console/visits/{visit_id:int}/ticket", name="visit_ticket", guards=QUEUE)
+async def visit_ticket(request: Request, visit_id: int) -> Template:
+    visit, unit = await visit_in_scope(request, visit_id)
+    service = await Service.select().where(Service.id == visit["service"]).first().run()
+    url = _ticket_url(request, visit["token"])
+    return Template("queue/ticket.html", context={"visit": visit, "unit": unit, "service": service, "url": url,
+                                                 "qr_svg": _qr_svg(url)})
+
+
+@get("/console/history", name="console_history", guards=QUEUE)
+async def console_history(request: Request, days: int = 1) -> Template:
+    days = max(1, min(days, 31))
+    units = await my_units(request)
+    since, until = queries.history_window(today_of(units), days)
+    visits = await queries.history([u["id"] for u in units], since, until)
+    return Template("queue/history.html", context={"visits": visits, "days": days, "since": since, "until": until,
+                                                  "units_by_id": {u["id"]: u for u in units}})
+
+
+
+@get("/console/audit", name="audit_log", guards=HEADS)
+async def audit_log(request: Request) -> Template:
+    user = current_user(request)
+    entries = await audit.entries(None if user.is_admin else set(user.unit_ids))
+    units = await my_units(request)
+    return Template("queue/audit.html", context={"entries": entries, "units_by_id": {u["id"]: u for u in units}})
+
+
+
+console = Router(path="/", include_in_schema=False, route_handlers=[
+    console_home, console_counter, ticket_issue, ticket_call_next, visit_call, visit_start, visit_finish,
+    visit_deliver, visit_outcome, visit_detail, visit_ticket, console_history, audit_log,
+])
