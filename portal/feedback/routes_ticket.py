@@ -1,0 +1,81 @@
+"""A ticket holder's page (/t/{token}, the officer's ticket QR): status, where to go, and the survey bound to the
+visit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.exceptions import ClientException
+from litestar.response import Template
+
+from portal.db.tables import Counter
+from portal.feedback import antiabuse, progress, queries
+from portal.feedback.survey_pages import (
+    not_found,
+    service_name,
+    settings_of,
+    status_label,
+    submit_survey,
+    survey_context,
+    visit_status,
+)
+from portal.tokens import verify
+from portal.web import t
+
+# --- officer-issued ticket ----------------------------------------------------------------------------------
+
+
+async def _ticket(request: Request, token: str) -> tuple[dict, dict, dict, dict | None]:
+    if not verify(settings_of(request).secret_key, token):  # forged or mistyped: no database lookup at all
+        raise not_found(t(request, "Ticket not recognised. Please check the QR code on your ticket."))
+    visit = await queries.visit_by_token(token)
+    if visit is None:
+        raise not_found(t(request, "Ticket not recognised. Please check the QR code on your ticket."))
+    unit = await queries.unit_by_id(visit["unit"])
+    service = await queries.service_by_id(visit["service"])
+    assert unit is not None and service is not None
+    standard = await queries.standard_version(visit["standard_version"])
+    return visit, unit, service, standard
+
+
+def _ticket_channel(visit: dict) -> tuple[str, bool]:
+    """Officer-issued tickets give verified responses; a citizen's own scan visit stays unverified."""
+    return ("qr_ticket", True) if visit["origin"] == "ticket" else ("qr_counter", False)
+
+
+@get("/t/{token:str}", name="feedback_ticket_page")
+async def ticket_page(request: Request, token: str) -> Template:
+    visit, unit, service, standard = await _ticket(request, token)
+    status = visit_status(visit)
+    answered = await queries.response_exists_for_visit(visit["id"])
+    survey_open = status in ("being_served", "finished", "delivered") and not answered
+    context: dict[str, Any] = {
+        "visit": visit, "unit": unit, "service": service, "service_name": service_name(request, service),
+        "standard": standard, "status": status, "status_label": status_label(request, status),
+        "answered": answered, "survey_open": survey_open,
+        "progress": await progress.of_visit(visit, unit), "back": f"/t/{token}",
+        "counter": await Counter.select(Counter.name, Counter.code).where(Counter.id == visit["counter"]).first()
+        .run() if visit["counter"] else None,  # where to go once called
+    }
+    if survey_open:
+        context.update(survey_context(request, f"/t/{token}/survey", service))
+    return Template("feedback/ticket.html", context=context)
+
+
+@post("/t/{token:str}/survey", name="feedback_ticket_survey_submit", status_code=200,
+      middleware=[antiabuse.rate_limit.middleware])
+async def ticket_survey_submit(request: Request, token: str) -> Template | Response:
+    visit, unit, service, standard = await _ticket(request, token)
+    if visit_status(visit) in ("waiting", "called"):
+        raise ClientException(t(request, "The survey opens once you have been served."), status_code=409)
+    channel, verified = _ticket_channel(visit)
+    return await submit_survey(
+        request, unit=unit, service=service, counter_id=visit["counter"], visit=visit, channel=channel,
+        verified=verified, standard=standard or service.get("standard"), action=f"/t/{token}/survey",
+        page={"back": f"/t/{token}", "unit": unit},
+    )
+
+
+ticket_public = Router(path="/", opt={"exclude_from_auth": True}, include_in_schema=False,
+                       route_handlers=[ticket_page, ticket_survey_submit])
