@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from piccolo.columns.combination import WhereRaw
+
 from portal import cache
 from portal.catalog.queries import standard_in_force
 from portal.db.tables import Counter, CounterService, Service, SurveyResponse, Unit, Visit
@@ -143,6 +145,29 @@ async def service_by_slug(slug: str) -> dict | None:
     return await Service.select().where(Service.slug == slug).first().run()
 
 
+#: "Bound to no visit", written so that no index is used for it. survey_response.visit is UNIQUE, and SQLite's
+#: planner reads `visit IS NULL` as one row of that unique index, then walks every unbound answer ever stored
+#: (a survey submit grew with the table). The unary + takes the term out of index selection on SQLite and means
+#: nothing on PostgreSQL (https://sqlite.org/optoverview.html, "Disqualifying WHERE clause terms using unary-+").
+UNBOUND_SQL = "+visit IS NULL"
+
+
+def unbound() -> WhereRaw:
+    """`UNBOUND_SQL` as a Piccolo where clause."""
+    return WhereRaw(UNBOUND_SQL)
+
+
+async def counted_unbound_answers(client_hash: str, service_id: int, day: date) -> int:
+    """Counted answers bound to no visit from one address (keyed hash) for one service on one unit-local day
+    (issue 10's per-address cap); served by ix_response_client_day."""
+    rows = await SurveyResponse.raw(COUNTED_UNBOUND_SQL, client_hash, service_id, day, True).run()
+    return int(rows[0]["n"])
+
+
+COUNTED_UNBOUND_SQL = ("SELECT COUNT(*) AS n FROM survey_response WHERE client_hash = {} AND service = {}"
+                       f" AND local_day = {{}} AND counted = {{}} AND {UNBOUND_SQL}")
+
+
 #: A burst: at least this many answers bound to no visit from one address for one service on one day.
 BURST_MIN = 5
 
@@ -151,7 +176,7 @@ async def bursts(unit_ids: list[int] | None, day_from: date, day_to: date) -> li
     """Bursts for a manager's review (issue 10): per (service, unit-local day, address hash) with at least
     BURST_MIN unbound answers, how many count and how many do not, largest first. Only the first 12 characters
     of the keyed address hash are shown (it is never an IP address)."""
-    where = "r.visit IS NULL AND r.client_hash IS NOT NULL AND r.local_day >= {} AND r.local_day <= {}"
+    where = "+r.visit IS NULL AND r.client_hash IS NOT NULL AND r.local_day >= {} AND r.local_day <= {}"
     args: list = [day_from, day_to]
     if unit_ids is not None:
         if not unit_ids:

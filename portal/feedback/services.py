@@ -12,6 +12,7 @@ from portal.accounts import audit
 from portal.db.engine import is_unique_violation
 from portal.db.tables import SurveyResponse, Visit
 from portal.db.tables_feedback import FormNonce, PaperBatch, PaperBatchResponse
+from portal.feedback import queries
 from portal.insight import ledger
 from portal.insight.aggregate import RESPONSE_COLUMNS
 from portal.timeutil import local_day
@@ -63,10 +64,7 @@ async def count_reason(values: dict, nonce: str | None) -> tuple[bool, str]:
     if values.get("flagged_fast"):
         return False, "too_fast"
     if values.get("client_hash"):
-        same = await SurveyResponse.count().where(
-            (SurveyResponse.service == values["service"]) & (SurveyResponse.local_day == values["local_day"])
-            & (SurveyResponse.client_hash == values["client_hash"]) & SurveyResponse.visit.is_null()
-            & (SurveyResponse.counted == True)).run()  # noqa: E712
+        same = await queries.counted_unbound_answers(values["client_hash"], values["service"], values["local_day"])
         if same >= ADDRESS_CAP:
             return False, "over_cap"
     return True, "stamp"
@@ -182,7 +180,7 @@ async def review_burst(actor, service: dict, day: date, client_hash: str, counte
     async with SurveyResponse._meta.db.transaction():
         rows = await (SurveyResponse.select(*RESPONSE_COLUMNS)
                       .where((SurveyResponse.service == service["id"]) & (SurveyResponse.local_day == day)
-                             & (SurveyResponse.client_hash == client_hash) & SurveyResponse.visit.is_null())
+                             & (SurveyResponse.client_hash == client_hash) & queries.unbound())
                       .run())
         changed = [r for r in rows if bool(r["counted"]) != counted]
         if not changed:

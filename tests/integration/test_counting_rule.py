@@ -150,3 +150,19 @@ async def test_manager_reviews_a_burst_audited_and_figures_follow(phone, place, 
     client.cookies.clear()
     await client.login(officer["username"], officer["password"])
     assert (await client.get("/console/bursts")).status_code == 403
+
+
+async def test_address_cap_lookup_uses_its_index_not_the_unique_visit_index(app, settings):
+    """The per-address count runs on every counted unbound submit: on SQLite it must be served by
+    ix_response_client_day. Written naively (`visit IS NULL`), SQLite's planner chose survey_response's UNIQUE
+    index on visit and walked every unbound answer ever stored, so a submit grew with the table."""
+    if not settings.is_sqlite:
+        return  # PostgreSQL's planner has statistics; the plan checked here is SQLite's
+    from portal.db.tables import SurveyResponse
+    from portal.feedback import queries
+
+    plan = await SurveyResponse.raw("EXPLAIN QUERY PLAN " + queries.COUNTED_UNBOUND_SQL, "x", 1, "2026-12-03",
+                                    True).run()
+    details = " ".join(str(row.get("detail")) for row in plan)
+    assert "ix_response_client_day" in details, details
+    assert "autoindex" not in details, details
