@@ -111,6 +111,8 @@ class StaffSessionBackend(ServerSideSessionBackend):
 
     async def store_in_message(self, scope_session, message: Message, connection: ASGIConnection) -> None:
         loaded_id, loaded = connection.scope.get("state", {}).get(_LOADED, (None, {}))
+        if not loaded_id and not scope_session and connection.cookies.get(SESSION_COOKIE) is None:
+            return  # a citizen's request (no session before or after): nothing to do, as cheaply as possible
         store = self.config.get_store_from_app(connection.scope["app"])
         params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
         headers = MutableScopeHeaders.from_message(message)

@@ -15,6 +15,7 @@ from portal.feedback.routes_paper import paper_console
 from portal.feedback.routes_review import burst_console
 from portal.feedback.routes_ticket import ticket_public
 from portal.feedback.survey_pages import (
+    blank_survey_page,
     cookie_visit,
     counter_context,
     counter_service_of,
@@ -140,7 +141,7 @@ async def counter_survey(request: Request, counter_code: str, service_slug: str)
         return Template("feedback/thanks.html", context={
             **page, **await thanks(request, service, unit, None, service["standard"]), "already": True})
     action = f"/c/{counter['code']}/s/{service['slug']}/survey"
-    return Template("feedback/survey.html", context={**page, **survey_context(request, action, service)})
+    return blank_survey_page(request, {**page, **survey_context(request, action, service)})
 
 
 @post("/c/{counter_code:str}/s/{service_slug:str}/survey", name="feedback_counter_survey_submit", status_code=200,

@@ -107,9 +107,9 @@ _CSRF_MARK, _STAMP_MARK = "CSRFTOKENMARK0", "FORMSTAMPMARK0"
 
 
 def blank_form_html(request: Request, context: dict[str, Any]) -> str:
-    """The survey form without answers or errors: the same for every citizen of a counter and service in one
-    language but for its CSRF token and stamp, so it is rendered once per process (cached with the catalog,
-    portal.cache) and the two values are filled in per request."""
+    """The survey form without answers or errors, with marks where its CSRF token and stamp go: the same for
+    every citizen of a counter and service in one language, so it is rendered once per process (cached with the
+    catalog, portal.cache); `fill_form_marks` puts in the two values of each request."""
     lang = request_lang(request)
     key = ("survey_form", context["action"], context["service"]["id"], lang)
     html = cache.catalog.get(key, None)
@@ -118,7 +118,11 @@ def blank_form_html(request: Request, context: dict[str, Any]) -> str:
         html = template.render({**context, "request": request, "stamp": _STAMP_MARK,
                                 "csrf_input": f'<input type="hidden" name="_csrf_token" value="{_CSRF_MARK}">'})
         cache.catalog.put(key, html)
-    return html.replace(_CSRF_MARK, csrf_token({"request": request})).replace(_STAMP_MARK, context["stamp"])
+    return html
+
+
+def fill_form_marks(request: Request, html: str, stamp: str) -> str:
+    return html.replace(_CSRF_MARK, csrf_token({"request": request})).replace(_STAMP_MARK, stamp)
 
 
 def survey_context(request: Request, action: str, service: dict, *, values: dict | None = None,
@@ -132,8 +136,26 @@ def survey_context(request: Request, action: str, service: dict, *, values: dict
         "occupations": OCCUPATIONS,
     }
     if not values and not errors and action.startswith("/c/"):  # a counter's form (a ticket's is its own)
-        context["survey_form_html"] = blank_form_html(request, context)
+        context["survey_form_marked"] = blank_form_html(request, context)
+        context["survey_form_html"] = fill_form_marks(request, context["survey_form_marked"], context["stamp"])
     return context
+
+
+def blank_survey_page(request: Request, context: dict[str, Any]) -> Response | Template:
+    """A counter's survey page with the blank form (context from `survey_context`). Like the form itself, the
+    whole page is the same for every citizen of the counter and service in one language but for the CSRF token
+    and stamp, so it is rendered once per process (with the catalog cache) when the address carries no query
+    but ?lang (other queries reach the page's language links, so those requests are rendered as usual)."""
+    marked = context.get("survey_form_marked")
+    if marked is None or any(key != "lang" for key in request.query_params):
+        return Template("feedback/survey.html", context=context)
+    key = ("survey_page", request.url.path, request_lang(request), marked)
+    html = cache.catalog.get(key, None)
+    if html is None:
+        template = request.app.template_engine.get_template("feedback/survey.html")
+        html = template.render({**context, "request": request, "survey_form_html": marked})
+        cache.catalog.put(key, html)
+    return Response(content=fill_form_marks(request, html, context["stamp"]), media_type="text/html; charset=utf-8")
 
 
 async def submit_survey(request: Request, *, unit: dict, service: dict, counter_id: int | None,

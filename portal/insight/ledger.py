@@ -181,7 +181,10 @@ async def responses_added(service_id: int, unit_id: int, responses: list[dict],
     cases = []
     for r in responses:
         part, case = aggregate.response_part(r, standard_of(r))
-        combine(parts, _key(r), part)
+        if len(responses) == 1:
+            parts[_key(r)] = part  # one citizen's answer (every survey submit): its part is the whole delta
+        else:
+            combine(parts, _key(r), part)
         if case:
             cases.append(OverchargeCase(service=service_id, unit=unit_id, **case))
     await record(service_id, unit_id, parts)

@@ -171,3 +171,27 @@ async def test_survey_without_a_stamp_is_kept_and_flagged(phone, place):
 def test_form_fields_helper_reads_hidden_inputs():
     html = '<input type="hidden" name="_csrf_token" value="abc"><input type="hidden" name="stamp" value="1.2.3">'
     assert form_fields(html) == {"_csrf_token": "abc", "stamp": "1.2.3"}
+
+
+async def test_survey_page_kept_once_still_gives_each_citizen_their_own_token_and_language(phone, place, app):
+    """The blank survey page is rendered once per counter, service and language (portal.feedback.survey_pages):
+    each request still gets its own CSRF token and stamp, its language, and other query strings are rendered
+    as usual (their language links keep the query)."""
+    path = survey_path(place)
+    first, second = await phone.get(path), await phone.get(path)
+    assert first.status_code == second.status_code == 200
+    fields_1, fields_2 = form_fields(first.text), form_fields(second.text)
+    assert fields_1["stamp"] != fields_2["stamp"]
+    assert fields_1["_csrf_token"] and fields_2["_csrf_token"]
+    assert "CSRFTOKENMARK" not in first.text and "FORMSTAMPMARK" not in first.text
+    english = await phone.get(path + "?lang=en")
+    assert 'lang="en"' in english.text and "Birth certificate test" in english.text
+    assert form_fields(english.text)["stamp"] not in (fields_1["stamp"], fields_2["stamp"])
+    indonesian = await phone.get(path + "?lang=id")
+    assert 'lang="id"' in indonesian.text and "Akta Kelahiran Uji" in indonesian.text
+    with_query = await phone.get(path + "?from=poster")
+    assert with_query.status_code == 200 and "from=poster" in with_query.text
+    # The token of a page kept once is accepted like any other: the answers are stored.
+    answers = {**await survey_form(phone, path), **{f"u{i}": "3" for i in range(1, 10)}}
+    stored = await phone.post(path, data=answers)
+    assert stored.status_code == 200, stored.text[-500:]
