@@ -96,10 +96,17 @@ class LanguageMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        query = _query_param(scope.get("query_string", b"").decode("latin-1"), "lang")
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        cookie = _cookie(headers.get("cookie", ""), LANG_COOKIE)
-        lang = negotiate(query, cookie, headers.get("accept-language"), self.default)
+        query_string = scope.get("query_string", b"")
+        query = _query_param(query_string.decode("latin-1"), "lang") if (b"lang" in query_string or b"%" in query_string) else None
+        cookie_header = accept_language = None
+        for key, value in scope.get("headers", []):
+            key = key.lower()
+            if key == b"cookie":
+                cookie_header = value.decode("latin-1")
+            elif key == b"accept-language":
+                accept_language = value.decode("latin-1")
+        cookie = _cookie(cookie_header, LANG_COOKIE) if cookie_header else None
+        lang = negotiate(query, cookie, accept_language, self.default)
         scope.setdefault("state", {})["lang"] = lang
         if query not in LANGUAGES or query == cookie or scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -150,8 +157,13 @@ def _daily_salt(secret_key: str, day: str) -> bytes:
 def client_key(request: Request, settings: Settings) -> str:
     """A keyed hash of the client's address with a salt that rotates daily: for rate limits and the per-address
     counting cap only. The raw address is never stored (privacy by design)."""
-    salt = _daily_salt(settings.secret_key, datetime.now(UTC).date().isoformat())
-    return hmac.new(salt, client_address(request, settings).encode(), hashlib.sha256).hexdigest()[:32]
+    state = request.scope.setdefault("state", {})
+    key = state.get("client_key")
+    if key is None:  # asked by the rate limit and by the counting rule: computed once per request
+        salt = _daily_salt(settings.secret_key, datetime.now(UTC).date().isoformat())
+        key = state["client_key"] = hmac.new(salt, client_address(request, settings).encode(),
+                                             hashlib.sha256).hexdigest()[:32]
+    return key
 
 
 def wants_json(request: Request) -> bool:
