@@ -9,6 +9,7 @@ from piccolo.columns.combination import WhereRaw
 
 from portal import cache
 from portal.catalog.queries import standard_in_force
+from portal.db.engine import execute
 from portal.db.tables import Counter, CounterService, Service, SurveyResponse, Unit, Visit
 from portal.db.tables_feedback import PaperBatch, PaperBatchResponse
 
@@ -160,7 +161,7 @@ def unbound() -> WhereRaw:
 async def counted_unbound_answers(client_hash: str, service_id: int, day: date) -> int:
     """Counted answers bound to no visit from one address (keyed hash) for one service on one unit-local day
     (issue 10's per-address cap); served by ix_response_client_day."""
-    rows = await SurveyResponse.raw(COUNTED_UNBOUND_SQL, client_hash, service_id, day, True).run()
+    rows = await execute(COUNTED_UNBOUND_SQL, client_hash, service_id, day, True)
     return int(rows[0]["n"])
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from portal.accounts import audit
-from portal.db.engine import is_unique_violation
+from portal.db.engine import execute, is_unique_violation
 from portal.db.tables import SurveyResponse, Visit
-from portal.db.tables_feedback import FormNonce, PaperBatch, PaperBatchResponse
+from portal.db.tables_feedback import PaperBatch, PaperBatchResponse
 from portal.feedback import queries
 from portal.insight import ledger
 from portal.insight.aggregate import RESPONSE_COLUMNS
@@ -95,7 +95,7 @@ async def submit_response(values: dict, nonce: str | None, standard: dict | None
 async def _store_response(values: dict, nonce: str | None, standard: dict | None, decided: bool = False) -> int:
     async with SurveyResponse._meta.db.transaction():
         if nonce:
-            await FormNonce.raw("INSERT INTO feedback_form_nonce (nonce) VALUES ({})", nonce).run()
+            await execute("INSERT INTO feedback_form_nonce (nonce) VALUES ({})", nonce)
         if not decided:
             counted, reason = await count_reason(values, nonce)
             values = {**values, "counted": counted, "count_reason": reason}
@@ -119,7 +119,7 @@ async def insert_response(values: dict) -> int:
     """Insert one survey_response row (the columns given; the others take their defaults); returns its id.
     Plain SQL on the hot path: building a Piccolo Table object costs more than the insert itself."""
     columns = tuple(values)
-    rows = await SurveyResponse.raw(_insert_sql(columns), *(values[c] for c in columns)).run()
+    rows = await execute(_insert_sql(columns), *(values[c] for c in columns))
     return rows[0]["id"]
 
 

@@ -17,8 +17,9 @@ from typing import Any
 
 from piccolo.table import Table
 
+from portal.db.engine import execute
 from portal.db.tables import Unit, Visit
-from portal.db.tables_insight import COUNT_FIELDS, OverchargeCase, RollupDelta
+from portal.db.tables_insight import COUNT_FIELDS, OverchargeCase
 from portal.insight import aggregate
 from survey.clock import durations
 
@@ -71,9 +72,8 @@ async def record(service_id: int, unit_id: int, parts: dict[Key, dict[str, Any]]
     """Append the nonzero deltas (one row per counter and day); call inside the fact's transaction."""
     for (counter, day), agg in sorted(parts.items()):
         if not is_zero(agg):  # plain SQL: this runs on every submit (a Piccolo Table object costs more)
-            await RollupDelta.raw("INSERT INTO rollup_delta (service, unit, counter, day, payload)"
-                                  " VALUES ({}, {}, {}, {}, {})", service_id, unit_id, counter, day,
-                                  to_payload(agg)).run()
+            await execute("INSERT INTO rollup_delta (service, unit, counter, day, payload) VALUES ({}, {}, {}, {}, {})",
+                          service_id, unit_id, counter, day, to_payload(agg))
 
 
 # --- visits -----------------------------------------------------------------------------------------------
