@@ -4,6 +4,7 @@ assessments, one rating per indicator (assessed, then verified by another accoun
 from __future__ import annotations
 
 from piccolo.columns import JSON, Bytea, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -25,19 +26,19 @@ class DiagnosticCatalogue(Table, tablename="diagnostic_catalogue"):
     shipped = Varchar(length=20)  # version label of the shipped catalogue file it is based on
     indicators = JSON(default="[]")
     note = Text(default="")
-    created_by = ForeignKey(references=User, null=True)
+    created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
 class DiagnosticAssessment(Table, tablename="diagnostic_assessment"):
     """A government's (unit = 0) or one unit's yearly self-assessment against one catalogue version."""
 
-    government = ForeignKey(references=Government)
+    government = ForeignKey(references=Government, null=False)
     unit = Integer(default=0)  # 0 = the whole government
     year = Integer()
     catalogue_version = Integer()
     status = Varchar(length=10, default="open")  # open | verified (every indicator verified)
-    created_by = ForeignKey(references=User, null=True)
+    created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     verified_at = Timestamptz(null=True, default=None)
 
@@ -48,7 +49,7 @@ class DiagnosticRating(Table, tablename="diagnostic_rating"):
     `measure` is the automatic figure as the assessor saw it (re-read and frozen at verification).
     """
 
-    assessment = ForeignKey(references=DiagnosticAssessment)
+    assessment = ForeignKey(references=DiagnosticAssessment, null=False)
     code = Varchar(length=20)
     colour = Varchar(length=8)  # one of COLOURS
     source = Varchar(length=10, default="manual")  # one of RATING_SOURCES
@@ -57,9 +58,9 @@ class DiagnosticRating(Table, tablename="diagnostic_rating"):
     evidence_link = Varchar(length=500, default="")
     override_reason = Text(default="")
     measure = JSON(default="{}")
-    assessed_by = ForeignKey(references=User, null=True)
+    assessed_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     assessed_at = Timestamptz(default=TimestamptzNow())
-    verified_by = ForeignKey(references=User, null=True)
+    verified_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     verified_at = Timestamptz(null=True, default=None)
     return_note = Text(default="")
 
@@ -67,12 +68,12 @@ class DiagnosticRating(Table, tablename="diagnostic_rating"):
 class DiagnosticEvidence(Table, tablename="diagnostic_evidence"):
     """An uploaded evidence file (PDF, or an image re-encoded without metadata) for one indicator."""
 
-    assessment = ForeignKey(references=DiagnosticAssessment)
+    assessment = ForeignKey(references=DiagnosticAssessment, null=False)
     code = Varchar(length=20)
     filename = Varchar(length=200)
     content_type = Varchar(length=40)
     size = Integer()
     sha256 = Varchar(length=64)
     content = Bytea()
-    uploaded_by = ForeignKey(references=User, null=True)
+    uploaded_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     uploaded_at = Timestamptz(default=TimestamptzNow())
