@@ -25,7 +25,7 @@ MIGRATION_INDEXES = {
               (("unit", "local_day"), False), (("counter", "local_day"), False), (("unit", "called_at"), False)],
     "survey_response": [(("service", "local_day"), False), (("unit", "local_day"), False),
                         (("counter", "local_day"), False), (("client_hash", "service", "local_day"), False)],
-    "audit_log": [(("entity", "entity_id"), False)],
+    "audit_log": [(("entity", "entity_id"), False), (("unit", "id"), False)],
     "rollup_dirty": [(("service", "day"), True)],
     "feedback_paper_batch": [(("unit", "created_at"), False)],
     "feedback_paper_batch_response": [(("batch",), False)],
