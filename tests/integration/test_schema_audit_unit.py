@@ -13,7 +13,7 @@ from tests.integration.queue_support import login
 
 
 async def _other_unit_flood(unit: dict, n: int) -> None:
-    rows = [AuditLog(actor_name="flood", action="update", entity="counter", entity_id=i, unit=unit["id"],
+    rows = [AuditLog(actor_name="flood", action="update", entity="test_flood", entity_id=i, unit=unit["id"],
                      details=json.dumps({"unit_id": unit["id"], "changes": {}})) for i in range(n)]
     for start in range(0, n, 250):
         await AuditLog.insert(*rows[start:start + 250]).run()
@@ -35,9 +35,9 @@ async def test_small_units_head_sees_their_entries_behind_1000_newer_ones(client
 async def test_pages_by_unit_in_sql(client):
     unit, other = await make_unit(), await make_unit()
     for i in range(audit.PAGE_SIZE + 5):
-        await audit.record(None, "update", "counter", i, unit_id=unit["id"], note=f"entry-{i:03d}")
+        await audit.record(None, "update", "test_page", i, unit_id=unit["id"], note=f"entry-{i:03d}")
         if i % 10 == 0:
-            await audit.record(None, "update", "counter", i, unit_id=other["id"], note=f"other-{i:03d}")
+            await audit.record(None, "update", "test_page", i, unit_id=other["id"], note=f"other-{i:03d}")
     first, older = await audit.entries({unit["id"]})
     assert len(first) == audit.PAGE_SIZE and older is not None
     assert all(e["unit"] == unit["id"] for e in first)
@@ -57,16 +57,16 @@ async def test_pages_by_unit_in_sql(client):
 
 async def test_an_action_on_several_units_is_recorded_for_each(client):
     first, second = await make_unit(), await make_unit()
-    await audit.record(None, "create", "user", 1, unit_id=None, unit_ids=[first["id"], second["id"], first["id"]])
+    await audit.record(None, "create", "test_user", 1, unit_id=None, unit_ids=[first["id"], second["id"], first["id"]])
     for unit in (first, second):
         rows, _ = await audit.entries({unit["id"]})
-        assert [(r["action"], r["entity"], r["details"]["unit_id"]) for r in rows] == [("create", "user", unit["id"])]
+        assert [(r["action"], r["entity"], r["details"]["unit_id"]) for r in rows] == [("create", "test_user", unit["id"])]
     for ids in ({first["id"]}, {second["id"]}):
         assert len((await audit.entries(ids))[0]) == 1
 
 
 async def test_entry_without_unit_is_for_admins_only(client):
-    await audit.record(None, "create", "user", 2, unit_id=None, note="no-unit-entry")
+    await audit.record(None, "create", "test_user", 2, unit_id=None, note="no-unit-entry")
     rows, _ = await audit.entries(None)
     assert any(r["details"].get("note") == "no-unit-entry" and r["unit"] is None for r in rows)
     assert (await audit.entries(set()))[0] == []
