@@ -25,7 +25,7 @@ class Complaint(Table, tablename="complaint"):
     and heads only and is erased after closure. `answer` is written once (a database trigger refuses a change)."""
 
     code = Varchar(length=11, unique=True)
-    unit = ForeignKey(references=Unit, null=False, on_delete=NO_ACTION)  # the unit handling it now (forwarding changes it, the code stays)
+    unit = ForeignKey(references=Unit, on_delete=NO_ACTION)  # the unit handling it now (forwarding changes it, the code stays)
     first_unit = ForeignKey(references=Unit, null=True, on_delete=NO_ACTION)  # where it was filed, when forwarded since
     service = ForeignKey(references=Service, null=True, on_delete=NO_ACTION)
     counter = ForeignKey(references=Counter, null=True, on_delete=NO_ACTION)
@@ -63,7 +63,7 @@ class Complaint(Table, tablename="complaint"):
 class ComplaintPhoto(Table, tablename="complaint_photo"):
     """The re-encoded receipt photo of a complaint (no metadata), kept apart so the register never loads it."""
 
-    complaint = ForeignKey(references=Complaint, unique=True, null=False, on_delete=NO_ACTION)
+    complaint = ForeignKey(references=Complaint, unique=True, on_delete=NO_ACTION)
     data = Bytea()
     media_type = Varchar(length=16)
     width = Integer()
@@ -73,7 +73,7 @@ class ComplaintPhoto(Table, tablename="complaint_photo"):
 class ComplaintSetting(Table, tablename="complaint_setting"):
     """A unit's deadline table (working days per class) and how long contact data is kept after closure."""
 
-    unit = ForeignKey(references=Unit, unique=True, null=False, on_delete=NO_ACTION)
+    unit = ForeignKey(references=Unit, unique=True, on_delete=NO_ACTION)
     light_days = Integer(default=2)
     normative_days = Integer(default=5)
     plain_days = Integer(default=14)

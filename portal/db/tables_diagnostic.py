@@ -33,7 +33,7 @@ class DiagnosticCatalogue(Table, tablename="diagnostic_catalogue"):
 class DiagnosticAssessment(Table, tablename="diagnostic_assessment"):
     """A government's (unit = 0) or one unit's yearly self-assessment against one catalogue version."""
 
-    government = ForeignKey(references=Government, null=False)
+    government = ForeignKey(references=Government)
     unit = Integer(default=0)  # 0 = the whole government
     year = Integer()
     catalogue_version = Integer()
@@ -49,7 +49,7 @@ class DiagnosticRating(Table, tablename="diagnostic_rating"):
     `measure` is the automatic figure as the assessor saw it (re-read and frozen at verification).
     """
 
-    assessment = ForeignKey(references=DiagnosticAssessment, null=False)
+    assessment = ForeignKey(references=DiagnosticAssessment)
     code = Varchar(length=20)
     colour = Varchar(length=8)  # one of COLOURS
     source = Varchar(length=10, default="manual")  # one of RATING_SOURCES
@@ -68,7 +68,7 @@ class DiagnosticRating(Table, tablename="diagnostic_rating"):
 class DiagnosticEvidence(Table, tablename="diagnostic_evidence"):
     """An uploaded evidence file (PDF, or an image re-encoded without metadata) for one indicator."""
 
-    assessment = ForeignKey(references=DiagnosticAssessment, null=False)
+    assessment = ForeignKey(references=DiagnosticAssessment)
     code = Varchar(length=20)
     filename = Varchar(length=200)
     content_type = Varchar(length=40)

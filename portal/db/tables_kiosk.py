@@ -18,8 +18,8 @@ class Kiosk(Table, tablename="kiosk"):
     link (cleared once used), `token_hash` of the device token (cleared when revoked). `paired_at` is the first
     pairing: no answer given before it is accepted."""
 
-    unit = ForeignKey(references=Unit, null=False, on_delete=NO_ACTION)
-    counter = ForeignKey(references=Counter, null=False, on_delete=NO_ACTION)
+    unit = ForeignKey(references=Unit, on_delete=NO_ACTION)
+    counter = ForeignKey(references=Counter, on_delete=NO_ACTION)
     label = Varchar(length=80, default="")
     pairing_hash = Varchar(length=64, null=True, default=None, unique=True)
     pairing_expires_at = Timestamptz(null=True, default=None)
@@ -36,7 +36,7 @@ class KioskAnswer(Table, tablename="kiosk_answer"):
     new), when it was given on the device and when it reached the server."""
 
     uuid = Varchar(length=36, unique=True)
-    kiosk = ForeignKey(references=Kiosk, null=False, on_delete=NO_ACTION)
-    response = ForeignKey(references=SurveyResponse, unique=True, null=False, on_delete=NO_ACTION)
+    kiosk = ForeignKey(references=Kiosk, on_delete=NO_ACTION)
+    response = ForeignKey(references=SurveyResponse, unique=True, on_delete=NO_ACTION)
     given_at = Timestamptz()
     received_at = Timestamptz(default=TimestamptzNow())
