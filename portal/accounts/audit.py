@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 from portal.accounts.auth import CurrentUser
 from portal.db.tables import AuditLog
+
+PAGE_SIZE = 100
+MAX_ID = 2**62  # a larger `before` (from a hand-edited link) means "from the newest"
 
 
 def _plain(value: Any) -> Any:
@@ -31,15 +35,19 @@ def changes(before: dict | None, after: dict | None) -> dict[str, dict[str, Any]
 
 async def record(actor: CurrentUser | None, action: str, entity: str, entity_id: int | None, *,
                  unit_id: int | None, before: dict | None = None, after: dict | None = None,
-                 note: str = "") -> None:
-    """Append one entry; `unit_id` scopes it (heads see their units' entries)."""
-    details: dict[str, Any] = {"unit_id": unit_id, "changes": changes(before, after)}
-    if note:
-        details["note"] = note
-    await AuditLog.insert(
-        AuditLog(actor=actor.id if actor else None, actor_name=actor.username if actor else "",
-                 action=action, entity=entity, entity_id=entity_id, details=json.dumps(details, default=str))
-    ).run()
+                 note: str = "", unit_ids: Iterable[int | None] = ()) -> None:
+    """Append one entry per unit touched (`unit_id` and `unit_ids`; one entry without a unit when none): the
+    `unit` column scopes it, so heads see every entry of their units."""
+    units = list(dict.fromkeys(u for u in (unit_id, *unit_ids) if u is not None)) or [None]
+    entries_ = []
+    for unit in units:
+        details: dict[str, Any] = {"unit_id": unit, "changes": changes(before, after)}
+        if note:
+            details["note"] = note
+        entries_.append(AuditLog(actor=actor.id if actor else None, actor_name=actor.username if actor else "",
+                                 action=action, entity=entity, entity_id=entity_id, unit=unit,
+                                 details=json.dumps(details, default=str)))
+    await AuditLog.insert(*entries_).run()
 
 
 def _normalised(details: Any) -> dict:
@@ -58,12 +66,21 @@ def _normalised(details: Any) -> dict:
     return data
 
 
-async def entries(unit_ids: set[int] | None, limit: int = 300) -> list[dict]:
-    """Newest first; `unit_ids` None = everything (admins), otherwise only entries of those units."""
-    rows = await AuditLog.select().order_by(AuditLog.id, ascending=False).limit(limit * 5 if unit_ids else limit).run()
-    out = []
+async def entries(unit_ids: set[int] | None, before: int | None = None,
+                  limit: int = PAGE_SIZE) -> tuple[list[dict], int | None]:
+    """One page of entries, newest first, older than entry `before` (keyset pagination: each page costs the
+    same however deep), and the `before` of the next page (None on the last). `unit_ids` None = everything
+    (admins), otherwise only entries of those units, filtered in SQL on the indexed `unit` column."""
+    if unit_ids is not None and not unit_ids:
+        return [], None
+    query = AuditLog.select().order_by(AuditLog.id, ascending=False).limit(limit + 1)
+    if unit_ids is not None:
+        query = query.where(AuditLog.unit.is_in(sorted(unit_ids)))
+    if before is not None:
+        query = query.where(AuditLog.id < max(0, min(before, MAX_ID)))
+    rows = await query.run()
     for row in rows:
         row["details"] = _normalised(row["details"])
-        if unit_ids is None or row["details"].get("unit_id") in unit_ids:
-            out.append(row)
-    return out[:limit]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, rows[-1]["id"] if more else None

@@ -47,14 +47,15 @@ async def locked_until(user_id: int, client: str, now: datetime) -> datetime | N
     return until if until and until > now else None
 
 
-async def _first_unit(user_id: int) -> int | None:
-    row = await UserUnit.select(UserUnit.unit).where(UserUnit.user == user_id).order_by(UserUnit.unit).first().run()
-    return row["unit"] if row else None
+async def _units(user_id: int) -> list[int]:
+    """The account's units: its lock and unlock are recorded in each one's audit log."""
+    rows = await UserUnit.select(UserUnit.unit).where(UserUnit.user == user_id).order_by(UserUnit.unit).run()
+    return [r["unit"] for r in rows]
 
 
 async def record_failure(user_id: int, client: str, now: datetime) -> int:
     """Count a wrong password of this account from this client; returns the minutes it is now locked (0 = not)."""
-    unit_id = await _first_unit(user_id)
+    unit_ids = await _units(user_id)
     async with LoginThrottle._meta.db.transaction():
         row = await LoginThrottle.select().where(
             (LoginThrottle.user_id == user_id) & (LoginThrottle.client == client)).first().run()
@@ -69,7 +70,7 @@ async def record_failure(user_id: int, client: str, now: datetime) -> int:
                                                      locked_until=until, updated_at=now)).run()
         await User.update({User.failed_logins: User.failed_logins + 1}).where(User.id == user_id).run()
         if minutes:
-            await audit.record(None, "lockout", "user", user_id, unit_id=unit_id, note=(
+            await audit.record(None, "lockout", "user", user_id, unit_id=None, unit_ids=unit_ids, note=(
                 f"{failures} failed logins from one client (ref {client[:8]}): that client is locked out of this "
                 f"account for {minutes} minutes; other clients are not affected"))
     return minutes
@@ -92,12 +93,12 @@ async def active_locks(user_id: int, now: datetime) -> list[dict]:
 async def unlock(actor: CurrentUser, user_id: int) -> int:
     """An admin lifts every lock and failure count of the account; returns how many client locks were lifted."""
     now = datetime.now(UTC)
-    unit_id = await _first_unit(user_id)
+    unit_ids = await _units(user_id)
     async with LoginThrottle._meta.db.transaction():
         lifted = len(await active_locks(user_id, now))
         await LoginThrottle.delete().where(LoginThrottle.user_id == user_id).run()
         await User.update({User.failed_logins: 0, User.locked_until: None}).where(User.id == user_id).run()
-        await audit.record(actor, "unlock", "user", user_id, unit_id=unit_id,
+        await audit.record(actor, "unlock", "user", user_id, unit_id=None, unit_ids=unit_ids,
                            note=f"login locks lifted ({lifted} client(s))")
     return lifted
 

@@ -66,7 +66,7 @@ async def user_create(request: Request) -> Redirect | Template:
     slugs = [u["slug"] for u in await queries.all_units() if u["id"] in unit_ids]
     user_id = await queries.create_user(username, await hash_password(password), role, slugs, display_name)
     row = await queries.user_by_id(user_id)
-    await audit.record(current_user(request), "create", "user", user_id, unit_id=unit_ids[0] if unit_ids else None,
+    await audit.record(current_user(request), "create", "user", user_id, unit_id=None, unit_ids=unit_ids,
                        after=_snapshot(row, unit_ids))
     return Redirect(path=f"/console/users/{user_id}", status_code=303)
 
@@ -106,7 +106,7 @@ async def user_update(request: Request, user_id: int) -> Redirect:
     display_name = (form.get("display_name") or "").strip()[:200] or row["username"]
     await queries.update_user(user_id, role=role, unit_ids=unit_ids, display_name=display_name, active=active)
     after = _snapshot(await queries.user_by_id(user_id), unit_ids)
-    await audit.record(me, "update", "user", user_id, unit_id=(unit_ids or before["unit_ids"] or [None])[0],
+    await audit.record(me, "update", "user", user_id, unit_id=None, unit_ids=[*before["unit_ids"], *unit_ids],
                        before=before, after=after)
     return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
 
@@ -120,7 +120,7 @@ async def user_password(request: Request, user_id: int) -> Redirect:
         raise ClientException(t(request, "The password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
     await queries.set_password(user_id, await hash_password(password))
     units = await queries.unit_ids_of(user_id)
-    await audit.record(current_user(request), "reset_password", "user", user_id, unit_id=units[0] if units else None,
+    await audit.record(current_user(request), "reset_password", "user", user_id, unit_id=None, unit_ids=units,
                        note="password reset")
     return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
 
@@ -135,7 +135,7 @@ async def user_deactivate(request: Request, user_id: int) -> Redirect:
     if row["active"]:
         await queries.update_user(user_id, role=row["role"], unit_ids=units, display_name=row["display_name"],
                                   active=False)
-        await audit.record(me, "deactivate", "user", user_id, unit_id=units[0] if units else None,
+        await audit.record(me, "deactivate", "user", user_id, unit_id=None, unit_ids=units,
                            before={"active": True}, after={"active": False})
     return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
 

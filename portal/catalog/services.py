@@ -27,7 +27,7 @@ async def set_cuti_bersama(unit_slug: str, closed: bool, actor_name: str = "cli"
             await Unit.update({Unit.cuti_bersama: closed}).where(Unit.id == unit["id"]).run()
             await AuditLog.insert(AuditLog(
                 actor=None, actor_name=actor_name, action="unit_calendar_changed", entity="unit",
-                entity_id=unit["id"], details=json.dumps({"unit_id": unit["id"], "changes": {
+                entity_id=unit["id"], unit=unit["id"], details=json.dumps({"unit_id": unit["id"], "changes": {
                     "cuti_bersama": {"before": before, "after": closed}}}),
             )).run()
     result = {"unit": unit_slug, "before": before, "after": closed, "services": 0, "rows": 0}

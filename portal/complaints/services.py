@@ -199,7 +199,7 @@ async def open_nonconformity(complaint_id: int, actor: CurrentUser) -> int:
                 status="open", changes=json.dumps({"source": "complaint", "complaint": row["code"]}))).run()
             await AuditLog.insert(AuditLog(
                 actor=actor.id, actor_name=actor.username, action="nonconformity_opened", entity="nonconformity",
-                entity_id=nc_id, details=json.dumps({"unit_id": row["unit"], "changes": {
+                entity_id=nc_id, unit=row["unit"], details=json.dumps({"unit_id": row["unit"], "changes": {
                     "source": {"before": None, "after": "complaint"},
                     "figure": {"before": None, "after": figure}}}))).run()
         await Complaint.update({Complaint.nonconformity: nc_id}).where(Complaint.id == complaint_id).run()

@@ -219,6 +219,7 @@ class AuditLog(Table, tablename="audit_log"):
     entity = Varchar(length=40)
     entity_id = Integer(null=True, default=None)
     details = JSON(default="{}")
+    unit = Integer(null=True, default=None)  # the unit the entry belongs to (one entry per unit touched; m0105)
 
 
 #: In creation order (foreign keys first).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from piccolo.columns import BigInt, Bytea, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -15,15 +16,19 @@ STATUSES = ("received", "classified", "in_progress", "answered", "closed", "forw
 OPEN_STATUSES = ("received", "classified", "in_progress", "forwarded")
 
 
+#: The foreign keys of this capability's tables were written without ON DELETE (m0040/m0100): no cascade.
+NO_ACTION = OnDelete.no_action
+
+
 class Complaint(Table, tablename="complaint"):
     """One complaint (pengaduan). `code` is its public tracking code; `contact` is visible to the unit's managers
     and heads only and is erased after closure. `answer` is written once (a database trigger refuses a change)."""
 
     code = Varchar(length=11, unique=True)
-    unit = ForeignKey(references=Unit)  # the unit handling it now (forwarding changes it, the code stays)
-    first_unit = ForeignKey(references=Unit, null=True)  # where it was filed, when forwarded since
-    service = ForeignKey(references=Service, null=True)
-    counter = ForeignKey(references=Counter, null=True)
+    unit = ForeignKey(references=Unit, on_delete=NO_ACTION)  # the unit handling it now (forwarding changes it, the code stays)
+    first_unit = ForeignKey(references=Unit, null=True, on_delete=NO_ACTION)  # where it was filed, when forwarded since
+    service = ForeignKey(references=Service, null=True, on_delete=NO_ACTION)
+    counter = ForeignKey(references=Counter, null=True, on_delete=NO_ACTION)
     category = Varchar(length=16)  # one of CATEGORIES
     description = Text()
     happened_on = Date(null=True, default=None)
@@ -42,23 +47,23 @@ class Complaint(Table, tablename="complaint"):
     answered_at = Timestamptz(null=True, default=None)
     answered_day = Date(null=True, default=None)
     answer = Text(default="")
-    answered_by = ForeignKey(references=User, null=True)
+    answered_by = ForeignKey(references=User, null=True, on_delete=NO_ACTION)
     closed_at = Timestamptz(null=True, default=None)
     reject_reason = Text(default="")
     forward_note = Text(default="")
-    nonconformity = ForeignKey(references=Nonconformity, null=True)
+    nonconformity = ForeignKey(references=Nonconformity, null=True, on_delete=NO_ACTION)
     flag = Varchar(length=12, default="")  # '' | fast | no_stamp | honeypot (kept, never dropped)
     language = Varchar(length=2, default="id")
     client_hash = Varchar(length=64, null=True, default=None)  # keyed hash with rotating salt; never a raw IP
     nonce = Varchar(length=32, null=True, default=None, unique=True)  # the form stamp's nonce: one complaint
-    recorded_by = ForeignKey(references=User, null=True)  # the officer who recorded a paper/phone complaint
+    recorded_by = ForeignKey(references=User, null=True, on_delete=NO_ACTION)  # the officer who recorded a paper/phone complaint
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
 class ComplaintPhoto(Table, tablename="complaint_photo"):
     """The re-encoded receipt photo of a complaint (no metadata), kept apart so the register never loads it."""
 
-    complaint = ForeignKey(references=Complaint, unique=True)
+    complaint = ForeignKey(references=Complaint, unique=True, on_delete=NO_ACTION)
     data = Bytea()
     media_type = Varchar(length=16)
     width = Integer()
@@ -68,7 +73,7 @@ class ComplaintPhoto(Table, tablename="complaint_photo"):
 class ComplaintSetting(Table, tablename="complaint_setting"):
     """A unit's deadline table (working days per class) and how long contact data is kept after closure."""
 
-    unit = ForeignKey(references=Unit, unique=True)
+    unit = ForeignKey(references=Unit, unique=True, on_delete=NO_ACTION)
     light_days = Integer(default=2)
     normative_days = Integer(default=5)
     plain_days = Integer(default=14)

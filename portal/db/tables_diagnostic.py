@@ -4,6 +4,7 @@ assessments, one rating per indicator (assessed, then verified by another accoun
 from __future__ import annotations
 
 from piccolo.columns import JSON, Bytea, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -25,7 +26,7 @@ class DiagnosticCatalogue(Table, tablename="diagnostic_catalogue"):
     shipped = Varchar(length=20)  # version label of the shipped catalogue file it is based on
     indicators = JSON(default="[]")
     note = Text(default="")
-    created_by = ForeignKey(references=User, null=True)
+    created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -37,7 +38,7 @@ class DiagnosticAssessment(Table, tablename="diagnostic_assessment"):
     year = Integer()
     catalogue_version = Integer()
     status = Varchar(length=10, default="open")  # open | verified (every indicator verified)
-    created_by = ForeignKey(references=User, null=True)
+    created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     verified_at = Timestamptz(null=True, default=None)
 
@@ -57,9 +58,9 @@ class DiagnosticRating(Table, tablename="diagnostic_rating"):
     evidence_link = Varchar(length=500, default="")
     override_reason = Text(default="")
     measure = JSON(default="{}")
-    assessed_by = ForeignKey(references=User, null=True)
+    assessed_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     assessed_at = Timestamptz(default=TimestamptzNow())
-    verified_by = ForeignKey(references=User, null=True)
+    verified_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     verified_at = Timestamptz(null=True, default=None)
     return_note = Text(default="")
 
@@ -74,5 +75,5 @@ class DiagnosticEvidence(Table, tablename="diagnostic_evidence"):
     size = Integer()
     sha256 = Varchar(length=64)
     content = Bytea()
-    uploaded_by = ForeignKey(references=User, null=True)
+    uploaded_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     uploaded_at = Timestamptz(default=TimestamptzNow())

@@ -45,7 +45,8 @@ async def _audit(actor: dict | None, action: str, item: dict, changes: dict, not
         details["note"] = note
     await AuditLog.insert(AuditLog(
         actor=actor["id"] if actor else None, actor_name=actor["username"] if actor else "system",
-        action=action, entity="nonconformity", entity_id=item["id"], details=json.dumps(details, default=str),
+        action=action, entity="nonconformity", entity_id=item["id"], unit=item["unit"],
+        details=json.dumps(details, default=str),
     )).run()
     await NonconformityEvent.insert(NonconformityEvent(
         nonconformity=item["id"], actor=actor["id"] if actor else None,

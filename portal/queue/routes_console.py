@@ -221,11 +221,12 @@ async def console_history(request: Request, days: int = 1) -> Template:
 
 
 @get("/console/audit", name="audit_log", guards=HEADS)
-async def audit_log(request: Request) -> Template:
+async def audit_log(request: Request, before: int | None = None) -> Template:
     user = current_user(request)
-    entries = await audit.entries(None if user.is_admin else set(user.unit_ids))
+    entries, older = await audit.entries(None if user.is_admin else set(user.unit_ids), before)
     units = await my_units(request)
-    return Template("queue/audit.html", context={"entries": entries, "units_by_id": {u["id"]: u for u in units}})
+    return Template("queue/audit.html", context={"entries": entries, "older": older,
+                                                 "units_by_id": {u["id"]: u for u in units}})
 
 
 

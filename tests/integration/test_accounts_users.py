@@ -52,10 +52,15 @@ async def test_admin_manages_users_and_every_change_is_audited(client):
     assert not (await user_by_name(name))["active"]
 
     entries = await _audit("user", row["id"])
-    assert [e["action"] for e in entries] == ["create", "update", "reset_password", "deactivate"]
+    # one entry per unit the action touches (issue 16): each unit's head sees it in their own audit log
+    a, b = unit_a["id"], unit_b["id"]
+    assert [(e["action"], e["unit"]) for e in entries] == [
+        ("create", a), ("update", a), ("update", b), ("reset_password", a), ("reset_password", b),
+        ("deactivate", a), ("deactivate", b)]
+    assert all(e["details"]["unit_id"] == e["unit"] for e in entries)
     assert all(e["actor"] == admin["id"] and e["actor_name"] == admin["username"] for e in entries)
     assert entries[1]["details"]["changes"]["role"] == {"before": "officer", "after": "manager"}
-    assert entries[3]["details"]["changes"]["active"] == {"before": True, "after": False}
+    assert entries[5]["details"]["changes"]["active"] == {"before": True, "after": False}
     assert "password" not in json.dumps(entries[0]["details"]["changes"])  # no hash in the log
 
 

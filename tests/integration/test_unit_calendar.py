@@ -7,7 +7,8 @@ import json
 from datetime import date
 
 from portal.db.engine import current_engine
-from portal.db.migrations.m0070_unit_cuti_bersama import COLUMN, forwards
+from portal.db.migrate import applied, migrate
+from portal.db.migrations.m0070_unit_cuti_bersama import COLUMN
 from portal.db.tables import AuditLog, Unit
 from tests.factories import make_service, make_unit, uid
 from tests.integration.test_insight_support import add_visit, at, run_cli
@@ -24,7 +25,9 @@ async def test_migration_column_ddl_runs_on_this_engine(app):
         assert [bool(r["cuti_bersama"]) for r in rows] == [True]  # existing rows take the default
     finally:
         await engine.run_ddl(f"DROP TABLE {table}")
-    await forwards(engine)  # already applied: a no-op, not an error
+    # Migrations are frozen and run once each: the runner knows m0070 is applied and runs nothing again.
+    assert "m0070_unit_cuti_bersama" in await applied(engine)
+    assert await migrate(engine) == []
 
 
 async def _within(client, service) -> tuple[int, int]:

@@ -1,42 +1,37 @@
-"""Insight: duration sketches in the rollups and the overcharge case list; existing rollups are marked dirty."""
+"""Insight: duration sketches in the rollups and the overcharge case list; existing rollups are marked dirty.
+
+The DDL is frozen: what Piccolo generated from the tables of the commit that added this migration.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 from piccolo.engine.base import Engine
 
-from portal.db.tables_insight import OverchargeCase, RollupDirty
+from portal.db.migration_support import mark_all_dirty, run_all
 
+TABLES = [
+    """CREATE TABLE IF NOT EXISTS "overcharge_case" (
+        "id" {pk},
+        "service" INTEGER REFERENCES "service" ("id") ON DELETE CASCADE ON UPDATE CASCADE DEFAULT null,
+        "unit" INTEGER REFERENCES "unit" ("id") ON DELETE CASCADE ON UPDATE CASCADE DEFAULT null,
+        "counter" INTEGER NOT NULL DEFAULT 0,
+        "day" DATE NOT NULL DEFAULT CURRENT_DATE,
+        "source" VARCHAR(8) NOT NULL DEFAULT '',
+        "ref_id" INTEGER NOT NULL DEFAULT 0,
+        "amount" {bigint} NOT NULL DEFAULT 0,
+        "fee" {bigint} NOT NULL DEFAULT 0
+    )""",
+]
 
-async def _has_column(engine: Engine, table: str, column: str) -> bool:
-    try:
-        await engine.run_ddl(f"SELECT {column} FROM {table} WHERE 1 = 0")
-        return True
-    except Exception:
-        return False
+COLUMNS = [
+    "ALTER TABLE rollup_day ADD COLUMN wait_hist JSON NOT NULL DEFAULT '{{}}'",
+    "ALTER TABLE rollup_day ADD COLUMN handle_hist JSON NOT NULL DEFAULT '{{}}'",
+]
+
+INDEXES = ['CREATE INDEX IF NOT EXISTS ix_overcharge_case ON overcharge_case (service, "day")']
 
 
 async def forwards(engine: Engine) -> None:
-    for column in ("wait_hist", "handle_hist"):
-        if not await _has_column(engine, "rollup_day", column):
-            await engine.run_ddl(f"ALTER TABLE rollup_day ADD COLUMN {column} JSON NOT NULL DEFAULT '{{}}'")
-    await OverchargeCase.create_table(if_not_exists=True).run()
-    await engine.run_ddl('CREATE INDEX IF NOT EXISTS ix_overcharge_case ON overcharge_case (service, "day")')
+    await run_all(engine, COLUMNS + TABLES + INDEXES)
     # Rollups computed before this migration lack sketches and cases: recompute every (service, day) lazily.
     await mark_all_dirty(engine)
-
-
-async def mark_all_dirty(engine: Engine) -> None:
-    """Drop every rollup row and mark each (service, local day) with raw rows dirty (recomputed on read)."""
-    await engine.run_ddl("DELETE FROM rollup_day")
-    pairs = set()
-    for table in ("visit", "survey_response"):
-        for row in await engine.run_ddl(f"SELECT DISTINCT service, local_day FROM {table}") or []:
-            pairs.add((row["service"], str(row["local_day"])[:10]))
-    existing = {(r["service"], str(r["day"])[:10]) for r in
-                await engine.run_ddl('SELECT service, "day" FROM rollup_dirty') or []}
-    now = datetime.now(UTC)
-    marks = [RollupDirty(service=s, day=date.fromisoformat(d), marked_at=now) for s, d in sorted(pairs - existing)]
-    for start in range(0, len(marks), 500):
-        await RollupDirty.insert(*marks[start:start + 500]).run()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from portal.db.migrations.m0032_insight_sketches_cases import _has_column, mark_all_dirty
+from portal.db.migration_support import mark_all_dirty, run_all
+
+COLUMNS = [
+    "ALTER TABLE rollup_day ADD COLUMN km_open INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE rollup_day ADD COLUMN km_hist JSON NOT NULL DEFAULT '{{}}'",
+]
 
 
 async def forwards(engine: Engine) -> None:
-    for column, ddl in (("km_open", "INTEGER NOT NULL DEFAULT 0"), ("km_hist", "JSON NOT NULL DEFAULT '{}'")):
-        if not await _has_column(engine, "rollup_day", column):
-            await engine.run_ddl(f"ALTER TABLE rollup_day ADD COLUMN {column} {ddl}")
+    await run_all(engine, COLUMNS)
     await mark_all_dirty(engine)

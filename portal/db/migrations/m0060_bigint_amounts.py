@@ -20,10 +20,7 @@ COLUMNS = [
 async def forwards(engine: Engine) -> None:
     if not isinstance(engine, PostgresEngine):
         return
+    # Some of these were BIGINT already (m0001 and m0032 spelt fee, amount_paid, amount and fee so); altering a
+    # BIGINT column to BIGINT changes nothing, so no probe is needed.
     for table, column in COLUMNS:
-        rows = await engine.run_ddl(
-            "SELECT data_type FROM information_schema.columns "
-            f"WHERE table_schema = current_schema() AND table_name = '{table}' AND column_name = '{column}'"
-        )
-        if rows and rows[0]["data_type"] != "bigint":
-            await engine.run_ddl(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE BIGINT')
+        await engine.run_ddl(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE BIGINT')

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from portal.db.migrations.m0032_insight_sketches_cases import _has_column, mark_all_dirty
+from portal.db.migration_support import mark_all_dirty
 
 COLUMN = "cuti_bersama BOOLEAN NOT NULL DEFAULT TRUE"  # valid on SQLite (>= 3.23) and PostgreSQL
 
 
 async def forwards(engine: Engine) -> None:
-    if not await _has_column(engine, "unit", "cuti_bersama"):
-        await engine.run_ddl(f"ALTER TABLE unit ADD COLUMN {COLUMN}")
-        await mark_all_dirty(engine)
+    await engine.run_ddl(f"ALTER TABLE unit ADD COLUMN {COLUMN}")
+    await mark_all_dirty(engine)

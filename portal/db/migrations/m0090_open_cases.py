@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from portal.db.migrations.m0032_insight_sketches_cases import mark_all_dirty
+from portal.db.migration_support import mark_all_dirty
 
 
 async def forwards(engine: Engine) -> None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from portal.db.migrations.m0032_insight_sketches_cases import _has_column, mark_all_dirty
+from portal.db.migration_support import mark_all_dirty
 
 
 async def forwards(engine: Engine) -> None:
     for column in ("cost_unrecorded", "ftr_disagree"):
-        if not await _has_column(engine, "rollup_day", column):
-            await engine.run_ddl(f"ALTER TABLE rollup_day ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+        await engine.run_ddl(f"ALTER TABLE rollup_day ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
     await mark_all_dirty(engine)
