@@ -9,12 +9,10 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 
-from portal.accounts.guards import ensure_unit_access, require_roles
+from portal.accounts.guards import ensure_unit_access, requires
 from portal.feedback import paper, queries, services
 from portal.web import request_lang, t
 from survey.csvio import TallyError
-
-IMPORT_ROLES = ("manager", "head")
 
 
 def _scope(request: Request) -> list[int] | None:
@@ -32,7 +30,7 @@ async def _imports_page(request: Request, *, errors: list | None = None, form: d
     })
 
 
-@get("/console/imports", name="feedback_paper_imports", guards=[require_roles(*IMPORT_ROLES)])
+@get("/console/imports", name="feedback_paper_imports", guards=[requires("imports.run")])
 async def paper_imports(request: Request) -> Template:
     return await _imports_page(request)
 
@@ -44,7 +42,7 @@ def _form_date(text: str) -> date | None:
         return None
 
 
-@post("/console/imports", name="feedback_paper_import", guards=[require_roles(*IMPORT_ROLES)], status_code=303)
+@post("/console/imports", name="feedback_paper_import", guards=[requires("imports.run")], status_code=303)
 async def paper_import(request: Request) -> Template | Redirect:
     form = await request.form()
     slug = form.get("service") if isinstance(form.get("service"), str) else ""
@@ -73,7 +71,7 @@ async def paper_import(request: Request) -> Template | Redirect:
     return Redirect(path=f"/console/imports/{batch_id}", status_code=303)
 
 
-@get("/console/imports/{batch_id:int}", name="feedback_paper_import_batch", guards=[require_roles(*IMPORT_ROLES)])
+@get("/console/imports/{batch_id:int}", name="feedback_paper_import_batch", guards=[requires("imports.run")])
 async def paper_import_batch(request: Request, batch_id: int) -> Template:
     batch = await queries.paper_batch(batch_id)
     if batch is None:

@@ -6,12 +6,12 @@ from litestar import Request, post
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
-from portal.accounts.guards import ensure_unit_access, require_roles
+from portal.accounts.guards import ensure_unit_access, requires
 from portal.insight import actions, api
 from portal.insight.api import period_or_400
 
 
-@post("/units/{unit_slug:str}/evidence/review", name="evidence_review", guards=[require_roles("head")],
+@post("/units/{unit_slug:str}/evidence/review", name="evidence_review", guards=[requires("evidence.review")],
       status_code=303)
 async def evidence_review(request: Request, unit_slug: str,
                           period: FromQuery[str | None] = None) -> Redirect:
