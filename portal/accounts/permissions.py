@@ -45,7 +45,6 @@ Rules of `can(user, action, unit_id=None)`:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -160,7 +159,7 @@ class Guard:
         self.action = action
         self.__name__ = f"requires_{action.replace('.', '_')}"
 
-    def __call__(self, connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def __call__(self, connection: ASGIConnection, _: BaseRouteHandler) -> None:
         if not can(current_user(connection), self.action):
             raise _deny(connection)
 
@@ -168,16 +167,17 @@ class Guard:
         return f"requires({self.action!r})"
 
 
-def requires(action: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+def requires(action: str) -> Guard:
     """Guard factory for route decorators: `@get(..., guards=[requires("standards.approve")])`."""
     return Guard(action)
 
 
 def action_of(handler: BaseRouteHandler) -> str | None:
     """The action a route handler's guard names (None for a route without one)."""
-    for guard in handler.resolve_guards():
-        if isinstance(guard, Guard):
-            return guard.action
+    for layer in reversed(handler.ownership_layers):  # the handler's own guard first, then its routers'
+        for guard in layer.guards or ():
+            if isinstance(guard, Guard):
+                return guard.action
     return None
 
 
