@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar.connection import ASGIConnection
 
 from portal.accounts.auth import CurrentUser
-from portal.accounts.permissions import _deny, current_user, ensure_can, requires
+from portal.accounts.permissions import denied, current_user, ensure_can, requires
 
 __all__ = ["current_user", "ensure_can", "ensure_unit_access", "requires"]
 
@@ -15,5 +15,5 @@ def ensure_unit_access(connection: ASGIConnection, unit_id: int | None) -> Curre
     """Raise 403 unless the logged-in user is scoped to this unit (call it with the unit of the data touched)."""
     user = current_user(connection)
     if not user.can_access_unit(unit_id):
-        raise _deny(connection)
+        raise denied(connection)
     return user

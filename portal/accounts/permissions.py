@@ -103,9 +103,11 @@ PERMISSIONS: dict[str, Permission] = {
 
 
 class _User(Protocol):
-    role: str
-    unit_ids: frozenset[int]
-    active: bool
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def unit_ids(self) -> frozenset[int]: ...
 
 
 def permission(action: str) -> Permission:
@@ -146,7 +148,7 @@ def current_user(connection: ASGIConnection) -> CurrentUser:
     return user
 
 
-def _deny(connection: ASGIConnection) -> PermissionDeniedException:
+def denied(connection: ASGIConnection) -> PermissionDeniedException:
     return PermissionDeniedException(gettext(_lang(connection), "You are not allowed to do this."))
 
 
@@ -161,7 +163,7 @@ class Guard:
 
     async def __call__(self, connection: ASGIConnection, _: BaseRouteHandler) -> None:
         if not can(current_user(connection), self.action):
-            raise _deny(connection)
+            raise denied(connection)
 
     def __repr__(self) -> str:
         return f"requires({self.action!r})"
@@ -187,7 +189,7 @@ def ensure_can(connection: ASGIConnection, action: str, unit_id: int | None) -> 
     user = current_user(connection)
     if not can(user, action, unit_id) or (unit_id is None and permission(action).unit_scoped
                                            and user.role != ADMIN):
-        raise _deny(connection)
+        raise denied(connection)
     return user
 
 

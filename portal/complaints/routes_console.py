@@ -11,7 +11,7 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
-from portal.accounts.guards import current_user, ensure_unit_access, requires
+from portal.accounts.guards import current_user, ensure_can, requires
 from portal.complaints import codes, queries, services
 from portal.complaints.deadlines import CLASSES
 from portal.complaints.schemas import CONTACT_MAX, DESCRIPTION_MAX, parse_complaint
@@ -109,7 +109,7 @@ async def record(request: Request) -> Template | Redirect:
     if service is None:
         errors.append(("service", "Choose the service the complaint is about."))
     else:
-        ensure_unit_access(request, service["unit"])
+        ensure_can(request, "complaints.record", service["unit"])
     if errors:
         return await _record_page(request, values, errors, 400)
     assert data is not None and service is not None
@@ -124,7 +124,7 @@ async def _complaint(request: Request, complaint_id: int, with_contact: bool = F
     found = await queries.by_id(complaint_id, with_contact=with_contact)
     if found is None:
         raise NotFoundException(t(request, "No such complaint."))
-    ensure_unit_access(request, found["unit"])
+    ensure_can(request, "complaints.handle", found["unit"])
     return found
 
 

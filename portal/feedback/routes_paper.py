@@ -9,7 +9,7 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 
-from portal.accounts.guards import ensure_unit_access, requires
+from portal.accounts.guards import ensure_can, requires
 from portal.feedback import paper, queries, services
 from portal.web import request_lang, t
 from survey.csvio import TallyError
@@ -51,7 +51,7 @@ async def paper_import(request: Request) -> Template | Redirect:
     if service is None:
         return await _imports_page(request, form=kept, status_code=400,
                                    message=t(request, "Choose the service the forms are about."))
-    ensure_unit_access(request, service["unit"])
+    ensure_can(request, "imports.run", service["unit"])
     period_from, period_to = _form_date(kept["period_from"]), _form_date(kept["period_to"])
     if period_from is None or period_to is None or period_from > period_to:
         return await _imports_page(request, form=kept, status_code=400,
@@ -76,7 +76,7 @@ async def paper_import_batch(request: Request, batch_id: int) -> Template:
     batch = await queries.paper_batch(batch_id)
     if batch is None:
         raise NotFoundException(t(request, "Page not found."))
-    ensure_unit_access(request, batch["unit"])
+    ensure_can(request, "imports.run", batch["unit"])
     return Template("feedback/import_batch.html", context={
         "batch": batch, "days": await queries.paper_batch_days(batch_id)})
 

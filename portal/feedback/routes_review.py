@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from litestar import Request, Router, get, post
 from litestar.response import Redirect, Template
 
-from portal.accounts.guards import ensure_unit_access, requires
+from portal.accounts.guards import ensure_can, requires
 from portal.feedback import queries, services
 from portal.web import t
 
@@ -47,7 +47,7 @@ async def burst_review(request: Request) -> Template | Redirect:
     if service is None or day is None or not client or len(client) > 64 \
             or fields["decision"] not in ("counted", "not_counted"):
         return await _page(request, t(request, "Choose a burst from the list and a decision."), 400)
-    ensure_unit_access(request, service["unit"])
+    ensure_can(request, "bursts.review", service["unit"])
     changed = await services.review_burst(request.user, service, day, client, fields["decision"] == "counted",
                                           fields["note"].strip()[:500])
     if not changed:

@@ -6,7 +6,7 @@ import anyio
 from litestar import Request, Response, get
 from litestar.response import Template
 
-from portal.accounts.guards import ensure_unit_access, requires
+from portal.accounts.guards import ensure_can, requires
 from portal.complaints import insight as complaint_insight
 from portal.insight import api, evidence, routes_review
 from portal.insight.api import period_or_400
@@ -21,7 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 async def _evidence(request: Request, unit_slug: str, period: str | None) -> dict:
     """Reads only: the pack lists the nonconformities `portal review` and the refresher have opened."""
     unit = await api._unit(request, unit_slug)
-    ensure_unit_access(request, unit["id"])
+    ensure_can(request, "evidence.view", unit["id"])
     p = period_or_400(request, None, None, unit["timezone"], period, default="closed_quarter")
     return await evidence.gather(unit, p)
 

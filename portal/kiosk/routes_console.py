@@ -7,7 +7,7 @@ from litestar import Request, get, post
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.response import Redirect, Template
 
-from portal.accounts.guards import current_user, ensure_unit_access, requires
+from portal.accounts.guards import current_user, ensure_can, requires
 from portal.feedback.qr import inline_svg
 from portal.kiosk import queries, services
 from portal.web import t
@@ -26,7 +26,7 @@ async def _kiosk(request: Request, kiosk_id: int) -> dict:
     kiosk = await queries.kiosk_by_id(kiosk_id)
     if kiosk is None:
         raise NotFoundException(t(request, "Unknown kiosk."))
-    ensure_unit_access(request, kiosk["unit"])
+    ensure_can(request, "kiosks.manage", kiosk["unit"])
     return kiosk
 
 
@@ -50,7 +50,7 @@ async def kiosk_create(request: Request) -> Template:
     counter = await queries.counter_by_code(str(form.get("counter") or "")[:16])
     if counter is None or not counter["active"]:
         raise ClientException(t(request, "Choose one of your unit's counters."))
-    ensure_unit_access(request, counter["unit"])
+    ensure_can(request, "kiosks.manage", counter["unit"])
     kiosk_id, code = await services.create(counter, str(form.get("label") or "").strip(), current_user(request))
     return _link_page(request, kiosk_id, counter, code)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import httpx
+from litestar.handlers import HTTPRouteHandler
 
 from portal.accounts.auth import session_auth
 from portal.accounts.permissions import PERMISSIONS, action_of
@@ -32,7 +33,7 @@ def _is_public(handler, path: str = "") -> bool:
     return bool(handler.opt.get("exclude_from_auth")) or any(p.search(path) for p in AUTH_EXCLUDED)
 
 
-def back_office_routes(app) -> dict[tuple[str, str], object]:
+def back_office_routes(app) -> dict[tuple[str, str], HTTPRouteHandler]:
     """(method, path) of every HTTP route that requires login."""
     found = {}
     for route in app.routes:
