@@ -44,7 +44,7 @@ class CurrentUser:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return permissions.is_admin(self)
 
     def can(self, action: str, unit_id: int | None = None) -> bool:
         """The permissions table's answer for this user (portal.accounts.permissions.can)."""

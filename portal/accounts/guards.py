@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar.connection import ASGIConnection
 
 from portal.accounts.auth import CurrentUser
-from portal.accounts.permissions import denied, current_user, ensure_can, requires
+from portal.accounts.permissions import current_user, denied, ensure_can, requires
 
 __all__ = ["current_user", "ensure_can", "ensure_unit_access", "requires"]
 

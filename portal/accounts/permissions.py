@@ -118,12 +118,17 @@ def permission(action: str) -> Permission:
         raise KeyError(f"unknown action {action!r}: add it to portal.accounts.permissions.PERMISSIONS") from None
 
 
+def is_admin(user: _User) -> bool:
+    """An admin may do every action in every unit."""
+    return user.role == ADMIN
+
+
 def can(user: _User | None, action: str, unit_id: int | None = None) -> bool:
     """May `user` do `action` (in unit `unit_id`, when given)? See the module docstring for the rules."""
     rule = permission(action)
     if user is None or not getattr(user, "active", True):
         return False
-    if user.role == ADMIN:
+    if is_admin(user):
         return True
     if user.role not in rule.roles:
         return False
@@ -132,7 +137,7 @@ def can(user: _User | None, action: str, unit_id: int | None = None) -> bool:
 
 def units_visible(user: CurrentUser) -> frozenset[int] | None:
     """The units whose data a list page shows the user: None means every unit (an admin)."""
-    return None if user.role == ADMIN else user.unit_ids
+    return None if is_admin(user) else user.unit_ids
 
 
 def _lang(connection: ASGIConnection) -> str:
@@ -188,7 +193,7 @@ def ensure_can(connection: ASGIConnection, action: str, unit_id: int | None) -> 
     None, an object without a unit, is refused to everyone but an admin, like ensure_unit_access)."""
     user = current_user(connection)
     if not can(user, action, unit_id) or (unit_id is None and permission(action).unit_scoped
-                                           and user.role != ADMIN):
+                                           and not is_admin(user)):
         raise denied(connection)
     return user
 

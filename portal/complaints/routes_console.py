@@ -12,6 +12,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_can, requires
+from portal.accounts.permissions import units_visible
 from portal.complaints import codes, queries, services
 from portal.complaints.deadlines import CLASSES
 from portal.complaints.schemas import CONTACT_MAX, DESCRIPTION_MAX, parse_complaint
@@ -24,8 +25,8 @@ Q = QueryParameter
 
 
 def _scope(request: Request) -> list[int] | None:
-    user = current_user(request)
-    return None if user.is_admin else sorted(user.unit_ids)
+    units = units_visible(current_user(request))
+    return None if units is None else sorted(units)
 
 
 def _date(request: Request, text: str | None) -> date | None:

@@ -10,14 +10,15 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import ensure_can, requires
+from portal.accounts.permissions import units_visible
 from portal.feedback import paper, queries, services
 from portal.web import request_lang, t
 from survey.csvio import TallyError
 
 
 def _scope(request: Request) -> list[int] | None:
-    user = request.user
-    return None if user.is_admin else sorted(user.unit_ids)
+    units = units_visible(request.user)
+    return None if units is None else sorted(units)
 
 
 async def _imports_page(request: Request, *, errors: list | None = None, form: dict | None = None,

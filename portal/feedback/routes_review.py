@@ -10,6 +10,7 @@ from litestar import Request, Router, get, post
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import ensure_can, requires
+from portal.accounts.permissions import units_visible
 from portal.feedback import queries, services
 from portal.web import t
 
@@ -17,8 +18,8 @@ WINDOW_DAYS = 30
 
 
 def _scope(request: Request) -> list[int] | None:
-    user = request.user
-    return None if user.is_admin else sorted(user.unit_ids)
+    units = units_visible(request.user)
+    return None if units is None else sorted(units)
 
 
 async def _page(request: Request, message: str | None = None, status_code: int = 200) -> Template:

@@ -8,14 +8,15 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_can, requires
+from portal.accounts.permissions import units_visible
 from portal.feedback.qr import inline_svg
 from portal.kiosk import queries, services
 from portal.web import t
 
 
 def _scope(request: Request) -> list[int] | None:
-    user = current_user(request)
-    return None if user.is_admin else sorted(user.unit_ids)
+    units = units_visible(current_user(request))
+    return None if units is None else sorted(units)
 
 
 def pairing_url(public_url: str, code: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from jinja2 import Environment
@@ -98,5 +99,18 @@ def test_no_template_tests_a_role_name():
     pattern = re.compile(r"\{%-?\s*(?:if|elif)\b[^%]*(?:\b(?:user|me)\.role\b|is_admin)")
     offenders = [f"{path.relative_to(TEMPLATES_DIR)}:{n}"
                  for path in sorted(TEMPLATES_DIR.rglob("*.html"))
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert not offenders, offenders
+
+
+def test_no_module_compares_role_names_outside_the_table():
+    """Code asks can(user, action) / requires(action); comparing role names elsewhere would be a second rule."""
+    import portal
+    from portal.accounts import permissions
+
+    root = Path(portal.__file__).parent
+    pattern = re.compile(r"\.role\s*(?:==|!=|\bin\b|\bnot in\b)")
+    offenders = [f"{path.relative_to(root)}:{n}" for path in sorted(root.rglob("*.py"))
+                 if path != Path(permissions.__file__)
                  for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
     assert not offenders, offenders
