@@ -11,7 +11,11 @@ Rules of `can(user, action, unit_id=None)`:
 - an admin: always, in every unit;
 - otherwise the user's role must be listed for the action; for a unit-scoped action with a `unit_id`, that unit
   must also be one of the user's units (without a `unit_id` the question is "in some unit of theirs": list pages
-  then show only the user's units).
+  then show only the user's units, `units_visible(user)`).
+
+A new back-office route names its action in its decorator, `guards=[requires("...")]` (add a row below when no
+action fits); the access test then walks it for every role, for a user of another unit and for anonymous visitors,
+and fails for a back-office route whose guard names no action.
 
 | action                 | roles (admin always)     | unit-scoped | what it covers                                   |
 |------------------------|--------------------------|-------------|--------------------------------------------------|
