@@ -25,6 +25,7 @@ from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal import formatting
+from portal.accounts.permissions import jinja_can
 from portal.locale import LANG_COOKIE, gettext, jinja_gettext, jinja_ngettext, negotiate
 from portal.paths import TEMPLATES_DIR
 from portal.settings import LANGUAGES, Settings
@@ -47,6 +48,7 @@ def jinja_environment(settings: Settings) -> Environment:
     env.globals["public_url"] = settings.public_url
     env.globals["languages"] = LANGUAGES
     env.globals["lang_url"] = lang_url
+    env.globals["can"] = jinja_can  # can("standards.approve"[, unit_id]) for the signed-in user
     return env
 
 

@@ -19,7 +19,7 @@ from litestar.security.session_auth import SessionAuth
 from litestar.types import Message
 from litestar.utils.dataclass import extract_dataclass_items
 
-from portal.accounts import queries
+from portal.accounts import permissions, queries
 from portal.locale import gettext
 
 SESSION_MAX_AGE = 8 * 3600  # one working day
@@ -40,10 +40,15 @@ class CurrentUser:
     display_name: str
     role: str
     unit_ids: frozenset[int]
+    active: bool = True
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return permissions.is_admin(self)
+
+    def can(self, action: str, unit_id: int | None = None) -> bool:
+        """The permissions table's answer for this user (portal.accounts.permissions.can)."""
+        return permissions.can(self, action, unit_id)
 
     def can_access_unit(self, unit_id: int | None) -> bool:
         """An admin reaches every unit; everyone else only the units they are scoped to."""

@@ -21,6 +21,7 @@ from litestar.response import Redirect, Template
 from portal.accounts import queries, services, users
 from portal.accounts.auth import CSRF_KEY, ROTATE_KEY
 from portal.accounts.passwords import verify_password
+from portal.accounts.permissions import requires
 from portal.web import client_address, client_key, t
 
 #: Two limits on POST /login, keyed by a hash of the client address (never the raw IP): per client and account
@@ -114,7 +115,7 @@ async def login(
     return Redirect(path=_safe_next(data.next), status_code=303, cookies=[cookie])
 
 
-@post("/logout", name="logout", status_code=303)
+@post("/logout", name="logout", guards=[requires("session.end")], status_code=303)
 async def logout(request: Request) -> Redirect:
     request.clear_session()
     return Redirect(path="/login", status_code=303)

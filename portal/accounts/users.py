@@ -9,14 +9,12 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.response import Redirect, Template
 
 from portal.accounts import audit, queries, services
-from portal.accounts.guards import current_user, require_roles
+from portal.accounts.guards import current_user, requires
 from portal.accounts.passwords import hash_password
 from portal.db.tables import ROLES
 from portal.web import chosen_ids, t
 
 MIN_PASSWORD_LENGTH = 10
-
-ADMIN = [require_roles("admin")]
 
 
 async def _users_page(request: Request, error: str | None = None, status: int = 200, form: dict | None = None):
@@ -27,7 +25,7 @@ async def _users_page(request: Request, error: str | None = None, status: int = 
     })
 
 
-@get("/console/users", name="users", guards=ADMIN)
+@get("/console/users", name="users", guards=[requires("users.manage")])
 async def users_list(request: Request) -> Template:
     return await _users_page(request)
 
@@ -42,7 +40,7 @@ async def _unit_ids_from_form(request: Request, form) -> list[int]:
     return chosen_ids(form.getall("unit", []), known, t(request, "Unknown unit."))
 
 
-@post("/console/users", name="user_create", guards=ADMIN, status_code=303)
+@post("/console/users", name="user_create", guards=[requires("users.manage")], status_code=303)
 async def user_create(request: Request) -> Redirect | Template:
     form = await request.form()
     username = (form.get("username") or "").strip()
@@ -78,7 +76,7 @@ async def _user_or_404(request: Request, user_id: int) -> dict:
     return row
 
 
-@get("/console/users/{user_id:int}", name="user_edit", guards=ADMIN)
+@get("/console/users/{user_id:int}", name="user_edit", guards=[requires("users.manage")])
 async def user_edit(request: Request, user_id: int, saved: str = "") -> Template:
     row = await _user_or_404(request, user_id)
     return Template("accounts/user_edit.html", context={
@@ -88,7 +86,7 @@ async def user_edit(request: Request, user_id: int, saved: str = "") -> Template
     })
 
 
-@post("/console/users/{user_id:int}", name="user_update", guards=ADMIN, status_code=303)
+@post("/console/users/{user_id:int}", name="user_update", guards=[requires("users.manage")], status_code=303)
 async def user_update(request: Request, user_id: int) -> Redirect:
     row = await _user_or_404(request, user_id)
     form = await request.form()
@@ -111,7 +109,7 @@ async def user_update(request: Request, user_id: int) -> Redirect:
     return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
 
 
-@post("/console/users/{user_id:int}/password", name="user_password", guards=ADMIN, status_code=303)
+@post("/console/users/{user_id:int}/password", name="user_password", guards=[requires("users.manage")], status_code=303)
 async def user_password(request: Request, user_id: int) -> Redirect:
     await _user_or_404(request, user_id)
     form = await request.form()
@@ -125,7 +123,7 @@ async def user_password(request: Request, user_id: int) -> Redirect:
     return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
 
 
-@post("/console/users/{user_id:int}/deactivate", name="user_deactivate", guards=ADMIN, status_code=303)
+@post("/console/users/{user_id:int}/deactivate", name="user_deactivate", guards=[requires("users.manage")], status_code=303)
 async def user_deactivate(request: Request, user_id: int) -> Redirect:
     row = await _user_or_404(request, user_id)
     me = current_user(request)
@@ -142,7 +140,7 @@ async def user_deactivate(request: Request, user_id: int) -> Redirect:
 
 
 
-@post("/console/users/{user_id:int}/unlock", name="user_unlock", guards=ADMIN, status_code=303)
+@post("/console/users/{user_id:int}/unlock", name="user_unlock", guards=[requires("users.manage")], status_code=303)
 async def user_unlock(request: Request, user_id: int) -> Redirect:
     """Lift every login lock of the account (recorded in the audit log)."""
     await _user_or_404(request, user_id)

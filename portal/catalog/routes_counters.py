@@ -9,14 +9,12 @@ from litestar.exceptions import ClientException
 from litestar.response import Redirect, Template
 
 from portal.accounts import audit
-from portal.accounts.guards import current_user
+from portal.accounts.guards import current_user, requires
 from portal.cache import catalog_changed
 from portal.db.tables import Counter, CounterService, Unit
 from portal.queue import queries, tickets
 from portal.queue.console_web import (
     CODE_RE,
-    HEADS_AND_MANAGERS,
-    MANAGERS,
     counter_in_scope,
     form_unit_id,
     my_units,
@@ -39,7 +37,7 @@ async def _counters_page(request: Request, error: str | None = None, status: int
         "services": await queries.services_of_units(unit_ids), "error": error, "form": form or {}})
 
 
-@get("/console/counters", name="counters_admin", guards=MANAGERS)
+@get("/console/counters", name="counters_admin", guards=[requires("counters.manage")])
 async def counters_admin(request: Request) -> Template:
     return await _counters_page(request)
 
@@ -49,7 +47,7 @@ async def _service_ids_of_unit(request: Request, form, unit_id: int) -> list[int
     return chosen_ids(form.getall("service", []), allowed, t(request, "Choose services of the counter's unit."))
 
 
-@post("/console/counters", name="counter_create", guards=MANAGERS, status_code=303)
+@post("/console/counters", name="counter_create", guards=[requires("counters.manage")], status_code=303)
 async def counter_create(request: Request) -> Redirect | Template:
     form = await request.form()
     unit_id = form_unit_id(request, form)
@@ -76,7 +74,7 @@ async def counter_create(request: Request) -> Redirect | Template:
     return Redirect(path="/console/counters", status_code=303)
 
 
-@get("/console/counters/{counter_code:str}/edit", name="counter_edit", guards=MANAGERS)
+@get("/console/counters/{counter_code:str}/edit", name="counter_edit", guards=[requires("counters.manage")])
 async def counter_edit(request: Request, counter_code: str) -> Template:
     counter, unit = await counter_in_scope(request, counter_code)
     links = await CounterService.select(CounterService.service).where(CounterService.counter == counter["id"]).run()
@@ -85,7 +83,7 @@ async def counter_edit(request: Request, counter_code: str) -> Template:
         "selected": {r["service"] for r in links}})
 
 
-@post("/console/counters/{counter_code:str}/edit", name="counter_update", guards=MANAGERS, status_code=303)
+@post("/console/counters/{counter_code:str}/edit", name="counter_update", guards=[requires("counters.manage")], status_code=303)
 async def counter_update(request: Request, counter_code: str) -> Redirect:
     counter, unit = await counter_in_scope(request, counter_code)
     form = await request.form()
@@ -116,13 +114,13 @@ def _maklumat_snapshot(unit: dict) -> dict:
             "maklumat_date": unit["maklumat_date"]}
 
 
-@get("/console/units/{unit_slug:str}/maklumat", name="maklumat_edit", guards=HEADS_AND_MANAGERS)
+@get("/console/units/{unit_slug:str}/maklumat", name="maklumat_edit", guards=[requires("maklumat.edit")])
 async def maklumat_edit(request: Request, unit_slug: str, saved: str = "") -> Template:
     unit = await unit_in_scope(request, unit_slug)
     return Template("queue/maklumat.html", context={"unit": unit, "saved": saved})
 
 
-@post("/console/units/{unit_slug:str}/maklumat", name="maklumat_update", guards=HEADS_AND_MANAGERS, status_code=303)
+@post("/console/units/{unit_slug:str}/maklumat", name="maklumat_update", guards=[requires("maklumat.edit")], status_code=303)
 async def maklumat_update(request: Request, unit_slug: str) -> Redirect:
     unit = await unit_in_scope(request, unit_slug)
     form = await request.form()

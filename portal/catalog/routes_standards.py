@@ -10,15 +10,12 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.response import Redirect, Template
 
 from portal.accounts import audit
-from portal.accounts.guards import current_user, ensure_unit_access
+from portal.accounts.guards import current_user, ensure_unit_access, requires
 from portal.cache import catalog_changed
 from portal.catalog.queries import standard_in_force, standard_versions
 from portal.db.tables import TIME_UNITS, Service
 from portal.queue import queries, standards
 from portal.queue.console_web import (
-    HEADS,
-    HEADS_AND_MANAGERS,
-    MANAGERS,
     SLUG_RE,
     ConflictException,
     form_unit_id,
@@ -30,7 +27,7 @@ from portal.web import t
 
 # --- services and their standards ------------------------------------------------------------------------------
 
-@get("/console/services", name="console_services", guards=HEADS_AND_MANAGERS)
+@get("/console/services", name="console_services", guards=[requires("services.view")])
 async def services_list(request: Request) -> Template:
     units = await my_units(request)
     services = await queries.services_of_units([u["id"] for u in units])
@@ -42,7 +39,7 @@ def _service_snapshot(row: dict) -> dict:
     return {k: row[k] for k in ("slug", "name", "name_en", "description", "active")}
 
 
-@post("/console/services", name="service_create", guards=MANAGERS, status_code=303)
+@post("/console/services", name="service_create", guards=[requires("services.manage")], status_code=303)
 async def service_create(request: Request) -> Redirect | Template:
     form = await request.form()
     unit_id = form_unit_id(request, form)
@@ -71,13 +68,13 @@ async def service_create(request: Request) -> Redirect | Template:
     return Redirect(path=f"/console/services/{slug}/standards", status_code=303)
 
 
-@get("/console/services/{service_slug:str}", name="service_edit", guards=MANAGERS)
+@get("/console/services/{service_slug:str}", name="service_edit", guards=[requires("services.manage")])
 async def service_edit(request: Request, service_slug: str) -> Template:
     service, unit = await service_in_scope(request, service_slug)
     return Template("queue/service_edit.html", context={"service": service, "unit": unit})
 
 
-@post("/console/services/{service_slug:str}", name="service_update", guards=MANAGERS, status_code=303)
+@post("/console/services/{service_slug:str}", name="service_update", guards=[requires("services.manage")], status_code=303)
 async def service_update(request: Request, service_slug: str) -> Redirect:
     service, unit = await service_in_scope(request, service_slug)
     form = await request.form()
@@ -108,7 +105,7 @@ async def _standards_page(request: Request, service: dict, unit: dict, form: dic
     })
 
 
-@get("/console/services/{service_slug:str}/standards", name="service_standards", guards=HEADS_AND_MANAGERS)
+@get("/console/services/{service_slug:str}/standards", name="service_standards", guards=[requires("services.view")])
 async def service_standards(request: Request, service_slug: str) -> Template:
     service, unit = await service_in_scope(request, service_slug)
     return await _standards_page(request, service, unit)
@@ -118,7 +115,7 @@ def _version_snapshot(row: dict) -> dict:
     return {k: row.get(k) for k in ("version", "status", *standards.DRAFT_FIELDS, "effective_from")}
 
 
-@post("/console/services/{service_slug:str}/standards", name="standard_draft", guards=MANAGERS, status_code=303)
+@post("/console/services/{service_slug:str}/standards", name="standard_draft", guards=[requires("standards.draft")], status_code=303)
 async def standard_draft(request: Request, service_slug: str) -> Redirect | Template:
     service, unit = await service_in_scope(request, service_slug)
     form = await request.form()
@@ -144,7 +141,7 @@ async def _version(request: Request, version_id: int) -> tuple[dict, dict, dict]
     return version, service, unit
 
 
-@get("/console/standards/{version_id:int}", name="standard_detail", guards=HEADS_AND_MANAGERS)
+@get("/console/standards/{version_id:int}", name="standard_detail", guards=[requires("services.view")])
 async def standard_detail(request: Request, version_id: int) -> Template:
     version, service, unit = await _version(request, version_id)
     in_force = await standard_in_force(service["id"])
@@ -155,7 +152,7 @@ async def standard_detail(request: Request, version_id: int) -> Template:
     } | {"form": {**standards.as_form(version), "change_note": version["change_note"]}})
 
 
-@post("/console/standards/{version_id:int}", name="standard_update", guards=MANAGERS, status_code=303)
+@post("/console/standards/{version_id:int}", name="standard_update", guards=[requires("standards.draft")], status_code=303)
 async def standard_update(request: Request, version_id: int) -> Redirect | Template:
     version, service, unit = await _version(request, version_id)
     if version["status"] != "draft":
@@ -176,7 +173,7 @@ async def standard_update(request: Request, version_id: int) -> Redirect | Templ
     return Redirect(path=f"/console/standards/{version_id}", status_code=303)
 
 
-@post("/console/standards/{version_id:int}/approve", name="standard_approve", guards=HEADS, status_code=303)
+@post("/console/standards/{version_id:int}/approve", name="standard_approve", guards=[requires("standards.approve")], status_code=303)
 async def standard_approve(request: Request, version_id: int) -> Redirect:
     version, service, unit = await _version(request, version_id)
     if version["status"] != "draft":
@@ -199,7 +196,7 @@ async def standard_approve(request: Request, version_id: int) -> Redirect:
     return Redirect(path=f"/console/standards/{version_id}", status_code=303)
 
 
-@post("/console/standards/{version_id:int}/discard", name="standard_discard", guards=MANAGERS, status_code=303)
+@post("/console/standards/{version_id:int}/discard", name="standard_discard", guards=[requires("standards.draft")], status_code=303)
 async def standard_discard(request: Request, version_id: int) -> Redirect:
     """Managers throw a draft away (an approved version cannot be discarded)."""
     version, service, unit = await _version(request, version_id)

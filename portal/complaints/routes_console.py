@@ -11,7 +11,8 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
-from portal.accounts.guards import current_user, ensure_unit_access, require_roles
+from portal.accounts.guards import current_user, ensure_can, requires
+from portal.accounts.permissions import units_visible
 from portal.complaints import codes, queries, services
 from portal.complaints.deadlines import CLASSES
 from portal.complaints.schemas import CONTACT_MAX, DESCRIPTION_MAX, parse_complaint
@@ -20,14 +21,12 @@ from portal.db.tables_complaints import CATEGORIES, CHANNELS, STATUSES
 from portal.timeutil import local_day
 from portal.web import request_lang, t
 
-MANAGE = require_roles("manager", "head")
-RECORD = require_roles("officer", "manager", "head")
 Q = QueryParameter
 
 
 def _scope(request: Request) -> list[int] | None:
-    user = current_user(request)
-    return None if user.is_admin else sorted(user.unit_ids)
+    units = units_visible(current_user(request))
+    return None if units is None else sorted(units)
 
 
 def _date(request: Request, text: str | None) -> date | None:
@@ -45,7 +44,7 @@ def _labels(request: Request) -> dict[str, Any]:
             "code_display": codes.display}
 
 
-@get("/console/complaints", name="complaints_register", include_in_schema=False, guards=[MANAGE])
+@get("/console/complaints", name="complaints_register", include_in_schema=False, guards=[requires("complaints.handle")])
 async def register(request: Request, unit: Annotated[str | None, Q(name="unit")] = None,
                    status: Annotated[str | None, Q(name="status")] = None,
                    category: Annotated[str | None, Q(name="category")] = None,
@@ -95,13 +94,13 @@ async def _record_page(request: Request, values: dict, errors: list[tuple[str, s
         "contact_max": CONTACT_MAX, **_labels(request)})
 
 
-@get("/console/complaints/new", name="complaints_record_form", include_in_schema=False, guards=[RECORD])
+@get("/console/complaints/new", name="complaints_record_form", include_in_schema=False, guards=[requires("complaints.record")])
 async def record_form(request: Request) -> Template:
     """Officers, managers and heads record a complaint received on paper, by phone or through SP4N-LAPOR!."""
     return await _record_page(request, {"channel": "paper"})
 
 
-@post("/console/complaints/new", name="complaints_record", include_in_schema=False, guards=[RECORD], status_code=303)
+@post("/console/complaints/new", name="complaints_record", include_in_schema=False, guards=[requires("complaints.record")], status_code=303)
 async def record(request: Request) -> Template | Redirect:
     form = await request.form()
     fields = {k: form.get(k) for k in form if isinstance(form.get(k), str)}
@@ -111,7 +110,7 @@ async def record(request: Request) -> Template | Redirect:
     if service is None:
         errors.append(("service", "Choose the service the complaint is about."))
     else:
-        ensure_unit_access(request, service["unit"])
+        ensure_can(request, "complaints.record", service["unit"])
     if errors:
         return await _record_page(request, values, errors, 400)
     assert data is not None and service is not None
@@ -126,7 +125,7 @@ async def _complaint(request: Request, complaint_id: int, with_contact: bool = F
     found = await queries.by_id(complaint_id, with_contact=with_contact)
     if found is None:
         raise NotFoundException(t(request, "No such complaint."))
-    ensure_unit_access(request, found["unit"])
+    ensure_can(request, "complaints.handle", found["unit"])
     return found
 
 
@@ -142,17 +141,17 @@ async def _detail(request: Request, found: dict, error: str | None = None, statu
         "overdue": queries.is_overdue(found, local_day(unit["timezone"])), "error": error,
         "settings": await queries.settings_of(unit["id"]), "classes": CLASSES,
         "other_units": [u for u in all_units if u["id"] != unit["id"]],
-        "can": {a: found["status"] in services.TRANSITIONS[a][0] for a in services.TRANSITIONS},
+        "steps": {a: found["status"] in services.TRANSITIONS[a][0] for a in services.TRANSITIONS},
         **_labels(request)})
 
 
-@get("/console/complaints/{complaint_id:int}", name="complaints_detail", include_in_schema=False, guards=[MANAGE])
+@get("/console/complaints/{complaint_id:int}", name="complaints_detail", include_in_schema=False, guards=[requires("complaints.handle")])
 async def detail(request: Request, complaint_id: int) -> Template:
     """One complaint with its contact (managers and heads of its unit), photo, history and next steps."""
     return await _detail(request, await _complaint(request, complaint_id, with_contact=True))
 
 
-@get("/console/complaints/{complaint_id:int}/photo", name="complaints_photo", include_in_schema=False, guards=[MANAGE])
+@get("/console/complaints/{complaint_id:int}/photo", name="complaints_photo", include_in_schema=False, guards=[requires("complaints.handle")])
 async def photo(request: Request, complaint_id: int) -> Response:
     await _complaint(request, complaint_id)
     found = await queries.photo(complaint_id)
@@ -162,7 +161,7 @@ async def photo(request: Request, complaint_id: int) -> Response:
                     headers={"cache-control": "private, no-store", "x-content-type-options": "nosniff"})
 
 
-@post("/console/complaints/{complaint_id:int}/nonconformity", name="complaints_nonconformity", include_in_schema=False, guards=[MANAGE],
+@post("/console/complaints/{complaint_id:int}/nonconformity", name="complaints_nonconformity", include_in_schema=False, guards=[requires("complaints.handle")],
       status_code=303)
 async def nonconformity(request: Request, complaint_id: int) -> Redirect:
     """Open a nonconformity (corrective action) from the complaint and link the two."""
@@ -171,7 +170,7 @@ async def nonconformity(request: Request, complaint_id: int) -> Redirect:
     return Redirect(path=f"/console/actions/{nc_id}", status_code=303)
 
 
-@post("/console/complaints/{complaint_id:int}/{action:str}", name="complaints_transition", include_in_schema=False, guards=[MANAGE],
+@post("/console/complaints/{complaint_id:int}/{action:str}", name="complaints_transition", include_in_schema=False, guards=[requires("complaints.handle")],
       status_code=303)
 async def transition(request: Request, complaint_id: int, action: str) -> Template | Redirect:
     """classify | start | answer | close | forward | reject: each audited; the answer is written once."""
@@ -200,7 +199,7 @@ def _settings_unit(request: Request, units: list[dict], slug: str | None) -> dic
     return chosen
 
 
-@get("/console/complaints/settings", name="complaints_settings", include_in_schema=False, guards=[MANAGE])
+@get("/console/complaints/settings", name="complaints_settings", include_in_schema=False, guards=[requires("complaints.handle")])
 async def settings_page(request: Request, unit: Annotated[str | None, Q(name="unit")] = None) -> Template:
     """The unit's deadline table (working days per class) and how long contact data is kept after closure."""
     units = await queries.units(_scope(request))
@@ -210,7 +209,7 @@ async def settings_page(request: Request, unit: Annotated[str | None, Q(name="un
         "fields": services.SETTING_FIELDS, **_labels(request)})
 
 
-@post("/console/complaints/settings", name="complaints_settings_save", include_in_schema=False, guards=[MANAGE], status_code=303)
+@post("/console/complaints/settings", name="complaints_settings_save", include_in_schema=False, guards=[requires("complaints.handle")], status_code=303)
 async def settings_save(request: Request) -> Template | Redirect:
     form = await request.form()
     units = await queries.units(_scope(request))

@@ -5,13 +5,12 @@ from __future__ import annotations
 from litestar import Request, Response, Router, get, post
 from litestar.response import Redirect, Template
 
-from portal.accounts.guards import current_user, require_roles
+from portal.accounts.guards import current_user, requires
 from portal.db.tables_diagnostic import AREAS, COLOURS
 from portal.diagnostic import catalogue, services
 from portal.diagnostic.services import DiagnosticError
 from portal.diagnostic.web import AREA_TITLES, COLOUR_LABELS, message
 
-ADMIN = require_roles()
 FIELDS = ("code", "area", "title_id", "title_en", "evidence_id", "evidence_en",
           *(f"{c}_{lang}" for c in COLOURS for lang in ("id", "en")))
 
@@ -25,13 +24,13 @@ async def _page(request: Request, errors: list[str] | None = None, form: dict | 
     })
 
 
-@get("/console/diagnostic/catalogue", name="diagnostic_catalogue", guards=[ADMIN])
+@get("/console/diagnostic/catalogue", name="diagnostic_catalogue", guards=[requires("diagnostic.catalogue")])
 async def catalogue_page(request: Request) -> Template:
     """The catalogue in use (shipped and local indicators) and its stored versions."""
     return await _page(request)
 
 
-@post("/console/diagnostic/catalogue", name="diagnostic_catalogue_add", guards=[ADMIN], status_code=303)
+@post("/console/diagnostic/catalogue", name="diagnostic_catalogue_add", guards=[requires("diagnostic.catalogue")], status_code=303)
 async def add_indicator(request: Request) -> Response:
     """Add a local indicator (every text in Indonesian and English): the catalogue gets a new version."""
     form = await request.form()

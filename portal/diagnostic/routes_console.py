@@ -10,7 +10,7 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Redirect, Template
 
-from portal.accounts.guards import current_user, ensure_unit_access, require_roles
+from portal.accounts.guards import current_user, ensure_unit_access, requires
 from portal.db.tables_diagnostic import AREAS, COLOURS
 from portal.diagnostic import catalogue, measures, queries, services
 from portal.diagnostic.queries import Scope
@@ -30,7 +30,6 @@ from portal.diagnostic.web import (
 )
 from portal.web import request_lang, t
 
-STAFF = require_roles("head", "manager")
 LABELS = {"area_titles": AREA_TITLES, "colour_labels": COLOUR_LABELS, "colour_meanings": COLOUR_MEANINGS,
           "status_labels": STATUS_LABELS, "source_labels": SOURCE_LABELS, "colours": COLOURS, "areas": AREAS}
 
@@ -58,12 +57,12 @@ def _measure_shown(rating: dict | None, live: measures.Measured | None, lang: st
     return measures.describe(live.as_json(), lang) if live else None
 
 
-@get("/console/diagnostic", name="diagnostic_console_home", guards=[STAFF])
+@get("/console/diagnostic", name="diagnostic_console_home", guards=[requires("diagnostic.view")])
 async def console_home(request: Request) -> Redirect:
     return Redirect(path=f"/console/diagnostic/{datetime.now(UTC).year}", status_code=303)
 
 
-@get("/console/diagnostic/{year:int}", name="diagnostic_console", guards=[STAFF])
+@get("/console/diagnostic/{year:int}", name="diagnostic_console", guards=[requires("diagnostic.view")])
 async def overview(request: Request, year: int, government: GovernmentParam = None,
                    unit: UnitParam = None) -> Template:
     """Every indicator of the year by area: the measured figure, the rating and its verification."""
@@ -99,8 +98,8 @@ async def _indicator_page(request: Request, scope: Scope, year: int, code: str, 
         "text": catalogue.text, "rating": rating, "measure": _measure_shown(rating, live, lang),
         "automatic": code in measures.MEASURES, "locked": locked, "errors": errors or [], "form": form or {},
         "evidence": await queries.evidence_of(assessment["id"], code) if assessment else [],
-        "can_rate": user.role in services.ASSESSORS and not locked,
-        "can_verify": (user.role in services.VERIFIERS and rating is not None and rating["status"] == "submitted"
+        "can_rate": user.can("diagnostic.rate") and not locked,
+        "can_verify": (user.can("diagnostic.verify") and rating is not None and rating["status"] == "submitted"
                        and rating["assessed_by"] != user.id and not locked),
         "same_account": rating is not None and rating["assessed_by"] == user.id,
     })
@@ -109,7 +108,7 @@ async def _indicator_page(request: Request, scope: Scope, year: int, code: str, 
 INDICATOR = "/console/diagnostic/{year:int}/indicators/{code:str}"
 
 
-@get(INDICATOR, name="diagnostic_indicator", guards=[STAFF])
+@get(INDICATOR, name="diagnostic_indicator", guards=[requires("diagnostic.view")])
 async def indicator_page(request: Request, year: int, code: str, government: GovernmentParam = None,
                          unit: UnitParam = None) -> Template:
     scope = await _scope(request, year, government, unit)
@@ -125,7 +124,7 @@ def _back(scope: Scope, year: int, code: str) -> Redirect:
     return Redirect(path=f"/console/diagnostic/{year}/indicators/{code}{scope.query()}", status_code=303)
 
 
-@post(INDICATOR + "/rate", name="diagnostic_rate", guards=[require_roles("manager")], status_code=303)
+@post(INDICATOR + "/rate", name="diagnostic_rate", guards=[requires("diagnostic.rate")], status_code=303)
 async def rate(request: Request, year: int, code: str, government: GovernmentParam = None,
                unit: UnitParam = None) -> Response:
     """The assessor's colour with its evidence (an override of a measured colour needs a written reason)."""
@@ -139,7 +138,7 @@ async def rate(request: Request, year: int, code: str, government: GovernmentPar
     return _back(scope, year, code)
 
 
-@post(INDICATOR + "/evidence", name="diagnostic_evidence_upload", guards=[require_roles("manager")],
+@post(INDICATOR + "/evidence", name="diagnostic_evidence_upload", guards=[requires("diagnostic.rate")],
       status_code=303)
 async def upload(request: Request, year: int, code: str, government: GovernmentParam = None,
                  unit: UnitParam = None) -> Response:
@@ -157,7 +156,7 @@ async def upload(request: Request, year: int, code: str, government: GovernmentP
     return _back(scope, year, code)
 
 
-@post(INDICATOR + "/verify", name="diagnostic_verify", guards=[require_roles("head")], status_code=303)
+@post(INDICATOR + "/verify", name="diagnostic_verify", guards=[requires("diagnostic.verify")], status_code=303)
 async def verify(request: Request, year: int, code: str, government: GovernmentParam = None,
                  unit: UnitParam = None) -> Response:
     """A second account confirms the rating, or returns it to the assessor with a note."""
@@ -172,7 +171,7 @@ async def verify(request: Request, year: int, code: str, government: GovernmentP
 
 
 @post("/console/diagnostic/{year:int}/automatic", name="diagnostic_fill_automatic",
-      guards=[require_roles("manager")], status_code=303)
+      guards=[requires("diagnostic.rate")], status_code=303)
 async def fill_automatic(request: Request, year: int, government: GovernmentParam = None,
                          unit: UnitParam = None) -> Response:
     """Rate the not-yet-rated automatic indicators with their measured colours (each still needs verifying)."""
@@ -184,7 +183,7 @@ async def fill_automatic(request: Request, year: int, government: GovernmentPara
     return Redirect(path=f"/console/diagnostic/{year}{scope.query()}", status_code=303)
 
 
-@get("/console/diagnostic/evidence/{evidence_id:int}", name="diagnostic_evidence_file", guards=[STAFF])
+@get("/console/diagnostic/evidence/{evidence_id:int}", name="diagnostic_evidence_file", guards=[requires("diagnostic.view")])
 async def evidence_file(request: Request, evidence_id: int) -> Response:
     """An evidence file, to staff who may see its assessment; served as a download that cannot run scripts."""
     row = await queries.evidence_file(evidence_id)

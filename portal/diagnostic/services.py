@@ -24,8 +24,6 @@ from portal.diagnostic import catalogue, measures, queries
 from portal.diagnostic.queries import MAX_YEAR, MIN_YEAR, Scope
 from portal.diagnostic.uploads import UploadError, clean_upload
 
-ASSESSORS = ("manager", "admin")
-VERIFIERS = ("head", "admin")
 MAX_TEXT = 4000
 LINK = re.compile(r"^https?://[^\s<>\"']{3,490}$")
 
@@ -63,8 +61,9 @@ def check_year(year: int) -> None:
         raise DiagnosticError(404, "No diagnostic for this year.")
 
 
-def _role(actor: CurrentUser, roles: tuple[str, ...]) -> None:
-    if actor.role not in roles:
+def _allowed(actor: CurrentUser, action: str) -> None:
+    """The permissions table (portal.accounts.permissions) allows the actor this action."""
+    if not actor.can(action):
         raise DiagnosticError(403, "You are not allowed to do this.")
 
 
@@ -130,7 +129,7 @@ async def rate(scope: Scope, year: int, code: str, actor: CurrentUser, colour: s
                evidence_link: str = "", override_reason: str = "") -> dict:
     """The assessor's colour for one indicator, with its evidence (submitted for verification)."""
     check_year(year)
-    _role(actor, ASSESSORS)
+    _allowed(actor, "diagnostic.rate")
     if colour not in COLOURS:
         raise DiagnosticError(400, "Choose red, yellow or green.")
     evidence_text = _text(evidence_text, "Evidence")
@@ -177,7 +176,7 @@ async def rate(scope: Scope, year: int, code: str, actor: CurrentUser, colour: s
 async def fill_automatic(scope: Scope, year: int, actor: CurrentUser) -> list[str]:
     """Rate every automatic indicator not yet rated with its measured colour; returns the codes rated."""
     check_year(year)
-    _role(actor, ASSESSORS)
+    _allowed(actor, "diagnostic.rate")
     ctx = context(scope, year)
     measured = await measures.measure_all(sorted(measures.MEASURES), ctx)
     done = []
@@ -205,7 +204,7 @@ async def fill_automatic(scope: Scope, year: int, actor: CurrentUser) -> list[st
 async def verify(scope: Scope, year: int, code: str, actor: CurrentUser, decision: str, note: str = "") -> dict:
     """A second account confirms the rating (immutable from then on) or returns it to the assessor with a note."""
     check_year(year)
-    _role(actor, VERIFIERS)
+    _allowed(actor, "diagnostic.verify")
     if decision not in ("confirm", "return"):
         raise DiagnosticError(400, "Choose to confirm or to return the rating.")
     note = _text(note, "Note")
@@ -259,7 +258,7 @@ async def attach_evidence(scope: Scope, year: int, code: str, actor: CurrentUser
                           data: bytes) -> int:
     """Store an evidence file (checked and cleaned by portal.diagnostic.uploads) for one indicator."""
     check_year(year)
-    _role(actor, ASSESSORS)
+    _allowed(actor, "diagnostic.rate")
     try:
         clean = clean_upload(filename, data)
     except UploadError as exc:
@@ -283,7 +282,7 @@ async def attach_evidence(scope: Scope, year: int, code: str, actor: CurrentUser
 @retry_once_on_conflict
 async def add_local_indicator(actor: CurrentUser, indicator: dict) -> int:
     """Admins add a local indicator: a new catalogue version (assessments already open keep theirs)."""
-    if not actor.is_admin:
+    if not actor.can("diagnostic.catalogue"):
         raise DiagnosticError(403, "You are not allowed to do this.")
     try:
         catalogue.validate(indicator)

@@ -9,17 +9,16 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 
-from portal.accounts.guards import ensure_unit_access, require_roles
+from portal.accounts.guards import ensure_can, requires
+from portal.accounts.permissions import units_visible
 from portal.feedback import paper, queries, services
 from portal.web import request_lang, t
 from survey.csvio import TallyError
 
-IMPORT_ROLES = ("manager", "head")
-
 
 def _scope(request: Request) -> list[int] | None:
-    user = request.user
-    return None if user.is_admin else sorted(user.unit_ids)
+    units = units_visible(request.user)
+    return None if units is None else sorted(units)
 
 
 async def _imports_page(request: Request, *, errors: list | None = None, form: dict | None = None,
@@ -32,7 +31,7 @@ async def _imports_page(request: Request, *, errors: list | None = None, form: d
     })
 
 
-@get("/console/imports", name="feedback_paper_imports", guards=[require_roles(*IMPORT_ROLES)])
+@get("/console/imports", name="feedback_paper_imports", guards=[requires("imports.run")])
 async def paper_imports(request: Request) -> Template:
     return await _imports_page(request)
 
@@ -44,7 +43,7 @@ def _form_date(text: str) -> date | None:
         return None
 
 
-@post("/console/imports", name="feedback_paper_import", guards=[require_roles(*IMPORT_ROLES)], status_code=303)
+@post("/console/imports", name="feedback_paper_import", guards=[requires("imports.run")], status_code=303)
 async def paper_import(request: Request) -> Template | Redirect:
     form = await request.form()
     slug = form.get("service") if isinstance(form.get("service"), str) else ""
@@ -53,7 +52,7 @@ async def paper_import(request: Request) -> Template | Redirect:
     if service is None:
         return await _imports_page(request, form=kept, status_code=400,
                                    message=t(request, "Choose the service the forms are about."))
-    ensure_unit_access(request, service["unit"])
+    ensure_can(request, "imports.run", service["unit"])
     period_from, period_to = _form_date(kept["period_from"]), _form_date(kept["period_to"])
     if period_from is None or period_to is None or period_from > period_to:
         return await _imports_page(request, form=kept, status_code=400,
@@ -73,12 +72,12 @@ async def paper_import(request: Request) -> Template | Redirect:
     return Redirect(path=f"/console/imports/{batch_id}", status_code=303)
 
 
-@get("/console/imports/{batch_id:int}", name="feedback_paper_import_batch", guards=[require_roles(*IMPORT_ROLES)])
+@get("/console/imports/{batch_id:int}", name="feedback_paper_import_batch", guards=[requires("imports.run")])
 async def paper_import_batch(request: Request, batch_id: int) -> Template:
     batch = await queries.paper_batch(batch_id)
     if batch is None:
         raise NotFoundException(t(request, "Page not found."))
-    ensure_unit_access(request, batch["unit"])
+    ensure_can(request, "imports.run", batch["unit"])
     return Template("feedback/import_batch.html", context={
         "batch": batch, "days": await queries.paper_batch_days(batch_id)})
 

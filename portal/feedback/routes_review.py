@@ -9,17 +9,17 @@ from datetime import UTC, date, datetime, timedelta
 from litestar import Request, Router, get, post
 from litestar.response import Redirect, Template
 
-from portal.accounts.guards import ensure_unit_access, require_roles
+from portal.accounts.guards import ensure_can, requires
+from portal.accounts.permissions import units_visible
 from portal.feedback import queries, services
 from portal.web import t
 
-REVIEW_ROLES = ("manager", "head")
 WINDOW_DAYS = 30
 
 
 def _scope(request: Request) -> list[int] | None:
-    user = request.user
-    return None if user.is_admin else sorted(user.unit_ids)
+    units = units_visible(request.user)
+    return None if units is None else sorted(units)
 
 
 async def _page(request: Request, message: str | None = None, status_code: int = 200) -> Template:
@@ -29,12 +29,12 @@ async def _page(request: Request, message: str | None = None, status_code: int =
         "message": message, "window": WINDOW_DAYS, "minimum": queries.BURST_MIN})
 
 
-@get("/console/bursts", name="feedback_bursts", guards=[require_roles(*REVIEW_ROLES)])
+@get("/console/bursts", name="feedback_bursts", guards=[requires("bursts.review")])
 async def bursts(request: Request) -> Template:
     return await _page(request)
 
 
-@post("/console/bursts", name="feedback_burst_review", guards=[require_roles(*REVIEW_ROLES)], status_code=303)
+@post("/console/bursts", name="feedback_burst_review", guards=[requires("bursts.review")], status_code=303)
 async def burst_review(request: Request) -> Template | Redirect:
     form = await request.form()
     fields = {k: form.get(k) if isinstance(form.get(k), str) else "" for k in ("service", "day", "client",
@@ -48,7 +48,7 @@ async def burst_review(request: Request) -> Template | Redirect:
     if service is None or day is None or not client or len(client) > 64 \
             or fields["decision"] not in ("counted", "not_counted"):
         return await _page(request, t(request, "Choose a burst from the list and a decision."), 400)
-    ensure_unit_access(request, service["unit"])
+    ensure_can(request, "bursts.review", service["unit"])
     changed = await services.review_burst(request.user, service, day, client, fields["decision"] == "counted",
                                           fields["note"].strip()[:500])
     if not changed:
@@ -56,7 +56,7 @@ async def burst_review(request: Request) -> Template | Redirect:
     return Redirect(path="/console/bursts", status_code=303)
 
 
-@get("/console/disagreements", name="feedback_disagreements", guards=[require_roles(*REVIEW_ROLES)])
+@get("/console/disagreements", name="feedback_disagreements", guards=[requires("bursts.review")])
 async def disagreements(request: Request) -> Template:
     """Products where the officer's record and the citizen's answer disagree, last 90 days (issue 17)."""
     today = datetime.now(UTC).date()

@@ -11,11 +11,10 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
-from portal.accounts.guards import current_user, ensure_unit_access, require_roles
+from portal.accounts.guards import current_user, ensure_unit_access, requires
 from portal.insight import actions, scope
 from portal.web import t
 
-ACTION_VIEW = require_roles("head", "manager")
 Q = QueryParameter
 
 
@@ -32,7 +31,7 @@ async def _item_or_404(request: Request, item_id: int) -> dict:
     return found
 
 
-@get("/console/actions", name="actions_list", guards=[ACTION_VIEW])
+@get("/console/actions", name="actions_list", guards=[requires("actions.view")])
 async def actions_list(request: Request, status: Annotated[str | None, Q(name="status")] = None) -> Template:
     """Nonconformities of the user's units, open ones first (opened by `portal review` and the refresher)."""
     units = await scope.allowed_units(request)
@@ -50,19 +49,19 @@ def _detail(request: Request, found: dict, history: list[dict], errors: list[str
     user = current_user(request)
     return Template("insight/action.html", status_code=status_code, context={
         "item": found, "history": history, "errors": errors or [], "form": form or {}, "user": user,
-        "can_plan": (user.is_admin or user.role == "manager") and found["status"] != "closed",
-        "can_close": (user.is_admin or user.role == "head") and found["status"] == "action_planned",
+        "can_plan": user.can("actions.plan", found["unit"]) and found["status"] != "closed",
+        "can_close": user.can("actions.close", found["unit"]) and found["status"] == "action_planned",
         "details": json.loads(found["details"]) if isinstance(found["details"], str) else found["details"],
     })
 
 
-@get("/console/actions/{item_id:int}", name="action_detail", guards=[ACTION_VIEW])
+@get("/console/actions/{item_id:int}", name="action_detail", guards=[requires("actions.view")])
 async def action_detail(request: Request, item_id: int) -> Template:
     found = await _item_or_404(request, item_id)
     return _detail(request, found, await actions.history(item_id))
 
 
-@post("/console/actions/{item_id:int}/plan", name="action_plan", guards=[require_roles("manager")],
+@post("/console/actions/{item_id:int}/plan", name="action_plan", guards=[requires("actions.plan")],
       status_code=303)
 async def action_plan(request: Request, item_id: int) -> Response:
     """Managers of the unit record root cause, action, owner and due date (ISO 9001 10.2.1 b-c)."""
@@ -89,7 +88,7 @@ async def action_plan(request: Request, item_id: int) -> Response:
     return Redirect(path=f"/console/actions/{item_id}", status_code=303)
 
 
-@post("/console/actions/{item_id:int}/close", name="action_close", guards=[require_roles("head")],
+@post("/console/actions/{item_id:int}/close", name="action_close", guards=[requires("actions.close")],
       status_code=303)
 async def action_close(request: Request, item_id: int) -> Response:
     """Heads of the unit verify the action's effectiveness and close the item (a verification note is required)."""

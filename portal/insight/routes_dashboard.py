@@ -9,7 +9,7 @@ from litestar import Request, get
 from litestar.params import QueryParameter
 from litestar.response import Template
 
-from portal.accounts.guards import current_user, require_roles
+from portal.accounts.guards import current_user, requires
 from portal.complaints import insight as complaint_insight
 from portal.db.tables import Counter, Service
 from portal.insight import actions, charts, periods, report, scope
@@ -17,7 +17,6 @@ from portal.insight.api import FromParam, ToParam
 from portal.timeutil import local_day
 from portal.web import request_lang, t
 
-DASHBOARD_ROLES = require_roles("head", "manager")
 Q = QueryParameter
 
 
@@ -80,7 +79,7 @@ def _period(request: Request, period: str | None, date_from: str | None, date_to
         return periods.quarter_of(today), t(request, exc.message, value=exc.value)
 
 
-@get("/dashboard", name="dashboard", guards=[DASHBOARD_ROLES])
+@get("/dashboard", name="dashboard", guards=[requires("dashboard.view")])
 async def dashboard(request: Request, unit: Annotated[str | None, Q(name="unit")] = None,
                     service: Annotated[str | None, Q(name="service")] = None,
                     counter: Annotated[str | None, Q(name="counter")] = None,
@@ -111,7 +110,7 @@ async def dashboard(request: Request, unit: Annotated[str | None, Q(name="unit")
         "open_items": open_items, "user": user, "lang": request_lang(request),
         "today": today, "scope_label": label, "period_choices": period_choices(today),
         "period_error": period_error, "requested_period": period or "",
-        "can_plan": user.is_admin or user.role == "manager", "can_close": user.is_admin or user.role == "head",
+        "can_plan": user.can("actions.plan", sc.unit["id"]), "can_close": user.can("actions.close", sc.unit["id"]),
         "complaints": await complaint_insight.for_scope(sc, p),
     }
     return Template("insight/dashboard.html", context=context, status_code=400 if period_error else 200)

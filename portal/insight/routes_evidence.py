@@ -6,7 +6,7 @@ import anyio
 from litestar import Request, Response, get
 from litestar.response import Template
 
-from portal.accounts.guards import ensure_unit_access, require_roles
+from portal.accounts.guards import ensure_can, requires
 from portal.complaints import insight as complaint_insight
 from portal.insight import api, evidence, routes_review
 from portal.insight.api import period_or_400
@@ -15,19 +15,18 @@ from portal.insight.routes_performance import PeriodParam
 from portal.timeutil import local_day
 from portal.web import request_lang, t
 
-EVIDENCE_ROLES = require_roles("head")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def _evidence(request: Request, unit_slug: str, period: str | None) -> dict:
     """Reads only: the pack lists the nonconformities `portal review` and the refresher have opened."""
     unit = await api._unit(request, unit_slug)
-    ensure_unit_access(request, unit["id"])
+    ensure_can(request, "evidence.view", unit["id"])
     p = period_or_400(request, None, None, unit["timezone"], period, default="closed_quarter")
     return await evidence.gather(unit, p)
 
 
-@get("/units/{unit_slug:str}/evidence", name="evidence_page", guards=[EVIDENCE_ROLES])
+@get("/units/{unit_slug:str}/evidence", name="evidence_page", guards=[requires("evidence.view")])
 async def evidence_page(request: Request, unit_slug: str, period: PeriodParam = None) -> Template:
     """Print-ready A4 evidence pack for the ISO 9001 management review (heads and admins of the unit)."""
     pack = await _evidence(request, unit_slug, period)
@@ -39,7 +38,7 @@ async def evidence_page(request: Request, unit_slug: str, period: PeriodParam = 
         "complaints": await complaint_insight.for_unit(pack["unit"], pack["period"])})
 
 
-@get("/units/{unit_slug:str}/evidence.xlsx", name="evidence_xlsx", guards=[EVIDENCE_ROLES], media_type=XLSX)
+@get("/units/{unit_slug:str}/evidence.xlsx", name="evidence_xlsx", guards=[requires("evidence.view")], media_type=XLSX)
 async def evidence_xlsx(request: Request, unit_slug: str, period: PeriodParam = None) -> Response:
     """The evidence pack as an XLSX workbook (Summary, Per-unsur, Compliance, Corrective actions, Method notes)."""
     pack = await _evidence(request, unit_slug, period)

@@ -6,18 +6,18 @@ from litestar import Request, post
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
-from portal.accounts.guards import ensure_unit_access, require_roles
+from portal.accounts.guards import ensure_can, requires
 from portal.insight import actions, api
 from portal.insight.api import period_or_400
 
 
-@post("/units/{unit_slug:str}/evidence/review", name="evidence_review", guards=[require_roles("head")],
+@post("/units/{unit_slug:str}/evidence/review", name="evidence_review", guards=[requires("evidence.review")],
       status_code=303)
 async def evidence_review(request: Request, unit_slug: str,
                           period: FromQuery[str | None] = None) -> Redirect:
     """Open the nonconformities the period's figures call for (idempotent; a running period is not reviewed)."""
     unit = await api._unit(request, unit_slug)
-    ensure_unit_access(request, unit["id"])
+    ensure_can(request, "evidence.review", unit["id"])
     p = period_or_400(request, None, None, unit["timezone"], period, default="closed_quarter")
     await actions.review_unit(unit, p)
     return Redirect(path=f"/units/{unit['slug']}/evidence?period={p.label}", status_code=303)

@@ -6,18 +6,19 @@ from litestar import Request
 from litestar.exceptions import ClientException
 
 from portal.accounts.guards import current_user, ensure_unit_access
+from portal.accounts.permissions import units_visible
 from portal.db.tables import Counter, Service, Unit
 from portal.insight.report import Scope
 from portal.web import t
 
 
 async def allowed_units(request: Request) -> list[dict]:
-    user = current_user(request)
+    units = units_visible(current_user(request))
     query = Unit.select().order_by(Unit.name)
-    if not user.is_admin:
-        if not user.unit_ids:
+    if units is not None:
+        if not units:
             return []
-        query = query.where(Unit.id.is_in(sorted(user.unit_ids)))
+        query = query.where(Unit.id.is_in(sorted(units)))
     return await query.run()
 
 

@@ -7,18 +7,16 @@ from litestar import Request, get, post
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.response import Redirect, Template
 
-from portal.accounts.guards import current_user, ensure_unit_access, require_roles
+from portal.accounts.guards import current_user, ensure_can, requires
+from portal.accounts.permissions import units_visible
 from portal.feedback.qr import inline_svg
 from portal.kiosk import queries, services
 from portal.web import t
 
-SEE = [require_roles("manager", "head")]
-MANAGE = [require_roles("manager")]
-
 
 def _scope(request: Request) -> list[int] | None:
-    user = current_user(request)
-    return None if user.is_admin else sorted(user.unit_ids)
+    units = units_visible(current_user(request))
+    return None if units is None else sorted(units)
 
 
 def pairing_url(public_url: str, code: str) -> str:
@@ -29,7 +27,7 @@ async def _kiosk(request: Request, kiosk_id: int) -> dict:
     kiosk = await queries.kiosk_by_id(kiosk_id)
     if kiosk is None:
         raise NotFoundException(t(request, "Unknown kiosk."))
-    ensure_unit_access(request, kiosk["unit"])
+    ensure_can(request, "kiosks.manage", kiosk["unit"])
     return kiosk
 
 
@@ -40,25 +38,25 @@ def _link_page(request: Request, kiosk_id: int, counter: dict, code: str) -> Tem
         "valid_days": services.PAIRING_VALID.days})
 
 
-@get("/console/kiosks", name="kiosk_list", guards=SEE)
+@get("/console/kiosks", name="kiosk_list", guards=[requires("kiosks.view")])
 async def kiosk_list(request: Request) -> Template:
     scope = _scope(request)
     return Template("kiosk/console.html", context={
         "kiosks": await queries.kiosks_of_units(scope), "counters": await queries.counters_of_units(scope)})
 
 
-@post("/console/kiosks", name="kiosk_create", guards=MANAGE, status_code=200)
+@post("/console/kiosks", name="kiosk_create", guards=[requires("kiosks.manage")], status_code=200)
 async def kiosk_create(request: Request) -> Template:
     form = await request.form()
     counter = await queries.counter_by_code(str(form.get("counter") or "")[:16])
     if counter is None or not counter["active"]:
         raise ClientException(t(request, "Choose one of your unit's counters."))
-    ensure_unit_access(request, counter["unit"])
+    ensure_can(request, "kiosks.manage", counter["unit"])
     kiosk_id, code = await services.create(counter, str(form.get("label") or "").strip(), current_user(request))
     return _link_page(request, kiosk_id, counter, code)
 
 
-@post("/console/kiosks/{kiosk_id:int}/pairing", name="kiosk_pairing", guards=MANAGE, status_code=200)
+@post("/console/kiosks/{kiosk_id:int}/pairing", name="kiosk_pairing", guards=[requires("kiosks.manage")], status_code=200)
 async def kiosk_pairing(request: Request, kiosk_id: int) -> Template:
     kiosk = await _kiosk(request, kiosk_id)
     code = await services.new_pairing(kiosk, current_user(request))
@@ -66,7 +64,7 @@ async def kiosk_pairing(request: Request, kiosk_id: int) -> Template:
     return _link_page(request, kiosk_id, counter, code)
 
 
-@post("/console/kiosks/{kiosk_id:int}/revoke", name="kiosk_revoke", guards=MANAGE, status_code=303)
+@post("/console/kiosks/{kiosk_id:int}/revoke", name="kiosk_revoke", guards=[requires("kiosks.manage")], status_code=303)
 async def kiosk_revoke(request: Request, kiosk_id: int) -> Redirect:
     kiosk = await _kiosk(request, kiosk_id)
     await services.revoke(kiosk, current_user(request))

@@ -1,5 +1,5 @@
 """Shared request helpers of the back-office console pages (queue and catalog administration): the user's unit
-scope, look-ups that answer 404/403, notices shown after a refused step, and the role guards."""
+scope, look-ups that answer 404/403 and notices shown after a refused step (guards: portal.accounts.permissions)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,11 @@ from litestar.channels import ChannelsPlugin
 from litestar.exceptions import ClientException, HTTPException, NotFoundException
 from litestar.response import Redirect
 
-from portal.accounts.guards import current_user, ensure_unit_access, require_roles
+from portal.accounts.guards import current_user, ensure_unit_access
+from portal.accounts.permissions import units_visible
 from portal.queue import queries, tickets
 from portal.timeutil import local_day
 from portal.web import t
-
-QUEUE = [require_roles("officer", "manager", "head")]
-MANAGERS = [require_roles("manager")]
-HEADS = [require_roles("head")]
-HEADS_AND_MANAGERS = [require_roles("head", "manager")]
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9])$")
 CODE_RE = re.compile(r"^[A-Z0-9]{2,16}$")
@@ -32,8 +28,7 @@ class ConflictException(HTTPException):
 # --- helpers ------------------------------------------------------------------------------------------------------
 
 def scope_ids(request: Request) -> frozenset[int] | None:
-    user = current_user(request)
-    return None if user.is_admin else user.unit_ids
+    return units_visible(current_user(request))
 
 
 async def my_units(request: Request) -> list[dict]:

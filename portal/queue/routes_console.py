@@ -12,14 +12,12 @@ from litestar.exceptions import ClientException
 from litestar.response import Redirect, Template
 
 from portal.accounts import audit
-from portal.accounts.guards import current_user
+from portal.accounts.guards import current_user, requires
 from portal.catalog.queries import standard_in_force
 from portal.db.tables import OUTCOMES, Service
 from portal.queue import board, queries, tickets
 from portal.queue.console_web import (
-    HEADS,
     NOTICES,
-    QUEUE,
     ConflictException,
     channels_of,
     counter_in_scope,
@@ -35,7 +33,7 @@ from portal.web import t
 
 # --- console home, counter queue, visits ----------------------------------------------------------------------
 
-@get("/console", name="console_home", guards=QUEUE)
+@get("/console", name="console_home", guards=[requires("tickets.operate")])
 async def console_home(request: Request) -> Template:
     units = await my_units(request)
     counters = await queries.counters_of_units([u["id"] for u in units], active_only=True)
@@ -43,7 +41,7 @@ async def console_home(request: Request) -> Template:
                                                        "units_by_id": {u["id"]: u for u in units}})
 
 
-@get("/console/counters/{counter_code:str}", name="console_counter", guards=QUEUE)
+@get("/console/counters/{counter_code:str}", name="console_counter", guards=[requires("tickets.operate")])
 async def console_counter(request: Request, counter_code: str, issued: int | None = None,
                           notice: str | None = None) -> Template:
     counter, unit = await counter_in_scope(request, counter_code)
@@ -65,7 +63,7 @@ async def _after_write(request: Request, unit: dict, event: str, visit: dict, co
     await board.publish(channels_of(request), unit, event, visit, counter)
 
 
-@post("/console/counters/{counter_code:str}/tickets", name="ticket_issue", guards=QUEUE, status_code=303)
+@post("/console/counters/{counter_code:str}/tickets", name="ticket_issue", guards=[requires("tickets.operate")], status_code=303)
 async def ticket_issue(request: Request, counter_code: str) -> Redirect:
     counter, unit = await counter_in_scope(request, counter_code)
     if not counter["active"]:
@@ -88,7 +86,7 @@ async def ticket_issue(request: Request, counter_code: str) -> Redirect:
     return Redirect(path=f"/console/counters/{counter_code}?issued={issued.visit_id}", status_code=303)
 
 
-@post("/console/counters/{counter_code:str}/call-next", name="ticket_call_next", guards=QUEUE, status_code=303)
+@post("/console/counters/{counter_code:str}/call-next", name="ticket_call_next", guards=[requires("tickets.operate")], status_code=303)
 async def ticket_call_next(request: Request, counter_code: str) -> Redirect:
     counter, unit = await counter_in_scope(request, counter_code)
     if not counter["active"]:
@@ -155,32 +153,32 @@ async def _visit_action(request: Request, visit_id: int, action: str) -> Redirec
     return Redirect(path=safe_next(form.get("next"), default), status_code=303)
 
 
-@post("/console/visits/{visit_id:int}/call", name="visit_call", guards=QUEUE, status_code=303)
+@post("/console/visits/{visit_id:int}/call", name="visit_call", guards=[requires("tickets.operate")], status_code=303)
 async def visit_call(request: Request, visit_id: int) -> Redirect:
     return await _visit_action(request, visit_id, "call")
 
 
-@post("/console/visits/{visit_id:int}/start", name="visit_start", guards=QUEUE, status_code=303)
+@post("/console/visits/{visit_id:int}/start", name="visit_start", guards=[requires("tickets.operate")], status_code=303)
 async def visit_start(request: Request, visit_id: int) -> Redirect:
     return await _visit_action(request, visit_id, "start")
 
 
-@post("/console/visits/{visit_id:int}/finish", name="visit_finish", guards=QUEUE, status_code=303)
+@post("/console/visits/{visit_id:int}/finish", name="visit_finish", guards=[requires("tickets.operate")], status_code=303)
 async def visit_finish(request: Request, visit_id: int) -> Redirect:
     return await _visit_action(request, visit_id, "finish")
 
 
-@post("/console/visits/{visit_id:int}/deliver", name="visit_deliver", guards=QUEUE, status_code=303)
+@post("/console/visits/{visit_id:int}/deliver", name="visit_deliver", guards=[requires("tickets.operate")], status_code=303)
 async def visit_deliver(request: Request, visit_id: int) -> Redirect:
     return await _visit_action(request, visit_id, "deliver")
 
 
-@post("/console/visits/{visit_id:int}/outcome", name="visit_outcome", guards=QUEUE, status_code=303)
+@post("/console/visits/{visit_id:int}/outcome", name="visit_outcome", guards=[requires("tickets.operate")], status_code=303)
 async def visit_outcome(request: Request, visit_id: int) -> Redirect:
     return await _visit_action(request, visit_id, "outcome")
 
 
-@get("/console/visits/{visit_id:int}", name="visit_detail", guards=QUEUE)
+@get("/console/visits/{visit_id:int}", name="visit_detail", guards=[requires("tickets.operate")])
 async def visit_detail(request: Request, visit_id: int, notice: str | None = None) -> Template:
     visit, unit = await visit_in_scope(request, visit_id)
     service = await Service.select().where(Service.id == visit["service"]).first().run()
@@ -200,7 +198,7 @@ def _qr_svg(url: str) -> str:
     return re.sub(r"^<\?xml[^>]*>\s*", "", svg)
 
 
-@get("/console/visits/{visit_id:int}/ticket", name="visit_ticket", guards=QUEUE)
+@get("/console/visits/{visit_id:int}/ticket", name="visit_ticket", guards=[requires("tickets.operate")])
 async def visit_ticket(request: Request, visit_id: int) -> Template:
     visit, unit = await visit_in_scope(request, visit_id)
     service = await Service.select().where(Service.id == visit["service"]).first().run()
@@ -209,7 +207,7 @@ async def visit_ticket(request: Request, visit_id: int) -> Template:
                                                  "qr_svg": _qr_svg(url)})
 
 
-@get("/console/history", name="console_history", guards=QUEUE)
+@get("/console/history", name="console_history", guards=[requires("tickets.operate")])
 async def console_history(request: Request, days: int = 1) -> Template:
     days = max(1, min(days, 31))
     units = await my_units(request)
@@ -220,7 +218,7 @@ async def console_history(request: Request, days: int = 1) -> Template:
 
 
 
-@get("/console/audit", name="audit_log", guards=HEADS)
+@get("/console/audit", name="audit_log", guards=[requires("audit.view")])
 async def audit_log(request: Request, before: int | None = None) -> Template:
     user = current_user(request)
     entries, older = await audit.entries(None if user.is_admin else set(user.unit_ids), before)

@@ -1,18 +1,23 @@
 """Every back-office route, for every role of unit A, for users of unit B and for anonymous visitors, against the
-explicit table in tests/integration/access_rules.py. A route without a rule fails the test (add one there)."""
+permissions table (portal.accounts.permissions) through the action each route's guard names; the POST bodies and
+which path parameters name unit A's data are in tests/integration/access_rules.py. A route whose guard names no
+action fails the test."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date
 
 import httpx
+from litestar.handlers import HTTPRouteHandler
 
 from portal.accounts.auth import session_auth
+from portal.accounts.permissions import PERMISSIONS, action_of
 from portal.queue import standards, tickets
 from tests.conftest import PortalClient
 from tests.factories import make_counter, make_service, make_unit, make_user
-from tests.integration.access_rules import RULES, Rule
+from tests.integration.access_rules import BODIES, NOT_UNIT_PARAMETERS
 from tests.integration.queue_support import login, post
 
 PARAM_RE = re.compile(r"\{(\w+)(?::\w+)?\}")
@@ -28,7 +33,7 @@ def _is_public(handler, path: str = "") -> bool:
     return bool(handler.opt.get("exclude_from_auth")) or any(p.search(path) for p in AUTH_EXCLUDED)
 
 
-def back_office_routes(app) -> dict[tuple[str, str], object]:
+def back_office_routes(app) -> dict[tuple[str, str], HTTPRouteHandler]:
     """(method, path) of every HTTP route that requires login."""
     found = {}
     for route in app.routes:
@@ -40,6 +45,26 @@ def back_office_routes(app) -> dict[tuple[str, str], object]:
                 if method not in SKIPPED_METHODS:
                     found[(method, route.path)] = handler
     return found
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    roles: frozenset[str]  # besides admin, who always may
+    scoped: bool  # the URL (or body) names unit A's data: users of unit B are denied
+    body: dict[str, str] = field(default_factory=dict)
+
+
+def rule_of(handler, method: str, path: str) -> Rule | None:
+    """The route's rule, read from the permissions table through the action its guard names (None: no action)."""
+    action = action_of(handler)
+    if action is None:
+        return None
+    permission = PERMISSIONS[action]
+    body = BODIES.get((method, path), {})
+    names_unit_data = (any(name not in NOT_UNIT_PARAMETERS for name in PARAM_RE.findall(path))
+                       or any("{" in value for value in body.values()))
+    return Rule(action, permission.roles, permission.unit_scoped and names_unit_data, body)
 
 
 def public_routes(app) -> list[str]:
@@ -192,10 +217,18 @@ def _expected(rule: Rule, role: str | None, same_unit: bool) -> bool:
     return role in rule.roles
 
 
-async def test_every_back_office_route_has_a_rule(app):
-    missing = sorted(set(back_office_routes(app)) - set(RULES))
-    assert not missing, "add a rule to tests/integration/access_rules.py for: " + ", ".join(
+async def test_every_back_office_route_names_an_action(app):
+    missing = sorted(key for key, handler in back_office_routes(app).items() if action_of(handler) is None)
+    assert not missing, "guard these routes with portal.accounts.permissions.requires(action): " + ", ".join(
         f"{m} {p}" for m, p in missing)
+
+
+async def test_every_action_is_used_and_every_body_has_a_route(app):
+    routes = back_office_routes(app)
+    used = {action_of(handler) for handler in routes.values()}
+    assert not set(PERMISSIONS) - used, f"actions no route requires: {sorted(set(PERMISSIONS) - used)}"
+    stale = sorted(set(BODIES) - set(routes))
+    assert not stale, f"bodies in tests/integration/access_rules.py for routes that do not exist: {stale}"
 
 
 async def test_back_office_paths_are_never_public(app):
@@ -213,14 +246,15 @@ async def test_every_route_allows_and_denies_by_role_and_unit(app, settings):
     # /logout ends the session: walk it last
     ordered = sorted(routes, key=lambda key: (key[1] == "/logout", key[1], key[0]))
     failures = []
+    rules = {key: rule_of(handler, *key) for key, handler in routes.items()}
     for label, role, user, same_unit in principals:
         async with PortalClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver.local") as c:
             if user is not None:
                 await login(c, user)
             for method, path in ordered:
-                rule = RULES.get((method, path))
+                rule = rules[(method, path)]
                 if rule is None:
-                    continue  # reported by test_every_back_office_route_has_a_rule
+                    continue  # reported by test_every_back_office_route_names_an_action
                 url = await _fill(path, w, cache)
                 if method == "GET":
                     response = await c.get(url)
@@ -229,6 +263,6 @@ async def test_every_route_allows_and_denies_by_role_and_unit(app, settings):
                 expect = _expected(rule, role, same_unit)
                 ok = _allowed(response) if expect else _denied(response, role is None)
                 if not ok:
-                    failures.append(f"{label}: {method} {url} -> {response.status_code} "
+                    failures.append(f"{label}: {method} {url} [{rule.action}] -> {response.status_code} "
                                     f"(expected {'allow' if expect else 'deny'})")
     assert not failures, "\n".join(failures)
