@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from piccolo.columns import JSON, BigInt, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
 
+from portal.db.table import Table
 from portal.db.tables import NOT_COUNTED_REASONS, Service, Unit, User
 
 #: Unsur x score count columns of a rollup row: u1_1 .. u9_4 (answers with score s to unsur i).

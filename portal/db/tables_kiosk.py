@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from piccolo.columns import ForeignKey, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
 
+from portal.db.table import Table
 from portal.db.tables import Counter, SurveyResponse, Unit, User
 
 
