@@ -241,9 +241,9 @@ def all_tables() -> list[type[Table]]:
     for module_name in table_modules():
         module = importlib.import_module(module_name)
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Table) and value is not Table:
-                if value.__module__ == module_name and value not in tables:
-                    tables.append(value)
+            if (isinstance(value, type) and issubclass(value, Table) and value is not Table
+                    and value.__module__ == module_name and value not in tables):
+                tables.append(value)
     return tables
 
 

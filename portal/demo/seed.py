@@ -489,10 +489,7 @@ class _Builder:
         missing = rng.random(9) < 0.02
         values = [None if missing[k] else int(answers[k]) for k in range(9)]
         fee = visit["fee"]
-        if overcharged:
-            amount_paid = fee + OVERCHARGE_AMOUNT
-        else:
-            amount_paid = fee if rng.random() < 0.6 else None
+        amount_paid = fee + OVERCHARGE_AMOUNT if overcharged else (fee if rng.random() < 0.6 else None)
         open_case = visit["finished"] is not None and visit["delivered"] is None and visit["outcome"] is None
         draw = rng.random()
         product = "not_yet" if open_case else ("yes" if draw < 0.92 else "no" if draw < 0.95 else None)
