@@ -43,6 +43,9 @@ BUSY_TIMEOUT_MS = 10_000
 class SerialTransaction(SQLiteTransaction):
     """A transaction on the engine's shared connection, holding its lock from BEGIN to COMMIT/ROLLBACK."""
 
+    engine: EmbeddedSQLiteEngine  # only that engine creates this transaction
+    _parent: SerialTransaction | None
+
     async def __aenter__(self) -> SerialTransaction:
         if self._parent is not None:
             return self._parent
