@@ -26,7 +26,7 @@ import importlib
 import pkgutil
 import sqlite3
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlparse
 
 import aiosqlite
@@ -328,5 +328,7 @@ async def execute(sql: str, *args: Any) -> list[dict[str, Any]]:
     query = _placeholders(sql, False)
     assert isinstance(engine, EmbeddedSQLiteEngine)
     if transaction is not None:
-        return await engine._run_in_existing_connection(transaction.connection, query, list(args))
-    return await engine._run_in_new_connection(query, list(args))
+        rows = await engine._run_in_existing_connection(transaction.connection, query, list(args))
+    else:
+        rows = await engine._run_in_new_connection(query, list(args))
+    return cast("list[dict[str, Any]]", rows)  # the connections' row_factory makes each row a dict

@@ -153,6 +153,7 @@ def blank_survey_page(request: Request, context: dict[str, Any]) -> Response | T
     key = ("survey_page", request.url.path, request_lang(request), marked)
     html = cache.catalog.get(key, None)
     if html is None:
+        assert request.app.template_engine is not None  # create_app configures Jinja
         template = request.app.template_engine.get_template("feedback/survey.html")
         html = template.render({**context, "request": request, "survey_form_html": marked})
         cache.catalog.put(key, html)
