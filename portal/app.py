@@ -52,6 +52,7 @@ def _redis_client(settings: Settings):
     from redis.asyncio import Redis
 
     # Short connect timeout: while Redis is down the caller falls back at once instead of hanging.
+    assert settings.redis_url  # only called in scale-out mode
     return Redis.from_url(settings.redis_url, socket_connect_timeout=1, health_check_interval=15)
 
 

@@ -37,9 +37,10 @@ def fee_text(amount: int | None, lang: str = "id") -> str:
 def time_limit_text(value: int | float, unit: str, lang: str = "id") -> str:
     singular, plural = TIME_UNIT_LABELS.get(unit, (unit, unit))
     label = gettext(lang, singular if value == 1 else plural)
+    shown: int | float | str = value
     if isinstance(value, float):  # a limit carried through numpy arrives as 5.0: show it as people write it
-        value = int(value) if value.is_integer() else number(value, 1, lang)
-    return f"{value} {label}"
+        shown = int(value) if value.is_integer() else number(value, 1, lang)
+    return f"{shown} {label}"
 
 
 def number(value: float | int | None, digits: int = 2, lang: str = "id") -> str:

@@ -126,6 +126,7 @@ class ApiReferencePlugin(OpenAPIRenderPlugin):
             for method, operation in methods.items():
                 if isinstance(operation, dict):
                     operations.append({"method": method.upper(), "path": path, **operation})
+        assert request.app.template_engine is not None  # create_app configures Jinja
         environment = request.app.template_engine.engine
         html = environment.get_template("api_reference.html").render(
             request=request, schema=openapi_schema, operations=operations,

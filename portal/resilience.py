@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from litestar.channels.backends.redis import RedisChannelsStreamBackend
-from litestar.stores.base import Store
+from litestar.stores.base import NamespacedStore, Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -81,7 +81,7 @@ class FallbackStore(Store):
 
     def with_namespace(self, namespace: str) -> FallbackStore:
         return FallbackStore(self.primary.with_namespace(namespace), self.fallback.with_namespace(namespace)
-                             if hasattr(self.fallback, "with_namespace") else MemoryStore())
+                             if isinstance(self.fallback, NamespacedStore) else MemoryStore())
 
 
 class ResilientStreamBackend(RedisChannelsStreamBackend):

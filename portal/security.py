@@ -71,10 +71,7 @@ def _lang(scope: Scope) -> str:
 
 def has_session_cookie(scope: Scope) -> bool:
     """A well-formed staff session cookie is present (whether it is valid is the session backend's business)."""
-    for name, value in scope.get("headers", []):
-        if name == b"cookie" and _SESSION_ID.search(value):
-            return True
-    return False
+    return any(name == b"cookie" and _SESSION_ID.search(value) for name, value in scope.get("headers", []))
 
 
 def _origin_of(url: str) -> str | None:

@@ -45,10 +45,7 @@ def two_proportions(k1: int, n1: int, k2: int, n2: int) -> Change:
     high = d + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
     pooled = (k1 + k2) / (n1 + n2)
     se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    if se == 0:
-        p_value = 1.0
-    else:
-        p_value = float(2 * stats.norm.sf(abs(d) / se))
+    p_value = 1.0 if se == 0 else float(2 * stats.norm.sf(abs(d) / se))
     return Change(d, (low, high), p_value)
 
 

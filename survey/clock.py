@@ -71,7 +71,9 @@ def _offset(tz: str, instants: np.ndarray) -> np.timedelta64 | None:
     offsets = {p.astimezone(zone).utcoffset() for p in probe}
     if len(offsets) != 1:
         return None
-    return np.timedelta64(int(offsets.pop().total_seconds()), "s")
+    offset = offsets.pop()
+    assert offset is not None  # an aware datetime in a ZoneInfo zone always has an offset
+    return np.timedelta64(int(offset.total_seconds()), "s")
 
 
 def local_days(instants, tz: str = "Asia/Jakarta") -> np.ndarray:

@@ -134,7 +134,8 @@ def _ni(nrr: np.ndarray, w: float) -> np.ndarray:
         return np.where(m > 0, total * w * N_UNSUR / np.maximum(m, 1), np.nan)
 
 
-def bootstrap_counts(counts, weight: str = "exact", B: int = DEFAULT_B, seed=DEFAULT_SEED) -> np.ndarray:
+def bootstrap_counts(counts, weight: str = "exact", B: int = DEFAULT_B,
+                     seed: int | np.random.Generator = DEFAULT_SEED) -> np.ndarray:
     """B bootstrap replicates of IKM from the (9, 4) counts (each unsur resampled from its own answers).
 
     Each unsur's n_i answers are redrawn multinomially from its observed score frequencies (equivalent to
@@ -323,7 +324,7 @@ def _validate_profiles(profiles) -> np.ndarray:
 
 
 def bootstrap_profiles_replicates(profiles, point_ikm: float, weight: str = "exact", B: int = DEFAULT_B,
-                                  seed=DEFAULT_SEED) -> np.ndarray | None:
+                                  seed: int | np.random.Generator = DEFAULT_SEED) -> np.ndarray | None:
     """B respondent-bootstrap replicates of IKM from the profile histogram, centred on `point_ikm`.
 
     Each replicate redraws n respondents multinomially over the (m, t) profiles and computes the pooled

@@ -196,7 +196,7 @@ def funnel(k, n, p0: float | None = None, adjust: str = "auto", model: str = "ad
     if p0 is None:
         p0 = float(k.sum() / n.sum()) if n.sum() > 0 else float("nan")
     phi, tau2, p_od = overdispersion(k, n, p0) if np.isfinite(p0) else (None, 0.0, None)
-    widen = phi is not None and phi > 1 and (adjust == "always" or (adjust == "auto" and p_od <= alpha))
+    widen = phi is not None and phi > 1 and (adjust == "always" or (adjust == "auto" and p_od is not None and p_od <= alpha))
     with np.errstate(invalid="ignore", divide="ignore"):
         s = np.sqrt(p0 * (1 - p0) / np.maximum(n, 1))
         z = np.where(n > 0, (k / np.maximum(n, 1) - p0) / s, np.nan)
@@ -204,6 +204,7 @@ def funnel(k, n, p0: float | None = None, adjust: str = "auto", model: str = "ad
         limits = funnel_limits(p0, n, LEVELS)
         method, tau2 = "binomial", 0.0
     else:
+        assert phi is not None  # widen implies it
         method = model
         limits = {}
         for level in LEVELS:

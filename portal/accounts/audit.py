@@ -53,12 +53,12 @@ async def record(actor: CurrentUser | None, action: str, entity: str, entity_id:
 def _normalised(details: Any) -> dict:
     """Details as {"unit_id", "changes": {field: {"before", "after"}}, "note"?} whoever wrote the entry."""
     try:
-        data = json.loads(details) if isinstance(details, str) else (details or {})
+        data: Any = json.loads(details) if isinstance(details, str) else (details or {})
     except ValueError:
         data = {"note": str(details)}
     if not isinstance(data, dict):
         data = {"note": str(data)}
-    changes = data.get("changes") if isinstance(data.get("changes"), dict) else {}
+    changes = found if isinstance(found := data.get("changes"), dict) else {}
     data["changes"] = {
         str(k): v if isinstance(v, dict) and set(v) <= {"before", "after"} else {"before": None, "after": v}
         for k, v in changes.items()

@@ -146,7 +146,7 @@ class StaffSessionConfig(ServerSideSessionConfig):
 def session_auth(secure_cookies: bool) -> SessionAuth[CurrentUser, StaffSessionBackend]:
     return SessionAuth[CurrentUser, StaffSessionBackend](
         retrieve_user_handler=retrieve_user,
-        session_backend_config=StaffSessionConfig(
+        session_backend_config=StaffSessionConfig(  # pyright: ignore[reportArgumentType]  # typed by its base's backend
             store="sessions", key=SESSION_COOKIE, max_age=SESSION_MAX_AGE, httponly=True,
             secure=secure_cookies, samesite="lax",
         ),

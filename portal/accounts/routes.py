@@ -108,6 +108,7 @@ async def login(
     # A fresh session id at login (no session fixation); the password stamp ends sessions when it changes.
     # A fresh CSRF token too, bound to this session: a token planted or read before login is worthless after it.
     csrf = request.app.csrf_config
+    assert csrf is not None  # create_app always configures CSRF
     token = generate_csrf_token(secret=csrf.secret)
     request.set_session({"uid": row["id"], "pw": row["password_hash"][-16:], CSRF_KEY: token, ROTATE_KEY: True})
     cookie = Cookie(key=csrf.cookie_name, value=token, path=csrf.cookie_path, secure=csrf.cookie_secure,

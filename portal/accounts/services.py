@@ -86,8 +86,8 @@ async def record_success(user_id: int, client: str) -> None:
 async def active_locks(user_id: int, now: datetime) -> list[dict]:
     rows = await LoginThrottle.select(LoginThrottle.client, LoginThrottle.failures, LoginThrottle.locked_until).where(
         LoginThrottle.user_id == user_id).run()
-    return [{**r, "locked_until": _aware(r["locked_until"])} for r in rows
-            if r["locked_until"] and _aware(r["locked_until"]) > now]
+    locks = [{**r, "locked_until": _aware(r["locked_until"])} for r in rows]
+    return [r for r in locks if r["locked_until"] is not None and r["locked_until"] > now]
 
 
 async def unlock(actor: CurrentUser, user_id: int) -> int:

@@ -30,7 +30,8 @@ async def users_list(request: Request) -> Template:
     return await _users_page(request)
 
 
-def _snapshot(row: dict, unit_ids: list[int]) -> dict:
+def _snapshot(row: dict | None, unit_ids: list[int]) -> dict:
+    assert row is not None  # the user was read or written just before
     return {"username": row["username"], "display_name": row["display_name"], "role": row["role"],
             "active": row["active"], "unit_ids": sorted(unit_ids)}
 

@@ -175,7 +175,7 @@ async def public_counters(unit_id: int | None = None) -> list[dict]:
 async def service_detail(slug: str) -> dict | None:
     """One service with its unit (joined), or None."""
     return await Service.select(
-        Service.all_columns(), Service.unit.slug.as_alias("unit_slug"), Service.unit.name.as_alias("unit_name"),
+        *Service.all_columns(), Service.unit.slug.as_alias("unit_slug"), Service.unit.name.as_alias("unit_name"),
         Service.unit.timezone.as_alias("unit_timezone"), Service.unit.phone.as_alias("unit_phone"),
         Service.unit.email.as_alias("unit_email"),
     ).where(Service.slug == slug).first().run()
@@ -184,7 +184,7 @@ async def service_detail(slug: str) -> dict | None:
 async def version_history(service_id: int) -> list[dict]:
     """Every version of a service (drafts included), oldest first, with the approver's display name."""
     rows = await StandardVersion.select(
-        StandardVersion.all_columns(), StandardVersion.approved_by.display_name.as_alias("approved_by_name"),
+        *StandardVersion.all_columns(), StandardVersion.approved_by.display_name.as_alias("approved_by_name"),
     ).where(StandardVersion.service == service_id).order_by(StandardVersion.version).run()
     return [_decode(r) for r in rows]
 

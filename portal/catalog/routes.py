@@ -121,6 +121,7 @@ def _history_rows(versions: list[dict], timezone: str, now: datetime) -> list[di
 async def _waits_of(service: dict) -> dict:
     """The live waiting time of the service (portal.queue.waits) for the page's include."""
     unit = await queries.unit_by_id(service["unit"])
+    assert unit is not None  # a service's unit exists (foreign key)
     state = await waits.live(unit)
     return {"waits": state, "wait": waits.of_service(state, service["slug"])}
 

@@ -68,6 +68,7 @@ async def counter_create(request: Request) -> Redirect | Template:
         for service_id in service_ids:
             await CounterService.insert(CounterService(counter=rows[0]["id"], service=service_id)).run()
     row = await queries.counter_by_id(rows[0]["id"])
+    assert row is not None  # inserted just above
     catalog_changed()
     await audit.record(current_user(request), "create", "counter", row["id"], unit_id=unit_id,
                        after=_counter_snapshot(row, service_ids))

@@ -62,6 +62,7 @@ async def service_create(request: Request) -> Redirect | Template:
                                         name_en=(form.get("name_en") or "").strip()[:200],
                                         description=(form.get("description") or "").strip())).returning(Service.id).run()
     row = await Service.select().where(Service.id == rows[0]["id"]).first().run()
+    assert row is not None  # inserted just above
     catalog_changed()
     await audit.record(current_user(request), "create", "service", row["id"], unit_id=unit_id,
                        after=_service_snapshot(row))
@@ -136,8 +137,10 @@ async def _version(request: Request, version_id: int) -> tuple[dict, dict, dict]
     if version is None:
         raise NotFoundException(t(request, "Unknown standard version."))
     service = await Service.select().where(Service.id == version["service"]).first().run()
+    assert service is not None  # a version's service exists (foreign key)
     ensure_unit_access(request, service["unit"])
     unit = await queries.unit_by_id(service["unit"])
+    assert unit is not None  # a service's unit exists (foreign key)
     return version, service, unit
 
 
@@ -167,6 +170,7 @@ async def standard_update(request: Request, version_id: int) -> Redirect | Templ
     if not await standards.update_draft(version_id, values):
         raise ConflictException(t(request, "An approved version cannot be changed: draft a new version instead."))
     after = await standards.version_by_id(version_id)
+    assert after is not None  # updated just above
     await audit.record(current_user(request), "update", "standard_version", version_id, unit_id=unit["id"],
                        before=_version_snapshot(standards.decoded(version)),
                        after=_version_snapshot(standards.decoded(after)))
@@ -189,6 +193,7 @@ async def standard_approve(request: Request, version_id: int) -> Redirect:
     if not await standards.approve(version_id, effective, current_user(request).id):
         raise ConflictException(t(request, "This version is already approved."))
     after = await standards.version_by_id(version_id)
+    assert after is not None  # approved just above
     catalog_changed()
     await audit.record(current_user(request), "approve", "standard_version", version_id, unit_id=unit["id"],
                        before={"status": "draft", "effective_from": None},

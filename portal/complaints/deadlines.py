@@ -39,7 +39,9 @@ def due_day(received: date, working_days: int, closures=()) -> date:
     cal = _calendar(received, closures)
     first = np.busday_offset(np.datetime64(received, "D") + np.timedelta64(1, "D"), 0, roll="forward",
                              busdaycal=cal)
-    return np.busday_offset(first, working_days - 1, roll="forward", busdaycal=cal).item()
+    day = np.busday_offset(first, working_days - 1, roll="forward", busdaycal=cal).item()
+    assert isinstance(day, date)  # a datetime64[D] item
+    return day
 
 
 def working_days_between(start, end, tz: str, closures=()) -> np.ndarray:

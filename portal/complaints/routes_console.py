@@ -103,7 +103,7 @@ async def record_form(request: Request) -> Template:
 @post("/console/complaints/new", name="complaints_record", include_in_schema=False, guards=[requires("complaints.record")], status_code=303)
 async def record(request: Request) -> Template | Redirect:
     form = await request.form()
-    fields = {k: form.get(k) for k in form if isinstance(form.get(k), str)}
+    fields = {k: v for k in form if isinstance(v := form.get(k), str)}
     values = {k: v[:DESCRIPTION_MAX + 100] for k, v in fields.items()}
     service = await queries.service_by_slug(fields.get("service") or "") if fields.get("service") else None
     data, errors = parse_complaint(fields, date.today(), staff=True)

@@ -156,7 +156,8 @@ async def transition(complaint_id: int, action: str, actor: CurrentUser, form: d
             changes.update(unit=target_unit["id"], first_unit=row["first_unit"] or row["unit"], service=None,
                            counter=None, forward_note=forward_note, severity=None)
             note = f"forwarded to {target_unit['slug']}"
-        await Complaint.update(changes).where(Complaint.id == complaint_id).run()
+        await Complaint.update(changes).where(  # pyright: ignore[reportArgumentType]  # Piccolo's dict is invariant
+            Complaint.id == complaint_id).run()
         before = {k: row.get(k) for k in changes if k != "updated_at"}
         after = {k: v for k, v in changes.items() if k != "updated_at"}
         await audit.record(actor, f"complaint_{action}", "complaint", complaint_id, unit_id=audit_unit,
@@ -224,7 +225,8 @@ async def save_settings(unit_id: int, values: dict[str, int], actor: CurrentUser
             await ComplaintSetting.update({getattr(ComplaintSetting, k): values[k] for k in SETTING_FIELDS}) \
                 .where(ComplaintSetting.unit == unit_id).run()
         else:
-            await ComplaintSetting.insert(ComplaintSetting(unit=unit_id, **{k: values[k] for k in SETTING_FIELDS})).run()
+            await ComplaintSetting.insert(ComplaintSetting(
+                unit=unit_id, **{k: values[k] for k in SETTING_FIELDS})).run()  # pyright: ignore[reportArgumentType]  # columns
         await audit.record(actor, "complaint_settings", "complaint_setting", unit_id, unit_id=unit_id,
                            before=before, after={k: values[k] for k in SETTING_FIELDS})
 

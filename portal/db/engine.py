@@ -26,7 +26,7 @@ import importlib
 import pkgutil
 import sqlite3
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlparse
 
 import aiosqlite
@@ -42,6 +42,9 @@ BUSY_TIMEOUT_MS = 10_000
 
 class SerialTransaction(SQLiteTransaction):
     """A transaction on the engine's shared connection, holding its lock from BEGIN to COMMIT/ROLLBACK."""
+
+    engine: EmbeddedSQLiteEngine  # only that engine creates this transaction
+    _parent: SerialTransaction | None
 
     async def __aenter__(self) -> SerialTransaction:
         if self._parent is not None:
@@ -241,9 +244,9 @@ def all_tables() -> list[type[Table]]:
     for module_name in table_modules():
         module = importlib.import_module(module_name)
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Table) and value is not Table:
-                if value.__module__ == module_name and value not in tables:
-                    tables.append(value)
+            if (isinstance(value, type) and issubclass(value, Table) and value is not Table
+                    and value.__module__ == module_name and value not in tables):
+                tables.append(value)
     return tables
 
 
@@ -325,5 +328,7 @@ async def execute(sql: str, *args: Any) -> list[dict[str, Any]]:
     query = _placeholders(sql, False)
     assert isinstance(engine, EmbeddedSQLiteEngine)
     if transaction is not None:
-        return await engine._run_in_existing_connection(transaction.connection, query, list(args))
-    return await engine._run_in_new_connection(query, list(args))
+        rows = await engine._run_in_existing_connection(transaction.connection, query, list(args))
+    else:
+        rows = await engine._run_in_new_connection(query, list(args))
+    return cast("list[dict[str, Any]]", rows)  # the connections' row_factory makes each row a dict

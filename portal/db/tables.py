@@ -20,7 +20,8 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
+
+from portal.db.table import Table
 
 TIME_UNITS = ("minutes", "hours", "working_days", "calendar_days")
 ROLES = ("admin", "head", "manager", "officer")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from piccolo.columns import BigInt, Integer, Timestamptz, Varchar
-from piccolo.table import Table
+
+from portal.db.table import Table
 
 
 class LoginThrottle(Table, tablename="login_throttle"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from piccolo.columns import BigInt, Bytea, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
 
+from portal.db.table import Table
 from portal.db.tables import Counter, Service, Unit, User
 from portal.db.tables_insight import Nonconformity
 

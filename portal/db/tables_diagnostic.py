@@ -6,8 +6,8 @@ from __future__ import annotations
 from piccolo.columns import JSON, Bytea, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
 
+from portal.db.table import Table
 from portal.db.tables import Government, User
 
 AREAS = ("governance", "economy", "social", "environment")

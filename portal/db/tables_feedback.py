@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from piccolo.columns import Date, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
 
+from portal.db.table import Table
 from portal.db.tables import Service, SurveyResponse, Unit, User
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from piccolo.columns import ForeignKey, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
 
+from portal.db.table import Table
 from portal.db.tables import Counter, SurveyResponse, Unit, User
 
 #: The foreign keys of this capability's tables were written without ON DELETE (m0040/m0100): no cascade.

@@ -143,7 +143,8 @@ class _Builder:
 
     # ----------------------------------------------------------------- structure
     async def _structure(self) -> None:
-        rows = await Government.insert(Government(**content.GOVERNMENT)).returning(Government.id).run()
+        rows = await Government.insert(Government(**content.GOVERNMENT)  # pyright: ignore[reportArgumentType]  # columns
+                                       ).returning(Government.id).run()
         self.government_id = rows[0]["id"]
         today = self.now.date()
         for spec in content.UNITS:
@@ -306,8 +307,9 @@ class _Builder:
         counter_pick = rng.integers(0, len(counters), n)
         plan: list[dict] = []
         seq: dict[int, int] = defaultdict(int)
-        for i in order:
-            d = days[day_of[i]].astype(date)
+        i: int  # a row index (numpy's stubs type an untyped index as an array)
+        for i in order.tolist():
+            d: date = days[day_of[i]].item()  # a datetime64[D] item is a date
             midnight = datetime(d.year, d.month, d.day, tzinfo=UTC) - offset
             arrived = _minutes_to_dt(midnight, arrive_min[i])
             if arrived > self.now:
@@ -334,7 +336,8 @@ class _Builder:
                     if k == 0:
                         delivered = finished + timedelta(minutes=30 + 120 * float(late_draw[i]))
                     else:
-                        dd = np.busday_offset(days[day_of[i]], k, roll="forward", busdaycal=self.calendar).astype(date)
+                        dd = np.busday_offset(days[day_of[i]], k, roll="forward", busdaycal=self.calendar).item()
+                        assert isinstance(dd, date)  # a datetime64[D] item
                         delivered = _minutes_to_dt(datetime(dd.year, dd.month, dd.day, tzinfo=UTC) - offset,
                                                    deliver_min[i])
                         delivered = max(delivered, finished + timedelta(minutes=5))
@@ -489,14 +492,11 @@ class _Builder:
         missing = rng.random(9) < 0.02
         values = [None if missing[k] else int(answers[k]) for k in range(9)]
         fee = visit["fee"]
-        if overcharged:
-            amount_paid = fee + OVERCHARGE_AMOUNT
-        else:
-            amount_paid = fee if rng.random() < 0.6 else None
+        amount_paid = fee + OVERCHARGE_AMOUNT if overcharged else (fee if rng.random() < 0.6 else None)
         open_case = visit["finished"] is not None and visit["delivered"] is None and visit["outcome"] is None
         draw = rng.random()
         product = "not_yet" if open_case else ("yes" if draw < 0.92 else "no" if draw < 0.95 else None)
-        extra = rng.choice([False, True, None], p=[0.93, 0.04, 0.03])
+        extra = rng.choice(np.array([False, True, None], dtype=object), p=[0.93, 0.04, 0.03])
         local_day = (submitted + visit["tz_offset"]).date()
         self.dirty.add((service["id"], local_day))
         return SurveyResponse(

@@ -95,7 +95,7 @@ def _decoded(row: dict) -> dict:
 async def ratings(assessment_id: int) -> dict[str, dict]:
     """The ratings of an assessment by indicator code, with the usernames of assessor and verifier."""
     rows = await DiagnosticRating.select(
-        DiagnosticRating.all_columns(), DiagnosticRating.assessed_by.username.as_alias("assessed_by_name"),
+        *DiagnosticRating.all_columns(), DiagnosticRating.assessed_by.username.as_alias("assessed_by_name"),
         DiagnosticRating.verified_by.username.as_alias("verified_by_name"),
     ).where(DiagnosticRating.assessment == assessment_id).run()
     return {r["code"]: _decoded(r) for r in rows}
@@ -125,7 +125,7 @@ async def evidence_of(assessment_id: int, code: str | None = None) -> list[dict]
 async def evidence_file(evidence_id: int) -> dict | None:
     """One evidence file with its content and the government and unit of its assessment."""
     return await DiagnosticEvidence.select(
-        DiagnosticEvidence.all_columns(), DiagnosticEvidence.assessment.government.as_alias("government"),
+        *DiagnosticEvidence.all_columns(), DiagnosticEvidence.assessment.government.as_alias("government"),
         DiagnosticEvidence.assessment.unit.as_alias("unit"),
     ).where(DiagnosticEvidence.id == evidence_id).first().run()
 
@@ -165,8 +165,8 @@ async def public_year(scope: Scope, year: int) -> dict:
     for indicator in indicators:
         r = by_code.get(indicator["code"])
         verified = r is not None and r["status"] == "verified"
-        items.append({"indicator": indicator, "colour": r["colour"] if verified else None,
-                      "verified_at": r["verified_at"] if verified else None})
+        items.append({"indicator": indicator, "colour": r["colour"] if r and verified else None,
+                      "verified_at": r["verified_at"] if r and verified else None})
     return {"assessment": row, "catalogue_version": version if row else None, "items": items,
             **count(indicators, by_code)}
 

@@ -34,7 +34,7 @@ async def catalogue_page(request: Request) -> Template:
 async def add_indicator(request: Request) -> Response:
     """Add a local indicator (every text in Indonesian and English): the catalogue gets a new version."""
     form = await request.form()
-    values = {k: (form.get(k) if isinstance(form.get(k), str) else "").strip() for k in FIELDS}
+    values = {k: (v if isinstance(v := form.get(k), str) else "").strip() for k in FIELDS}
     indicator = {
         "code": values["code"].upper(), "area": values["area"],
         "title": {"id": values["title_id"], "en": values["title_en"]},

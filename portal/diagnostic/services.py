@@ -89,6 +89,7 @@ async def _open_assessment(scope: Scope, year: int, actor: CurrentUser) -> dict:
         status="open", created_by=actor.id,
     )).returning(DiagnosticAssessment.id).run()
     row = await DiagnosticAssessment.select().where(DiagnosticAssessment.id == inserted[0]["id"]).first().run()
+    assert row is not None  # inserted just above
     await record(actor, "diagnostic_assessment_opened", "diagnostic_assessment", row["id"], unit_id=scope.audit_unit,
                  after={"government": scope.government["slug"], "unit": scope.unit["slug"] if scope.unit else None,
                         "year": year, "catalogue_version": number})
@@ -167,6 +168,7 @@ async def rate(scope: Scope, year: int, code: str, actor: CurrentUser, colour: s
             await DiagnosticRating.update({getattr(DiagnosticRating, k): v for k, v in values.items()}).where(
                 DiagnosticRating.id == rating_id).run()
         after = await queries.rating(assessment["id"], code)
+        assert after is not None  # written just above
         await record(actor, "diagnostic_rated", "diagnostic_rating", rating_id, unit_id=scope.audit_unit,
                      before=_public(before), after=_public(after), note=f"{year} {code}")
     return after
@@ -234,6 +236,7 @@ async def verify(scope: Scope, year: int, code: str, actor: CurrentUser, decisio
         await DiagnosticRating.update({getattr(DiagnosticRating, k): v for k, v in values.items()}).where(
             DiagnosticRating.id == before["id"]).run()
         after = await queries.rating(assessment["id"], code)
+        assert after is not None  # updated just above
         await record(actor, "diagnostic_verified" if decision == "confirm" else "diagnostic_returned",
                      "diagnostic_rating", before["id"], unit_id=scope.audit_unit, before=_public(before),
                      after=_public(after), note=f"{year} {code}" + (f": {note}" if note else ""))

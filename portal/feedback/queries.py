@@ -32,6 +32,7 @@ async def counter_context(code: str) -> tuple[dict, dict, list[dict]] | None:
         found = None
         if counter is not None:
             unit = await unit_by_id(counter["unit"])
+            assert unit is not None  # a counter's unit exists (foreign key)
             found = (counter, unit, await services_of_counter(counter["id"]))
         cache.catalog.put(key, found)
     if found is None:

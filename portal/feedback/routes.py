@@ -133,7 +133,7 @@ def _counter_page(counter: dict, unit: dict, service: dict) -> dict[str, Any]:
 
 
 @get("/c/{counter_code:str}/s/{service_slug:str}/survey", name="feedback_counter_survey")
-async def counter_survey(request: Request, counter_code: str, service_slug: str) -> Template:
+async def counter_survey(request: Request, counter_code: str, service_slug: str) -> Template | Response:
     counter, unit, service = await counter_service_of(request, counter_code, service_slug)
     visit = await cookie_visit(request, counter, service)
     page = _counter_page(counter, unit, service)

@@ -37,7 +37,7 @@ async def bursts(request: Request) -> Template:
 @post("/console/bursts", name="feedback_burst_review", guards=[requires("bursts.review")], status_code=303)
 async def burst_review(request: Request) -> Template | Redirect:
     form = await request.form()
-    fields = {k: form.get(k) if isinstance(form.get(k), str) else "" for k in ("service", "day", "client",
+    fields = {k: v if isinstance(v := form.get(k), str) else "" for k in ("service", "day", "client",
                                                                               "decision", "note")}
     service = await queries.service_by_slug(fields["service"]) if fields["service"] else None
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import partial
+from typing import Any
 
 import msgspec
 
@@ -39,7 +40,7 @@ class SurveyAnswers(msgspec.Struct, kw_only=True):
 
     def columns(self) -> dict:
         """The SurveyResponse column values of these answers."""
-        values = {f"u{i}": v for i, v in enumerate(self.u, start=1)}
+        values: dict[str, Any] = {f"u{i}": v for i, v in enumerate(self.u, start=1)}
         values.update(amount_paid=self.amount_paid, extra_requirements=self.extra_requirements,
                       product_correct=self.product_correct, comment=self.comment, sex=self.sex,
                       age_band=self.age_band, education=self.education, occupation=self.occupation)

@@ -162,7 +162,8 @@ async def import_paper(service: dict, period_from: date, period_to: date, filena
         for row in rows:
             values = dict(service=service["id"], unit=service["unit"], channel="paper", verified=False,
                           language="id", submitted_at=now, counted=True, count_reason="paper", **row)
-            inserted = await SurveyResponse.insert(SurveyResponse(**values)).returning(SurveyResponse.id).run()
+            inserted = await SurveyResponse.insert(SurveyResponse(**values)  # pyright: ignore[reportArgumentType]  # columns
+                                                   ).returning(SurveyResponse.id).run()
             stored.append({**values, "id": inserted[0]["id"]})
             await PaperBatchResponse.insert(PaperBatchResponse(batch=batch_id, response=inserted[0]["id"])).run()
         await ledger.responses_added(service["id"], service["unit"], stored)

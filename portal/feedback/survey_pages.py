@@ -114,6 +114,7 @@ def blank_form_html(request: Request, context: dict[str, Any]) -> str:
     key = ("survey_form", context["action"], context["service"]["id"], lang)
     html = cache.catalog.get(key, None)
     if html is None:
+        assert request.app.template_engine is not None  # create_app configures Jinja
         template = request.app.template_engine.get_template("feedback/_survey_form.html")
         html = template.render({**context, "request": request, "stamp": _STAMP_MARK,
                                 "csrf_input": f'<input type="hidden" name="_csrf_token" value="{_CSRF_MARK}">'})
@@ -152,6 +153,7 @@ def blank_survey_page(request: Request, context: dict[str, Any]) -> Response | T
     key = ("survey_page", request.url.path, request_lang(request), marked)
     html = cache.catalog.get(key, None)
     if html is None:
+        assert request.app.template_engine is not None  # create_app configures Jinja
         template = request.app.template_engine.get_template("feedback/survey.html")
         html = template.render({**context, "request": request, "survey_form_html": marked})
         cache.catalog.put(key, html)
@@ -163,7 +165,7 @@ async def submit_survey(request: Request, *, unit: dict, service: dict, counter_
                          action: str, page: dict[str, Any]) -> Template | Response:
     """Validate and store one survey; render the thank-you page (or the form again with errors, 400)."""
     form = await request.form()
-    fields = {key: form.get(key) for key in form if isinstance(form.get(key), str)}
+    fields = {key: value for key in form if isinstance(value := form.get(key), str)}
     lang = request_lang(request)
     if (fields.get(antiabuse.HONEYPOT) or "").strip():
         # A robot filled the hidden field: answer as if stored, store nothing.
@@ -199,6 +201,7 @@ def thanks_page(request: Request, context: dict[str, Any]) -> Response | Templat
            context["already"], context.get("back"), context["results_html"])
     html = cache.published.get(key, None)
     if html is None:
+        assert request.app.template_engine is not None  # create_app configures Jinja
         template = request.app.template_engine.get_template("feedback/thanks.html")
         html = template.render({**context, "request": request})
         cache.published.put(key, html)
@@ -211,6 +214,7 @@ def results_html(request: Request, unit: dict, found: tuple[dict, datetime] | No
     key = ("results_html", service_id, request_lang(request), found[1] if found else None)
     html = cache.published.get(key, None)
     if html is None:
+        assert request.app.template_engine is not None  # create_app configures Jinja
         template = request.app.template_engine.get_template("feedback/_results.html")
         html = template.render({"request": request, "unit": unit, "results": found[0] if found else None,
                                 "results_as_of": found[1] if found else None,
@@ -228,7 +232,7 @@ async def thanks(request: Request, service: dict, unit: dict, answers: SurveyAns
         "service": service, "unit": unit, "standard": standard,
         "results_html": results_html(request, unit, found, service["id"]),
         "show_complaint": answers is not None and (answers.low_answer or overpaid), "overpaid": overpaid,
-        "amount_paid": answers.amount_paid if overpaid else None,
+        "amount_paid": answers.amount_paid if answers is not None and overpaid else None,
         "already": False,
     }
 

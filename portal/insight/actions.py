@@ -101,6 +101,7 @@ async def open_item(unit_id: int, service_id: int, source: str, period: Period, 
                 return None
             raise
         item = await Nonconformity.select().where(Nonconformity.id == rows[0]["id"]).first().run()
+        assert item is not None  # inserted just above
         await _audit(None, "nonconformity_opened", item, {"source": source, "period": period.label,
                                                           "figure": figure})
     return item["id"]
@@ -152,7 +153,7 @@ async def review_all(period_for_unit) -> list[int]:
 
 async def items(unit_ids: list[int] | None, statuses: tuple[str, ...] | None = None) -> list[dict]:
     """Nonconformities of these units (None = all), newest first, with service and unit names."""
-    query = Nonconformity.select(Nonconformity.all_columns(), Nonconformity.service.name.as_alias("service_name"),
+    query = Nonconformity.select(*Nonconformity.all_columns(), Nonconformity.service.name.as_alias("service_name"),
                                  Nonconformity.service.slug.as_alias("service_slug"),
                                  Nonconformity.unit.name.as_alias("unit_name"),
                                  Nonconformity.unit.slug.as_alias("unit_slug"),
@@ -168,7 +169,7 @@ async def items(unit_ids: list[int] | None, statuses: tuple[str, ...] | None = N
 
 
 async def item(item_id: int) -> dict | None:
-    rows = await (Nonconformity.select(Nonconformity.all_columns(),
+    rows = await (Nonconformity.select(*Nonconformity.all_columns(),
                                        Nonconformity.service.name.as_alias("service_name"),
                                        Nonconformity.unit.name.as_alias("unit_name"),
                                        Nonconformity.unit.slug.as_alias("unit_slug"),
@@ -204,6 +205,7 @@ async def plan(item_id: int, actor: dict, root_cause: str, action: str, owner: s
         await Nonconformity.update({getattr(Nonconformity, k): v for k, v in values.items()}).where(
             Nonconformity.id == item_id).run()
         after = await item(item_id)
+        assert after is not None  # updated just above
         changes = {k: {"before": _plain(before[k]), "after": _plain(after[k])} for k in values
                    if _plain(before[k]) != _plain(after[k])}
         await _audit(actor, "nonconformity_action_planned", after, changes)
@@ -224,11 +226,12 @@ async def close(item_id: int, actor: dict, verification_note: str) -> dict:
                                     Nonconformity.closed_by: actor["id"], Nonconformity.closed_at: now}).where(
             Nonconformity.id == item_id).run()
         after = await item(item_id)
+        assert after is not None  # updated just above
         await _audit(actor, "nonconformity_closed", after,
                      {"status": {"before": before["status"], "after": "closed"},
                       "verification_note": {"before": before["verification_note"], "after": note}})
     return after
 
 
-async def user_row(user_id: int) -> dict:
+async def user_row(user_id: int) -> dict | None:
     return await User.select(User.id, User.username).where(User.id == user_id).first().run()

@@ -82,9 +82,8 @@ def add_into(total: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
 
 def add_profiles(target: dict[int, int], profiles: dict | str | None) -> None:
     """Add a sparse profile histogram (dict or its JSON text) into `target`."""
-    if isinstance(profiles, str):
-        profiles = json.loads(profiles)
-    for cell, count in (profiles or {}).items():
+    decoded: dict = json.loads(profiles) if isinstance(profiles, str) else (profiles or {})
+    for cell, count in decoded.items():
         cell = int(cell)
         target[cell] = target.get(cell, 0) + int(count)
 
@@ -161,6 +160,7 @@ async def service_unit(service_id: int) -> tuple[dict, dict]:
     if service is None:
         raise LookupError(f"no service {service_id}")
     unit = await Unit.select().where(Unit.id == service["unit"]).first().run()
+    assert unit is not None  # a service's unit exists (foreign key)
     return service, unit
 
 
@@ -250,7 +250,7 @@ def visit_part(v: dict, std: dict | None, duration: float | None,
         if officer_over:
             case = {"counter": v.get("counter") or 0, "day": _day(v["local_day"]), "source": "officer",
                     "ref_id": v["id"], "amount": officer_amount, "fee": fee}
-        elif citizen_over:
+        elif citizen_over and bound is not None:  # citizen_amount comes from bound
             case = {"counter": v.get("counter") or 0, "day": _day(v["local_day"]), "source": "citizen",
                     "ref_id": bound["id"], "amount": citizen_amount, "fee": fee}
     officer_right = None
@@ -317,7 +317,7 @@ def response_part(r: dict, std: dict | None) -> tuple[dict[str, Any], dict | Non
         agg["cost_resp_n"] = 1
         over = std is not None and r["amount_paid"] > std["fee"]
         agg["cost_resp_over"] = int(over)
-        if over:
+        if over and std is not None:
             case = {"counter": r.get("counter") or 0, "day": _day(r["local_day"]), "source": "citizen",
                     "ref_id": r["id"], "amount": r["amount_paid"], "fee": std["fee"]}
     if r.get("visit") is None and r.get("product_correct") in ("yes", "no"):
@@ -353,7 +353,9 @@ async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[i
         stds.append(std)
         end = timed_end(v, std)
         if end is not None:
-            timed[std["id"]].append((index, _aware(v["arrived_at"]), end))
+            arrived = _aware(v["arrived_at"])
+            assert std is not None and arrived is not None  # timed_end returns None without them
+            timed[std["id"]].append((index, arrived, end))
     duration_of: dict[int, float] = {}
     for version_id, timed_cases in timed.items():
         std = standards.by_id[version_id]

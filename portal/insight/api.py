@@ -47,7 +47,9 @@ async def _service(request: Request, slug: str) -> tuple[dict, dict]:
     service = await service_by_slug(slug)
     if service is None:
         raise NotFoundException(t(request, "No such service."))
-    return service, await unit_by_id(service["unit"])
+    unit = await unit_by_id(service["unit"])
+    assert unit is not None  # a service's unit exists (foreign key)
+    return service, unit
 
 
 async def _unit(request: Request, slug: str) -> dict:

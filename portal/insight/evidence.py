@@ -99,6 +99,7 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
 
     sat = d["satisfaction"]
     ws = wb.active
+    assert ws is not None  # a new workbook has one sheet
     ws.title = _(SHEETS[0])
     ws.append([_("Evidence pack for the management review"), unit["name"]])
     ws["A1"].font = Font(bold=True, size=13)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from piccolo.table import Table
 
@@ -25,6 +25,7 @@ from survey.clock import durations
 
 HISTOGRAMS = ("profiles", "wait_hist", "handle_hist", "km_hist", "time_version_n", "time_version_within")
 Key = tuple[int, date]
+K = TypeVar("K")  # combine also sums under other keys (rollups: (service, unit, counter, day), "row")
 
 
 def locked(query, table: type[Table]):
@@ -32,7 +33,7 @@ def locked(query, table: type[Table]):
     return query.lock_rows() if table._meta.db.engine_type == "postgres" else query
 
 
-def combine(into: dict[Key, dict[str, Any]], key: Key, part: dict[str, Any], sign: int = 1) -> None:
+def combine(into: dict[K, dict[str, Any]], key: K, part: dict[str, Any], sign: int = 1) -> None:
     """Add `sign` x `part` into the aggregate of `key`."""
     target = into.setdefault(key, aggregate.empty())
     for field in COUNT_FIELDS:
@@ -83,6 +84,7 @@ async def _visit_context(service_id: int, unit_id: int) -> tuple[aggregate.Stand
     standards = await aggregate.load_standards(service_id)
     unit = await (Unit.select(Unit.timezone, Unit.closures, Unit.cuti_bersama).where(Unit.id == unit_id)
                   .first().run())
+    assert unit is not None  # a service's unit exists (foreign key)
     return standards, unit
 
 
@@ -92,6 +94,7 @@ def _visit_part(v: dict, standards: aggregate.Standards, unit: dict, bound: dict
     end = aggregate.timed_end(v, std)
     duration = None
     if end is not None:
+        assert std is not None  # timed_end returns None without it
         duration = float(durations([aggregate._aware(v["arrived_at"])], [end], std["time_limit_unit"],
                                    unit["timezone"], aggregate.closures_of(unit),
                                    cuti_bersama=aggregate.cuti_bersama_of(unit))[0])

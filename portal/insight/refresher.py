@@ -54,9 +54,9 @@ class Refresher:
             opened = len(await actions.review_all(
                 lambda unit: periods.last_closed_quarter(local_day(unit["timezone"]))))
             self.last_review = now
-        engine = RollupDelta._meta.db
-        if hasattr(engine, "checkpoint"):  # the embedded SQLite engine: keep WAL checkpoints off the request path
-            await engine.checkpoint()
+        checkpoint = getattr(RollupDelta._meta.db, "checkpoint", None)
+        if checkpoint is not None:  # the embedded SQLite engine: keep WAL checkpoints off the request path
+            await checkpoint()
         self.last_pass = now
         return {"days_folded": len(changed), "days_recomputed": len(recomputed), "published": republished,
                 "nonconformities_opened": opened}

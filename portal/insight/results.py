@@ -134,6 +134,7 @@ async def service_results(service_id: int, date_from: date, date_to: date) -> di
     if service is None:
         raise LookupError(f"no service {service_id}")
     unit = await Unit.select().where(Unit.id == service["unit"]).first().run()
+    assert unit is not None  # a service's unit exists (foreign key)
     agg = await service_totals(service_id, date_from, date_to)
     cases = await _cases(service_id, unit, date_from, date_to)
     versions = version_blocks(agg, await load_standards(service_id))
@@ -168,7 +169,7 @@ async def unit_results(unit_id: int, date_from: date, date_to: date) -> dict:
     }
 
 
-async def figures(*inputs: tuple):
+async def figures(*inputs: tuple) -> Any:  # one dict, or a list of them for several inputs
     """_public(agg, cases, versions) of each input, computed in a worker thread: the respondent bootstrap is CPU
     work that must not hold up the event loop. One input gives one dict, several a list."""
     done = await anyio.to_thread.run_sync(lambda: [_public(*args) for args in inputs])

@@ -85,7 +85,8 @@ def _rows_and_cases(service_id: int, unit_id: int, computed: dict) -> tuple[list
 async def _insert(rows: list, cases: list | None = None) -> None:
     for start in range(0, len(rows), INSERT_BATCH):
         await RollupDay.insert(*rows[start:start + INSERT_BATCH]).run()
-    for start in range(0, len(cases or []), INSERT_BATCH):
+    cases = cases or []
+    for start in range(0, len(cases), INSERT_BATCH):
         await OverchargeCase.insert(*cases[start:start + INSERT_BATCH]).run()
 
 

@@ -84,6 +84,7 @@ async def action_plan(request: Request, item_id: int) -> Response:
         errors.append(t(request, "This item is closed."))
     if errors:
         return _detail(request, found, await actions.history(item_id), errors, values, status_code=400)
+    assert due is not None  # else errors
     await actions.plan(item_id, _actor(request), values["root_cause"], values["action"], values["owner"], due)
     return Redirect(path=f"/console/actions/{item_id}", status_code=303)
 

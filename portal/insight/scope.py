@@ -40,8 +40,8 @@ async def resolve(request: Request, unit_slug: str | None, service_slug: str | N
         unit = await Unit.select().where(Unit.slug == unit_slug).first().run()
         if unit is None:
             raise ClientException(t(request, "Unknown unit %(value)s.", value=unit_slug))
-    elif service is not None or counter is not None:
-        unit_id = (service or counter)["unit"]
+    elif (owner := service or counter) is not None:  # rows are never empty dicts
+        unit_id = owner["unit"]
         unit = await Unit.select().where(Unit.id == unit_id).first().run()
     elif units:
         unit = units[0]

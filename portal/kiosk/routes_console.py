@@ -61,6 +61,7 @@ async def kiosk_pairing(request: Request, kiosk_id: int) -> Template:
     kiosk = await _kiosk(request, kiosk_id)
     code = await services.new_pairing(kiosk, current_user(request))
     counter = await queries.counter_by_id(kiosk["counter"])
+    assert counter is not None  # a kiosk's counter exists (foreign key)
     return _link_page(request, kiosk_id, counter, code)
 
 

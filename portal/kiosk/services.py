@@ -158,7 +158,7 @@ async def _store(kiosk: dict, unit: dict, answer: dict, now: datetime) -> bool:
     return False
 
 
-async def store_batch(kiosk: dict, unit: dict, services: list[dict], raw_items: list[msgspec.Raw],
+async def store_batch(kiosk: dict, unit: dict, services: list[dict], raw_items: list[msgspec.Raw] | list[bytes],
                       lang: str) -> BatchResult:
     """Check and store every item of a batch, each on its own; the result says, per item, stored, duplicate
     or refused (with the reason). Nothing is ever read back to the kiosk."""
@@ -174,6 +174,7 @@ async def store_batch(kiosk: dict, unit: dict, services: list[dict], raw_items: 
         if refusal is not None:
             results.append(refusal)
             continue
+        assert answer is not None  # check_item returns an answer or a refusal
         stored = await _store(kiosk, unit, answer, now)
         results.append(ItemResult(id=answer["uuid"], status="stored" if stored else "duplicate"))
     return BatchResult(stored=sum(r.status == "stored" for r in results),

@@ -47,7 +47,9 @@ async def in_scope(request: Request, row: dict | None, unknown: str) -> tuple[di
     if row is None:
         raise NotFoundException(t(request, unknown))
     ensure_unit_access(request, row["unit"])
-    return row, await queries.unit_by_id(row["unit"])
+    unit = await queries.unit_by_id(row["unit"])
+    assert unit is not None  # a row's unit exists (foreign key)
+    return row, unit
 
 
 async def counter_in_scope(request: Request, counter_code: str) -> tuple[dict, dict]:

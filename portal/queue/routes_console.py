@@ -82,6 +82,7 @@ async def ticket_issue(request: Request, counter_code: str) -> Redirect:
                                  standard_version_id=version["id"] if version else None,
                                  secret_key=request.app.state.settings.secret_key)
     visit = await queries.visit_by_id(issued.visit_id)
+    assert visit is not None  # issued just above
     await _after_write(request, unit, "issued", visit, counter)
     return Redirect(path=f"/console/counters/{counter_code}?issued={issued.visit_id}", status_code=303)
 
@@ -148,6 +149,7 @@ async def _visit_action(request: Request, visit_id: int, action: str) -> Redirec
         default = f"/console/counters/{counter['code']}" if counter else f"/console/visits/{visit_id}"
         return with_notice(safe_next(form.get("next"), default), exc.message)
     fresh = await queries.visit_by_id(visit_id)
+    assert fresh is not None  # visits are never deleted
     await _after_write(request, unit, event, fresh, counter)
     default = f"/console/counters/{counter['code']}" if counter else f"/console/visits/{visit_id}"
     return Redirect(path=safe_next(form.get("next"), default), status_code=303)

@@ -178,9 +178,12 @@ async def create_draft(service_id: int, values: dict, user_id: int) -> dict:
         number = max((r["version"] for r in rows), default=0) + 1
         inserted = await StandardVersion.insert(StandardVersion(
             service=service_id, version=number, status="draft", created_by=user_id,
-            **{k: (json.dumps(v) if k in ("requirements", "procedure") else v) for k, v in values.items()},
+            **{k: (json.dumps(v) if k in ("requirements", "procedure") else v)  # pyright: ignore[reportArgumentType]  # columns, not Table's flags
+               for k, v in values.items()},
         )).returning(StandardVersion.id).run()
-    return await version_by_id(inserted[0]["id"])
+    version = await version_by_id(inserted[0]["id"])
+    assert version is not None  # inserted just above
+    return version
 
 
 async def update_draft(version_id: int, values: dict) -> bool:

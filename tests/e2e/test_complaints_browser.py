@@ -64,9 +64,9 @@ def server(tmp_path_factory):
                             timeout=60)
     assert seeded.returncode == 0, seeded.stderr
     username, password, unit_slug, counter = seeded.stdout.strip().splitlines()[-1].split()
-    log = open(var_dir / "server.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "portal", "serve", "--log-level", "info"], env=env,
-                               cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    with open(var_dir / "server.log", "wb") as log:  # the server keeps its own descriptor of the file
+        process = subprocess.Popen([sys.executable, "-m", "portal", "serve", "--log-level", "info"], env=env,
+                                   cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -81,7 +81,6 @@ def server(tmp_path_factory):
            "counter": counter, "log": var_dir / "server.log"}
     process.terminate()
     process.wait(timeout=10)
-    log.close()
 
 
 def _phone(browser):

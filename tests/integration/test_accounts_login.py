@@ -3,6 +3,7 @@ and the `portal createuser` command."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -160,7 +161,8 @@ async def test_createuser_command_reads_password_from_stdin(app, settings):
     env = {**os.environ, "PORTAL_VAR_DIR": str(settings.var_dir), "PORTAL_DATABASE_URL": settings.database_url,
            "PORTAL_SECRET_KEY": settings.secret_key}
     env.pop("PORTAL_REDIS_URL", None)
-    done = subprocess.run(
+    done = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "portal", "createuser", name, "--role", "manager", "--unit", unit_a["slug"],
          "--unit", unit_b["slug"]], input=f"{PASSWORD}\n", capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -170,10 +172,11 @@ async def test_createuser_command_reads_password_from_stdin(app, settings):
     async with PortalClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver.local") as c:
         await login(c, {"username": name, "password": PASSWORD})
         assert (await c.get(f"/console/units/{unit_b['slug']}/maklumat")).status_code == 200
-    short = subprocess.run([sys.executable, "-m", "portal", "createuser", uid("cli"), "--role", "officer", "--unit",
-                            unit_a["slug"]], input="short\n", capture_output=True, text=True, env=env, timeout=60)
+    short = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "portal", "createuser", uid("cli"), "--role", "officer", "--unit",
+                         unit_a["slug"]], input="short\n", capture_output=True, text=True, env=env, timeout=60)
     assert short.returncode == 2 and "10 characters" in short.stderr
-    unknown = subprocess.run([sys.executable, "-m", "portal", "createuser", uid("cli"), "--role", "officer", "--unit",
-                              "no-such-unit"], input=f"{PASSWORD}\n", capture_output=True, text=True, env=env,
-                             timeout=60)
+    unknown = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "portal", "createuser", uid("cli"), "--role", "officer", "--unit",
+                         "no-such-unit"], input=f"{PASSWORD}\n", capture_output=True, text=True, env=env, timeout=60)
     assert unknown.returncode == 2 and "unknown unit" in unknown.stderr

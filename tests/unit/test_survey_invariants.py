@@ -141,7 +141,7 @@ def test_p_chart_invariants(data):
     k, n = kn(data)
     pc = p_chart(k, n)
     assert np.all(pc.lcl <= pc.center + 1e-12) and np.all(pc.center <= pc.ucl + 1e-12)
-    assert np.all((0 <= pc.lcl) & (pc.ucl <= 1))
+    assert np.all((pc.lcl >= 0) & (pc.ucl <= 1))
     assert np.all(np.sign(np.nan_to_num(pc.z)) == np.sign(np.round(k / n - pc.center, 12)))
     assert all(0 <= i < k.size for i, _ in pc.signals)
 
