@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from portal.db.engine import is_unique_violation
-from portal.db.tables import AuditLog, Service, Unit, User
+from portal.db.tables import AuditLog, Service, Unit
 from portal.db.tables_insight import NC_SOURCES, Nonconformity, NonconformityEvent
 from portal.insight import report
 from portal.insight.periods import Period
@@ -227,7 +227,3 @@ async def close(item_id: int, actor: dict, verification_note: str) -> dict:
                      {"status": {"before": before["status"], "after": "closed"},
                       "verification_note": {"before": before["verification_note"], "after": note}})
     return after
-
-
-async def user_row(user_id: int) -> dict:
-    return await User.select(User.id, User.username).where(User.id == user_id).first().run()

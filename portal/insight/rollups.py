@@ -15,7 +15,6 @@ proves rebuild = the incremental result.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 from piccolo.engine.postgres import PostgresEngine
@@ -175,17 +174,6 @@ async def refresh(service_ids: list[int] | None = None, date_from: date | None =
     return {(mark["service"], aggregate._day(mark["day"])) for mark in marks}
 
 
-async def read(service_ids: list[int], date_from: date, date_to: date, counter_id: int | None = None) -> list[dict]:
-    """Rollup rows of these services over [date_from, date_to], as the refresher last left them."""
-    if not service_ids:
-        return []
-    query = RollupDay.select().where(RollupDay.service.is_in(list(service_ids)) & (RollupDay.day >= date_from)
-                                     & (RollupDay.day <= date_to))
-    if counter_id is not None:
-        query = query.where(RollupDay.counter == counter_id)
-    return await query.run()
-
-
 async def _day_span(service_id: int) -> tuple[date, date] | None:
     days = []
     for table in (Visit, SurveyResponse):
@@ -226,13 +214,6 @@ async def rebuild(service_ids: list[int] | None = None) -> dict[str, int]:
             await RollupDirty.delete().where((RollupDirty.service == service_id)
                                              & (RollupDirty.marked_at <= started)).run()
     return {"services": len(service_ids), "rows": rows_written}
-
-
-def group_by_service(rows: list[dict]) -> dict[int, list[dict]]:
-    out: dict[int, list[dict]] = defaultdict(list)
-    for row in rows:
-        out[row["service"]].append(row)
-    return dict(out)
 
 
 def _where(service_ids: list[int], date_from: date, date_to: date, counter_id: int | None) -> tuple[str, list]:
