@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -70,7 +71,7 @@ def empty() -> dict[str, Any]:
 
 
 def add_into(total: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
-    """Add a rollup row (or another aggregate) into `total`; profiles may be a dict or its JSON text."""
+    """Add a rollup row (or another aggregate) into `total`; its histograms are dicts (decoded by the reader)."""
     for key in COUNT_FIELDS:
         total[key] += int(row.get(key) or 0)
     add_profiles(total["profiles"], row.get("profiles"))
@@ -80,10 +81,8 @@ def add_into(total: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
     return total
 
 
-def add_profiles(target: dict[int, int], profiles: dict | str | None) -> None:
-    """Add a sparse profile histogram (dict or its JSON text) into `target`."""
-    if isinstance(profiles, str):
-        profiles = json.loads(profiles)
+def add_profiles(target: dict[int, int], profiles: Mapping[int | str, int] | None) -> None:
+    """Add a sparse histogram {cell: count} into `target` (cells may be JSON's string keys)."""
     for cell, count in (profiles or {}).items():
         cell = int(cell)
         target[cell] = target.get(cell, 0) + int(count)

@@ -15,6 +15,7 @@ proves rebuild = the incremental result.
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from piccolo.engine.postgres import PostgresEngine
@@ -129,7 +130,7 @@ async def apply_pending(limit: int = APPLY_BATCH) -> set[tuple[int, date]]:
             ledger.combine(sums, key, ledger.from_payload(d["payload"]))
         for (service_id, unit_id, counter, day), delta in sums.items():
             row = await RollupDay.select().where((RollupDay.service == service_id) & (RollupDay.counter == counter)
-                                                 & (RollupDay.day == day)).first().run()
+                                                 & (RollupDay.day == day)).first().output(load_json=True).run()
             totals = {"row": aggregate.empty()}
             if row is not None:
                 aggregate.add_into(totals["row"], row)
@@ -216,6 +217,14 @@ async def rebuild(service_ids: list[int] | None = None) -> dict[str, int]:
     return {"services": len(service_ids), "rows": rows_written}
 
 
+def histogram(value: str | dict | None) -> dict[str, int]:
+    """A histogram column as read by plain SQL (JSON text on both engines) decoded to {cell: count}: the one place
+    raw rollup JSON is decoded (ORM reads use `.output(load_json=True)`)."""
+    if isinstance(value, str):
+        value = json.loads(value or "{}")
+    return value or {}
+
+
 def _where(service_ids: list[int], date_from: date, date_to: date, counter_id: int | None) -> tuple[str, list]:
     marks = ", ".join("{}" for _ in service_ids)
     sql = f'service IN ({marks}) AND "day" >= {{}} AND "day" <= {{}}'
@@ -266,5 +275,5 @@ async def sums(service_ids: list[int], date_from: date, date_to: date, counter_i
             if target is None:
                 continue
             for name in column.split(", "):
-                aggregate.add_profiles(target[name], row[name])
+                aggregate.add_profiles(target[name], histogram(row[name]))
     return out
