@@ -150,7 +150,8 @@ async def review_all(period_for_unit) -> list[int]:
 
 
 async def items(unit_ids: list[int] | None, statuses: tuple[str, ...] | None = None) -> list[dict]:
-    """Nonconformities of these units (None = all), newest first, with service and unit names."""
+    """Nonconformities of these units (None = all), newest first, with service and unit names (`details`
+    decoded: the one place nonconformity rows are read for display)."""
     query = Nonconformity.select(Nonconformity.all_columns(), Nonconformity.service.name.as_alias("service_name"),
                                  Nonconformity.service.slug.as_alias("service_slug"),
                                  Nonconformity.unit.name.as_alias("unit_name"),
@@ -162,8 +163,8 @@ async def items(unit_ids: list[int] | None, statuses: tuple[str, ...] | None = N
         query = query.where(Nonconformity.unit.is_in(list(unit_ids)))
     if statuses:
         query = query.where(Nonconformity.status.is_in(list(statuses)))
-    return await query.order_by(Nonconformity.opened_at, ascending=False).order_by(Nonconformity.id,
-                                                                                    ascending=False).run()
+    return await query.order_by(Nonconformity.opened_at, ascending=False).order_by(
+        Nonconformity.id, ascending=False).output(load_json=True).run()
 
 
 async def item(item_id: int) -> dict | None:
@@ -173,7 +174,7 @@ async def item(item_id: int) -> dict | None:
                                        Nonconformity.unit.slug.as_alias("unit_slug"),
                                        Nonconformity.unit.timezone.as_alias("unit_timezone"),
                                        Nonconformity.closed_by.username.as_alias("closed_by_name"))
-                  .where(Nonconformity.id == item_id).run())
+                  .where(Nonconformity.id == item_id).output(load_json=True).run())
     return rows[0] if rows else None
 
 

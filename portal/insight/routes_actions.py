@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated
 
@@ -52,7 +51,7 @@ def _detail(request: Request, found: dict, history: list[dict], errors: list[str
         "item": found, "history": history, "errors": errors or [], "form": form or {}, "user": user,
         "can_plan": (user.is_admin or user.role == "manager") and found["status"] != "closed",
         "can_close": (user.is_admin or user.role == "head") and found["status"] == "action_planned",
-        "details": json.loads(found["details"]) if isinstance(found["details"], str) else found["details"],
+        "details": found["details"],
     })
 
 

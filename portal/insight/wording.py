@@ -4,7 +4,6 @@ reader never sees the English the figure was first written in. Old rows without 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from portal.formatting import number, percent
@@ -24,12 +23,8 @@ def label(table: dict[str, str], code: str | None, lang: str) -> str:
 
 
 def details_of(item: dict) -> dict[str, Any]:
+    """The facts of a nonconformity (decoded by portal.insight.actions); {} for old rows without them."""
     raw = item.get("details")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw or "{}")
-        except ValueError:
-            return {}
     return raw if isinstance(raw, dict) else {}
 
 
