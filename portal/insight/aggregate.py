@@ -170,8 +170,7 @@ def cuti_bersama_of(unit: dict) -> bool:
 
 
 def closures_of(unit: dict) -> list[str]:
-    import json
-
+    """The unit's local closure dates (ISO strings) from its `closures` JSON column: the one decoder of it."""
     raw = unit.get("closures") or "[]"
     value = json.loads(raw) if isinstance(raw, str) else raw
     return [str(x) for x in value or []]
