@@ -18,12 +18,12 @@ ACTION_VIEW = require_roles("head", "manager")
 Q = QueryParameter
 
 
-def _actor(request: Request) -> dict:
+def _actor(request: Request) -> actions.Actor:
     user = current_user(request)
     return {"id": user.id, "username": user.username}
 
 
-async def _item_or_404(request: Request, item_id: int) -> dict:
+async def _item_or_404(request: Request, item_id: int) -> actions.NonconformityRow:
     found = await actions.item(item_id)
     if found is None:
         raise NotFoundException(t(request, "No such corrective action."))
@@ -44,8 +44,8 @@ async def actions_list(request: Request, status: Annotated[str | None, Q(name="s
                                                      "user": current_user(request)})
 
 
-def _detail(request: Request, found: dict, history: list[dict], errors: list[str] | None = None,
-            form: dict | None = None, status_code: int = 200) -> Template:
+def _detail(request: Request, found: actions.NonconformityRow, history: list[actions.EventRow],
+            errors: list[str] | None = None, form: dict | None = None, status_code: int = 200) -> Template:
     user = current_user(request)
     return Template("insight/action.html", status_code=status_code, context={
         "item": found, "history": history, "errors": errors or [], "form": form or {}, "user": user,
