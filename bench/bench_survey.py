@@ -15,12 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from survey.clock import durations  # noqa: E402
 from survey.ikm import (  # noqa: E402
     bootstrap_respondents,
-    bootstrap_totals,
     counts_from_answers,
     ikm_from_answers,
     ikm_from_counts,
     profiles_from_answers,
-    totals_from_answers,
 )
 from survey.survival import km_within  # noqa: E402
 
@@ -75,17 +73,15 @@ def main() -> None:
 
     print("\nInterval comparison on demo-like correlated answers (B = 2000, seed 20170):")
     print(f"{'n':>6} {'IKM':>7} {'counts (unsur independent)':>28} {'respondents':>22} {'ratio':>6}"
-          f" {'row-total histogram':>22} {'canonical (profiles)':>22}")
+          f" {'canonical (profiles)':>22}")
     for n in (30, 100, 400, 2000):
         a = demo_like_answers(n, np.random.default_rng(n))
         canonical = ikm_from_answers(a)
         r = ikm_from_counts(counts_from_answers(a))  # counts only: the unsur-independent fallback
         lo, hi = bootstrap_respondents(a)
-        tl, th = bootstrap_totals(totals_from_answers(a))
         w_c = r.ci95[1] - r.ci95[0]
         print(f"{n:>6} {r.ikm:>7.2f} {r.ci95[0]:>13.2f} - {r.ci95[1]:>6.2f} ({w_c:4.2f}) "
               f"{lo:>8.2f} - {hi:>6.2f} ({hi - lo:4.2f}) {(hi - lo) / w_c:>5.2f}x"
-              f" {tl:>8.2f} - {th:>6.2f} ({th - tl:4.2f})"
               f" {canonical.ci95[0]:>8.2f} - {canonical.ci95[1]:>6.2f}"
               f" ({canonical.ci95[1] - canonical.ci95[0]:4.2f})")
     w = np.loadtxt(Path(__file__).resolve().parents[1] / "tests/unit/data/worked_n29.csv", delimiter=",",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -56,16 +55,6 @@ def signed(value: float | None, digits: int = 1, lang: str = "id") -> str:
         return "–"
     text = number(abs(value), digits, lang)
     return ("+" if value >= 0 else "−") + text
-
-
-def json_obj(value) -> dict:
-    """A JSON column's value as a dict (rows may hold it as text); {} when it is not an object."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value or "{}")
-        except ValueError:
-            return {}
-    return value if isinstance(value, dict) else {}
 
 
 def percent(value: float | None, digits: int = 1, lang: str = "id") -> str:
@@ -139,7 +128,6 @@ JINJA_FILTERS = {
     "zone_label": _wrap(zone_label),
     "signed": _wrap(signed),
     "month_name": _wrap(month_name),
-    "json_obj": json_obj,
     "clock_now": _wrap(clock_now),
 }
 

@@ -10,12 +10,10 @@ from .ikm import (
     IkmResult,
     bootstrap_counts,
     bootstrap_respondents,
-    bootstrap_totals,
     category,
     counts_from_answers,
     ikm_from_answers,
     ikm_from_counts,
-    totals_from_answers,
 )
 from .instrument import UNSUR_2004, UNSUR_2017, Unsur, category_2004
 from .sampling import ResponseRate, cronbach_alpha, krejcie_morgan, margin_of_error, response_rate
@@ -32,9 +30,9 @@ from .survival import (
 __all__ = [
     "CATEGORY_LABELS", "WEIGHTS", "UNSUR_2004", "UNSUR_2017",
     "Change", "CumulativeIncidence", "Funnel", "IkmResult", "KaplanMeier", "PChart", "Proportion", "ResponseRate", "TallyError", "Unsur",
-    "benjamini_hochberg", "bootstrap_counts", "bootstrap_respondents", "bootstrap_totals", "category", "category_2004", "counts_from_answers", "cronbach_alpha", "cumulative_incidence",
+    "benjamini_hochberg", "bootstrap_counts", "bootstrap_respondents", "category", "category_2004", "counts_from_answers", "cronbach_alpha", "cumulative_incidence",
     "durations", "funnel", "funnel_limits", "funnel_position", "holiday_calendar", "ikm_change", "ikm_from_answers",
     "ikm_from_counts", "km_within", "krejcie_morgan", "margin_of_error", "order_statistic_ranks", "overcharge", "overdispersion", "p_chart",
-    "proportion", "quantile_ci", "rate", "read_tally", "response_rate", "totals_from_answers", "two_proportions", "verdict",
+    "proportion", "quantile_ci", "rate", "read_tally", "response_rate", "two_proportions", "verdict",
     "wilson_interval", "within_limit",
 ]

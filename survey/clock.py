@@ -11,7 +11,6 @@ import numpy as np
 
 UNITS = ("minutes", "hours", "working_days", "calendar_days")
 WEEKMASK = "1111100"  # Monday..Friday work, Saturday and Sunday off
-_NS = np.timedelta64(1, "ns")
 
 
 @lru_cache(maxsize=64)

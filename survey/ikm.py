@@ -261,42 +261,6 @@ def bootstrap_respondents(answers, weight: str = "exact", B: int = DEFAULT_B,
     return _percentile_ci(out)
 
 
-TOTAL_MIN, TOTAL_MAX = N_UNSUR, 4 * N_UNSUR  # row totals 9..36 of a complete response
-
-
-def totals_from_answers(answers) -> np.ndarray:
-    """Histogram (28 bins, totals 9..36) of the row totals of complete responses (all nine unsur answered).
-
-    A rollup that also stores this histogram lets the dashboard compute the respondent-level bootstrap
-    (`bootstrap_totals`) without raw rows. Incomplete rows are left out.
-    """
-    a = _answers_int(answers)
-    complete = np.all(a > 0, axis=1)
-    t = a[complete].sum(axis=1, dtype=np.int64) - TOTAL_MIN
-    return np.bincount(t, minlength=TOTAL_MAX - TOTAL_MIN + 1).astype(np.int64)
-
-
-def bootstrap_totals(total_counts, weight: str = "exact", B: int = DEFAULT_B,
-                     seed=DEFAULT_SEED) -> tuple[float, float] | None:
-    """Percentile 95 % interval of IKM resampling complete respondents, from the histogram of row totals.
-
-    For complete responses NI = w * sum_i NRR_i = w * mean(row total), so redrawing n totals multinomially
-    from their histogram is exactly the respondent bootstrap (correlation between unsur kept) for complete
-    rows (Efron & Tibshirani 1993). None without complete responses.
-    """
-    c = np.asarray(total_counts, dtype=np.int64)
-    if c.shape != (TOTAL_MAX - TOTAL_MIN + 1,) or np.any(c < 0):
-        raise ValueError("total_counts must be 28 non-negative counts (totals 9..36)")
-    n = int(c.sum())
-    if n == 0:
-        return None
-    w = _weight(weight)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    draws = rng.multinomial(n, c / n, size=B)
-    totals = np.arange(TOTAL_MIN, TOTAL_MAX + 1, dtype=np.float64)
-    return _percentile_ci((draws @ totals) / n * w * 25.0)
-
-
 PROFILE_SHAPE = (N_UNSUR + 1, 4 * N_UNSUR + 1)  # [answered items m, row total t]
 
 

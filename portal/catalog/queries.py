@@ -15,17 +15,19 @@ async def standard_in_force(service_id: int, at: datetime | None = None) -> dict
     approved = await (StandardVersion.select()
                       .where((StandardVersion.service == service_id) & (StandardVersion.status == "approved"))
                       .run())
-    return pick_in_force(approved, at or datetime.now(UTC))
+    found = pick_in_force(approved, at or datetime.now(UTC))
+    return decode_version(found) if found is not None else None
 
 
 async def standard_versions(service_id: int) -> list[dict]:
     """Every version of a service's standard, newest first (drafts included)."""
-    return await (
+    rows = await (
         StandardVersion.select()
         .where(StandardVersion.service == service_id)
         .order_by(StandardVersion.version, ascending=False)
         .run()
     )
+    return [decode_version(r) for r in rows]
 
 
 async def service_by_slug(slug: str) -> dict | None:
@@ -61,7 +63,9 @@ def json_list(value) -> list[str]:
     return [str(item) for item in value] if isinstance(value, list) else []
 
 
-def _decode(version: dict) -> dict:
+def decode_version(version: dict) -> dict:
+    """A standard version row with its JSON lists (requirements, procedure) decoded: every query that reads
+    versions passes its rows through here, so consumers always get lists."""
     for key in ("requirements", "procedure"):
         if key in version:
             version[key] = json_list(version[key])
@@ -105,7 +109,7 @@ async def approved_versions_of(service_ids: list[int]) -> dict[int, list[dict]]:
         StandardVersion.service.is_in(service_ids) & (StandardVersion.status == "approved")
     ).run()
     for row in rows:
-        grouped[row["service"]].append(_decode(row))
+        grouped[row["service"]].append(decode_version(row))
     return grouped
 
 
@@ -186,7 +190,7 @@ async def version_history(service_id: int) -> list[dict]:
     rows = await StandardVersion.select(
         *StandardVersion.all_columns(), StandardVersion.approved_by.display_name.as_alias("approved_by_name"),
     ).where(StandardVersion.service == service_id).order_by(StandardVersion.version).run()
-    return [_decode(r) for r in rows]
+    return [decode_version(r) for r in rows]
 
 
 async def counters_of_service(service_id: int) -> list[dict]:

@@ -96,7 +96,7 @@ async def _standards_page(request: Request, service: dict, unit: dict, form: dic
     versions = await standard_versions(service["id"])
     in_force = await standard_in_force(service["id"])
     now = utcnow()
-    rows = [{**standards.decoded(v), "state": standards.status_of(v, in_force["id"] if in_force else None, now)}
+    rows = [{**v, "state": standards.status_of(v, in_force["id"] if in_force else None, now)}
             for v in versions]
     return Template("queue/standards.html", status_code=status, context={
         "service": service, "unit": unit, "versions": rows, "in_force": in_force,
@@ -128,7 +128,7 @@ async def standard_draft(request: Request, service_slug: str) -> Redirect | Temp
     except standards.DraftExists:
         raise ConflictException(t(request, "This service already has an open draft: continue it or discard it.")) from None
     await audit.record(current_user(request), "draft", "standard_version", version["id"], unit_id=unit["id"],
-                       after=_version_snapshot(standards.decoded(version)))
+                       after=_version_snapshot(version))
     return Redirect(path=f"/console/standards/{version['id']}", status_code=303)
 
 
@@ -149,7 +149,7 @@ async def standard_detail(request: Request, version_id: int) -> Template:
     version, service, unit = await _version(request, version_id)
     in_force = await standard_in_force(service["id"])
     return Template("queue/standard.html", context={
-        "version": standards.decoded(version), "service": service, "unit": unit, "form": standards.as_form(version),
+        "version": version, "service": service, "unit": unit, "form": standards.as_form(version),
         "state": standards.status_of(version, in_force["id"] if in_force else None),
         "errors": [], "time_units": TIME_UNITS, "today": local_day(unit["timezone"]).isoformat(),
     } | {"form": {**standards.as_form(version), "change_note": version["change_note"]}})
@@ -164,7 +164,7 @@ async def standard_update(request: Request, version_id: int) -> Redirect | Templ
     values, errors = standards.parse_draft(form)
     if errors:
         return Template("queue/standard.html", status_code=400, context={
-            "version": standards.decoded(version), "service": service, "unit": unit, "form": dict(form),
+            "version": version, "service": service, "unit": unit, "form": dict(form),
             "state": "draft", "errors": [t(request, e) for e in errors], "time_units": TIME_UNITS,
             "today": local_day(unit["timezone"]).isoformat()})
     if not await standards.update_draft(version_id, values):
@@ -172,8 +172,8 @@ async def standard_update(request: Request, version_id: int) -> Redirect | Templ
     after = await standards.version_by_id(version_id)
     assert after is not None  # updated just above
     await audit.record(current_user(request), "update", "standard_version", version_id, unit_id=unit["id"],
-                       before=_version_snapshot(standards.decoded(version)),
-                       after=_version_snapshot(standards.decoded(after)))
+                       before=_version_snapshot(version),
+                       after=_version_snapshot(after))
     return Redirect(path=f"/console/standards/{version_id}", status_code=303)
 
 
@@ -209,7 +209,7 @@ async def standard_discard(request: Request, version_id: int) -> Redirect:
     if gone is None:
         raise ConflictException(t(request, "An approved version cannot be changed: draft a new version instead."))
     await audit.record(current_user(request), "discard", "standard_version", version_id, unit_id=unit["id"],
-                       before=_version_snapshot(standards.decoded(gone)))
+                       before=_version_snapshot(gone))
     return Redirect(path=f"/console/services/{service['slug']}/standards", status_code=303)
 
 

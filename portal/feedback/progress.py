@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from portal.feedback.queries import standard_version
+from portal.insight.aggregate import closures_of
 from survey.clock import WEEKMASK, durations, holiday_calendar
 
 MULTI_DAY = ("working_days", "calendar_days")
-
-
-def _closures(unit: dict) -> list[str]:
-    value = unit.get("closures") or "[]"
-    return json.loads(value) if isinstance(value, str) else list(value)
 
 
 def _cuti_bersama(unit: dict) -> bool:
@@ -58,5 +53,5 @@ async def of_visit(visit: dict, unit: dict) -> dict | None:
     if start is None:
         return None
     return case_progress(start, visit.get("delivered_at"), int(standard["time_limit_value"]),
-                         standard["time_limit_unit"], unit["timezone"], _closures(unit),
+                         standard["time_limit_unit"], unit["timezone"], closures_of(unit),
                          cuti_bersama=_cuti_bersama(unit))

@@ -8,7 +8,7 @@ from datetime import date
 from piccolo.columns.combination import WhereRaw
 
 from portal import cache
-from portal.catalog.queries import standard_in_force
+from portal.catalog.queries import decode_version, standard_in_force
 from portal.db.engine import execute
 from portal.db.tables import Counter, CounterService, Service, SurveyResponse, Unit, Visit
 from portal.db.tables_feedback import PaperBatch, PaperBatchResponse
@@ -59,20 +59,8 @@ async def services_of_counter(counter_id: int) -> list[dict]:
     services = await (Service.select().where(Service.id.is_in(ids) & (Service.active == True))  # noqa: E712
                       .order_by(Service.name).run())
     for service in services:
-        service["standard"] = _decode(await standard_in_force(service["id"]))
+        service["standard"] = await standard_in_force(service["id"])
     return services
-
-
-def _decode(standard: dict | None) -> dict | None:
-    """Piccolo returns JSON columns as text: decode the lists of a standard version."""
-    import json
-
-    if standard is None:
-        return None
-    for key in ("requirements", "procedure"):
-        if isinstance(standard.get(key), str):
-            standard[key] = json.loads(standard[key] or "[]")
-    return standard
 
 
 async def standard_version(version_id: int | None) -> dict | None:
@@ -80,7 +68,8 @@ async def standard_version(version_id: int | None) -> dict | None:
 
     if version_id is None:
         return None
-    return _decode(await StandardVersion.select().where(StandardVersion.id == version_id).first().run())
+    row = await StandardVersion.select().where(StandardVersion.id == version_id).first().run()
+    return decode_version(row) if row is not None else None
 
 
 async def service_by_id(service_id: int) -> dict | None:

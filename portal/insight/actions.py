@@ -13,11 +13,12 @@ AuditLog (entity "nonconformity") and to the item's own history.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from portal.db.engine import is_unique_violation
-from portal.db.tables import AuditLog, Service, Unit, User
+from portal.db.tables import AuditLog, Service, Unit
 from portal.db.tables_insight import NC_SOURCES, Nonconformity, NonconformityEvent
 from portal.insight import report
 from portal.insight.periods import Period
@@ -33,13 +34,63 @@ class ActionError(ValueError):
     """A change refused (the message is an English msgid)."""
 
 
+class NonconformityRow(TypedDict):
+    """A nonconformity as read for pages, the evidence pack and the audit (items(), item())."""
+
+    id: int
+    unit: int
+    service: int | None
+    source: str  # one of NC_SOURCES
+    period: str
+    period_from: date
+    period_to: date
+    figure: str
+    details: dict[str, Any]  # decoded JSON
+    opened_at: datetime
+    status: str  # one of NC_STATUSES
+    root_cause: str
+    action: str
+    owner: str
+    due_date: date | None
+    verification_note: str
+    closed_by: int | None
+    closed_at: datetime | None
+    service_name: str | None
+    service_slug: str | None
+    unit_name: str
+    unit_slug: str
+    unit_timezone: str
+    closed_by_name: str | None
+
+
+class EventRow(TypedDict):
+    """One entry of a nonconformity's history (history())."""
+
+    id: int
+    nonconformity: int
+    at: datetime
+    actor: int | None
+    actor_name: str
+    action: str
+    status: str
+    changes: str  # JSON text; pages show the action and the status only
+
+
+class Actor(TypedDict):
+    """Who changes an item: a signed-in user's id and name."""
+
+    id: int
+    username: str
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
 
 
-async def _audit(actor: dict | None, action: str, item: dict, changes: dict, note: str = "") -> None:
+async def _audit(actor: Actor | None, action: str, item: NonconformityRow, changes: dict[str, Any],
+                 note: str = "") -> None:
     details: dict[str, Any] = {"unit_id": item["unit"], "changes": changes}
     if note:
         details["note"] = note
@@ -100,11 +151,11 @@ async def open_item(unit_id: int, service_id: int, source: str, period: Period, 
             if is_unique_violation(exc):
                 return None
             raise
-        item = await Nonconformity.select().where(Nonconformity.id == rows[0]["id"]).first().run()
-        assert item is not None  # inserted just above
-        await _audit(None, "nonconformity_opened", item, {"source": source, "period": period.label,
-                                                          "figure": figure})
-    return item["id"]
+        opened = await item(rows[0]["id"])
+        assert opened is not None  # inserted just above
+        await _audit(None, "nonconformity_opened", opened, {"source": source, "period": period.label,
+                                                            "figure": figure})
+    return opened["id"]
 
 
 async def review_unit(unit: dict, period: Period, today: date | None = None) -> list[int]:
@@ -151,40 +202,43 @@ async def review_all(period_for_unit) -> list[int]:
     return opened
 
 
-async def items(unit_ids: list[int] | None, statuses: tuple[str, ...] | None = None) -> list[dict]:
-    """Nonconformities of these units (None = all), newest first, with service and unit names."""
-    query = Nonconformity.select(*Nonconformity.all_columns(), Nonconformity.service.name.as_alias("service_name"),
-                                 Nonconformity.service.slug.as_alias("service_slug"),
-                                 Nonconformity.unit.name.as_alias("unit_name"),
-                                 Nonconformity.unit.slug.as_alias("unit_slug"),
-                                 Nonconformity.unit.timezone.as_alias("unit_timezone"))
+def _select():
+    """Every column of a nonconformity with its service, unit and closer's names; JSON decoded."""
+    return Nonconformity.select(
+        *Nonconformity.all_columns(), Nonconformity.service.name.as_alias("service_name"),
+        Nonconformity.service.slug.as_alias("service_slug"), Nonconformity.unit.name.as_alias("unit_name"),
+        Nonconformity.unit.slug.as_alias("unit_slug"), Nonconformity.unit.timezone.as_alias("unit_timezone"),
+        Nonconformity.closed_by.username.as_alias("closed_by_name"),
+    ).output(load_json=True)
+
+
+async def items(unit_ids: list[int] | None, statuses: tuple[str, ...] | None = None) -> list[NonconformityRow]:
+    """Nonconformities of these units (None = all), newest first, with service and unit names (`details`
+    decoded: the one place nonconformity rows are read)."""
+    query = _select()
     if unit_ids is not None:
         if not unit_ids:
             return []
         query = query.where(Nonconformity.unit.is_in(list(unit_ids)))
     if statuses:
         query = query.where(Nonconformity.status.is_in(list(statuses)))
-    return await query.order_by(Nonconformity.opened_at, ascending=False).order_by(Nonconformity.id,
-                                                                                    ascending=False).run()
+    rows = await query.order_by(Nonconformity.opened_at, ascending=False).order_by(
+        Nonconformity.id, ascending=False).run()
+    return cast("list[NonconformityRow]", rows)
 
 
-async def item(item_id: int) -> dict | None:
-    rows = await (Nonconformity.select(*Nonconformity.all_columns(),
-                                       Nonconformity.service.name.as_alias("service_name"),
-                                       Nonconformity.unit.name.as_alias("unit_name"),
-                                       Nonconformity.unit.slug.as_alias("unit_slug"),
-                                       Nonconformity.unit.timezone.as_alias("unit_timezone"),
-                                       Nonconformity.closed_by.username.as_alias("closed_by_name"))
-                  .where(Nonconformity.id == item_id).run())
-    return rows[0] if rows else None
+async def item(item_id: int) -> NonconformityRow | None:
+    rows = await _select().where(Nonconformity.id == item_id).run()
+    return cast(NonconformityRow, rows[0]) if rows else None
 
 
-async def history(item_id: int) -> list[dict]:
-    return await (NonconformityEvent.select().where(NonconformityEvent.nonconformity == item_id)
+async def history(item_id: int) -> list[EventRow]:
+    rows = await (NonconformityEvent.select().where(NonconformityEvent.nonconformity == item_id)
                   .order_by(NonconformityEvent.id).run())
+    return cast("list[EventRow]", rows)
 
 
-async def _not_closed(item_id: int) -> dict:
+async def _not_closed(item_id: int) -> NonconformityRow:
     """The item, which must exist (LookupError) and still be open (ActionError)."""
     found = await item(item_id)
     if found is None:
@@ -194,7 +248,8 @@ async def _not_closed(item_id: int) -> dict:
     return found
 
 
-async def plan(item_id: int, actor: dict, root_cause: str, action: str, owner: str, due_date: date) -> dict:
+async def plan(item_id: int, actor: Actor, root_cause: str, action: str, owner: str,
+               due_date: date) -> NonconformityRow:
     """Record the root cause and the corrective action (manager); the item becomes action_planned."""
     if not root_cause.strip() or not action.strip() or not owner.strip():
         raise ActionError("Root cause, action and owner are required.")
@@ -206,13 +261,14 @@ async def plan(item_id: int, actor: dict, root_cause: str, action: str, owner: s
             Nonconformity.id == item_id).run()
         after = await item(item_id)
         assert after is not None  # updated just above
-        changes = {k: {"before": _plain(before[k]), "after": _plain(after[k])} for k in values
-                   if _plain(before[k]) != _plain(after[k])}
+        old, new = cast("Mapping[str, object]", before), cast("Mapping[str, object]", after)
+        changes = {k: {"before": _plain(old[k]), "after": _plain(new[k])} for k in values
+                   if _plain(old[k]) != _plain(new[k])}
         await _audit(actor, "nonconformity_action_planned", after, changes)
     return after
 
 
-async def close(item_id: int, actor: dict, verification_note: str) -> dict:
+async def close(item_id: int, actor: Actor, verification_note: str) -> NonconformityRow:
     """Verify effectiveness and close (head); a verification note is required."""
     note = verification_note.strip()
     if not note:
@@ -231,7 +287,3 @@ async def close(item_id: int, actor: dict, verification_note: str) -> dict:
                      {"status": {"before": before["status"], "after": "closed"},
                       "verification_note": {"before": before["verification_note"], "after": note}})
     return after
-
-
-async def user_row(user_id: int) -> dict | None:
-    return await User.select(User.id, User.username).where(User.id == user_id).first().run()

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -70,7 +71,7 @@ def empty() -> dict[str, Any]:
 
 
 def add_into(total: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
-    """Add a rollup row (or another aggregate) into `total`; profiles may be a dict or its JSON text."""
+    """Add a rollup row (or another aggregate) into `total`; its histograms are dicts (decoded by the reader)."""
     for key in COUNT_FIELDS:
         total[key] += int(row.get(key) or 0)
     add_profiles(total["profiles"], row.get("profiles"))
@@ -80,10 +81,9 @@ def add_into(total: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
     return total
 
 
-def add_profiles(target: dict[int, int], profiles: dict | str | None) -> None:
-    """Add a sparse profile histogram (dict or its JSON text) into `target`."""
-    decoded: dict = json.loads(profiles) if isinstance(profiles, str) else (profiles or {})
-    for cell, count in decoded.items():
+def add_profiles(target: dict[int, int], profiles: Mapping[Any, int] | None) -> None:
+    """Add a sparse histogram {cell: count} into `target` (cells may be JSON's string keys)."""
+    for cell, count in (profiles or {}).items():
         cell = int(cell)
         target[cell] = target.get(cell, 0) + int(count)
 
@@ -171,8 +171,7 @@ def cuti_bersama_of(unit: dict) -> bool:
 
 
 def closures_of(unit: dict) -> list[str]:
-    import json
-
+    """The unit's local closure dates (ISO strings) from its `closures` JSON column: the one decoder of it."""
     raw = unit.get("closures") or "[]"
     value = json.loads(raw) if isinstance(raw, str) else raw
     return [str(x) for x in value or []]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import io
 from typing import Annotated
 
@@ -138,29 +137,4 @@ async def unit_results_csv(request: Request, unit_slug: str, date_from: FromPara
     return results_csv(data["services"], f"{unit_slug}-{p.start}-{p.end}.csv")
 
 
-def _served_elsewhere(path: str) -> bool:
-    """True when another capability (feedback owns the citizen loop) already mounts this path."""
-    try:
-        feedback_routes = importlib.import_module("portal.feedback.routes")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("portal.feedback.routes", "portal.feedback"):
-            return False
-        raise
-    for handler in getattr(feedback_routes, "route_handlers", []):
-        for candidate in _paths(handler):
-            if candidate.replace(":str", "") == path:
-                return True
-    return False
-
-
-def _paths(handler) -> list[str]:
-    paths = list(getattr(handler, "paths", []) or [])
-    for child in getattr(handler, "route_handlers", []) or []:
-        base = paths[0] if paths else ""
-        paths.extend((base.rstrip("/") + p) for p in _paths(child))
-    return paths
-
-
-route_handlers = [service_results_csv, unit_results_json, unit_results_csv]
-if not _served_elsewhere("/api/v1/services/{service_slug}/results"):
-    route_handlers.insert(0, service_results_json)
+route_handlers = [service_results_json, service_results_csv, unit_results_json, unit_results_csv]

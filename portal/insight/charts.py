@@ -187,9 +187,9 @@ def cache_key(name: str, data: Any, title: str) -> str:
 _RENDERED = TTLCache(CACHE_SECONDS, maxsize=512)
 
 
-async def render(store, name: str, data: Any, title: str, lang: str = "id") -> str:
+async def render(name: str, data: Any, title: str, lang: str = "id") -> str:
     """The SVG of chart `name` for `data` in `lang` (key = content hash + language), drawn in a worker thread
-    the first time and kept in this process: a page view writes nothing to a shared store (`store` is unused)."""
+    the first time and kept in this process: a page view writes nothing to a shared store."""
     key = cache_key(name, [data, lang], title)
     svg = _RENDERED.get(key, None)
     if svg is None:

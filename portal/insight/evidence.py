@@ -71,10 +71,6 @@ async def gather(unit: dict, period: Period) -> dict[str, Any]:
             "closed_items": [i for i in relevant if i["status"] == "closed"]}
 
 
-def _pct(x: float | None) -> float | None:
-    return None if x is None else x
-
-
 def workbook(pack: dict[str, Any], lang: str) -> bytes:
     """The evidence pack as an XLSX workbook: Summary, Per-unsur (SKM layout), Compliance, Corrective actions,
     Method notes. Numbers at full precision with display formats (rounding only in how Excel shows them)."""

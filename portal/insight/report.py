@@ -9,7 +9,6 @@ no raw visit or response.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -356,10 +355,6 @@ def monthly_trend(day_rows: list[dict], period: Period) -> list[dict]:
     """IKM and time compliance per month from per-day sums with profiles (public pages, evidence pack)."""
     return [{"label": p["label"], "from": p["from"], "to": p["to"], "satisfaction": satisfaction(p["agg"]),
              "time": prop(p["agg"]["time_within"], p["agg"]["time_n"])} for p in series(day_rows, period, "month")]
-
-
-def finite(x: float | None) -> bool:
-    return x is not None and math.isfinite(x)
 
 
 async def unit_scope(unit: dict, service: dict | None = None, counter: dict | None = None) -> Scope:

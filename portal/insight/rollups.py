@@ -15,7 +15,7 @@ proves rebuild = the incremental result.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from piccolo.engine.postgres import PostgresEngine
@@ -131,7 +131,7 @@ async def apply_pending(limit: int = APPLY_BATCH) -> set[tuple[int, date]]:
             ledger.combine(sums, key, ledger.from_payload(d["payload"]))
         for (service_id, unit_id, counter, day), delta in sums.items():
             row = await RollupDay.select().where((RollupDay.service == service_id) & (RollupDay.counter == counter)
-                                                 & (RollupDay.day == day)).first().run()
+                                                 & (RollupDay.day == day)).first().output(load_json=True).run()
             totals = {"row": aggregate.empty()}
             if row is not None:
                 aggregate.add_into(totals["row"], row)
@@ -176,17 +176,6 @@ async def refresh(service_ids: list[int] | None = None, date_from: date | None =
     return {(mark["service"], aggregate._day(mark["day"])) for mark in marks}
 
 
-async def read(service_ids: list[int], date_from: date, date_to: date, counter_id: int | None = None) -> list[dict]:
-    """Rollup rows of these services over [date_from, date_to], as the refresher last left them."""
-    if not service_ids:
-        return []
-    query = RollupDay.select().where(RollupDay.service.is_in(list(service_ids)) & (RollupDay.day >= date_from)
-                                     & (RollupDay.day <= date_to))
-    if counter_id is not None:
-        query = query.where(RollupDay.counter == counter_id)
-    return await query.run()
-
-
 async def _day_span(service_id: int) -> tuple[date, date] | None:
     days = []
     for table in (Visit, SurveyResponse):
@@ -229,11 +218,11 @@ async def rebuild(service_ids: list[int] | None = None) -> dict[str, int]:
     return {"services": len(service_ids), "rows": rows_written}
 
 
-def group_by_service(rows: list[dict]) -> dict[int, list[dict]]:
-    out: dict[int, list[dict]] = defaultdict(list)
-    for row in rows:
-        out[row["service"]].append(row)
-    return dict(out)
+def histogram(value: str | dict | None) -> dict[str, int]:
+    """A histogram column as read by plain SQL (JSON text on both engines) decoded to {cell: count}: the one place
+    raw rollup JSON is decoded (ORM reads use `.output(load_json=True)`)."""
+    decoded = json.loads(value or "{}") if isinstance(value, str) else value
+    return decoded or {}
 
 
 def _where(service_ids: list[int], date_from: date, date_to: date, counter_id: int | None) -> tuple[str, list]:
@@ -286,5 +275,5 @@ async def sums(service_ids: list[int], date_from: date, date_to: date, counter_i
             if target is None:
                 continue
             for name in column.split(", "):
-                aggregate.add_profiles(target[name], row[name])
+                aggregate.add_profiles(target[name], histogram(row[name]))
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated
 
@@ -18,12 +17,12 @@ from portal.web import t
 Q = QueryParameter
 
 
-def _actor(request: Request) -> dict:
+def _actor(request: Request) -> actions.Actor:
     user = current_user(request)
     return {"id": user.id, "username": user.username}
 
 
-async def _item_or_404(request: Request, item_id: int) -> dict:
+async def _item_or_404(request: Request, item_id: int) -> actions.NonconformityRow:
     found = await actions.item(item_id)
     if found is None:
         raise NotFoundException(t(request, "No such corrective action."))
@@ -44,14 +43,14 @@ async def actions_list(request: Request, status: Annotated[str | None, Q(name="s
                                                      "user": current_user(request)})
 
 
-def _detail(request: Request, found: dict, history: list[dict], errors: list[str] | None = None,
-            form: dict | None = None, status_code: int = 200) -> Template:
+def _detail(request: Request, found: actions.NonconformityRow, history: list[actions.EventRow],
+            errors: list[str] | None = None, form: dict | None = None, status_code: int = 200) -> Template:
     user = current_user(request)
     return Template("insight/action.html", status_code=status_code, context={
         "item": found, "history": history, "errors": errors or [], "form": form or {}, "user": user,
         "can_plan": user.can("actions.plan", found["unit"]) and found["status"] != "closed",
         "can_close": user.can("actions.close", found["unit"]) and found["status"] == "action_planned",
-        "details": json.loads(found["details"]) if isinstance(found["details"], str) else found["details"],
+        "details": found["details"],
     })
 
 

@@ -20,30 +20,22 @@ from portal.web import request_lang, t
 Q = QueryParameter
 
 
-async def chart_store(request: Request):
-    try:
-        return request.app.stores.get("cache")
-    except Exception:  # a store registry without a cache store: draw without caching
-        return None
-
-
 async def dashboard_charts(request: Request, data: dict, scope_label: str) -> dict[str, str]:
-    store = await chart_store(request)
     out = {}
     sat = data["satisfaction"]
     lang = request_lang(request)
     if sat["n"]:
-        out["nrr"] = await charts.render(store, "nrr", sat["unsur"],
+        out["nrr"] = await charts.render("nrr", sat["unsur"],
                                          t(request, "NRR of each unsur, %(scope)s", scope=scope_label), lang)
     if data["pchart"]["points"]:
-        out["pchart"] = await charts.render(store, "pchart", data["pchart"],
+        out["pchart"] = await charts.render("pchart", data["pchart"],
                                             t(request, "p-chart of the share within the time limit"), lang)
     if data["counter_funnel"]["rows"]:
-        out["funnel"] = await charts.render(store, "funnel", data["counter_funnel"],
+        out["funnel"] = await charts.render("funnel", data["counter_funnel"],
                                             t(request, "Funnel plot of counters: share within the time limit"),
                                             lang)
     if data["unit_funnel"]["rows"]:
-        out["unit_funnel"] = await charts.render(store, "funnel", data["unit_funnel"],
+        out["unit_funnel"] = await charts.render("funnel", data["unit_funnel"],
                                                  t(request, "Funnel plot of units: share within the time limit"),
                                                  lang)
     return out

@@ -15,7 +15,7 @@ from portal.complaints import insight as complaint_insight
 from portal.db.tables import Service
 from portal.insight import api, charts, performance, periods
 from portal.insight.api import period_or_400
-from portal.insight.routes_dashboard import chart_store, period_choices
+from portal.insight.routes_dashboard import period_choices
 from portal.insight.schemas import ServicePerformance, UnitPerformance
 from portal.timeutil import local_day
 from portal.web import request_lang, t
@@ -41,10 +41,9 @@ async def _public_unit(request: Request, unit_slug: str, period: str | None):
 
 async def _performance_page(request: Request, kind: str, subject: dict, unit: dict, p: periods.Period,
                             data: dict) -> Template:
-    store = await chart_store(request)
     trend_svg = None
     if any(x["satisfaction"]["n"] or x["time"]["n"] for x in data["trend"]):
-        trend_svg = await charts.render(store, "trend", [
+        trend_svg = await charts.render("trend", [
             {"label": x["month"], "satisfaction": x["satisfaction"], "time": x["time"]} for x in data["trend"]],
             t(request, "IKM and share within the time limit per month"), request_lang(request))
     today = local_day(unit["timezone"])

@@ -4,11 +4,13 @@ reader never sees the English the figure was first written in. Old rows without 
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portal.formatting import number, percent
 from portal.locale import gettext
+
+if TYPE_CHECKING:
+    from portal.insight.actions import NonconformityRow
 
 VERDICTS = {"meets": "meets the target", "below": "below the target", "inconclusive": "not yet conclusive"}
 SOURCES = {"time_below_target": "Time below target", "overcharge": "Overcharge",
@@ -23,19 +25,15 @@ def label(table: dict[str, str], code: str | None, lang: str) -> str:
     return gettext(lang, table[code]) if code in table else code
 
 
-def details_of(item: dict) -> dict[str, Any]:
+def details_of(item: NonconformityRow) -> dict[str, Any]:
+    """The facts of a nonconformity (decoded by portal.insight.actions); {} for old rows without them."""
     raw = item.get("details")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw or "{}")
-        except ValueError:
-            return {}
     return raw if isinstance(raw, dict) else {}
 
 
-def figure_text(item: dict, lang: str) -> str:
+def figure_text(item: NonconformityRow, lang: str) -> str:
     """What the results showed, from the item's details (the same sentence as the pages' figure macro)."""
-    d, source = details_of(item), item.get("source")
+    d, source = details_of(item), item["source"]
     if source == "time_below_target" and d.get("n"):
         return gettext(lang, "%(k)s of %(n)s within the limit (%(rate)s), target %(target)s, p = %(p)s",
                        k=d["k"], n=d["n"], rate=percent(d.get("rate"), 1, lang),
@@ -46,4 +44,4 @@ def figure_text(item: dict, lang: str) -> str:
                        citizen=d.get("citizen", 0))
     if source == "ikm_category" and d.get("ikm") is not None:
         return f"IKM {number(d['ikm'], 2, lang)} ({d.get('category')}), n = {d.get('n')}"
-    return item.get("figure") or ""
+    return item["figure"] or ""

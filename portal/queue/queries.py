@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from portal.db.tables import Counter, CounterService, Service, StandardVersion, Unit, Visit
-
-VISIT_TIME_FIELDS = ("arrived_at", "called_at", "served_at", "finished_at", "delivered_at")
+from portal.db.tables import Counter, CounterService, Service, Unit, Visit
 
 
 async def units_of(unit_ids: frozenset[int] | None) -> list[dict]:
@@ -88,11 +86,6 @@ async def history(unit_ids: list[int], since: date, until: date) -> list[dict]:
 
 def history_window(today: date, days: int) -> tuple[date, date]:
     return today - timedelta(days=max(0, days - 1)), today
-
-
-async def latest_version(service_id: int) -> dict | None:
-    return await StandardVersion.select().where(StandardVersion.service == service_id).order_by(
-        StandardVersion.version, ascending=False).first().run()
 
 
 async def counter_by_id(counter_id: int) -> dict | None:

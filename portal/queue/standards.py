@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+from portal.catalog.queries import decode_version
 from portal.db.tables import TIME_UNITS, StandardVersion
 from portal.timeutil import local_midnight_utc, utcnow
 
@@ -118,9 +119,7 @@ def as_form(version: dict | None) -> dict:
                 **{name: "" for name in TEXT_FIELDS}}
     out = {name: version.get(name) for name in DRAFT_FIELDS}
     for name in ("requirements", "procedure"):
-        value = version.get(name)
-        items = json.loads(value) if isinstance(value, str) else (value or [])
-        out[name] = "\n".join(items)
+        out[name] = "\n".join(version.get(name) or [])
     out["change_note"] = ""
     return out
 
@@ -135,15 +134,6 @@ def prefill(versions: list[dict], in_force: dict | None) -> dict:
     """What a new draft starts from: the version in force, else the newest published one, else an empty form."""
     published = [v for v in versions if v["status"] == "approved"]
     return as_form(in_force or (max(published, key=lambda v: v["version"]) if published else None))
-
-
-def decoded(version: dict) -> dict:
-    """A version row with its JSON lists decoded."""
-    row = dict(version)
-    for name in ("requirements", "procedure"):
-        if isinstance(row.get(name), str):
-            row[name] = json.loads(row[name])
-    return row
 
 
 def status_of(version: dict, in_force_id: int | None, now: datetime | None = None) -> str:
@@ -236,8 +226,9 @@ async def discard(version_id: int) -> dict | None:
             return None
         await StandardVersion.delete().where(
             (StandardVersion.id == version_id) & (StandardVersion.status == "draft")).run()
-    return row
+    return decode_version(row)
 
 
 async def version_by_id(version_id: int) -> dict | None:
-    return await StandardVersion.select().where(StandardVersion.id == version_id).first().run()
+    row = await StandardVersion.select().where(StandardVersion.id == version_id).first().run()
+    return decode_version(row) if row is not None else None

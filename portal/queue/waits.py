@@ -17,7 +17,6 @@ minutes only.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import date, timedelta
 
@@ -25,6 +24,7 @@ import msgspec
 import numpy as np
 
 from portal.db.tables import Counter, CounterService, Service, Visit
+from portal.insight.aggregate import closures_of
 from portal.queue import board
 from portal.queue.schemas import QueueState
 from portal.timeutil import local_day, local_midnight_utc, utcnow
@@ -71,9 +71,7 @@ _cache: dict[int, tuple[float, LiveQueue]] = {}
 
 def closed_reason(unit: dict, day: date) -> str | None:
     """Why the unit is closed on `day` (weekend, holiday, closure), or None on a working day."""
-    raw = unit.get("closures") or "[]"
-    closures = [str(c) for c in (json.loads(raw) if isinstance(raw, str) else raw) or []]
-    if day.isoformat() in closures:
+    if day.isoformat() in closures_of(unit):
         return "closure"
     if day.weekday() >= 5:
         return "weekend"

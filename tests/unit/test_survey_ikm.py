@@ -227,19 +227,3 @@ def test_instrument():
     assert len(UNSUR_2004) == 14 and UNSUR_2004[-1].code == "U14"
     assert [category_2004(x) for x in (1.0, 1.75, 1.76, 2.5, 2.51, 3.25, 3.255, 3.26, 4.0)] == \
         ["D", "D", "C", "C", "B", "B", "A", "A", "A"]
-
-
-def test_bootstrap_totals_matches_respondent_bootstrap_for_complete_rows():
-    from survey.ikm import bootstrap_totals, totals_from_answers
-
-    a = load(FIXTURE)
-    t = totals_from_answers(a)
-    assert t.sum() == 29 and t @ np.arange(9, 37) == sum(TOTALS)
-    lo, hi = bootstrap_totals(t)
-    lo_r, hi_r = bootstrap_respondents(a)
-    assert lo == pytest.approx(lo_r, abs=0.35) and hi == pytest.approx(hi_r, abs=0.35)
-    assert lo < ikm_from_answers(a, bootstrap=0).ikm < hi
-    assert bootstrap_totals(np.zeros(28, dtype=int)) is None
-    partial = a.copy()
-    partial[0, 0] = 0
-    assert totals_from_answers(partial).sum() == 28
