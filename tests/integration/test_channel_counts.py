@@ -97,10 +97,14 @@ async def test_dashboard_shows_counted_answers_by_channel(client, phone, place, 
 
     # the unit's dashboard lists the channels per service (the other service has no answer: no line)
     unit_page = await client.get(f"/dashboard?unit={place['unit']['slug']}&from={today}&to={today}&lang=id")
-    row = unit_page.text.split('id="services"', 1)[1].split(place["service"]["name"], 1)[1].split("</tr>", 1)[0]
-    assert "kios 3 (43 %)" in row and "QR tiket 1 (14 %)" in row
-    other_row = unit_page.text.split('id="services"', 1)[1].split(other["name"], 1)[1].split("</tr>", 1)[0]
-    assert 'class="channels"' not in other_row
+    table = unit_page.text.split('id="services"', 1)[1].split("</tbody>", 1)[0]
+
+    def rows_of(name: str) -> str:  # a service's rows: its figures and, when it has answers, its channel line
+        return table.split(f">{name}</a>", 1)[1].split('<th scope="row">', 1)[0]
+
+    assert "kios 3 (43 %)" in rows_of(place["service"]["name"]) and "QR tiket 1 (14 %)" in rows_of(
+        place["service"]["name"])
+    assert 'class="channels"' not in rows_of(other["name"])
 
     # the channel counts add up to the counted responses, and the folded rollups equal a rebuild
     folded = _snapshot(await RollupDay.select().where(RollupDay.service == place["service"]["id"]).run())
