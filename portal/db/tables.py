@@ -194,7 +194,7 @@ class SurveyResponse(Table, tablename="survey_response"):
     age_band = Varchar(length=8, null=True, default=None)  # e.g. 17-25, 26-35, 36-45, 46-55, 56+
     education = Varchar(length=8, null=True, default=None)  # SD SMP SMA D1-D3 S1 S2 S3
     occupation = Varchar(length=12, null=True, default=None)  # PNS TNI POLRI swasta wirausaha lainnya
-    channel = Varchar(length=12, default="qr_counter")  # qr_ticket | qr_counter | paper | web
+    channel = Varchar(length=12, default="qr_counter")  # qr_ticket | qr_counter | kiosk | paper | web
     verified = Boolean(default=False)
     flagged_fast = Boolean(default=False)
     # The counting rule (issue 10, docs/measures.md): whether the response counts in the published figures and

@@ -14,6 +14,13 @@ UNSUR_COLUMNS = tuple(f"u{i}_{s}" for i in range(1, 10) for s in range(1, 5))
 #: Responses stored but not counted, by reason (portal.db.tables.NOT_COUNTED_REASONS; issue 10's counting rule).
 NOT_COUNTED_FIELDS = tuple(f"nc_{reason}" for reason in NOT_COUNTED_REASONS)
 
+#: Counted responses by the channel they came through (survey_response.channel -> rollup column): the counter
+#: poster's QR, an officer's ticket QR (/t/), a paired kiosk, a paper form; any other value (e.g. "web") counts as
+#: other, so the channel columns always add up to `responses`. Not-counted answers are left out, as from the IKM.
+CHANNEL_FIELDS = {"qr_counter": "ch_qr", "qr_ticket": "ch_ticket", "kiosk": "ch_kiosk", "paper": "ch_paper"}
+CHANNEL_OTHER = "ch_other"
+CHANNEL_COLUMNS = (*CHANNEL_FIELDS.values(), CHANNEL_OTHER)
+
 #: Every additive count of a rollup row (see portal.insight.aggregate for each definition).
 COUNT_FIELDS = (
     "responses", "respondents", *UNSUR_COLUMNS,
@@ -25,6 +32,7 @@ COUNT_FIELDS = (
     "km_open",
     "cost_unrecorded", "ftr_disagree",
     *NOT_COUNTED_FIELDS,
+    *CHANNEL_COLUMNS,
 )
 
 
@@ -121,6 +129,12 @@ class RollupDay(Table, tablename="rollup_day"):
     nc_too_fast = Integer(default=0)
     nc_over_cap = Integer(default=0)
     nc_manager_out = Integer(default=0)
+    # Counted responses by answer channel (CHANNEL_COLUMNS; issue 14).
+    ch_qr = Integer(default=0)
+    ch_ticket = Integer(default=0)
+    ch_kiosk = Integer(default=0)
+    ch_paper = Integer(default=0)
+    ch_other = Integer(default=0)
 
 
 class OverchargeCase(Table, tablename="overcharge_case"):

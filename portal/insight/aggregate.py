@@ -4,6 +4,10 @@ Definitions (the single place they are coded; results.py and the rollups only ad
 
 - counting rule (issue 10): a response stored with `counted` False adds only `nc_<reason>` (NOT_COUNTED_FIELDS);
   everything below counts only the counted responses.
+- channel (issue 14): `ch_qr`, `ch_ticket`, `ch_kiosk`, `ch_paper`, `ch_other` = counted responses by
+  survey_response.channel (portal.db.tables_insight.CHANNEL_FIELDS; a row without one has the column default,
+  the counter QR); they add up to `responses`, so the dashboard can show the share of counted answers by channel
+  beside the IKM. Answers not counted are left out here as everywhere below (they keep only their reason).
 - satisfaction: every counted response of the day; `u{i}_{s}` = answers with score s to unsur i; `responses` = all
   response rows, `respondents` = responses with at least one of the nine answers (the n `portal ikm` reports);
   `profiles` = the respondent-profile histogram of survey.ikm.profiles_from_answers (respondents by items
@@ -49,7 +53,7 @@ import numpy as np
 
 from portal.catalog.queries import pick_in_force
 from portal.db.tables import NOT_COUNTED_REASONS, Service, StandardVersion, SurveyResponse, Unit, Visit
-from portal.db.tables_insight import COUNT_FIELDS
+from portal.db.tables_insight import CHANNEL_FIELDS, CHANNEL_OTHER, COUNT_FIELDS
 from portal.insight import sketch
 from survey.clock import durations, within_limit
 from survey.ikm import DEFAULT_B, PROFILE_SHAPE, ikm_from_counts
@@ -184,7 +188,8 @@ RESPONSE_COLUMNS = (SurveyResponse.id, SurveyResponse.counter, SurveyResponse.lo
                     SurveyResponse.u1, SurveyResponse.u2, SurveyResponse.u3, SurveyResponse.u4, SurveyResponse.u5,
                     SurveyResponse.u6, SurveyResponse.u7, SurveyResponse.u8, SurveyResponse.u9,
                     SurveyResponse.amount_paid, SurveyResponse.extra_requirements, SurveyResponse.product_correct,
-                    SurveyResponse.submitted_at, SurveyResponse.counted, SurveyResponse.count_reason)
+                    SurveyResponse.submitted_at, SurveyResponse.counted, SurveyResponse.count_reason,
+                    SurveyResponse.channel)
 
 
 BOUND_COLUMNS = (SurveyResponse.id, SurveyResponse.visit, SurveyResponse.amount_paid, SurveyResponse.product_correct)
@@ -298,6 +303,7 @@ def response_part(r: dict, std: dict | None) -> tuple[dict[str, Any], dict | Non
         agg[f"nc_{reason if reason in NOT_COUNTED_REASONS else 'manager_out'}"] = 1
         return agg, None
     agg["responses"] = 1
+    agg[CHANNEL_FIELDS.get(r.get("channel") or "qr_counter", CHANNEL_OTHER)] = 1
     m = total = 0
     for i in range(1, 10):
         score = r.get(f"u{i}")

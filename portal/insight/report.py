@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from portal.db.tables import Counter, Service, StandardVersion
-from portal.db.tables_insight import NOT_COUNTED_FIELDS, OverchargeCase
+from portal.db.tables_insight import CHANNEL_COLUMNS, NOT_COUNTED_FIELDS, OverchargeCase
 from portal.insight import rollups, sketch, timecases
 from portal.insight.aggregate import (
     Standards,
@@ -129,6 +129,16 @@ def _sum(rows: list[dict], keyfunc=None) -> dict:
     return dict(groups)
 
 
+def channels(agg: dict) -> dict[str, Any]:
+    """Counted answers by channel (issue 14): {"n": counted responses, "rows": [{"channel": "qr" | "ticket" |
+    "kiosk" | "paper" | "other", "k": count, "share": k / n}]} for the channels with answers, in a fixed order.
+    Not-counted answers are left out (the counting rule), so the shares describe the answers behind the IKM."""
+    n = int(agg["responses"])
+    rows = [{"channel": column[3:], "k": int(agg[column]), "share": int(agg[column]) / n}
+            for column in CHANNEL_COLUMNS if n and agg[column]]
+    return {"n": n, "rows": rows}
+
+
 def block(agg: dict, target_time: float | None = None, target_accuracy: float | None = None,
           with_ci: bool = True) -> dict[str, Any]:
     """All the headline figures of one aggregate (with_ci=False skips the IKM bootstrap)."""
@@ -145,6 +155,7 @@ def block(agg: dict, target_time: float | None = None, target_accuracy: float | 
         "accuracy_disagree": int(agg["ftr_disagree"]),
         "cost_unrecorded": int(agg["cost_unrecorded"]),
         "requirements": prop(agg["req_ok"], agg["req_n"]),
+        "channels": channels(agg),
     }
 
 

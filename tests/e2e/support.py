@@ -1,8 +1,18 @@
-"""Shared pieces of the browser suite: the demo portal served on its own port, chromium, axe-core, the page list.
+"""Shared pieces of the browser suite: the portals served on their own ports, chromium, axe-core, the page list.
 
-The demo portal is seeded small (`portal demo --scale 0.12`), reviewed once (`portal review`, so corrective
-actions exist) and served with `portal serve --port P` and NO PORTAL_PUBLIC_URL / PORTAL_PORT, so the public URL
-in QR codes must come from the --port flag.
+Two portals serve the whole suite, both started through `portal_server` (its own SQLite var dir, a free port,
+`python -m portal serve`, the server's output in `<var>/server.log`):
+
+- `scenes` (tests/e2e/conftest.py, once per session): one small database holding each browser walk's own scene (SCENES_SEED: a unit, its own government,
+  services, counter codes and accounts per test module), served with PORTAL_PUBLIC_URL and PORTAL_PORT set (the
+  kiosk's pairing link printed by `portal kiosk add` must reach it) and info logging (the complaint walk checks
+  that no log line holds the citizen's contact). The scenes do not see each other's rows: each test reads only
+  its own unit, counter, kiosk answers or government.
+- `portal` (test_field_quality.py, its only user): the demo seeded small (`portal demo --scale 0.12`), reviewed once (`portal review`, so
+  corrective actions exist), served with `portal serve --port P` and NO PORTAL_PUBLIC_URL / PORTAL_PORT, so the
+  public URL in QR codes must come from the --port flag. It stays separate: the field-quality crawl reads every
+  page as every role (admins see every unit, user and audit entry), so the scenes' units, accounts, complaints
+  and answers written by the other walks would change what it checks.
 
 axe-core is fetched from the npm registry (a pinned version, checked against its published sha512) into
 .cache/axe-core/ the first time; `npm pack` is used when npm is installed, otherwise the registry's tarball URL.
@@ -13,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import os
 import shutil
 import socket
@@ -20,9 +31,14 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import textwrap
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -89,18 +105,119 @@ def run_portal(env: dict[str, str], *args: str, timeout: int = 300) -> str:
     return done.stdout
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "portal", "serve", "--port", str(port), "--log-level",
-                                "warning"], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+def start_server(env: dict[str, str], port: int, log_level: str = "warning") -> subprocess.Popen:
+    """`portal serve --port P` in a subprocess, its output appended to <PORTAL_VAR_DIR>/server.log (a file, not a
+    pipe nobody reads: a chatty server never blocks on a full pipe); returns once the port accepts connections."""
+    log_path = Path(env["PORTAL_VAR_DIR"]) / "server.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen([sys.executable, "-m", "portal", "serve", "--port", str(port), "--log-level",
+                                    log_level], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return process
         except OSError:
+            if process.poll() is not None:
+                break
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError("the portal did not start: " + process.stdout.read().decode(errors="replace"))
+    process.wait(timeout=10)
+    raise RuntimeError("the portal did not start: " + log_path.read_text(errors="replace"))
+
+
+@contextmanager
+def portal_server(var_dir: Path, *, public_url: bool = False, log_level: str = "warning",
+                  seed: Callable[[dict[str, str]], object] | None = None) -> Iterator[dict]:
+    """A portal on its own SQLite var dir and a free port, stopped on exit. `seed(env)` prepares the database
+    before the server starts (its result is yielded as "seed"). With `public_url`, PORTAL_PUBLIC_URL and
+    PORTAL_PORT name the server (for commands such as `portal kiosk add`); without, only --port does."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is required for the browser tests: apt-get install -y chromium")
+    env = portal_env(var_dir)
+    port = free_port()
+    if public_url:
+        env.update({"PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}", "PORTAL_PORT": str(port)})
+    seeded = seed(env) if seed is not None else None
+    process = start_server(env, port, log_level)
+    try:
+        yield {"base": f"http://127.0.0.1:{port}", "port": port, "env": env, "var": var_dir,
+               "db": var_dir / "portal.sqlite3", "log": var_dir / "server.log", "seed": seeded}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+#: Each browser walk's own scene, in one database (printed as JSON, one key per scene).
+SCENES_SEED = textwrap.dedent("""
+    import json
+
+    from portal.accounts.auth import CurrentUser
+    from portal.cli import apply_migrations, run_with_db
+    from portal.diagnostic import queries, services
+    from tests.factories import make_counter, make_service, make_unit, make_user
+
+    async def citizen_loop():  # test_feedback_browser (JavaScript off) and test_csp_browser (JavaScript on)
+        unit = await make_unit(name="Dinas Kependudukan Browser", maklumat_text="Kami siap melayani.")
+        akta = await make_service(unit, fee=0, name="Akta Kelahiran")
+        kk = await make_service(unit, fee=25000, time_limit=(3, "working_days"), name="Kartu Keluarga")
+        counter = await make_counter(unit, [akta, kk], name="Loket Browser", code="WEB01")
+        return {"code": counter["code"]}
+
+    async def complaints():  # test_complaints_browser
+        unit = await make_unit(name="Dinas Pengaduan Browser", timezone="Asia/Jakarta")
+        kk = await make_service(unit, fee=25000, time_limit=(3, "working_days"), name="Kartu Keluarga")
+        counter = await make_counter(unit, [kk], name="Loket Pengaduan", code="ADU01")
+        user = await make_user("manager", [unit])
+        return {"username": user["username"], "password": user["password"], "unit": unit["slug"],
+                "counter": counter["code"]}
+
+    async def diagnostic():  # test_diagnostic_print: a manager rates every indicator, a head verifies them
+        unit = await make_unit(name="Dinas Cetak")
+        await make_service(unit)
+        gov = await queries.government_of_unit(unit)
+        scope = await queries.scope_of(gov)
+        m, h = await make_user("manager", [unit]), await make_user("head", [unit])
+        manager = CurrentUser(m["id"], m["username"], m["username"], "manager", frozenset({unit["id"]}))
+        head = CurrentUser(h["id"], h["username"], h["username"], "head", frozenset({unit["id"]}))
+        _v, indicators = await queries.indicators_of(None)
+        for n, indicator in enumerate(indicators):
+            colour = ("green", "yellow", "red")[n % 3]
+            await services.rate(scope, 2025, indicator["code"], manager, colour,
+                                evidence_text="Bukti " + indicator["code"], override_reason="Uji cetak")
+            await services.verify(scope, 2025, indicator["code"], head, "confirm")
+        return {"slug": gov["slug"]}
+
+    async def kiosk():  # test_kiosk_browser
+        unit = await make_unit(name="Dinas Kependudukan Kios")
+        service = await make_service(unit, name="Akta Kelahiran")
+        await make_counter(unit, [service], name="Loket Kios", code="KIO01")
+        manager = await make_user("manager", [unit])
+        return {"manager": [manager["username"], manager["password"]]}
+
+    async def work(settings):
+        await apply_migrations(settings)
+        scenes = {"citizen_loop": await citizen_loop(), "complaints": await complaints(),
+                  "diagnostic": await diagnostic(), "kiosk": await kiosk()}
+        print(json.dumps(scenes))
+
+    run_with_db(work)
+""")
+
+
+def seed_scenes(env: dict[str, str]) -> dict[str, dict]:
+    """Run SCENES_SEED against the portal of `env`; returns each scene's names and accounts."""
+    done = subprocess.run([sys.executable, "-c", SCENES_SEED], env=env, cwd=REPO, capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def scene(scenes: dict, name: str) -> dict:
+    """One scene of the shared `scenes` portal as its test module sees it: the server's base URL, log, database
+    and environment, with the scene's own names and accounts."""
+    return {"base": scenes["base"], "env": scenes["env"], "db": scenes["db"], "log": scenes["log"],
+            **scenes["seed"][name]}
 
 
 def login(page, base: str, role: str) -> None:

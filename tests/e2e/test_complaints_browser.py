@@ -2,85 +2,26 @@
 complaint from the thank-you page after reporting an overcharge, reads the tracking code, follows it from a
 fresh browser, and a manager classifies and answers it; the tracking page, the API and the dashboard show it.
 
-The portal runs as `python -m portal serve` in a subprocess on a free port with its own SQLite var dir.
+The portal is the session's shared `scenes` portal (tests/e2e/conftest.py; info logging into its server.log).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import textwrap
-import time
-from pathlib import Path
 
 import pytest
 
+from tests.e2e.support import ARGS, CHROMIUM, scene
+
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-REPO = Path(__file__).resolve().parents[2]
 CONTACT = "warga.uji@example.org"
 
-SEED = textwrap.dedent("""
-    import asyncio
-    from portal.cli import apply_migrations, run_with_db
-    from tests.factories import make_counter, make_service, make_unit, make_user
 
-    async def work(settings):
-        await apply_migrations(settings)
-        unit = await make_unit(name="Dinas Pengaduan Browser", timezone="Asia/Jakarta")
-        kk = await make_service(unit, fee=25000, time_limit=(3, "working_days"), name="Kartu Keluarga")
-        counter = await make_counter(unit, [kk], name="Loket Pengaduan", code="ADU01")
-        user = await make_user("manager", [unit])
-        print(user["username"], user["password"], unit["slug"], counter["code"])
-
-    run_with_db(work)
-""")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is required for the browser test: apt-get install -y chromium")
-    var_dir = tmp_path_factory.mktemp("e2e-complaints")
-    port = _free_port()
-    env = {**os.environ, "PORTAL_VAR_DIR": str(var_dir), "PORTAL_SECRET_KEY": "e2e-complaints-key-0123456789",
-           "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}", "PORTAL_PORT": str(port)}
-    for name in ("PORTAL_DATABASE_URL", "PORTAL_REDIS_URL"):
-        env.pop(name, None)
-    seeded = subprocess.run([sys.executable, "-c", SEED], env=env, cwd=REPO, capture_output=True, text=True,
-                            timeout=60)
-    assert seeded.returncode == 0, seeded.stderr
-    username, password, unit_slug, counter = seeded.stdout.strip().splitlines()[-1].split()
-    with open(var_dir / "server.log", "wb") as log:  # the server keeps its own descriptor of the file
-        process = subprocess.Popen([sys.executable, "-m", "portal", "serve", "--log-level", "info"], env=env,
-                                   cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("the portal did not start: " + (var_dir / "server.log").read_text(errors="replace"))
-    yield {"base": f"http://127.0.0.1:{port}", "username": username, "password": password, "unit": unit_slug,
-           "counter": counter, "log": var_dir / "server.log"}
-    process.terminate()
-    process.wait(timeout=10)
+@pytest.fixture
+def server(scenes):
+    return scene(scenes, "complaints")
 
 
 def _phone(browser):

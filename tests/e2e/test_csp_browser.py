@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the server fixture is imported from test_feedback_browser)
 """In a real browser with JavaScript on, the pages run under the Content-Security-Policy without a single
 violation (no inline script, style or handler anywhere), and the board's script still works."""
 
@@ -9,9 +8,14 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.test_feedback_browser import ARGS, CHROMIUM, server  # noqa: F401
+from tests.e2e.support import ARGS, CHROMIUM, scene
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def server(scenes):
+    return scene(scenes, "citizen_loop")  # the citizen loop's unit, on the shared `scenes` portal
 
 
 def test_pages_run_under_the_csp_without_violations(server):

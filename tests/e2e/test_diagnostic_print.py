@@ -1,83 +1,24 @@
 """The public diagnostic page printed by a real browser (chromium through Playwright): it fits an A4 page width
 with the site header and navigation left out, and the PDF it prints is A4 with every verified colour on it.
 
-The portal runs as `python -m portal serve` in a subprocess with its own SQLite var dir, seeded through the
-diagnostic's own services (a manager rates every indicator, a head verifies them).
+The portal is the session's shared `scenes` portal (tests/e2e/conftest.py), whose diagnostic scene is seeded
+through the diagnostic's own services (a manager rates every indicator, a head verifies them).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import textwrap
-import time
 
 import pytest
 
-from tests.e2e.test_feedback_browser import ARGS, CHROMIUM, REPO, _free_port
+from tests.e2e.support import ARGS, CHROMIUM, scene
 
 pytestmark = pytest.mark.e2e
 
-SEED = textwrap.dedent("""
-    from portal.accounts.auth import CurrentUser
-    from portal.cli import apply_migrations, run_with_db
-    from portal.diagnostic import queries, services
-    from tests.factories import make_service, make_unit, make_user
 
-    async def work(settings):
-        await apply_migrations(settings)
-        unit = await make_unit(name="Dinas Cetak")
-        await make_service(unit)
-        gov = await queries.government_of_unit(unit)
-        scope = await queries.scope_of(gov)
-        m, h = await make_user("manager", [unit]), await make_user("head", [unit])
-        manager = CurrentUser(m["id"], m["username"], m["username"], "manager", frozenset({unit["id"]}))
-        head = CurrentUser(h["id"], h["username"], h["username"], "head", frozenset({unit["id"]}))
-        _v, indicators = await queries.indicators_of(None)
-        for n, indicator in enumerate(indicators):
-            colour = ("green", "yellow", "red")[n % 3]
-            await services.rate(scope, 2025, indicator["code"], manager, colour,
-                                evidence_text="Bukti " + indicator["code"], override_reason="Uji cetak")
-            await services.verify(scope, 2025, indicator["code"], head, "confirm")
-        print(gov["slug"])
-
-    run_with_db(work)
-""")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("chromium is required for the browser test: apt-get install -y chromium")
-    var_dir = tmp_path_factory.mktemp("e2e-diagnostic")
-    port = _free_port()
-    env = {**os.environ, "PORTAL_VAR_DIR": str(var_dir), "PORTAL_SECRET_KEY": "e2e-secret-key-0123456789",
-           "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}", "PORTAL_PORT": str(port)}
-    for name in ("PORTAL_DATABASE_URL", "PORTAL_REDIS_URL"):
-        env.pop(name, None)
-    seeded = subprocess.run([sys.executable, "-c", SEED], env=env, cwd=REPO, capture_output=True, text=True,
-                            timeout=120)
-    assert seeded.returncode == 0, seeded.stderr
-    slug = seeded.stdout.strip().splitlines()[-1]
-    process = subprocess.Popen([sys.executable, "-m", "portal", "serve", "--log-level", "warning"], env=env,
-                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    import socket
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("the portal did not start: " + process.stdout.read().decode(errors="replace"))
-    yield {"base": f"http://127.0.0.1:{port}", "slug": slug}
-    process.terminate()
-    process.wait(timeout=10)
+@pytest.fixture
+def server(scenes):
+    return scene(scenes, "diagnostic")
 
 
 A4_PRINTABLE_PX = round((210 - 2 * 12) / 25.4 * 96)  # 210 mm less the 12 mm margins of the page's @page rule

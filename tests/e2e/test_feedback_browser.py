@@ -1,80 +1,24 @@
 """A real browser (Debian's chromium through Playwright, JavaScript disabled, a 360 x 740 phone) walks the citizen
 loop: counter QR page -> choose the service -> start -> being served -> finished -> survey -> thank-you.
 
-The portal runs as `python -m portal serve` in a subprocess on a free port with its own SQLite var dir.
+The portal is the session's shared `scenes` portal (tests/e2e/conftest.py): its own SQLite database, a free port.
 """
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.support import ARGS, CHROMIUM, scene
+
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-REPO = Path(__file__).resolve().parents[2]
 
-SEED = textwrap.dedent("""
-    import asyncio
-    from portal.cli import apply_migrations, run_with_db
-    from tests.factories import make_counter, make_service, make_unit
-
-    async def work(settings):
-        await apply_migrations(settings)
-        unit = await make_unit(name="Dinas Kependudukan Browser", maklumat_text="Kami siap melayani.")
-        akta = await make_service(unit, fee=0, name="Akta Kelahiran")
-        kk = await make_service(unit, fee=25000, time_limit=(3, "working_days"), name="Kartu Keluarga")
-        counter = await make_counter(unit, [akta, kk], name="Loket Browser", code="WEB01")
-        print(counter["code"])
-
-    run_with_db(work)
-""")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is required for the browser test: apt-get install -y chromium")
-    var_dir = tmp_path_factory.mktemp("e2e-var")
-    port = _free_port()
-    env = {**os.environ, "PORTAL_VAR_DIR": str(var_dir), "PORTAL_SECRET_KEY": "e2e-secret-key-0123456789",
-           "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}", "PORTAL_PORT": str(port)}
-    for name in ("PORTAL_DATABASE_URL", "PORTAL_REDIS_URL"):
-        env.pop(name, None)  # the browser walk runs on its own embedded SQLite database
-    seeded = subprocess.run([sys.executable, "-c", SEED], env=env, cwd=REPO, capture_output=True, text=True,
-                            timeout=60)
-    assert seeded.returncode == 0, seeded.stderr
-    code = seeded.stdout.strip().splitlines()[-1]
-    process = subprocess.Popen([sys.executable, "-m", "portal", "serve", "--log-level", "warning"], env=env,
-                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("the portal did not start: " + process.stdout.read().decode(errors="replace"))
-    yield {"base": f"http://127.0.0.1:{port}", "code": code}
-    process.terminate()
-    process.wait(timeout=10)
+@pytest.fixture
+def server(scenes):
+    return scene(scenes, "citizen_loop")
 
 
 def test_citizen_walks_the_qr_loop_without_javascript(server, tmp_path):

@@ -25,11 +25,9 @@ from tests.e2e.support import (
     CHROMIUM,
     REPO,
     axe_source,
-    free_port,
     login,
-    portal_env,
+    portal_server,
     run_portal,
-    start_server,
 )
 
 pytestmark = [
@@ -91,22 +89,20 @@ def language_findings(text: str) -> list[str]:
     return sorted(set(found))
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is required for the browser tests: apt-get install -y chromium")
-    var_dir = tmp_path_factory.mktemp("field-var")
-    env = portal_env(var_dir)
+def _seed_demo(env: dict[str, str]) -> None:
     run_portal(env, "demo", "--months", "6", "--scale", "0.12")
     run_portal(env, "review")  # corrective actions of the last closed quarter (GETs never open them)
     crowded = subprocess.run([sys.executable, "-c", CROWDED], env=env, cwd=REPO, capture_output=True, text=True,
                              timeout=120)
     assert crowded.returncode == 0, crowded.stderr
-    port = free_port()
-    process = start_server(env, port)
-    yield {"base": f"http://127.0.0.1:{port}", "port": port, "env": env, "var": var_dir}
-    process.terminate()
-    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory):
+    """The demo portal (tests/e2e/support.py): its own server, not the shared `scenes` one, because this crawl
+    reads every page as every role and must see only the demo; no PORTAL_PUBLIC_URL (the --port flag test)."""
+    with portal_server(tmp_path_factory.mktemp("field-var"), seed=_seed_demo) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

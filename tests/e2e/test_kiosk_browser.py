@@ -4,82 +4,29 @@ answer five more, reload while offline (it still works), go online: the server h
 the times they were given, and replaying the same batch stores nothing new. Then a manager revokes the kiosk: its
 next sync is refused (401) and its answer stays on the tablet until it is paired again.
 
-The portal runs as `python -m portal serve` in a subprocess on a free port with its own SQLite var dir.
+The portal is the session's shared `scenes` portal (tests/e2e/conftest.py): its PORTAL_PUBLIC_URL makes the
+printed pairing link reach it; only this walk stores kiosk answers there, so counting them by channel is exact.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.support import ARGS, CHROMIUM, REPO, scene
+
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-REPO = Path(__file__).resolve().parents[2]
 
-SEED = textwrap.dedent("""
-    from portal.cli import apply_migrations, run_with_db
-    from tests.factories import make_counter, make_service, make_unit, make_user
-
-    async def work(settings):
-        await apply_migrations(settings)
-        unit = await make_unit(name="Dinas Kependudukan Kios")
-        service = await make_service(unit, name="Akta Kelahiran")
-        await make_counter(unit, [service], name="Loket Kios", code="KIO01")
-        manager = await make_user("manager", [unit])
-        print(manager["username"], manager["password"])
-
-    run_with_db(work)
-""")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is required for the browser test: apt-get install -y chromium")
-    var_dir = tmp_path_factory.mktemp("e2e-kiosk")
-    port = _free_port()
-    env = {**os.environ, "PORTAL_VAR_DIR": str(var_dir), "PORTAL_SECRET_KEY": "e2e-kiosk-key-0123456789",
-           "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}", "PORTAL_PORT": str(port)}
-    for name in ("PORTAL_DATABASE_URL", "PORTAL_REDIS_URL"):
-        env.pop(name, None)
-    seeded = subprocess.run([sys.executable, "-c", SEED], env=env, cwd=REPO, capture_output=True, text=True,
-                            timeout=60)
-    assert seeded.returncode == 0, seeded.stderr
-    username, password = seeded.stdout.strip().splitlines()[-1].split()
-    process = subprocess.Popen([sys.executable, "-m", "portal", "serve", "--log-level", "warning"], env=env,
-                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("the portal did not start: " + process.stdout.read().decode(errors="replace"))
-    yield {"base": f"http://127.0.0.1:{port}", "env": env, "db": var_dir / "portal.sqlite3",
-           "manager": (username, password)}
-    process.terminate()
-    process.wait(timeout=10)
+@pytest.fixture
+def server(scenes):
+    return scene(scenes, "kiosk")
 
 
 def _kiosk_times(db: Path) -> list[datetime]:
