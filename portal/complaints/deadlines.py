@@ -14,10 +14,11 @@ from datetime import date
 
 import numpy as np
 
+from portal.db.tables_complaints import SEVERITIES
 from survey.clock import WEEKMASK, durations, holiday_calendar
 
 #: Severity classes, in order, with their default limit in working days.
-CLASSES = ("light", "normative", "plain", "investigation")
+CLASSES = SEVERITIES  # the values complaint.severity may hold
 DEFAULT_DAYS = {"light": 2, "normative": 5, "plain": 14, "investigation": 60}
 #: Until a complaint is classified its deadline is that of a normative complaint.
 INITIAL_CLASS = "normative"

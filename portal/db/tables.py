@@ -28,6 +28,17 @@ ROLES = ("admin", "head", "manager", "officer")
 OUTCOMES = ("completed", "rejected_incomplete", "no_show", "cancelled")
 SOURCES = ("officer", "citizen")
 VISIT_STAGES = ("arrived", "called", "served", "finished", "delivered")
+#: Allowed values of the enum-like columns below (portal.db.checks collects them; m0110 enforces them).
+GOVERNMENT_KINDS = ("kota", "kabupaten", "provinsi")
+UNIT_KINDS = ("OPD", "UPT")
+STANDARD_STATUSES = ("draft", "approved")
+VISIT_ORIGINS = ("ticket", "scan")
+RESPONSE_CHANNELS = ("qr_ticket", "qr_counter", "paper", "web", "kiosk")
+PRODUCT_CORRECT = ("yes", "no", "not_yet")
+SEXES = ("male", "female")
+AGE_BANDS = ("17-25", "26-35", "36-45", "46-55", "56+")
+EDUCATION = ("SD", "SMP", "SMA", "D1-D3", "S1", "S2", "S3")  # official SKM form (PermenPANRB 14/2017)
+OCCUPATIONS = ("PNS", "TNI", "POLRI", "swasta", "wirausaha", "lainnya")
 
 
 class Government(Table, tablename="government"):
@@ -35,7 +46,7 @@ class Government(Table, tablename="government"):
 
     slug = Varchar(length=80, unique=True)
     name = Varchar(length=200)
-    kind = Varchar(length=20, default="kota")  # kota | kabupaten | provinsi
+    kind = Varchar(length=20, default="kota")  # one of GOVERNMENT_KINDS
     province = Varchar(length=120, default="")
 
 
@@ -47,7 +58,7 @@ class Unit(Table, tablename="unit"):
     slug = Varchar(length=80, unique=True)
     name = Varchar(length=200)
     short_name = Varchar(length=60, default="")
-    kind = Varchar(length=10, default="OPD")  # OPD | UPT
+    kind = Varchar(length=10, default="OPD")  # one of UNIT_KINDS
     timezone = Varchar(length=40, default="Asia/Jakarta")
     address = Text(default="")
     phone = Varchar(length=40, default="")
@@ -76,7 +87,7 @@ class StandardVersion(Table, tablename="standard_version"):
 
     service = ForeignKey(references=Service)
     version = Integer()
-    status = Varchar(length=10, default="draft")  # draft | approved
+    status = Varchar(length=10, default="draft")  # one of STANDARD_STATUSES
     requirements = JSON(default="[]")  # list of strings
     procedure = JSON(default="[]")  # ordered list of strings
     time_limit_value = BigInt()
@@ -138,20 +149,20 @@ class Visit(Table, tablename="visit"):
     service = ForeignKey(references=Service)
     counter = ForeignKey(references=Counter, null=True)
     standard_version = ForeignKey(references=StandardVersion, null=True)  # in force at arrival
-    origin = Varchar(length=10, default="ticket")  # ticket (officer-issued) | scan (citizen at counter QR)
+    origin = Varchar(length=10, default="ticket")  # VISIT_ORIGINS: ticket (officer-issued) | scan (counter QR)
     ticket_number = Varchar(length=20, null=True, default=None)
     local_day = Date()  # the unit-local day of arrival
     token = Varchar(length=64, unique=True)  # >= 128-bit random, for /t/{token} and the survey binding
     arrived_at = Timestamptz(null=True, default=None)
-    arrived_source = Varchar(length=8, null=True, default=None)
+    arrived_source = Varchar(length=8, null=True, default=None)  # one of SOURCES
     called_at = Timestamptz(null=True, default=None)
-    called_source = Varchar(length=8, null=True, default=None)
+    called_source = Varchar(length=8, null=True, default=None)  # one of SOURCES
     served_at = Timestamptz(null=True, default=None)
-    served_source = Varchar(length=8, null=True, default=None)
+    served_source = Varchar(length=8, null=True, default=None)  # one of SOURCES
     finished_at = Timestamptz(null=True, default=None)
-    finished_source = Varchar(length=8, null=True, default=None)
+    finished_source = Varchar(length=8, null=True, default=None)  # one of SOURCES
     delivered_at = Timestamptz(null=True, default=None)
-    delivered_source = Varchar(length=8, null=True, default=None)
+    delivered_source = Varchar(length=8, null=True, default=None)  # one of SOURCES
     outcome = Varchar(length=24, null=True, default=None)  # one of OUTCOMES
     fee_charged = BigInt(null=True, default=None)
     correction_needed = Boolean(null=True, default=None)
@@ -165,6 +176,7 @@ class Visit(Table, tablename="visit"):
 #: review. Why it does not: NOT_COUNTED_REASONS.
 COUNTED_REASONS = ("bound", "paper", "stamp", "kiosk", "manager_in")
 NOT_COUNTED_REASONS = ("no_stamp", "reused_stamp", "too_fast", "over_cap", "manager_out")
+COUNT_REASONS = (*COUNTED_REASONS, *NOT_COUNTED_REASONS)
 
 
 class SurveyResponse(Table, tablename="survey_response"):
@@ -188,20 +200,20 @@ class SurveyResponse(Table, tablename="survey_response"):
     u9 = SmallInt(null=True, default=None)
     amount_paid = BigInt(null=True, default=None)  # rupiah as reported by the citizen; NULL = not said
     extra_requirements = Boolean(null=True, default=None)  # asked for documents beyond the standard
-    product_correct = Varchar(length=8, null=True, default=None)  # yes | no | not_yet
+    product_correct = Varchar(length=8, null=True, default=None)  # one of PRODUCT_CORRECT
     comment = Text(default="")
-    sex = Varchar(length=8, null=True, default=None)  # male | female
-    age_band = Varchar(length=8, null=True, default=None)  # e.g. 17-25, 26-35, 36-45, 46-55, 56+
-    education = Varchar(length=8, null=True, default=None)  # SD SMP SMA D1-D3 S1 S2 S3
-    occupation = Varchar(length=12, null=True, default=None)  # PNS TNI POLRI swasta wirausaha lainnya
-    channel = Varchar(length=12, default="qr_counter")  # qr_ticket | qr_counter | kiosk | paper | web
+    sex = Varchar(length=8, null=True, default=None)  # one of SEXES
+    age_band = Varchar(length=8, null=True, default=None)  # one of AGE_BANDS
+    education = Varchar(length=8, null=True, default=None)  # one of EDUCATION
+    occupation = Varchar(length=12, null=True, default=None)  # one of OCCUPATIONS
+    channel = Varchar(length=12, default="qr_counter")  # one of RESPONSE_CHANNELS
     verified = Boolean(default=False)
     flagged_fast = Boolean(default=False)
     # The counting rule (issue 10, docs/measures.md): whether the response counts in the published figures and
     # why (COUNT_REASONS): set when it is stored, changed only by a manager's audited burst review.
     counted = Boolean(default=True)
-    count_reason = Varchar(length=16, null=True, default=None)
-    language = Varchar(length=2, default="id")
+    count_reason = Varchar(length=16, null=True, default=None)  # one of COUNT_REASONS
+    language = Varchar(length=2, default="id")  # one of portal.settings.LANGUAGES
     client_hash = Varchar(length=64, null=True, default=None)  # keyed hash with rotating salt; never a raw IP
     local_day = Date()
     submitted_at = Timestamptz(default=TimestamptzNow())

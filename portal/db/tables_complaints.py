@@ -14,6 +14,9 @@ CATEGORIES = ("overcharge", "time", "requirements", "conduct", "facilities", "ot
 CHANNELS = ("web", "paper", "phone", "lapor")
 STATUSES = ("received", "classified", "in_progress", "answered", "closed", "forwarded", "rejected")
 OPEN_STATUSES = ("received", "classified", "in_progress", "forwarded")
+SEVERITIES = ("light", "normative", "plain", "investigation")  # portal.complaints.deadlines.CLASSES
+FLAGS = ("", "fast", "no_stamp", "honeypot")
+PHOTO_MEDIA_TYPES = ("image/jpeg", "image/png")  # what portal.complaints.images re-encodes to
 
 
 #: The foreign keys of this capability's tables were written without ON DELETE (m0040/m0100): no cascade.
@@ -38,7 +41,7 @@ class Complaint(Table, tablename="complaint"):
     contact = Varchar(length=120, default="")
     contact_erased_at = Timestamptz(null=True, default=None)
     status = Varchar(length=12, default="received")  # one of STATUSES
-    severity = Varchar(length=16, null=True, default=None)  # one of deadlines.CLASSES once classified
+    severity = Varchar(length=16, null=True, default=None)  # one of SEVERITIES once classified
     deadline_days = Integer()
     deadline = Date()
     received_at = Timestamptz(default=TimestamptzNow())
@@ -52,8 +55,8 @@ class Complaint(Table, tablename="complaint"):
     reject_reason = Text(default="")
     forward_note = Text(default="")
     nonconformity = ForeignKey(references=Nonconformity, null=True, on_delete=NO_ACTION)
-    flag = Varchar(length=12, default="")  # '' | fast | no_stamp | honeypot (kept, never dropped)
-    language = Varchar(length=2, default="id")
+    flag = Varchar(length=12, default="")  # one of FLAGS: '' | fast | no_stamp | honeypot (kept, never dropped)
+    language = Varchar(length=2, default="id")  # one of portal.settings.LANGUAGES
     client_hash = Varchar(length=64, null=True, default=None)  # keyed hash with rotating salt; never a raw IP
     nonce = Varchar(length=32, null=True, default=None, unique=True)  # the form stamp's nonce: one complaint
     recorded_by = ForeignKey(references=User, null=True, on_delete=NO_ACTION)  # the officer who recorded a paper/phone complaint
@@ -65,7 +68,7 @@ class ComplaintPhoto(Table, tablename="complaint_photo"):
 
     complaint = ForeignKey(references=Complaint, unique=True, on_delete=NO_ACTION)
     data = Bytea()
-    media_type = Varchar(length=16)
+    media_type = Varchar(length=16)  # one of PHOTO_MEDIA_TYPES
     width = Integer()
     height = Integer()
 

@@ -14,6 +14,8 @@ AREAS = ("governance", "economy", "social", "environment")
 COLOURS = ("red", "yellow", "green")
 RATING_STATUSES = ("submitted", "returned", "verified")
 RATING_SOURCES = ("manual", "automatic", "override")
+ASSESSMENT_STATUSES = ("open", "verified")
+EVIDENCE_CONTENT_TYPES = ("application/pdf", "image/png", "image/jpeg")  # portal.diagnostic.uploads.sniff
 
 
 class DiagnosticCatalogue(Table, tablename="diagnostic_catalogue"):
@@ -37,7 +39,7 @@ class DiagnosticAssessment(Table, tablename="diagnostic_assessment"):
     unit = Integer(default=0)  # 0 = the whole government
     year = Integer()
     catalogue_version = Integer()
-    status = Varchar(length=10, default="open")  # open | verified (every indicator verified)
+    status = Varchar(length=10, default="open")  # ASSESSMENT_STATUSES: open | verified (every indicator verified)
     created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     verified_at = Timestamptz(null=True, default=None)
@@ -71,7 +73,7 @@ class DiagnosticEvidence(Table, tablename="diagnostic_evidence"):
     assessment = ForeignKey(references=DiagnosticAssessment)
     code = Varchar(length=20)
     filename = Varchar(length=200)
-    content_type = Varchar(length=40)
+    content_type = Varchar(length=40)  # one of EVIDENCE_CONTENT_TYPES
     size = Integer()
     sha256 = Varchar(length=64)
     content = Bytea()

@@ -145,14 +145,16 @@ class OverchargeCase(Table, tablename="overcharge_case"):
     unit = ForeignKey(references=Unit)
     counter = Integer(default=0)
     day = Date()
-    source = Varchar(length=8)  # officer | citizen
+    source = Varchar(length=8)  # one of SOURCES: officer | citizen
     ref_id = Integer()  # visit id (officer) or response id (citizen)
     amount = BigInt()
     fee = BigInt()
 
 
-NC_SOURCES = ("time_below_target", "overcharge", "ikm_category")
+NC_SOURCES = ("time_below_target", "overcharge", "ikm_category")  # what a period review opens
 NC_STATUSES = ("open", "action_planned", "closed")
+#: The source column also holds "complaint": a nonconformity opened from a complaint (portal.complaints.services).
+NONCONFORMITY_SOURCES = (*NC_SOURCES, "complaint")
 
 
 class Nonconformity(Table, tablename="nonconformity"):
@@ -160,7 +162,7 @@ class Nonconformity(Table, tablename="nonconformity"):
 
     unit = ForeignKey(references=Unit)
     service = ForeignKey(references=Service, null=True)
-    source = Varchar(length=24)  # one of NC_SOURCES
+    source = Varchar(length=24)  # one of NONCONFORMITY_SOURCES
     period = Varchar(length=24)  # e.g. 2026-Q3, 2026-07, 2026-S1, 2026
     period_from = Date()
     period_to = Date()
@@ -185,7 +187,7 @@ class NonconformityEvent(Table, tablename="nonconformity_event"):
     actor = ForeignKey(references=User, null=True)
     actor_name = Varchar(length=80, default="")
     action = Varchar(length=40)
-    status = Varchar(length=16)
+    status = Varchar(length=16)  # one of NC_STATUSES
     changes = JSON(default="{}")
 
 

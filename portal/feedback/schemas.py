@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from portal.db.tables import AGE_BANDS, EDUCATION, OCCUPATIONS, PRODUCT_CORRECT, SEXES
 from portal.locale import gettext
 from survey.instrument import UNSUR_2017
 
@@ -16,11 +17,6 @@ U_FIELDS = tuple(f"u{i}" for i in range(1, 10))
 COMMENT_MAX = 2000
 AMOUNT_MAX = 1_000_000_000_000  # one trillion rupiah: anything above is a typo
 YES_NO = ("yes", "no")
-PRODUCT_CORRECT = ("yes", "no", "not_yet")
-SEXES = ("male", "female")
-AGE_BANDS = ("17-25", "26-35", "36-45", "46-55", "56+")
-EDUCATION = ("SD", "SMP", "SMA", "D1-D3", "S1", "S2", "S3")  # official SKM form (PermenPANRB 14/2017)
-OCCUPATIONS = ("PNS", "TNI", "POLRI", "swasta", "wirausaha", "lainnya")
 PROFILE_CHOICES = {"sex": SEXES, "age_band": AGE_BANDS, "education": EDUCATION, "occupation": OCCUPATIONS}
 _AMOUNT = re.compile(r"^(\d+|\d{1,3}([.,]\d{3})+)$")
 

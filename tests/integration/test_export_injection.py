@@ -32,7 +32,7 @@ async def test_evidence_workbook_has_no_formula_cells_from_user_text(client, app
     unit, service = scene["unit"], scene["service"]
     await Service.update({Service.name: "=1+2"}).where(Service.id == service["id"]).run()
     await Nonconformity.insert(Nonconformity(
-        unit=unit["id"], service=service["id"], source="ikm", period="2026-Q1", period_from=date(2026, 1, 1),
+        unit=unit["id"], service=service["id"], source="ikm_category", period="2026-Q1", period_from=date(2026, 1, 1),
         period_to=date(2026, 3, 31), figure="@cmd", root_cause='=HYPERLINK("http://evil.example","x")',
         action="+SUM(A1)", owner="-2+3")).run()
     head = await make_user("head", [unit])
