@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 VERDICTS = {"meets": "meets the target", "below": "below the target", "inconclusive": "not yet conclusive"}
 SOURCES = {"time_below_target": "Time below target", "overcharge": "Overcharge",
-           "ikm_category": "IKM category C or D"}
+           "ikm_category": "IKM category C or D", "complaint": "Complaint"}
 STATES = {"open": "open", "action_planned": "action planned", "closed": "closed"}
 PAYERS = {"officer": "officer", "citizen": "citizen"}
 

@@ -70,6 +70,8 @@ async def test_forward_keeps_the_code_reject_needs_a_reason_and_a_nonconformity_
     assert (await Nonconformity.select(Nonconformity.source).where(Nonconformity.id == nc).first().run())["source"] \
         == "complaint"
     assert await services.open_nonconformity(row["id"], scene["actor"]) == nc  # linked once
+    from portal.insight import wording
+    assert wording.label(wording.SOURCES, "complaint", "id") == "Pengaduan"  # the register names its source
     await services.transition(row["id"], "forward", scene["actor"], {"unit": other["slug"], "note": "bukan wewenang"})
     moved = await Complaint.select().where(Complaint.id == row["id"]).first().run()
     assert moved["code"] == row["code"] and moved["unit"] == other["id"] and moved["first_unit"] == scene["unit"]["id"]
