@@ -44,3 +44,23 @@ def test_every_tables_module_is_bound():
 
     modules = {f"portal.db.{p.stem}" for p in (PORTAL_DIR / "db").glob("tables*.py")}
     assert {module.__name__ for module in engine.table_modules()} == modules
+
+
+TEMPLATES_DIR = PORTAL_DIR.parent / "templates"
+HARD_CODED = re.compile(r"""\b(?:href|action|src|formaction|data-[a-z-]+)\s*=\s*["']/""")
+
+
+def test_templates_link_to_routes_by_name():
+    """Internal links, form actions and assets go through url_for (a route can move without a hunt)."""
+    offenders = []
+    for path in sorted(TEMPLATES_DIR.rglob("*.html")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if HARD_CODED.search(line):
+                offenders.append(f"{path.relative_to(TEMPLATES_DIR)}:{number}: {line.strip()[:120]}")
+    assert not offenders, "hard-coded internal paths:\n" + "\n".join(offenders)
+
+
+def test_the_link_scan_catches_a_hard_coded_path():
+    assert HARD_CODED.search('<a href="/console">') and HARD_CODED.search("<form action='/login'>")
+    assert not HARD_CODED.search("""<a href="{{ url_for('console_home') }}">""")
+    assert not HARD_CODED.search('<a href="https://example.org/x">')
