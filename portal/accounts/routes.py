@@ -117,7 +117,7 @@ async def login(
 @post("/logout", name="logout", status_code=303)
 async def logout(request: Request) -> Redirect:
     request.clear_session()
-    return Redirect(path="/login", status_code=303)
+    return Redirect(path=request.app.route_reverse("login_form"), status_code=303)
 
 
 router = Router(path="/", route_handlers=[login_form, login, logout], include_in_schema=False)

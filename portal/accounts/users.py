@@ -68,7 +68,7 @@ async def user_create(request: Request) -> Redirect | Template:
     row = await queries.user_by_id(user_id)
     await audit.record(current_user(request), "create", "user", user_id, unit_id=unit_ids[0] if unit_ids else None,
                        after=_snapshot(row, unit_ids))
-    return Redirect(path=f"/console/users/{user_id}", status_code=303)
+    return Redirect(path=request.app.route_reverse("user_edit", user_id=user_id), status_code=303)
 
 
 async def _user_or_404(request: Request, user_id: int) -> dict:
@@ -108,7 +108,7 @@ async def user_update(request: Request, user_id: int) -> Redirect:
     after = _snapshot(await queries.user_by_id(user_id), unit_ids)
     await audit.record(me, "update", "user", user_id, unit_id=(unit_ids or before["unit_ids"] or [None])[0],
                        before=before, after=after)
-    return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('user_edit', user_id=user_id)}?saved=1", status_code=303)
 
 
 @post("/console/users/{user_id:int}/password", name="user_password", guards=ADMIN, status_code=303)
@@ -122,7 +122,7 @@ async def user_password(request: Request, user_id: int) -> Redirect:
     units = await queries.unit_ids_of(user_id)
     await audit.record(current_user(request), "reset_password", "user", user_id, unit_id=units[0] if units else None,
                        note="password reset")
-    return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('user_edit', user_id=user_id)}?saved=1", status_code=303)
 
 
 @post("/console/users/{user_id:int}/deactivate", name="user_deactivate", guards=ADMIN, status_code=303)
@@ -137,7 +137,7 @@ async def user_deactivate(request: Request, user_id: int) -> Redirect:
                                   active=False)
         await audit.record(me, "deactivate", "user", user_id, unit_id=units[0] if units else None,
                            before={"active": True}, after={"active": False})
-    return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('user_edit', user_id=user_id)}?saved=1", status_code=303)
 
 
 
@@ -147,7 +147,7 @@ async def user_unlock(request: Request, user_id: int) -> Redirect:
     """Lift every login lock of the account (recorded in the audit log)."""
     await _user_or_404(request, user_id)
     await services.unlock(current_user(request), user_id)
-    return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('user_edit', user_id=user_id)}?saved=1", status_code=303)
 
 
 console_router = Router(path="/", route_handlers=[users_list, user_create, user_edit, user_update, user_password,

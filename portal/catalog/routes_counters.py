@@ -73,7 +73,7 @@ async def counter_create(request: Request) -> Redirect | Template:
     catalog_changed()
     await audit.record(current_user(request), "create", "counter", row["id"], unit_id=unit_id,
                        after=_counter_snapshot(row, service_ids))
-    return Redirect(path="/console/counters", status_code=303)
+    return Redirect(path=request.app.route_reverse("counters_admin"), status_code=303)
 
 
 @get("/console/counters/{counter_code:str}/edit", name="counter_edit", guards=MANAGERS)
@@ -106,7 +106,7 @@ async def counter_update(request: Request, counter_code: str) -> Redirect:
     catalog_changed()
     await audit.record(current_user(request), "update", "counter", counter["id"], unit_id=unit["id"],
                        before=before, after=after)
-    return Redirect(path="/console/counters", status_code=303)
+    return Redirect(path=request.app.route_reverse("counters_admin"), status_code=303)
 
 
 # --- maklumat pelayanan, audit log --------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ async def maklumat_update(request: Request, unit_slug: str) -> Redirect:
     catalog_changed()
     await audit.record(current_user(request), "update", "maklumat", unit["id"], unit_id=unit["id"],
                        before=_maklumat_snapshot(unit), after=values)
-    return Redirect(path=f"/console/units/{unit_slug}/maklumat?saved=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('maklumat_edit', unit_slug=unit_slug)}?saved=1", status_code=303)
 
 
 

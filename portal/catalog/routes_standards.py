@@ -68,7 +68,7 @@ async def service_create(request: Request) -> Redirect | Template:
     catalog_changed()
     await audit.record(current_user(request), "create", "service", row["id"], unit_id=unit_id,
                        after=_service_snapshot(row))
-    return Redirect(path=f"/console/services/{slug}/standards", status_code=303)
+    return Redirect(path=request.app.route_reverse("service_standards", service_slug=slug), status_code=303)
 
 
 @get("/console/services/{service_slug:str}", name="service_edit", guards=MANAGERS)
@@ -90,7 +90,7 @@ async def service_update(request: Request, service_slug: str) -> Redirect:
     catalog_changed()
     await audit.record(current_user(request), "update", "service", service["id"], unit_id=unit["id"],
                        before=_service_snapshot(service), after={**_service_snapshot(service), **values})
-    return Redirect(path=f"/console/services/{service_slug}/standards", status_code=303)
+    return Redirect(path=request.app.route_reverse("service_standards", service_slug=service_slug), status_code=303)
 
 
 async def _standards_page(request: Request, service: dict, unit: dict, form: dict | None = None,
@@ -131,7 +131,7 @@ async def standard_draft(request: Request, service_slug: str) -> Redirect | Temp
         raise ConflictException(t(request, "This service already has an open draft: continue it or discard it.")) from None
     await audit.record(current_user(request), "draft", "standard_version", version["id"], unit_id=unit["id"],
                        after=_version_snapshot(standards.decoded(version)))
-    return Redirect(path=f"/console/standards/{version['id']}", status_code=303)
+    return Redirect(path=request.app.route_reverse("standard_detail", version_id=version["id"]), status_code=303)
 
 
 async def _version(request: Request, version_id: int) -> tuple[dict, dict, dict]:
@@ -173,7 +173,7 @@ async def standard_update(request: Request, version_id: int) -> Redirect | Templ
     await audit.record(current_user(request), "update", "standard_version", version_id, unit_id=unit["id"],
                        before=_version_snapshot(standards.decoded(version)),
                        after=_version_snapshot(standards.decoded(after)))
-    return Redirect(path=f"/console/standards/{version_id}", status_code=303)
+    return Redirect(path=request.app.route_reverse("standard_detail", version_id=version_id), status_code=303)
 
 
 @post("/console/standards/{version_id:int}/approve", name="standard_approve", guards=HEADS, status_code=303)
@@ -196,7 +196,7 @@ async def standard_approve(request: Request, version_id: int) -> Redirect:
     await audit.record(current_user(request), "approve", "standard_version", version_id, unit_id=unit["id"],
                        before={"status": "draft", "effective_from": None},
                        after={"status": "approved", "effective_from": after["effective_from"]})
-    return Redirect(path=f"/console/standards/{version_id}", status_code=303)
+    return Redirect(path=request.app.route_reverse("standard_detail", version_id=version_id), status_code=303)
 
 
 @post("/console/standards/{version_id:int}/discard", name="standard_discard", guards=MANAGERS, status_code=303)
@@ -208,7 +208,7 @@ async def standard_discard(request: Request, version_id: int) -> Redirect:
         raise ConflictException(t(request, "An approved version cannot be changed: draft a new version instead."))
     await audit.record(current_user(request), "discard", "standard_version", version_id, unit_id=unit["id"],
                        before=_version_snapshot(standards.decoded(gone)))
-    return Redirect(path=f"/console/services/{service['slug']}/standards", status_code=303)
+    return Redirect(path=request.app.route_reverse("service_standards", service_slug=service["slug"]), status_code=303)
 
 
 

@@ -117,7 +117,7 @@ async def file_complaint(request: Request) -> Template | Redirect:
         data, unit=unit, service_id=service["id"], counter_id=counter["id"] if counter else None,
         language=request_lang(request), flag=flag, client_hash=client_key(request, request.app.state.settings),
         nonce=stamp.nonce if stamp.valid else None, photo=photo)
-    return Redirect(path=f"/complaints/{code}?filed=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('complaints_track', code=code)}?filed=1", status_code=303)
 
 
 async def _lookup(request: Request, code_text: str) -> dict:
@@ -138,7 +138,7 @@ async def track_form(request: Request, code: Annotated[str | None, Q(name="code"
     parsed, _state = codes.parse(code)
     if parsed is None:
         return Template("complaints/lookup.html", status_code=400, context={"code": code[:40], "error": t(request, MISTYPED)})
-    return Redirect(path=f"/complaints/{parsed}", status_code=303)
+    return Redirect(path=request.app.route_reverse("complaints_track", code=parsed), status_code=303)
 
 
 @get("/complaints/{code:str}", name="complaints_track", include_in_schema=False, opt=PUBLIC)

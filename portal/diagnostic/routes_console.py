@@ -60,7 +60,7 @@ def _measure_shown(rating: dict | None, live: measures.Measured | None, lang: st
 
 @get("/console/diagnostic", name="diagnostic_console_home", guards=[STAFF])
 async def console_home(request: Request) -> Redirect:
-    return Redirect(path=f"/console/diagnostic/{datetime.now(UTC).year}", status_code=303)
+    return Redirect(path=request.app.route_reverse("diagnostic_console", year=datetime.now(UTC).year), status_code=303)
 
 
 @get("/console/diagnostic/{year:int}", name="diagnostic_console", guards=[STAFF])
@@ -121,8 +121,9 @@ def _field(form, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _back(scope: Scope, year: int, code: str) -> Redirect:
-    return Redirect(path=f"/console/diagnostic/{year}/indicators/{code}{scope.query()}", status_code=303)
+def _back(request: Request, scope: Scope, year: int, code: str) -> Redirect:
+    path = request.app.route_reverse("diagnostic_indicator", year=year, code=code)
+    return Redirect(path=path + scope.query(), status_code=303)
 
 
 @post(INDICATOR + "/rate", name="diagnostic_rate", guards=[require_roles("manager")], status_code=303)
@@ -136,7 +137,7 @@ async def rate(request: Request, year: int, code: str, government: GovernmentPar
         await services.rate(scope, year, code, current_user(request), **values)
     except DiagnosticError as exc:
         return await _indicator_page(request, scope, year, code, [message(request, exc)], values, exc.status)
-    return _back(scope, year, code)
+    return _back(request, scope, year, code)
 
 
 @post(INDICATOR + "/evidence", name="diagnostic_evidence_upload", guards=[require_roles("manager")],
@@ -154,7 +155,7 @@ async def upload(request: Request, year: int, code: str, government: GovernmentP
         await services.attach_evidence(scope, year, code, current_user(request), name, data)
     except DiagnosticError as exc:
         return await _indicator_page(request, scope, year, code, [message(request, exc)], None, exc.status)
-    return _back(scope, year, code)
+    return _back(request, scope, year, code)
 
 
 @post(INDICATOR + "/verify", name="diagnostic_verify", guards=[require_roles("head")], status_code=303)
@@ -168,7 +169,7 @@ async def verify(request: Request, year: int, code: str, government: GovernmentP
         await services.verify(scope, year, code, current_user(request), **values)
     except DiagnosticError as exc:
         return await _indicator_page(request, scope, year, code, [message(request, exc)], values, exc.status)
-    return _back(scope, year, code)
+    return _back(request, scope, year, code)
 
 
 @post("/console/diagnostic/{year:int}/automatic", name="diagnostic_fill_automatic",
@@ -181,7 +182,7 @@ async def fill_automatic(request: Request, year: int, government: GovernmentPara
         await services.fill_automatic(scope, year, current_user(request))
     except DiagnosticError as exc:
         raise http_error(request, exc) from None
-    return Redirect(path=f"/console/diagnostic/{year}{scope.query()}", status_code=303)
+    return Redirect(path=request.app.route_reverse("diagnostic_console", year=year) + scope.query(), status_code=303)
 
 
 @get("/console/diagnostic/evidence/{evidence_id:int}", name="diagnostic_evidence_file", guards=[STAFF])

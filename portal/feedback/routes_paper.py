@@ -70,7 +70,7 @@ async def paper_import(request: Request) -> Template | Redirect:
                                    message=t(request, "Nothing was imported: correct these rows and upload the "
                                                       "whole file again."))
     batch_id = await services.import_paper(service, period_from, period_to, upload.filename, request.user, rows)
-    return Redirect(path=f"/console/imports/{batch_id}", status_code=303)
+    return Redirect(path=request.app.route_reverse("feedback_paper_import_batch", batch_id=batch_id), status_code=303)
 
 
 @get("/console/imports/{batch_id:int}", name="feedback_paper_import_batch", guards=[require_roles(*IMPORT_ROLES)])

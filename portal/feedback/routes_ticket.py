@@ -54,12 +54,14 @@ async def ticket_page(request: Request, token: str) -> Template:
         "visit": visit, "unit": unit, "service": service, "service_name": service_name(request, service),
         "standard": standard, "status": status, "status_label": status_label(request, status),
         "answered": answered, "survey_open": survey_open,
-        "progress": await progress.of_visit(visit, unit), "back": f"/t/{token}",
+        "progress": await progress.of_visit(visit, unit),
+        "back": request.app.route_reverse("feedback_ticket_page", token=token),
         "counter": await Counter.select(Counter.name, Counter.code).where(Counter.id == visit["counter"]).first()
         .run() if visit["counter"] else None,  # where to go once called
     }
     if survey_open:
-        context.update(survey_context(request, f"/t/{token}/survey", service))
+        action = request.app.route_reverse("feedback_ticket_survey_submit", token=token)
+        context.update(survey_context(request, action, service))
     return Template("feedback/ticket.html", context=context)
 
 
@@ -72,8 +74,9 @@ async def ticket_survey_submit(request: Request, token: str) -> Template | Respo
     channel, verified = _ticket_channel(visit)
     return await submit_survey(
         request, unit=unit, service=service, counter_id=visit["counter"], visit=visit, channel=channel,
-        verified=verified, standard=standard or service.get("standard"), action=f"/t/{token}/survey",
-        page={"back": f"/t/{token}", "unit": unit},
+        verified=verified, standard=standard or service.get("standard"),
+        action=request.app.route_reverse("feedback_ticket_survey_submit", token=token),
+        page={"back": request.app.route_reverse("feedback_ticket_page", token=token), "unit": unit},
     )
 
 

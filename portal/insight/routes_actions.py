@@ -86,7 +86,7 @@ async def action_plan(request: Request, item_id: int) -> Response:
     if errors:
         return _detail(request, found, await actions.history(item_id), errors, values, status_code=400)
     await actions.plan(item_id, _actor(request), values["root_cause"], values["action"], values["owner"], due)
-    return Redirect(path=f"/console/actions/{item_id}", status_code=303)
+    return Redirect(path=request.app.route_reverse("action_detail", item_id=item_id), status_code=303)
 
 
 @post("/console/actions/{item_id:int}/close", name="action_close", guards=[require_roles("head")],
@@ -109,7 +109,7 @@ async def action_close(request: Request, item_id: int) -> Response:
         return _detail(request, found, await actions.history(item_id), errors, {"verification_note": note},
                        status_code=400)
     await actions.close(item_id, _actor(request), note)
-    return Redirect(path=f"/console/actions/{item_id}", status_code=303)
+    return Redirect(path=request.app.route_reverse("action_detail", item_id=item_id), status_code=303)
 
 
 route_handlers = [actions_list, action_detail, action_plan, action_close]

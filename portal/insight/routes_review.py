@@ -20,7 +20,8 @@ async def evidence_review(request: Request, unit_slug: str,
     ensure_unit_access(request, unit["id"])
     p = period_or_400(request, None, None, unit["timezone"], period, default="closed_quarter")
     await actions.review_unit(unit, p)
-    return Redirect(path=f"/units/{unit['slug']}/evidence?period={p.label}", status_code=303)
+    evidence = request.app.route_reverse("evidence_page", unit_slug=unit["slug"])
+    return Redirect(path=f"{evidence}?period={p.label}", status_code=303)
 
 
 route_handlers = [evidence_review]

@@ -70,7 +70,7 @@ async def kiosk_pairing(request: Request, kiosk_id: int) -> Template:
 async def kiosk_revoke(request: Request, kiosk_id: int) -> Redirect:
     kiosk = await _kiosk(request, kiosk_id)
     await services.revoke(kiosk, current_user(request))
-    return Redirect(path="/console/kiosks", status_code=303)
+    return Redirect(path=request.app.route_reverse("kiosk_list"), status_code=303)
 
 
 route_handlers = [kiosk_list, kiosk_create, kiosk_pairing, kiosk_revoke]

@@ -64,7 +64,7 @@ async def pair(request: Request, code: str) -> Redirect:
     secure = request.app.state.settings.public_url.startswith("https://")
     cookie = Cookie(key=COOKIE, value=token, path="/kiosk", max_age=COOKIE_MAX_AGE, httponly=True,
                     samesite="strict", secure=secure)
-    return Redirect(path="/kiosk", status_code=303, cookies=[cookie])
+    return Redirect(path=request.app.route_reverse("kiosk_page"), status_code=303, cookies=[cookie])
 
 
 @get("/kiosk", name="kiosk_page")

@@ -85,7 +85,8 @@ async def ticket_issue(request: Request, counter_code: str) -> Redirect:
                                  secret_key=request.app.state.settings.secret_key)
     visit = await queries.visit_by_id(issued.visit_id)
     await _after_write(request, unit, "issued", visit, counter)
-    return Redirect(path=f"/console/counters/{counter_code}?issued={issued.visit_id}", status_code=303)
+    counter_page = request.app.route_reverse("console_counter", counter_code=counter_code)
+    return Redirect(path=f"{counter_page}?issued={issued.visit_id}", status_code=303)
 
 
 @post("/console/counters/{counter_code:str}/call-next", name="ticket_call_next", guards=QUEUE, status_code=303)
@@ -95,9 +96,10 @@ async def ticket_call_next(request: Request, counter_code: str) -> Redirect:
         raise ConflictException(t(request, "This counter is not active."))
     visit = await tickets.call_next(unit["id"], counter["id"], local_day(unit["timezone"]), current_user(request).id)
     if visit is None:  # not an error page: the officer stays on the console with a notice
-        return with_notice(f"/console/counters/{counter_code}", NOTICES["nobody-waiting"])
+        counter_page = request.app.route_reverse("console_counter", counter_code=counter_code)
+        return with_notice(counter_page, NOTICES["nobody-waiting"])
     await _after_write(request, unit, "called", visit, counter)
-    return Redirect(path=f"/console/counters/{counter_code}", status_code=303)
+    return Redirect(path=request.app.route_reverse("console_counter", counter_code=counter_code), status_code=303)
 
 
 def _parse_fee(request: Request, text: str | None) -> int | None:
@@ -147,11 +149,13 @@ async def _visit_action(request: Request, visit_id: int, action: str) -> Redirec
                                          user.id)
             event = "outcome"
     except tickets.TransitionError as exc:  # back where the officer was, with the reason as a notice
-        default = f"/console/counters/{counter['code']}" if counter else f"/console/visits/{visit_id}"
+        default = (request.app.route_reverse("console_counter", counter_code=counter["code"]) if counter
+                   else request.app.route_reverse("visit_detail", visit_id=visit_id))
         return with_notice(safe_next(form.get("next"), default), exc.message)
     fresh = await queries.visit_by_id(visit_id)
     await _after_write(request, unit, event, fresh, counter)
-    default = f"/console/counters/{counter['code']}" if counter else f"/console/visits/{visit_id}"
+    default = (request.app.route_reverse("console_counter", counter_code=counter["code"]) if counter
+               else request.app.route_reverse("visit_detail", visit_id=visit_id))
     return Redirect(path=safe_next(form.get("next"), default), status_code=303)
 
 

@@ -64,3 +64,13 @@ def test_the_link_scan_catches_a_hard_coded_path():
     assert HARD_CODED.search('<a href="/console">') and HARD_CODED.search("<form action='/login'>")
     assert not HARD_CODED.search("""<a href="{{ url_for('console_home') }}">""")
     assert not HARD_CODED.search('<a href="https://example.org/x">')
+
+
+def test_redirects_reverse_route_names():
+    """Handlers redirect to request.app.route_reverse(name, ...), never to a hand-written path."""
+    literal = re.compile(r"""Redirect\(\s*path\s*=\s*f?["']/""")
+    offenders = [f"portal/{path.relative_to(PORTAL_DIR).as_posix()}:{number}: {line.strip()}"
+                 for path in sorted(PORTAL_DIR.rglob("*.py"))
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if literal.search(line)]
+    assert not offenders, "redirects to a hard-coded path:\n" + "\n".join(offenders)
