@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from portal.accounts import audit, queries, services
@@ -79,7 +80,7 @@ async def _user_or_404(request: Request, user_id: int) -> dict:
 
 
 @get("/console/users/{user_id:int}", name="user_edit", guards=ADMIN)
-async def user_edit(request: Request, user_id: int, saved: str = "") -> Template:
+async def user_edit(request: Request, user_id: FromPath[int], saved: FromQuery[str] = "") -> Template:
     row = await _user_or_404(request, user_id)
     return Template("accounts/user_edit.html", context={
         "target": row, "target_units": await queries.unit_ids_of(user_id), "units": await queries.all_units(),
@@ -89,7 +90,7 @@ async def user_edit(request: Request, user_id: int, saved: str = "") -> Template
 
 
 @post("/console/users/{user_id:int}", name="user_update", guards=ADMIN, status_code=303)
-async def user_update(request: Request, user_id: int) -> Redirect:
+async def user_update(request: Request, user_id: FromPath[int]) -> Redirect:
     row = await _user_or_404(request, user_id)
     form = await request.form()
     role = form.get("role") or ""
@@ -112,7 +113,7 @@ async def user_update(request: Request, user_id: int) -> Redirect:
 
 
 @post("/console/users/{user_id:int}/password", name="user_password", guards=ADMIN, status_code=303)
-async def user_password(request: Request, user_id: int) -> Redirect:
+async def user_password(request: Request, user_id: FromPath[int]) -> Redirect:
     await _user_or_404(request, user_id)
     form = await request.form()
     password = form.get("password") or ""
@@ -126,7 +127,7 @@ async def user_password(request: Request, user_id: int) -> Redirect:
 
 
 @post("/console/users/{user_id:int}/deactivate", name="user_deactivate", guards=ADMIN, status_code=303)
-async def user_deactivate(request: Request, user_id: int) -> Redirect:
+async def user_deactivate(request: Request, user_id: FromPath[int]) -> Redirect:
     row = await _user_or_404(request, user_id)
     me = current_user(request)
     if user_id == me.id:
@@ -143,7 +144,7 @@ async def user_deactivate(request: Request, user_id: int) -> Redirect:
 
 
 @post("/console/users/{user_id:int}/unlock", name="user_unlock", guards=ADMIN, status_code=303)
-async def user_unlock(request: Request, user_id: int) -> Redirect:
+async def user_unlock(request: Request, user_id: FromPath[int]) -> Redirect:
     """Lift every login lock of the account (recorded in the audit log)."""
     await _user_or_404(request, user_id)
     await services.unlock(current_user(request), user_id)

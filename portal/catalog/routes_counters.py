@@ -6,6 +6,7 @@ from datetime import date
 
 from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from portal.accounts import audit
@@ -77,7 +78,7 @@ async def counter_create(request: Request) -> Redirect | Template:
 
 
 @get("/console/counters/{counter_code:str}/edit", name="counter_edit", guards=MANAGERS)
-async def counter_edit(request: Request, counter_code: str) -> Template:
+async def counter_edit(request: Request, counter_code: FromPath[str]) -> Template:
     counter, unit = await counter_in_scope(request, counter_code)
     links = await CounterService.select(CounterService.service).where(CounterService.counter == counter["id"]).run()
     return Template("queue/counter_edit.html", context={
@@ -86,7 +87,7 @@ async def counter_edit(request: Request, counter_code: str) -> Template:
 
 
 @post("/console/counters/{counter_code:str}/edit", name="counter_update", guards=MANAGERS, status_code=303)
-async def counter_update(request: Request, counter_code: str) -> Redirect:
+async def counter_update(request: Request, counter_code: FromPath[str]) -> Redirect:
     counter, unit = await counter_in_scope(request, counter_code)
     form = await request.form()
     name = (form.get("name") or "").strip()
@@ -117,13 +118,13 @@ def _maklumat_snapshot(unit: dict) -> dict:
 
 
 @get("/console/units/{unit_slug:str}/maklumat", name="maklumat_edit", guards=HEADS_AND_MANAGERS)
-async def maklumat_edit(request: Request, unit_slug: str, saved: str = "") -> Template:
+async def maklumat_edit(request: Request, unit_slug: FromPath[str], saved: FromQuery[str] = "") -> Template:
     unit = await unit_in_scope(request, unit_slug)
     return Template("queue/maklumat.html", context={"unit": unit, "saved": saved})
 
 
 @post("/console/units/{unit_slug:str}/maklumat", name="maklumat_update", guards=HEADS_AND_MANAGERS, status_code=303)
-async def maklumat_update(request: Request, unit_slug: str) -> Redirect:
+async def maklumat_update(request: Request, unit_slug: FromPath[str]) -> Redirect:
     unit = await unit_in_scope(request, unit_slug)
     form = await request.form()
     text = (form.get("maklumat_text") or "").strip()

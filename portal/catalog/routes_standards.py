@@ -7,6 +7,7 @@ from datetime import date
 
 from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from portal.accounts import audit
@@ -72,13 +73,13 @@ async def service_create(request: Request) -> Redirect | Template:
 
 
 @get("/console/services/{service_slug:str}", name="service_edit", guards=MANAGERS)
-async def service_edit(request: Request, service_slug: str) -> Template:
+async def service_edit(request: Request, service_slug: FromPath[str]) -> Template:
     service, unit = await service_in_scope(request, service_slug)
     return Template("queue/service_edit.html", context={"service": service, "unit": unit})
 
 
 @post("/console/services/{service_slug:str}", name="service_update", guards=MANAGERS, status_code=303)
-async def service_update(request: Request, service_slug: str) -> Redirect:
+async def service_update(request: Request, service_slug: FromPath[str]) -> Redirect:
     service, unit = await service_in_scope(request, service_slug)
     form = await request.form()
     name = (form.get("name") or "").strip()
@@ -109,7 +110,7 @@ async def _standards_page(request: Request, service: dict, unit: dict, form: dic
 
 
 @get("/console/services/{service_slug:str}/standards", name="service_standards", guards=HEADS_AND_MANAGERS)
-async def service_standards(request: Request, service_slug: str) -> Template:
+async def service_standards(request: Request, service_slug: FromPath[str]) -> Template:
     service, unit = await service_in_scope(request, service_slug)
     return await _standards_page(request, service, unit)
 
@@ -119,7 +120,7 @@ def _version_snapshot(row: dict) -> dict:
 
 
 @post("/console/services/{service_slug:str}/standards", name="standard_draft", guards=MANAGERS, status_code=303)
-async def standard_draft(request: Request, service_slug: str) -> Redirect | Template:
+async def standard_draft(request: Request, service_slug: FromPath[str]) -> Redirect | Template:
     service, unit = await service_in_scope(request, service_slug)
     form = await request.form()
     values, errors = standards.parse_draft(form)
@@ -145,7 +146,7 @@ async def _version(request: Request, version_id: int) -> tuple[dict, dict, dict]
 
 
 @get("/console/standards/{version_id:int}", name="standard_detail", guards=HEADS_AND_MANAGERS)
-async def standard_detail(request: Request, version_id: int) -> Template:
+async def standard_detail(request: Request, version_id: FromPath[int]) -> Template:
     version, service, unit = await _version(request, version_id)
     in_force = await standard_in_force(service["id"])
     return Template("queue/standard.html", context={
@@ -156,7 +157,7 @@ async def standard_detail(request: Request, version_id: int) -> Template:
 
 
 @post("/console/standards/{version_id:int}", name="standard_update", guards=MANAGERS, status_code=303)
-async def standard_update(request: Request, version_id: int) -> Redirect | Template:
+async def standard_update(request: Request, version_id: FromPath[int]) -> Redirect | Template:
     version, service, unit = await _version(request, version_id)
     if version["status"] != "draft":
         raise ConflictException(t(request, "An approved version cannot be changed: draft a new version instead."))
@@ -177,7 +178,7 @@ async def standard_update(request: Request, version_id: int) -> Redirect | Templ
 
 
 @post("/console/standards/{version_id:int}/approve", name="standard_approve", guards=HEADS, status_code=303)
-async def standard_approve(request: Request, version_id: int) -> Redirect:
+async def standard_approve(request: Request, version_id: FromPath[int]) -> Redirect:
     version, service, unit = await _version(request, version_id)
     if version["status"] != "draft":
         raise ConflictException(t(request, "This version is already approved."))
@@ -200,7 +201,7 @@ async def standard_approve(request: Request, version_id: int) -> Redirect:
 
 
 @post("/console/standards/{version_id:int}/discard", name="standard_discard", guards=MANAGERS, status_code=303)
-async def standard_discard(request: Request, version_id: int) -> Redirect:
+async def standard_discard(request: Request, version_id: FromPath[int]) -> Redirect:
     """Managers throw a draft away (an approved version cannot be discarded)."""
     version, service, unit = await _version(request, version_id)
     gone = await standards.discard(version_id)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_unit_access, require_roles
@@ -147,13 +147,13 @@ async def _detail(request: Request, found: dict, error: str | None = None, statu
 
 
 @get("/console/complaints/{complaint_id:int}", name="complaints_detail", include_in_schema=False, guards=[MANAGE])
-async def detail(request: Request, complaint_id: int) -> Template:
+async def detail(request: Request, complaint_id: FromPath[int]) -> Template:
     """One complaint with its contact (managers and heads of its unit), photo, history and next steps."""
     return await _detail(request, await _complaint(request, complaint_id, with_contact=True))
 
 
 @get("/console/complaints/{complaint_id:int}/photo", name="complaints_photo", include_in_schema=False, guards=[MANAGE])
-async def photo(request: Request, complaint_id: int) -> Response:
+async def photo(request: Request, complaint_id: FromPath[int]) -> Response:
     await _complaint(request, complaint_id)
     found = await queries.photo(complaint_id)
     if found is None:
@@ -164,7 +164,7 @@ async def photo(request: Request, complaint_id: int) -> Response:
 
 @post("/console/complaints/{complaint_id:int}/nonconformity", name="complaints_nonconformity", include_in_schema=False, guards=[MANAGE],
       status_code=303)
-async def nonconformity(request: Request, complaint_id: int) -> Redirect:
+async def nonconformity(request: Request, complaint_id: FromPath[int]) -> Redirect:
     """Open a nonconformity (corrective action) from the complaint and link the two."""
     await _complaint(request, complaint_id)
     nc_id = await services.open_nonconformity(complaint_id, current_user(request))
@@ -173,7 +173,7 @@ async def nonconformity(request: Request, complaint_id: int) -> Redirect:
 
 @post("/console/complaints/{complaint_id:int}/{action:str}", name="complaints_transition", include_in_schema=False, guards=[MANAGE],
       status_code=303)
-async def transition(request: Request, complaint_id: int, action: str) -> Template | Redirect:
+async def transition(request: Request, complaint_id: FromPath[int], action: FromPath[str]) -> Template | Redirect:
     """classify | start | answer | close | forward | reject: each audited; the answer is written once."""
     if action not in services.TRANSITIONS:
         raise NotFoundException(t(request, "Page not found."))

@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from portal.complaints import codes, queries, services
@@ -142,7 +142,7 @@ async def track_form(request: Request, code: Annotated[str | None, Q(name="code"
 
 
 @get("/complaints/{code:str}", name="complaints_track", include_in_schema=False, opt=PUBLIC)
-async def track(request: Request, code: str, filed: Annotated[str | None, Q(name="filed")] = None) -> Template:
+async def track(request: Request, code: FromPath[str], filed: Annotated[str | None, Q(name="filed")] = None) -> Template:
     """The complaint's status, deadline and the unit's answer; works from any phone without a session."""
     found = await _lookup(request, code)
     status = await public_status(request, found)
@@ -153,7 +153,7 @@ async def track(request: Request, code: str, filed: Annotated[str | None, Q(name
 
 @get("/api/v1/complaints/{code:str}", name="api_complaint", opt=PUBLIC, tags=["complaints"],
      summary="Status of a complaint by its tracking code")
-async def api_complaint(request: Request, code: str) -> ComplaintStatus | Response:
+async def api_complaint(request: Request, code: FromPath[str]) -> ComplaintStatus | Response:
     """Status, deadline (working days, the unit's holidays and closures) and the answer. Never the contact data.
     A code whose check character fails answers 400 with reason "mistyped"; an unknown valid code 404."""
     parsed, state = codes.parse(code)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_unit_access, require_roles
@@ -64,7 +65,7 @@ async def console_home(request: Request) -> Redirect:
 
 
 @get("/console/diagnostic/{year:int}", name="diagnostic_console", guards=[STAFF])
-async def overview(request: Request, year: int, government: GovernmentParam = None,
+async def overview(request: Request, year: FromPath[int], government: GovernmentParam = None,
                    unit: UnitParam = None) -> Template:
     """Every indicator of the year by area: the measured figure, the rating and its verification."""
     scope = await _scope(request, year, government, unit)
@@ -110,7 +111,7 @@ INDICATOR = "/console/diagnostic/{year:int}/indicators/{code:str}"
 
 
 @get(INDICATOR, name="diagnostic_indicator", guards=[STAFF])
-async def indicator_page(request: Request, year: int, code: str, government: GovernmentParam = None,
+async def indicator_page(request: Request, year: FromPath[int], code: FromPath[str], government: GovernmentParam = None,
                          unit: UnitParam = None) -> Template:
     scope = await _scope(request, year, government, unit)
     return await _indicator_page(request, scope, year, code)
@@ -127,7 +128,7 @@ def _back(request: Request, scope: Scope, year: int, code: str) -> Redirect:
 
 
 @post(INDICATOR + "/rate", name="diagnostic_rate", guards=[require_roles("manager")], status_code=303)
-async def rate(request: Request, year: int, code: str, government: GovernmentParam = None,
+async def rate(request: Request, year: FromPath[int], code: FromPath[str], government: GovernmentParam = None,
                unit: UnitParam = None) -> Response:
     """The assessor's colour with its evidence (an override of a measured colour needs a written reason)."""
     scope = await _scope(request, year, government, unit)
@@ -142,7 +143,7 @@ async def rate(request: Request, year: int, code: str, government: GovernmentPar
 
 @post(INDICATOR + "/evidence", name="diagnostic_evidence_upload", guards=[require_roles("manager")],
       status_code=303)
-async def upload(request: Request, year: int, code: str, government: GovernmentParam = None,
+async def upload(request: Request, year: FromPath[int], code: FromPath[str], government: GovernmentParam = None,
                  unit: UnitParam = None) -> Response:
     """Attach a PDF or image (checked by content, images re-encoded without metadata)."""
     scope = await _scope(request, year, government, unit)
@@ -159,7 +160,7 @@ async def upload(request: Request, year: int, code: str, government: GovernmentP
 
 
 @post(INDICATOR + "/verify", name="diagnostic_verify", guards=[require_roles("head")], status_code=303)
-async def verify(request: Request, year: int, code: str, government: GovernmentParam = None,
+async def verify(request: Request, year: FromPath[int], code: FromPath[str], government: GovernmentParam = None,
                  unit: UnitParam = None) -> Response:
     """A second account confirms the rating, or returns it to the assessor with a note."""
     scope = await _scope(request, year, government, unit)
@@ -174,7 +175,7 @@ async def verify(request: Request, year: int, code: str, government: GovernmentP
 
 @post("/console/diagnostic/{year:int}/automatic", name="diagnostic_fill_automatic",
       guards=[require_roles("manager")], status_code=303)
-async def fill_automatic(request: Request, year: int, government: GovernmentParam = None,
+async def fill_automatic(request: Request, year: FromPath[int], government: GovernmentParam = None,
                          unit: UnitParam = None) -> Response:
     """Rate the not-yet-rated automatic indicators with their measured colours (each still needs verifying)."""
     scope = await _scope(request, year, government, unit)
@@ -186,7 +187,7 @@ async def fill_automatic(request: Request, year: int, government: GovernmentPara
 
 
 @get("/console/diagnostic/evidence/{evidence_id:int}", name="diagnostic_evidence_file", guards=[STAFF])
-async def evidence_file(request: Request, evidence_id: int) -> Response:
+async def evidence_file(request: Request, evidence_id: FromPath[int]) -> Response:
     """An evidence file, to staff who may see its assessment; served as a download that cannot run scripts."""
     row = await queries.evidence_file(evidence_id)
     if row is None:

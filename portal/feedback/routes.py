@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import ClientException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from portal.feedback import antiabuse, posters, progress, queries, services
@@ -36,21 +37,21 @@ from portal.web import request_lang, t
 
 
 @get("/c/{counter_code:str}/qr.svg", name="feedback_counter_qr")
-async def counter_qr(request: Request, counter_code: str) -> Response:
+async def counter_qr(request: Request, counter_code: FromPath[str]) -> Response:
     counter, _unit, _services = await counter_context(request, counter_code)
     svg = qr_svg(counter_url(settings_of(request).public_url, counter["code"]))
     return Response(content=svg, media_type="image/svg+xml", headers={"cache-control": "public, max-age=86400"})
 
 
 @get("/c/{counter_code:str}/poster", name="feedback_counter_poster")
-async def counter_poster(request: Request, counter_code: str) -> Template:
+async def counter_poster(request: Request, counter_code: FromPath[str]) -> Template:
     counter, unit, _services = await counter_context(request, counter_code)
     poster = await posters.poster(settings_of(request).public_url, unit, counter, request_lang(request))
     return Template("feedback/posters.html", context={"unit": unit, "posters": [poster], "single": True})
 
 
 @get("/units/{unit_slug:str}/posters", name="feedback_unit_posters")
-async def unit_posters(request: Request, unit_slug: str) -> Template:
+async def unit_posters(request: Request, unit_slug: FromPath[str]) -> Template:
     unit = await posters.unit_by_slug(unit_slug)
     if unit is None:
         raise not_found(t(request, "Page not found."))
@@ -67,7 +68,7 @@ def _page_url(request: Request, name: str, counter: dict, service: dict) -> str:
 
 
 @get("/c/{counter_code:str}", name="feedback_counter_page")
-async def counter_page(request: Request, counter_code: str) -> Template | Redirect:
+async def counter_page(request: Request, counter_code: FromPath[str]) -> Template | Redirect:
     counter, unit, services = await counter_context(request, counter_code)
     own = await own_visit(request)
     resumed = next((s for s in services if own and own["counter"] == counter["id"] and own["service"] == s["id"]),
@@ -82,7 +83,7 @@ async def counter_page(request: Request, counter_code: str) -> Template | Redire
 
 
 @get("/c/{counter_code:str}/s/{service_slug:str}", name="feedback_counter_service")
-async def counter_service(request: Request, counter_code: str, service_slug: str) -> Template:
+async def counter_service(request: Request, counter_code: FromPath[str], service_slug: FromPath[str]) -> Template:
     counter, unit, service = await counter_service_of(request, counter_code, service_slug)
     visit = await cookie_visit(request, counter, service)
     answered = visit is not None and await queries.response_exists_for_visit(visit["id"])
@@ -97,7 +98,7 @@ async def counter_service(request: Request, counter_code: str, service_slug: str
 
 @post("/c/{counter_code:str}/s/{service_slug:str}/start", name="feedback_visit_start", status_code=303,
       middleware=[antiabuse.rate_limit.middleware])
-async def visit_start(request: Request, counter_code: str, service_slug: str) -> Redirect:
+async def visit_start(request: Request, counter_code: FromPath[str], service_slug: FromPath[str]) -> Redirect:
     counter, unit, service = await counter_service_of(request, counter_code, service_slug)
     base = _page_url(request, "feedback_counter_service", counter, service)
     current = await cookie_visit(request, counter, service)
@@ -123,13 +124,13 @@ async def _stage(request: Request, counter_code: str, service_slug: str, stage: 
 
 @post("/c/{counter_code:str}/s/{service_slug:str}/served", name="feedback_visit_served", status_code=303,
       middleware=[antiabuse.rate_limit.middleware])
-async def visit_served(request: Request, counter_code: str, service_slug: str) -> Redirect:
+async def visit_served(request: Request, counter_code: FromPath[str], service_slug: FromPath[str]) -> Redirect:
     return await _stage(request, counter_code, service_slug, "served")
 
 
 @post("/c/{counter_code:str}/s/{service_slug:str}/finished", name="feedback_visit_finished", status_code=303,
       middleware=[antiabuse.rate_limit.middleware])
-async def visit_finished(request: Request, counter_code: str, service_slug: str) -> Redirect:
+async def visit_finished(request: Request, counter_code: FromPath[str], service_slug: FromPath[str]) -> Redirect:
     return await _stage(request, counter_code, service_slug, "finished")
 
 
@@ -139,7 +140,7 @@ def _counter_page(request: Request, counter: dict, unit: dict, service: dict) ->
 
 
 @get("/c/{counter_code:str}/s/{service_slug:str}/survey", name="feedback_counter_survey")
-async def counter_survey(request: Request, counter_code: str, service_slug: str) -> Template:
+async def counter_survey(request: Request, counter_code: FromPath[str], service_slug: FromPath[str]) -> Template:
     counter, unit, service = await counter_service_of(request, counter_code, service_slug)
     visit = await cookie_visit(request, counter, service)
     page = _counter_page(request, counter, unit, service)
@@ -152,7 +153,7 @@ async def counter_survey(request: Request, counter_code: str, service_slug: str)
 
 @post("/c/{counter_code:str}/s/{service_slug:str}/survey", name="feedback_counter_survey_submit", status_code=200,
       middleware=[antiabuse.rate_limit.middleware])
-async def counter_survey_submit(request: Request, counter_code: str, service_slug: str) -> Template | Response:
+async def counter_survey_submit(request: Request, counter_code: FromPath[str], service_slug: FromPath[str]) -> Template | Response:
     counter, unit, service = await counter_service_of(request, counter_code, service_slug)
     visit = await cookie_visit(request, counter, service)
     standard = (await queries.standard_version(visit["standard_version"]) if visit else None) or service["standard"]

@@ -7,6 +7,7 @@ from datetime import date
 from litestar import Request, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import ensure_unit_access, require_roles
@@ -74,7 +75,7 @@ async def paper_import(request: Request) -> Template | Redirect:
 
 
 @get("/console/imports/{batch_id:int}", name="feedback_paper_import_batch", guards=[require_roles(*IMPORT_ROLES)])
-async def paper_import_batch(request: Request, batch_id: int) -> Template:
+async def paper_import_batch(request: Request, batch_id: FromPath[int]) -> Template:
     batch = await queries.paper_batch(batch_id)
     if batch is None:
         raise NotFoundException(t(request, "Page not found."))

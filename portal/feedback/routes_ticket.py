@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import ClientException
+from litestar.params import FromPath
 from litestar.response import Template
 
 from portal.db.tables import Counter
@@ -45,7 +46,7 @@ def _ticket_channel(visit: dict) -> tuple[str, bool]:
 
 
 @get("/t/{token:str}", name="feedback_ticket_page")
-async def ticket_page(request: Request, token: str) -> Template:
+async def ticket_page(request: Request, token: FromPath[str]) -> Template:
     visit, unit, service, standard = await _ticket(request, token)
     status = visit_status(visit)
     answered = await queries.response_exists_for_visit(visit["id"])
@@ -67,7 +68,7 @@ async def ticket_page(request: Request, token: str) -> Template:
 
 @post("/t/{token:str}/survey", name="feedback_ticket_survey_submit", status_code=200,
       middleware=[antiabuse.rate_limit.middleware])
-async def ticket_survey_submit(request: Request, token: str) -> Template | Response:
+async def ticket_survey_submit(request: Request, token: FromPath[str]) -> Template | Response:
     visit, unit, service, standard = await _ticket(request, token)
     if visit_status(visit) in ("waiting", "called"):
         raise ClientException(t(request, "The survey opens once you have been served."), status_code=409)

@@ -9,7 +9,7 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, get
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from portal import exports
 from portal.catalog.queries import service_by_slug, unit_by_id, unit_by_slug
@@ -94,7 +94,7 @@ def results_csv(entries: list[dict], filename: str) -> Response:
 
 @get("/api/v1/services/{service_slug:str}/results", name="api_service_results", tags=["results"], summary="Results of a service",
      opt={"exclude_from_auth": True})
-async def service_results_json(request: Request, service_slug: str, date_from: FromParam = None,
+async def service_results_json(request: Request, service_slug: FromPath[str], date_from: FromParam = None,
                                date_to: ToParam = None) -> ServiceResults:
     """IKM (PermenPANRB 14/2017) with its bootstrap 95 % interval, and the time, cost and accuracy rates with
     Wilson 95 % intervals, over unit-local days `from`..`to` (inclusive; default the last 90 days)."""
@@ -106,7 +106,7 @@ async def service_results_json(request: Request, service_slug: str, date_from: F
 
 @get("/api/v1/services/{service_slug:str}/results.csv", name="api_service_results_csv", tags=["results"], summary="Results of a service (CSV)",
      opt={"exclude_from_auth": True}, media_type="text/csv")
-async def service_results_csv(request: Request, service_slug: str, date_from: FromParam = None,
+async def service_results_csv(request: Request, service_slug: FromPath[str], date_from: FromParam = None,
                               date_to: ToParam = None) -> Response:
     """The same figures as the JSON results, as one CSV row (aggregates only)."""
     service, unit = await _service(request, service_slug)
@@ -117,7 +117,7 @@ async def service_results_csv(request: Request, service_slug: str, date_from: Fr
 
 @get("/api/v1/units/{unit_slug:str}/results", name="api_unit_results", tags=["results"], summary="Results of a unit and its services",
      opt={"exclude_from_auth": True})
-async def unit_results_json(request: Request, unit_slug: str, date_from: FromParam = None,
+async def unit_results_json(request: Request, unit_slug: FromPath[str], date_from: FromParam = None,
                             date_to: ToParam = None) -> UnitResults:
     """The unit's services pooled, plus one entry per service, in the shape of the service results."""
     unit = await _unit(request, unit_slug)
@@ -127,7 +127,7 @@ async def unit_results_json(request: Request, unit_slug: str, date_from: FromPar
 
 @get("/api/v1/units/{unit_slug:str}/results.csv", name="api_unit_results_csv", tags=["results"], summary="Results of a unit's services (CSV)",
      opt={"exclude_from_auth": True}, media_type="text/csv")
-async def unit_results_csv(request: Request, unit_slug: str, date_from: FromParam = None,
+async def unit_results_csv(request: Request, unit_slug: FromPath[str], date_from: FromParam = None,
                            date_to: ToParam = None) -> Response:
     """One CSV row per service of the unit (aggregates only, never an individual response)."""
     unit = await _unit(request, unit_slug)

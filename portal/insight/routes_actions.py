@@ -8,7 +8,7 @@ from typing import Annotated
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_unit_access, require_roles
@@ -57,14 +57,14 @@ def _detail(request: Request, found: dict, history: list[dict], errors: list[str
 
 
 @get("/console/actions/{item_id:int}", name="action_detail", guards=[ACTION_VIEW])
-async def action_detail(request: Request, item_id: int) -> Template:
+async def action_detail(request: Request, item_id: FromPath[int]) -> Template:
     found = await _item_or_404(request, item_id)
     return _detail(request, found, await actions.history(item_id))
 
 
 @post("/console/actions/{item_id:int}/plan", name="action_plan", guards=[require_roles("manager")],
       status_code=303)
-async def action_plan(request: Request, item_id: int) -> Response:
+async def action_plan(request: Request, item_id: FromPath[int]) -> Response:
     """Managers of the unit record root cause, action, owner and due date (ISO 9001 10.2.1 b-c)."""
     found = await _item_or_404(request, item_id)
     form = await request.form()
@@ -91,7 +91,7 @@ async def action_plan(request: Request, item_id: int) -> Response:
 
 @post("/console/actions/{item_id:int}/close", name="action_close", guards=[require_roles("head")],
       status_code=303)
-async def action_close(request: Request, item_id: int) -> Response:
+async def action_close(request: Request, item_id: FromPath[int]) -> Response:
     """Heads of the unit verify the action's effectiveness and close the item (a verification note is required)."""
     found = await _item_or_404(request, item_id)
     form = await request.form()

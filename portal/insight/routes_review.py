@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Request, post
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from portal.accounts.guards import ensure_unit_access, require_roles
@@ -13,7 +13,7 @@ from portal.insight.api import period_or_400
 
 @post("/units/{unit_slug:str}/evidence/review", name="evidence_review", guards=[require_roles("head")],
       status_code=303)
-async def evidence_review(request: Request, unit_slug: str,
+async def evidence_review(request: Request, unit_slug: FromPath[str],
                           period: FromQuery[str | None] = None) -> Redirect:
     """Open the nonconformities the period's figures call for (idempotent; a running period is not reviewed)."""
     unit = await api._unit(request, unit_slug)

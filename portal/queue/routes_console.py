@@ -9,6 +9,7 @@ import qrcode
 import qrcode.image.svg
 from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from portal.accounts import audit
@@ -44,8 +45,8 @@ async def console_home(request: Request) -> Template:
 
 
 @get("/console/counters/{counter_code:str}", name="console_counter", guards=QUEUE)
-async def console_counter(request: Request, counter_code: str, issued: int | None = None,
-                          notice: str | None = None) -> Template:
+async def console_counter(request: Request, counter_code: FromPath[str], issued: FromQuery[int | None] = None,
+                          notice: FromQuery[str | None] = None) -> Template:
     counter, unit = await counter_in_scope(request, counter_code)
     services = await tickets.counter_services(counter["id"])
     today = local_day(unit["timezone"])
@@ -66,7 +67,7 @@ async def _after_write(request: Request, unit: dict, event: str, visit: dict, co
 
 
 @post("/console/counters/{counter_code:str}/tickets", name="ticket_issue", guards=QUEUE, status_code=303)
-async def ticket_issue(request: Request, counter_code: str) -> Redirect:
+async def ticket_issue(request: Request, counter_code: FromPath[str]) -> Redirect:
     counter, unit = await counter_in_scope(request, counter_code)
     if not counter["active"]:
         raise ConflictException(t(request, "This counter is not active."))
@@ -90,7 +91,7 @@ async def ticket_issue(request: Request, counter_code: str) -> Redirect:
 
 
 @post("/console/counters/{counter_code:str}/call-next", name="ticket_call_next", guards=QUEUE, status_code=303)
-async def ticket_call_next(request: Request, counter_code: str) -> Redirect:
+async def ticket_call_next(request: Request, counter_code: FromPath[str]) -> Redirect:
     counter, unit = await counter_in_scope(request, counter_code)
     if not counter["active"]:
         raise ConflictException(t(request, "This counter is not active."))
@@ -160,32 +161,32 @@ async def _visit_action(request: Request, visit_id: int, action: str) -> Redirec
 
 
 @post("/console/visits/{visit_id:int}/call", name="visit_call", guards=QUEUE, status_code=303)
-async def visit_call(request: Request, visit_id: int) -> Redirect:
+async def visit_call(request: Request, visit_id: FromPath[int]) -> Redirect:
     return await _visit_action(request, visit_id, "call")
 
 
 @post("/console/visits/{visit_id:int}/start", name="visit_start", guards=QUEUE, status_code=303)
-async def visit_start(request: Request, visit_id: int) -> Redirect:
+async def visit_start(request: Request, visit_id: FromPath[int]) -> Redirect:
     return await _visit_action(request, visit_id, "start")
 
 
 @post("/console/visits/{visit_id:int}/finish", name="visit_finish", guards=QUEUE, status_code=303)
-async def visit_finish(request: Request, visit_id: int) -> Redirect:
+async def visit_finish(request: Request, visit_id: FromPath[int]) -> Redirect:
     return await _visit_action(request, visit_id, "finish")
 
 
 @post("/console/visits/{visit_id:int}/deliver", name="visit_deliver", guards=QUEUE, status_code=303)
-async def visit_deliver(request: Request, visit_id: int) -> Redirect:
+async def visit_deliver(request: Request, visit_id: FromPath[int]) -> Redirect:
     return await _visit_action(request, visit_id, "deliver")
 
 
 @post("/console/visits/{visit_id:int}/outcome", name="visit_outcome", guards=QUEUE, status_code=303)
-async def visit_outcome(request: Request, visit_id: int) -> Redirect:
+async def visit_outcome(request: Request, visit_id: FromPath[int]) -> Redirect:
     return await _visit_action(request, visit_id, "outcome")
 
 
 @get("/console/visits/{visit_id:int}", name="visit_detail", guards=QUEUE)
-async def visit_detail(request: Request, visit_id: int, notice: str | None = None) -> Template:
+async def visit_detail(request: Request, visit_id: FromPath[int], notice: FromQuery[str | None] = None) -> Template:
     visit, unit = await visit_in_scope(request, visit_id)
     service = await Service.select().where(Service.id == visit["service"]).first().run()
     counter = await queries.counter_by_id(visit["counter"]) if visit["counter"] else None
@@ -205,7 +206,7 @@ def _qr_svg(url: str) -> str:
 
 
 @get("/console/visits/{visit_id:int}/ticket", name="visit_ticket", guards=QUEUE)
-async def visit_ticket(request: Request, visit_id: int) -> Template:
+async def visit_ticket(request: Request, visit_id: FromPath[int]) -> Template:
     visit, unit = await visit_in_scope(request, visit_id)
     service = await Service.select().where(Service.id == visit["service"]).first().run()
     url = _ticket_url(request, visit["token"])
@@ -214,7 +215,7 @@ async def visit_ticket(request: Request, visit_id: int) -> Template:
 
 
 @get("/console/history", name="console_history", guards=QUEUE)
-async def console_history(request: Request, days: int = 1) -> Template:
+async def console_history(request: Request, days: FromQuery[int] = 1) -> Template:
     days = max(1, min(days, 31))
     units = await my_units(request)
     since, until = queries.history_window(today_of(units), days)
