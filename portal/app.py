@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 from contextlib import asynccontextmanager, suppress
 
 from litestar import Litestar
@@ -20,32 +19,31 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
 from portal import __version__
+from portal.accounts import routes as accounts_routes
 from portal.accounts.auth import session_auth
+from portal.catalog import routes as catalog_routes
+from portal.complaints import routes as complaints_routes
 from portal.db import engine as db
+from portal.diagnostic import routes as diagnostic_routes
+from portal.feedback import routes as feedback_routes
+from portal.insight import routes as insight_routes
 from portal.insight.refresher import Refresher
+from portal.kiosk import routes as kiosk_routes
 from portal.openapi import ApiReferencePlugin, publish_json_api_only
 from portal.paths import STATIC_DIR
+from portal.queue import routes as queue_routes
 from portal.resilience import FallbackStore, ResilientStreamBackend
 from portal.security import RequestGuardMiddleware, SecurityHeadersMiddleware
 from portal.settings import Settings
 from portal.web import EXCEPTION_HANDLERS, LanguageMiddleware, jinja_environment
 
-#: Capability packages whose `routes.route_handlers` are mounted, in this order.
-CAPABILITIES = ("catalog", "feedback", "queue", "insight", "accounts", "diagnostic", "complaints", "kiosk")
+#: Each capability's routers and handlers, mounted in this order.
+CAPABILITY_ROUTES = (catalog_routes, feedback_routes, queue_routes, insight_routes, accounts_routes,
+                     diagnostic_routes, complaints_routes, kiosk_routes)
 
 
 def _route_handlers() -> list:
-    handlers: list = []
-    for name in CAPABILITIES:
-        module_name = f"portal.{name}.routes"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # capability without web routes yet
-            raise
-        handlers.extend(module.route_handlers)
-    return handlers
+    return [handler for module in CAPABILITY_ROUTES for handler in module.route_handlers]
 
 
 def _redis_client(settings: Settings):

@@ -5,26 +5,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import importlib
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from portal.catalog import commands as catalog_commands
+from portal.complaints import commands as complaints_commands
+from portal.demo import commands as demo_commands
+from portal.feedback import commands as feedback_commands
+from portal.insight import commands as insight_commands
+from portal.kiosk import commands as kiosk_commands
+from portal.measure import commands as measure_commands
 from portal.settings import Settings
 
 T = TypeVar("T")
 
-#: Modules with `register(subparsers)` adding their commands; a missing module is skipped.
-COMMAND_MODULES = (
-    "portal.measure.commands",
-    "portal.demo.commands",
-    "portal.catalog.commands",
-    "portal.feedback.commands",
-    "portal.queue.commands",
-    "portal.insight.commands",
-    "portal.complaints.commands",
-    "portal.kiosk.commands",
-)
+#: Modules with `register(subparsers)` adding their commands, in this order.
+COMMAND_MODULES = (measure_commands, demo_commands, catalog_commands, feedback_commands, insight_commands,
+                   complaints_commands, kiosk_commands)
 
 
 def run_with_db(work: Callable[[Settings], Awaitable[T]], settings: Settings | None = None) -> T:
@@ -151,13 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     createuser.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     createuser.set_defaults(func=cmd_createuser)
 
-    for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name in (module_name, module_name.rsplit(".", 1)[0]):
-                continue
-            raise
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 

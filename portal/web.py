@@ -248,7 +248,7 @@ def error_response(request: Request, exc: Exception) -> Response:
     if status >= 500:
         log.exception("server error on %s %s", request.method, request.url.path, exc_info=exc)
     if isinstance(exc, NotAuthorizedException) and not wants_json(request):
-        return Redirect(path=f"/login?next={request.url.path}")
+        return Redirect(path=f"{request.app.route_reverse('login_form')}?next={request.url.path}")
     message = _message_for(request, exc, status)
     extra = getattr(exc, "extra", None)
     headers = getattr(exc, "headers", None) or {}

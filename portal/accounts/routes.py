@@ -15,7 +15,7 @@ from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.middleware.csrf import generate_csrf_token
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from portal.accounts import queries, services, users
@@ -77,7 +77,7 @@ def _locked(request: Request, data: LoginForm, minutes: int) -> Template:
 
 
 @get("/login", name="login_form", opt={"exclude_from_auth": True})
-async def login_form(request: Request, next: str = "/console") -> Template:
+async def login_form(request: Request, next: FromQuery[str] = "/console") -> Template:
     return Template("accounts/login.html", context={"next": _safe_next(next), "error": None, "username": ""})
 
 
@@ -119,7 +119,7 @@ async def login(
 @post("/logout", name="logout", guards=[requires("session.end")], status_code=303)
 async def logout(request: Request) -> Redirect:
     request.clear_session()
-    return Redirect(path="/login", status_code=303)
+    return Redirect(path=request.app.route_reverse("login_form"), status_code=303)
 
 
 router = Router(path="/", route_handlers=[login_form, login, logout], include_in_schema=False)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from portal.accounts import audit, queries, services
@@ -67,7 +68,7 @@ async def user_create(request: Request) -> Redirect | Template:
     row = await queries.user_by_id(user_id)
     await audit.record(current_user(request), "create", "user", user_id, unit_id=None, unit_ids=unit_ids,
                        after=_snapshot(row, unit_ids))
-    return Redirect(path=f"/console/users/{user_id}", status_code=303)
+    return Redirect(path=request.app.route_reverse("user_edit", user_id=user_id), status_code=303)
 
 
 async def _user_or_404(request: Request, user_id: int) -> dict:
@@ -78,7 +79,7 @@ async def _user_or_404(request: Request, user_id: int) -> dict:
 
 
 @get("/console/users/{user_id:int}", name="user_edit", guards=[requires("users.manage")])
-async def user_edit(request: Request, user_id: int, saved: str = "") -> Template:
+async def user_edit(request: Request, user_id: FromPath[int], saved: FromQuery[str] = "") -> Template:
     row = await _user_or_404(request, user_id)
     return Template("accounts/user_edit.html", context={
         "target": row, "target_units": await queries.unit_ids_of(user_id), "units": await queries.all_units(),
@@ -88,7 +89,7 @@ async def user_edit(request: Request, user_id: int, saved: str = "") -> Template
 
 
 @post("/console/users/{user_id:int}", name="user_update", guards=[requires("users.manage")], status_code=303)
-async def user_update(request: Request, user_id: int) -> Redirect:
+async def user_update(request: Request, user_id: FromPath[int]) -> Redirect:
     row = await _user_or_404(request, user_id)
     form = await request.form()
     role = form.get("role") or ""
@@ -107,11 +108,11 @@ async def user_update(request: Request, user_id: int) -> Redirect:
     after = _snapshot(await queries.user_by_id(user_id), unit_ids)
     await audit.record(me, "update", "user", user_id, unit_id=None, unit_ids=[*before["unit_ids"], *unit_ids],
                        before=before, after=after)
-    return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('user_edit', user_id=user_id)}?saved=1", status_code=303)
 
 
 @post("/console/users/{user_id:int}/password", name="user_password", guards=[requires("users.manage")], status_code=303)
-async def user_password(request: Request, user_id: int) -> Redirect:
+async def user_password(request: Request, user_id: FromPath[int]) -> Redirect:
     await _user_or_404(request, user_id)
     form = await request.form()
     password = form.get("password") or ""
@@ -121,11 +122,11 @@ async def user_password(request: Request, user_id: int) -> Redirect:
     units = await queries.unit_ids_of(user_id)
     await audit.record(current_user(request), "reset_password", "user", user_id, unit_id=None, unit_ids=units,
                        note="password reset")
-    return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('user_edit', user_id=user_id)}?saved=1", status_code=303)
 
 
 @post("/console/users/{user_id:int}/deactivate", name="user_deactivate", guards=[requires("users.manage")], status_code=303)
-async def user_deactivate(request: Request, user_id: int) -> Redirect:
+async def user_deactivate(request: Request, user_id: FromPath[int]) -> Redirect:
     row = await _user_or_404(request, user_id)
     me = current_user(request)
     if user_id == me.id:
@@ -136,17 +137,17 @@ async def user_deactivate(request: Request, user_id: int) -> Redirect:
                                   active=False)
         await audit.record(me, "deactivate", "user", user_id, unit_id=None, unit_ids=units,
                            before={"active": True}, after={"active": False})
-    return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('user_edit', user_id=user_id)}?saved=1", status_code=303)
 
 
 
 
 @post("/console/users/{user_id:int}/unlock", name="user_unlock", guards=[requires("users.manage")], status_code=303)
-async def user_unlock(request: Request, user_id: int) -> Redirect:
+async def user_unlock(request: Request, user_id: FromPath[int]) -> Redirect:
     """Lift every login lock of the account (recorded in the audit log)."""
     await _user_or_404(request, user_id)
     await services.unlock(current_user(request), user_id)
-    return Redirect(path=f"/console/users/{user_id}?saved=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('user_edit', user_id=user_id)}?saved=1", status_code=303)
 
 
 console_router = Router(path="/", route_handlers=[users_list, user_create, user_edit, user_update, user_password,

@@ -189,7 +189,7 @@ def field_labels(request: Request) -> dict[str, str]:
 @get("/services/{service_slug:str}/changes", name="catalog_service_changes", include_in_schema=False)
 async def changes_page(
     request: Request, service_slug: FromPath[str],
-    from_: Annotated[str | None, QueryParameter(query="from", description="older version number")] = None,
+    from_: Annotated[str | None, QueryParameter(name="from", description="older version number")] = None,
     to: Annotated[str | None, QueryParameter(description="newer version number")] = None,
 ) -> Template:
     service = await _service_or_404(request, service_slug)

@@ -6,6 +6,7 @@ from datetime import date
 
 from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from portal.accounts import audit
@@ -72,11 +73,11 @@ async def counter_create(request: Request) -> Redirect | Template:
     catalog_changed()
     await audit.record(current_user(request), "create", "counter", row["id"], unit_id=unit_id,
                        after=_counter_snapshot(row, service_ids))
-    return Redirect(path="/console/counters", status_code=303)
+    return Redirect(path=request.app.route_reverse("counters_admin"), status_code=303)
 
 
 @get("/console/counters/{counter_code:str}/edit", name="counter_edit", guards=[requires("counters.manage")])
-async def counter_edit(request: Request, counter_code: str) -> Template:
+async def counter_edit(request: Request, counter_code: FromPath[str]) -> Template:
     counter, unit = await counter_in_scope(request, counter_code)
     links = await CounterService.select(CounterService.service).where(CounterService.counter == counter["id"]).run()
     return Template("queue/counter_edit.html", context={
@@ -85,7 +86,7 @@ async def counter_edit(request: Request, counter_code: str) -> Template:
 
 
 @post("/console/counters/{counter_code:str}/edit", name="counter_update", guards=[requires("counters.manage")], status_code=303)
-async def counter_update(request: Request, counter_code: str) -> Redirect:
+async def counter_update(request: Request, counter_code: FromPath[str]) -> Redirect:
     counter, unit = await counter_in_scope(request, counter_code)
     form = await request.form()
     name = (form.get("name") or "").strip()
@@ -105,7 +106,7 @@ async def counter_update(request: Request, counter_code: str) -> Redirect:
     catalog_changed()
     await audit.record(current_user(request), "update", "counter", counter["id"], unit_id=unit["id"],
                        before=before, after=after)
-    return Redirect(path="/console/counters", status_code=303)
+    return Redirect(path=request.app.route_reverse("counters_admin"), status_code=303)
 
 
 # --- maklumat pelayanan, audit log --------------------------------------------------------------------------------
@@ -116,13 +117,13 @@ def _maklumat_snapshot(unit: dict) -> dict:
 
 
 @get("/console/units/{unit_slug:str}/maklumat", name="maklumat_edit", guards=[requires("maklumat.edit")])
-async def maklumat_edit(request: Request, unit_slug: str, saved: str = "") -> Template:
+async def maklumat_edit(request: Request, unit_slug: FromPath[str], saved: FromQuery[str] = "") -> Template:
     unit = await unit_in_scope(request, unit_slug)
     return Template("queue/maklumat.html", context={"unit": unit, "saved": saved})
 
 
 @post("/console/units/{unit_slug:str}/maklumat", name="maklumat_update", guards=[requires("maklumat.edit")], status_code=303)
-async def maklumat_update(request: Request, unit_slug: str) -> Redirect:
+async def maklumat_update(request: Request, unit_slug: FromPath[str]) -> Redirect:
     unit = await unit_in_scope(request, unit_slug)
     form = await request.form()
     text = (form.get("maklumat_text") or "").strip()
@@ -139,7 +140,7 @@ async def maklumat_update(request: Request, unit_slug: str) -> Redirect:
     catalog_changed()
     await audit.record(current_user(request), "update", "maklumat", unit["id"], unit_id=unit["id"],
                        before=_maklumat_snapshot(unit), after=values)
-    return Redirect(path=f"/console/units/{unit_slug}/maklumat?saved=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('maklumat_edit', unit_slug=unit_slug)}?saved=1", status_code=303)
 
 
 

@@ -7,6 +7,7 @@ from datetime import date
 
 from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from portal.accounts import audit
@@ -66,17 +67,17 @@ async def service_create(request: Request) -> Redirect | Template:
     catalog_changed()
     await audit.record(current_user(request), "create", "service", row["id"], unit_id=unit_id,
                        after=_service_snapshot(row))
-    return Redirect(path=f"/console/services/{slug}/standards", status_code=303)
+    return Redirect(path=request.app.route_reverse("service_standards", service_slug=slug), status_code=303)
 
 
 @get("/console/services/{service_slug:str}", name="service_edit", guards=[requires("services.manage")])
-async def service_edit(request: Request, service_slug: str) -> Template:
+async def service_edit(request: Request, service_slug: FromPath[str]) -> Template:
     service, unit = await service_in_scope(request, service_slug)
     return Template("queue/service_edit.html", context={"service": service, "unit": unit})
 
 
 @post("/console/services/{service_slug:str}", name="service_update", guards=[requires("services.manage")], status_code=303)
-async def service_update(request: Request, service_slug: str) -> Redirect:
+async def service_update(request: Request, service_slug: FromPath[str]) -> Redirect:
     service, unit = await service_in_scope(request, service_slug)
     form = await request.form()
     name = (form.get("name") or "").strip()
@@ -88,7 +89,7 @@ async def service_update(request: Request, service_slug: str) -> Redirect:
     catalog_changed()
     await audit.record(current_user(request), "update", "service", service["id"], unit_id=unit["id"],
                        before=_service_snapshot(service), after={**_service_snapshot(service), **values})
-    return Redirect(path=f"/console/services/{service_slug}/standards", status_code=303)
+    return Redirect(path=request.app.route_reverse("service_standards", service_slug=service_slug), status_code=303)
 
 
 async def _standards_page(request: Request, service: dict, unit: dict, form: dict | None = None,
@@ -107,7 +108,7 @@ async def _standards_page(request: Request, service: dict, unit: dict, form: dic
 
 
 @get("/console/services/{service_slug:str}/standards", name="service_standards", guards=[requires("services.view")])
-async def service_standards(request: Request, service_slug: str) -> Template:
+async def service_standards(request: Request, service_slug: FromPath[str]) -> Template:
     service, unit = await service_in_scope(request, service_slug)
     return await _standards_page(request, service, unit)
 
@@ -117,7 +118,7 @@ def _version_snapshot(row: dict) -> dict:
 
 
 @post("/console/services/{service_slug:str}/standards", name="standard_draft", guards=[requires("standards.draft")], status_code=303)
-async def standard_draft(request: Request, service_slug: str) -> Redirect | Template:
+async def standard_draft(request: Request, service_slug: FromPath[str]) -> Redirect | Template:
     service, unit = await service_in_scope(request, service_slug)
     form = await request.form()
     values, errors = standards.parse_draft(form)
@@ -129,7 +130,7 @@ async def standard_draft(request: Request, service_slug: str) -> Redirect | Temp
         raise ConflictException(t(request, "This service already has an open draft: continue it or discard it.")) from None
     await audit.record(current_user(request), "draft", "standard_version", version["id"], unit_id=unit["id"],
                        after=_version_snapshot(version))
-    return Redirect(path=f"/console/standards/{version['id']}", status_code=303)
+    return Redirect(path=request.app.route_reverse("standard_detail", version_id=version["id"]), status_code=303)
 
 
 async def _version(request: Request, version_id: int) -> tuple[dict, dict, dict]:
@@ -145,7 +146,7 @@ async def _version(request: Request, version_id: int) -> tuple[dict, dict, dict]
 
 
 @get("/console/standards/{version_id:int}", name="standard_detail", guards=[requires("services.view")])
-async def standard_detail(request: Request, version_id: int) -> Template:
+async def standard_detail(request: Request, version_id: FromPath[int]) -> Template:
     version, service, unit = await _version(request, version_id)
     in_force = await standard_in_force(service["id"])
     return Template("queue/standard.html", context={
@@ -156,7 +157,7 @@ async def standard_detail(request: Request, version_id: int) -> Template:
 
 
 @post("/console/standards/{version_id:int}", name="standard_update", guards=[requires("standards.draft")], status_code=303)
-async def standard_update(request: Request, version_id: int) -> Redirect | Template:
+async def standard_update(request: Request, version_id: FromPath[int]) -> Redirect | Template:
     version, service, unit = await _version(request, version_id)
     if version["status"] != "draft":
         raise ConflictException(t(request, "An approved version cannot be changed: draft a new version instead."))
@@ -174,11 +175,11 @@ async def standard_update(request: Request, version_id: int) -> Redirect | Templ
     await audit.record(current_user(request), "update", "standard_version", version_id, unit_id=unit["id"],
                        before=_version_snapshot(version),
                        after=_version_snapshot(after))
-    return Redirect(path=f"/console/standards/{version_id}", status_code=303)
+    return Redirect(path=request.app.route_reverse("standard_detail", version_id=version_id), status_code=303)
 
 
 @post("/console/standards/{version_id:int}/approve", name="standard_approve", guards=[requires("standards.approve")], status_code=303)
-async def standard_approve(request: Request, version_id: int) -> Redirect:
+async def standard_approve(request: Request, version_id: FromPath[int]) -> Redirect:
     version, service, unit = await _version(request, version_id)
     if version["status"] != "draft":
         raise ConflictException(t(request, "This version is already approved."))
@@ -198,11 +199,11 @@ async def standard_approve(request: Request, version_id: int) -> Redirect:
     await audit.record(current_user(request), "approve", "standard_version", version_id, unit_id=unit["id"],
                        before={"status": "draft", "effective_from": None},
                        after={"status": "approved", "effective_from": after["effective_from"]})
-    return Redirect(path=f"/console/standards/{version_id}", status_code=303)
+    return Redirect(path=request.app.route_reverse("standard_detail", version_id=version_id), status_code=303)
 
 
 @post("/console/standards/{version_id:int}/discard", name="standard_discard", guards=[requires("standards.draft")], status_code=303)
-async def standard_discard(request: Request, version_id: int) -> Redirect:
+async def standard_discard(request: Request, version_id: FromPath[int]) -> Redirect:
     """Managers throw a draft away (an approved version cannot be discarded)."""
     version, service, unit = await _version(request, version_id)
     gone = await standards.discard(version_id)
@@ -210,7 +211,7 @@ async def standard_discard(request: Request, version_id: int) -> Redirect:
         raise ConflictException(t(request, "An approved version cannot be changed: draft a new version instead."))
     await audit.record(current_user(request), "discard", "standard_version", version_id, unit_id=unit["id"],
                        before=_version_snapshot(gone))
-    return Redirect(path=f"/console/services/{service['slug']}/standards", status_code=303)
+    return Redirect(path=request.app.route_reverse("service_standards", service_slug=service["slug"]), status_code=303)
 
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_can, requires
@@ -118,7 +118,7 @@ async def record(request: Request) -> Template | Redirect:
     assert unit is not None
     code, _created = await services.file_complaint(data, unit=unit, service_id=service["id"], counter_id=None,
                                                    language=request_lang(request), actor=current_user(request))
-    return Redirect(path=f"/complaints/{code}?filed=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('complaints_track', code=code)}?filed=1", status_code=303)
 
 
 async def _complaint(request: Request, complaint_id: int, with_contact: bool = False) -> dict:
@@ -146,13 +146,13 @@ async def _detail(request: Request, found: dict, error: str | None = None, statu
 
 
 @get("/console/complaints/{complaint_id:int}", name="complaints_detail", include_in_schema=False, guards=[requires("complaints.handle")])
-async def detail(request: Request, complaint_id: int) -> Template:
+async def detail(request: Request, complaint_id: FromPath[int]) -> Template:
     """One complaint with its contact (managers and heads of its unit), photo, history and next steps."""
     return await _detail(request, await _complaint(request, complaint_id, with_contact=True))
 
 
 @get("/console/complaints/{complaint_id:int}/photo", name="complaints_photo", include_in_schema=False, guards=[requires("complaints.handle")])
-async def photo(request: Request, complaint_id: int) -> Response:
+async def photo(request: Request, complaint_id: FromPath[int]) -> Response:
     await _complaint(request, complaint_id)
     found = await queries.photo(complaint_id)
     if found is None:
@@ -163,16 +163,16 @@ async def photo(request: Request, complaint_id: int) -> Response:
 
 @post("/console/complaints/{complaint_id:int}/nonconformity", name="complaints_nonconformity", include_in_schema=False, guards=[requires("complaints.handle")],
       status_code=303)
-async def nonconformity(request: Request, complaint_id: int) -> Redirect:
+async def nonconformity(request: Request, complaint_id: FromPath[int]) -> Redirect:
     """Open a nonconformity (corrective action) from the complaint and link the two."""
     await _complaint(request, complaint_id)
     nc_id = await services.open_nonconformity(complaint_id, current_user(request))
-    return Redirect(path=f"/console/actions/{nc_id}", status_code=303)
+    return Redirect(path=request.app.route_reverse("action_detail", item_id=nc_id), status_code=303)
 
 
 @post("/console/complaints/{complaint_id:int}/{action:str}", name="complaints_transition", include_in_schema=False, guards=[requires("complaints.handle")],
       status_code=303)
-async def transition(request: Request, complaint_id: int, action: str) -> Template | Redirect:
+async def transition(request: Request, complaint_id: FromPath[int], action: FromPath[str]) -> Template | Redirect:
     """classify | start | answer | close | forward | reject: each audited; the answer is written once."""
     if action not in services.TRANSITIONS:
         raise NotFoundException(t(request, "Page not found."))
@@ -186,8 +186,9 @@ async def transition(request: Request, complaint_id: int, action: str) -> Templa
         return await _detail(request, found, t(request, exc.message), exc.status_code)
     after = await queries.by_id(complaint_id)
     if after is not None and not current_user(request).can_access_unit(after["unit"]):
-        return Redirect(path="/console/complaints", status_code=303)  # forwarded out of the user's units
-    return Redirect(path=f"/console/complaints/{complaint_id}", status_code=303)
+        # forwarded out of the user's units
+        return Redirect(path=request.app.route_reverse("complaints_register"), status_code=303)
+    return Redirect(path=request.app.route_reverse("complaints_detail", complaint_id=complaint_id), status_code=303)
 
 
 def _settings_unit(request: Request, units: list[dict], slug: str | None) -> dict:
@@ -224,7 +225,7 @@ async def settings_save(request: Request) -> Template | Redirect:
         return Template("complaints/settings.html", status_code=400, context={
             "unit": chosen, "units": units, "values": {k: form.get(k) for k in services.SETTING_FIELDS},
             "error": t(request, exc.message), "fields": services.SETTING_FIELDS, **_labels(request)})
-    return Redirect(path=f"/console/complaints/settings?unit={chosen['slug']}", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('complaints_settings')}?unit={chosen['slug']}", status_code=303)
 
 
 route_handlers = [register, record_form, record, detail, photo, nonconformity, transition, settings_page,

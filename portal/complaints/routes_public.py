@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from portal.complaints import codes, queries, services
@@ -117,7 +117,7 @@ async def file_complaint(request: Request) -> Template | Redirect:
         data, unit=unit, service_id=service["id"], counter_id=counter["id"] if counter else None,
         language=request_lang(request), flag=flag, client_hash=client_key(request, request.app.state.settings),
         nonce=stamp.nonce if stamp.valid else None, photo=photo)
-    return Redirect(path=f"/complaints/{code}?filed=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('complaints_track', code=code)}?filed=1", status_code=303)
 
 
 async def _lookup(request: Request, code_text: str) -> dict:
@@ -138,11 +138,11 @@ async def track_form(request: Request, code: Annotated[str | None, Q(name="code"
     parsed, _state = codes.parse(code)
     if parsed is None:
         return Template("complaints/lookup.html", status_code=400, context={"code": code[:40], "error": t(request, MISTYPED)})
-    return Redirect(path=f"/complaints/{parsed}", status_code=303)
+    return Redirect(path=request.app.route_reverse("complaints_track", code=parsed), status_code=303)
 
 
 @get("/complaints/{code:str}", name="complaints_track", include_in_schema=False, opt=PUBLIC)
-async def track(request: Request, code: str, filed: Annotated[str | None, Q(name="filed")] = None) -> Template:
+async def track(request: Request, code: FromPath[str], filed: Annotated[str | None, Q(name="filed")] = None) -> Template:
     """The complaint's status, deadline and the unit's answer; works from any phone without a session."""
     found = await _lookup(request, code)
     status = await public_status(request, found)
@@ -153,7 +153,7 @@ async def track(request: Request, code: str, filed: Annotated[str | None, Q(name
 
 @get("/api/v1/complaints/{code:str}", name="api_complaint", opt=PUBLIC, tags=["complaints"],
      summary="Status of a complaint by its tracking code")
-async def api_complaint(request: Request, code: str) -> ComplaintStatus | Response:
+async def api_complaint(request: Request, code: FromPath[str]) -> ComplaintStatus | Response:
     """Status, deadline (working days, the unit's holidays and closures) and the answer. Never the contact data.
     A code whose check character fails answers 400 with reason "mistyped"; an unknown valid code 404."""
     parsed, state = codes.parse(code)

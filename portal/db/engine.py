@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import importlib
-import pkgutil
 import sqlite3
 from collections.abc import Iterable
+from types import ModuleType
 from typing import Any, cast
 from urllib.parse import unquote, urlparse
 
@@ -231,21 +230,28 @@ def postgres_config(url: str) -> dict[str, Any]:
     return config
 
 
-def table_modules() -> list[str]:
-    """Every module of portal.db whose name starts with `tables` (capabilities may add their own)."""
-    import portal.db
+def table_modules() -> list[ModuleType]:
+    """The modules of portal.db that define the portal's tables (a new `tables_*` module is added here)."""
+    from portal.db import (
+        tables,
+        tables_accounts,
+        tables_complaints,
+        tables_diagnostic,
+        tables_feedback,
+        tables_insight,
+        tables_kiosk,
+    )
 
-    names = [m.name for m in pkgutil.iter_modules(portal.db.__path__) if m.name.startswith("tables")]
-    return [f"portal.db.{name}" for name in sorted(names)]
+    return [tables, tables_accounts, tables_complaints, tables_diagnostic, tables_feedback, tables_insight,
+            tables_kiosk]
 
 
 def all_tables() -> list[type[Table]]:
     tables: list[type[Table]] = []
-    for module_name in table_modules():
-        module = importlib.import_module(module_name)
+    for module in table_modules():
         for value in vars(module).values():
             if (isinstance(value, type) and issubclass(value, Table) and value is not Table
-                    and value.__module__ == module_name and value not in tables):
+                    and value.__module__ == module.__name__ and value not in tables):
                 tables.append(value)
     return tables
 

@@ -45,7 +45,7 @@ async def add_indicator(request: Request) -> Response:
         await services.add_local_indicator(current_user(request), indicator)
     except DiagnosticError as exc:
         return await _page(request, [message(request, exc)], values, exc.status)
-    return Redirect(path="/console/diagnostic/catalogue", status_code=303)
+    return Redirect(path=request.app.route_reverse("diagnostic_catalogue"), status_code=303)
 
 
 route_handlers = [Router(path="/", include_in_schema=False, route_handlers=[catalogue_page, add_indicator])]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_unit_access, requires
@@ -59,11 +60,11 @@ def _measure_shown(rating: dict | None, live: measures.Measured | None, lang: st
 
 @get("/console/diagnostic", name="diagnostic_console_home", guards=[requires("diagnostic.view")])
 async def console_home(request: Request) -> Redirect:
-    return Redirect(path=f"/console/diagnostic/{datetime.now(UTC).year}", status_code=303)
+    return Redirect(path=request.app.route_reverse("diagnostic_console", year=datetime.now(UTC).year), status_code=303)
 
 
 @get("/console/diagnostic/{year:int}", name="diagnostic_console", guards=[requires("diagnostic.view")])
-async def overview(request: Request, year: int, government: GovernmentParam = None,
+async def overview(request: Request, year: FromPath[int], government: GovernmentParam = None,
                    unit: UnitParam = None) -> Template:
     """Every indicator of the year by area: the measured figure, the rating and its verification."""
     scope = await _scope(request, year, government, unit)
@@ -109,7 +110,7 @@ INDICATOR = "/console/diagnostic/{year:int}/indicators/{code:str}"
 
 
 @get(INDICATOR, name="diagnostic_indicator", guards=[requires("diagnostic.view")])
-async def indicator_page(request: Request, year: int, code: str, government: GovernmentParam = None,
+async def indicator_page(request: Request, year: FromPath[int], code: FromPath[str], government: GovernmentParam = None,
                          unit: UnitParam = None) -> Template:
     scope = await _scope(request, year, government, unit)
     return await _indicator_page(request, scope, year, code)
@@ -120,12 +121,13 @@ def _field(form, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _back(scope: Scope, year: int, code: str) -> Redirect:
-    return Redirect(path=f"/console/diagnostic/{year}/indicators/{code}{scope.query()}", status_code=303)
+def _back(request: Request, scope: Scope, year: int, code: str) -> Redirect:
+    path = request.app.route_reverse("diagnostic_indicator", year=year, code=code)
+    return Redirect(path=path + scope.query(), status_code=303)
 
 
 @post(INDICATOR + "/rate", name="diagnostic_rate", guards=[requires("diagnostic.rate")], status_code=303)
-async def rate(request: Request, year: int, code: str, government: GovernmentParam = None,
+async def rate(request: Request, year: FromPath[int], code: FromPath[str], government: GovernmentParam = None,
                unit: UnitParam = None) -> Response:
     """The assessor's colour with its evidence (an override of a measured colour needs a written reason)."""
     scope = await _scope(request, year, government, unit)
@@ -135,12 +137,12 @@ async def rate(request: Request, year: int, code: str, government: GovernmentPar
         await services.rate(scope, year, code, current_user(request), **values)
     except DiagnosticError as exc:
         return await _indicator_page(request, scope, year, code, [message(request, exc)], values, exc.status)
-    return _back(scope, year, code)
+    return _back(request, scope, year, code)
 
 
 @post(INDICATOR + "/evidence", name="diagnostic_evidence_upload", guards=[requires("diagnostic.rate")],
       status_code=303)
-async def upload(request: Request, year: int, code: str, government: GovernmentParam = None,
+async def upload(request: Request, year: FromPath[int], code: FromPath[str], government: GovernmentParam = None,
                  unit: UnitParam = None) -> Response:
     """Attach a PDF or image (checked by content, images re-encoded without metadata)."""
     scope = await _scope(request, year, government, unit)
@@ -153,11 +155,11 @@ async def upload(request: Request, year: int, code: str, government: GovernmentP
         await services.attach_evidence(scope, year, code, current_user(request), name, data)
     except DiagnosticError as exc:
         return await _indicator_page(request, scope, year, code, [message(request, exc)], None, exc.status)
-    return _back(scope, year, code)
+    return _back(request, scope, year, code)
 
 
 @post(INDICATOR + "/verify", name="diagnostic_verify", guards=[requires("diagnostic.verify")], status_code=303)
-async def verify(request: Request, year: int, code: str, government: GovernmentParam = None,
+async def verify(request: Request, year: FromPath[int], code: FromPath[str], government: GovernmentParam = None,
                  unit: UnitParam = None) -> Response:
     """A second account confirms the rating, or returns it to the assessor with a note."""
     scope = await _scope(request, year, government, unit)
@@ -167,12 +169,12 @@ async def verify(request: Request, year: int, code: str, government: GovernmentP
         await services.verify(scope, year, code, current_user(request), **values)
     except DiagnosticError as exc:
         return await _indicator_page(request, scope, year, code, [message(request, exc)], values, exc.status)
-    return _back(scope, year, code)
+    return _back(request, scope, year, code)
 
 
 @post("/console/diagnostic/{year:int}/automatic", name="diagnostic_fill_automatic",
       guards=[requires("diagnostic.rate")], status_code=303)
-async def fill_automatic(request: Request, year: int, government: GovernmentParam = None,
+async def fill_automatic(request: Request, year: FromPath[int], government: GovernmentParam = None,
                          unit: UnitParam = None) -> Response:
     """Rate the not-yet-rated automatic indicators with their measured colours (each still needs verifying)."""
     scope = await _scope(request, year, government, unit)
@@ -180,11 +182,11 @@ async def fill_automatic(request: Request, year: int, government: GovernmentPara
         await services.fill_automatic(scope, year, current_user(request))
     except DiagnosticError as exc:
         raise http_error(request, exc) from None
-    return Redirect(path=f"/console/diagnostic/{year}{scope.query()}", status_code=303)
+    return Redirect(path=request.app.route_reverse("diagnostic_console", year=year) + scope.query(), status_code=303)
 
 
 @get("/console/diagnostic/evidence/{evidence_id:int}", name="diagnostic_evidence_file", guards=[requires("diagnostic.view")])
-async def evidence_file(request: Request, evidence_id: int) -> Response:
+async def evidence_file(request: Request, evidence_id: FromPath[int]) -> Response:
     """An evidence file, to staff who may see its assessment; served as a download that cannot run scripts."""
     row = await queries.evidence_file(evidence_id)
     if row is None:

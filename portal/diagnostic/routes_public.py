@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Request, Router, get
+from litestar.params import FromPath
 from litestar.response import Template
 
 from portal.db.tables_diagnostic import AREAS
@@ -44,7 +45,7 @@ async def published(request: Request, scope: Scope, year: int) -> dict:
 
 
 @get("/diagnostic/{year:int}", name="diagnostic_public")
-async def public_page(request: Request, year: int, government: GovernmentParam = None,
+async def public_page(request: Request, year: FromPath[int], government: GovernmentParam = None,
                       unit: UnitParam = None) -> Template:
     """The verified traffic lights of the year by area, counts per colour and earlier years (A4 print view)."""
     check_year(request, year)
@@ -58,7 +59,7 @@ async def public_page(request: Request, year: int, government: GovernmentParam =
 
 @get("/api/v1/diagnostic/{year:int}", name="api_diagnostic", tags=["diagnostic"],
      summary="The published local-government diagnostic of a year")
-async def api_year(request: Request, year: int, government: GovernmentParam = None,
+async def api_year(request: Request, year: FromPath[int], government: GovernmentParam = None,
                    unit: UnitParam = None) -> DiagnosticOut:
     """Verified colours only (null while an indicator is not verified), counts per colour by area, and the
     counts of earlier assessed years."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import ClientException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from portal.feedback import antiabuse, posters, progress, queries, services
@@ -37,21 +38,21 @@ from portal.web import request_lang, t
 
 
 @get("/c/{counter_code:str}/qr.svg", name="feedback_counter_qr")
-async def counter_qr(request: Request, counter_code: str) -> Response:
+async def counter_qr(request: Request, counter_code: FromPath[str]) -> Response:
     counter, _unit, _services = await counter_context(request, counter_code)
     svg = qr_svg(counter_url(settings_of(request).public_url, counter["code"]))
     return Response(content=svg, media_type="image/svg+xml", headers={"cache-control": "public, max-age=86400"})
 
 
 @get("/c/{counter_code:str}/poster", name="feedback_counter_poster")
-async def counter_poster(request: Request, counter_code: str) -> Template:
+async def counter_poster(request: Request, counter_code: FromPath[str]) -> Template:
     counter, unit, _services = await counter_context(request, counter_code)
     poster = await posters.poster(settings_of(request).public_url, unit, counter, request_lang(request))
     return Template("feedback/posters.html", context={"unit": unit, "posters": [poster], "single": True})
 
 
 @get("/units/{unit_slug:str}/posters", name="feedback_unit_posters")
-async def unit_posters(request: Request, unit_slug: str) -> Template:
+async def unit_posters(request: Request, unit_slug: FromPath[str]) -> Template:
     unit = await posters.unit_by_slug(unit_slug)
     if unit is None:
         raise not_found(t(request, "Page not found."))
@@ -62,23 +63,28 @@ async def unit_posters(request: Request, unit_slug: str) -> Template:
 # --- scan at the counter ------------------------------------------------------------------------------------
 
 
+def _page_url(request: Request, name: str, counter: dict, service: dict) -> str:
+    """The path of a counter's service page (`name`: the page, its survey or the survey's submission)."""
+    return request.app.route_reverse(name, counter_code=counter["code"], service_slug=service["slug"])
+
+
 @get("/c/{counter_code:str}", name="feedback_counter_page")
-async def counter_page(request: Request, counter_code: str) -> Template | Redirect:
+async def counter_page(request: Request, counter_code: FromPath[str]) -> Template | Redirect:
     counter, unit, services = await counter_context(request, counter_code)
     own = await own_visit(request)
     resumed = next((s for s in services if own and own["counter"] == counter["id"] and own["service"] == s["id"]),
                    None)
     if resumed is not None:  # the citizen's visit at this counter resumes on its service page
-        return Redirect(path=f"/c/{counter['code']}/s/{resumed['slug']}", status_code=303)
+        return Redirect(path=_page_url(request, "feedback_counter_service", counter, resumed), status_code=303)
     if len(services) == 1:
-        return Redirect(path=f"/c/{counter['code']}/s/{services[0]['slug']}", status_code=303)
+        return Redirect(path=_page_url(request, "feedback_counter_service", counter, services[0]), status_code=303)
     for service in services:
         service["display_name"] = service_name(request, service)
     return Template("feedback/counter.html", context={"counter": counter, "unit": unit, "services": services})
 
 
 @get("/c/{counter_code:str}/s/{service_slug:str}", name="feedback_counter_service")
-async def counter_service(request: Request, counter_code: str, service_slug: str) -> Template:
+async def counter_service(request: Request, counter_code: FromPath[str], service_slug: FromPath[str]) -> Template:
     counter, unit, service = await counter_service_of(request, counter_code, service_slug)
     visit = await cookie_visit(request, counter, service)
     answered = visit is not None and await queries.response_exists_for_visit(visit["id"])
@@ -87,15 +93,15 @@ async def counter_service(request: Request, counter_code: str, service_slug: str
         "standard": service["standard"], "visit": visit, "status": visit_status(visit) if visit else None,
         "status_label": status_label(request, visit_status(visit)) if visit else None,
         "answered": answered, "progress": await progress.of_visit(visit, unit) if visit else None,
-        "base": f"/c/{counter['code']}/s/{service['slug']}",
+        "base": _page_url(request, "feedback_counter_service", counter, service),
     })
 
 
 @post("/c/{counter_code:str}/s/{service_slug:str}/start", name="feedback_visit_start", status_code=303,
       middleware=[antiabuse.rate_limit.middleware])
-async def visit_start(request: Request, counter_code: str, service_slug: str) -> Redirect:
+async def visit_start(request: Request, counter_code: FromPath[str], service_slug: FromPath[str]) -> Redirect:
     counter, unit, service = await counter_service_of(request, counter_code, service_slug)
-    base = f"/c/{counter['code']}/s/{service['slug']}"
+    base = _page_url(request, "feedback_counter_service", counter, service)
     current = await cookie_visit(request, counter, service)
     if current is not None and visit_status(current) not in ("finished", "delivered"):
         return Redirect(path=base, status_code=303)  # a second tap resumes the open visit
@@ -108,52 +114,55 @@ async def visit_start(request: Request, counter_code: str, service_slug: str) ->
 async def _stage(request: Request, counter_code: str, service_slug: str, stage: str) -> Redirect:
     counter, _unit, service = await counter_service_of(request, counter_code, service_slug)
     visit = await cookie_visit(request, counter, service)
-    base = f"/c/{counter['code']}/s/{service['slug']}"
+    base = _page_url(request, "feedback_counter_service", counter, service)
     if visit is None:
         raise ClientException(t(request, "No visit was started on this phone. Tap “I have arrived, start” first."),
                               status_code=409)
     await services.citizen_stage(visit, stage)
-    return Redirect(path=f"{base}/survey" if stage == "finished" else base, status_code=303)
+    survey = _page_url(request, "feedback_counter_survey", counter, service)
+    return Redirect(path=survey if stage == "finished" else base, status_code=303)
 
 
 @post("/c/{counter_code:str}/s/{service_slug:str}/served", name="feedback_visit_served", status_code=303,
       middleware=[antiabuse.rate_limit.middleware])
-async def visit_served(request: Request, counter_code: str, service_slug: str) -> Redirect:
+async def visit_served(request: Request, counter_code: FromPath[str], service_slug: FromPath[str]) -> Redirect:
     return await _stage(request, counter_code, service_slug, "served")
 
 
 @post("/c/{counter_code:str}/s/{service_slug:str}/finished", name="feedback_visit_finished", status_code=303,
       middleware=[antiabuse.rate_limit.middleware])
-async def visit_finished(request: Request, counter_code: str, service_slug: str) -> Redirect:
+async def visit_finished(request: Request, counter_code: FromPath[str], service_slug: FromPath[str]) -> Redirect:
     return await _stage(request, counter_code, service_slug, "finished")
 
 
-def _counter_page(counter: dict, unit: dict, service: dict) -> dict[str, Any]:
-    return {"counter": counter, "unit": unit, "back": f"/c/{counter['code']}/s/{service['slug']}"}
+def _counter_page(request: Request, counter: dict, unit: dict, service: dict) -> dict[str, Any]:
+    back = _page_url(request, "feedback_counter_service", counter, service)
+    return {"counter": counter, "unit": unit, "back": back}
 
 
 @get("/c/{counter_code:str}/s/{service_slug:str}/survey", name="feedback_counter_survey")
-async def counter_survey(request: Request, counter_code: str, service_slug: str) -> Template | Response:
+async def counter_survey(request: Request, counter_code: FromPath[str], service_slug: FromPath[str]) -> Template | Response:
     counter, unit, service = await counter_service_of(request, counter_code, service_slug)
     visit = await cookie_visit(request, counter, service)
-    page = _counter_page(counter, unit, service)
+    page = _counter_page(request, counter, unit, service)
     if visit is not None and await queries.response_exists_for_visit(visit["id"]):
         return Template("feedback/thanks.html", context={
             **page, **await thanks(request, service, unit, None, service["standard"]), "already": True})
-    action = f"/c/{counter['code']}/s/{service['slug']}/survey"
+    action = _page_url(request, "feedback_counter_survey_submit", counter, service)
     return blank_survey_page(request, {**page, **survey_context(request, action, service)})
 
 
 @post("/c/{counter_code:str}/s/{service_slug:str}/survey", name="feedback_counter_survey_submit", status_code=200,
       middleware=[antiabuse.rate_limit.middleware])
-async def counter_survey_submit(request: Request, counter_code: str, service_slug: str) -> Template | Response:
+async def counter_survey_submit(request: Request, counter_code: FromPath[str], service_slug: FromPath[str]) -> Template | Response:
     counter, unit, service = await counter_service_of(request, counter_code, service_slug)
     visit = await cookie_visit(request, counter, service)
     standard = (await queries.standard_version(visit["standard_version"]) if visit else None) or service["standard"]
     return await submit_survey(
         request, unit=unit, service=service, counter_id=counter["id"], visit=visit, channel="qr_counter",
-        verified=False, standard=standard, action=f"/c/{counter['code']}/s/{service['slug']}/survey",
-        page=_counter_page(counter, unit, service),
+        verified=False, standard=standard,
+        action=_page_url(request, "feedback_counter_survey_submit", counter, service),
+        page=_counter_page(request, counter, unit, service),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from litestar import Request, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import ensure_can, requires
@@ -69,11 +70,11 @@ async def paper_import(request: Request) -> Template | Redirect:
                                    message=t(request, "Nothing was imported: correct these rows and upload the "
                                                       "whole file again."))
     batch_id = await services.import_paper(service, period_from, period_to, upload.filename, request.user, rows)
-    return Redirect(path=f"/console/imports/{batch_id}", status_code=303)
+    return Redirect(path=request.app.route_reverse("feedback_paper_import_batch", batch_id=batch_id), status_code=303)
 
 
 @get("/console/imports/{batch_id:int}", name="feedback_paper_import_batch", guards=[requires("imports.run")])
-async def paper_import_batch(request: Request, batch_id: int) -> Template:
+async def paper_import_batch(request: Request, batch_id: FromPath[int]) -> Template:
     batch = await queries.paper_batch(batch_id)
     if batch is None:
         raise NotFoundException(t(request, "Page not found."))

@@ -53,7 +53,7 @@ async def burst_review(request: Request) -> Template | Redirect:
                                           fields["note"].strip()[:500])
     if not changed:
         return await _page(request, t(request, "Nothing to change: these answers already have that decision."), 400)
-    return Redirect(path="/console/bursts", status_code=303)
+    return Redirect(path=request.app.route_reverse("feedback_bursts"), status_code=303)
 
 
 @get("/console/disagreements", name="feedback_disagreements", guards=[requires("bursts.review")])

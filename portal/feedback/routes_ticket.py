@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import ClientException
+from litestar.params import FromPath
 from litestar.response import Template
 
 from portal.db.tables import Counter
@@ -45,7 +46,7 @@ def _ticket_channel(visit: dict) -> tuple[str, bool]:
 
 
 @get("/t/{token:str}", name="feedback_ticket_page")
-async def ticket_page(request: Request, token: str) -> Template:
+async def ticket_page(request: Request, token: FromPath[str]) -> Template:
     visit, unit, service, standard = await _ticket(request, token)
     status = visit_status(visit)
     answered = await queries.response_exists_for_visit(visit["id"])
@@ -54,26 +55,29 @@ async def ticket_page(request: Request, token: str) -> Template:
         "visit": visit, "unit": unit, "service": service, "service_name": service_name(request, service),
         "standard": standard, "status": status, "status_label": status_label(request, status),
         "answered": answered, "survey_open": survey_open,
-        "progress": await progress.of_visit(visit, unit), "back": f"/t/{token}",
+        "progress": await progress.of_visit(visit, unit),
+        "back": request.app.route_reverse("feedback_ticket_page", token=token),
         "counter": await Counter.select(Counter.name, Counter.code).where(Counter.id == visit["counter"]).first()
         .run() if visit["counter"] else None,  # where to go once called
     }
     if survey_open:
-        context.update(survey_context(request, f"/t/{token}/survey", service))
+        action = request.app.route_reverse("feedback_ticket_survey_submit", token=token)
+        context.update(survey_context(request, action, service))
     return Template("feedback/ticket.html", context=context)
 
 
 @post("/t/{token:str}/survey", name="feedback_ticket_survey_submit", status_code=200,
       middleware=[antiabuse.rate_limit.middleware])
-async def ticket_survey_submit(request: Request, token: str) -> Template | Response:
+async def ticket_survey_submit(request: Request, token: FromPath[str]) -> Template | Response:
     visit, unit, service, standard = await _ticket(request, token)
     if visit_status(visit) in ("waiting", "called"):
         raise ClientException(t(request, "The survey opens once you have been served."), status_code=409)
     channel, verified = _ticket_channel(visit)
     return await submit_survey(
         request, unit=unit, service=service, counter_id=visit["counter"], visit=visit, channel=channel,
-        verified=verified, standard=standard or service.get("standard"), action=f"/t/{token}/survey",
-        page={"back": f"/t/{token}", "unit": unit},
+        verified=verified, standard=standard or service.get("standard"),
+        action=request.app.route_reverse("feedback_ticket_survey_submit", token=token),
+        page={"back": request.app.route_reverse("feedback_ticket_page", token=token), "unit": unit},
     )
 
 

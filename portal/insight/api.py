@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, get
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from portal import exports
 from portal.catalog.queries import service_by_slug, unit_by_id, unit_by_slug
@@ -93,9 +93,9 @@ def results_csv(entries: list[dict], filename: str) -> Response:
                     headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
-@get("/api/v1/services/{service_slug:str}/results", tags=["results"], summary="Results of a service",
+@get("/api/v1/services/{service_slug:str}/results", name="api_service_results", tags=["results"], summary="Results of a service",
      opt={"exclude_from_auth": True})
-async def service_results_json(request: Request, service_slug: str, date_from: FromParam = None,
+async def service_results_json(request: Request, service_slug: FromPath[str], date_from: FromParam = None,
                                date_to: ToParam = None) -> ServiceResults:
     """IKM (PermenPANRB 14/2017) with its bootstrap 95 % interval, and the time, cost and accuracy rates with
     Wilson 95 % intervals, over unit-local days `from`..`to` (inclusive; default the last 90 days)."""
@@ -105,9 +105,9 @@ async def service_results_json(request: Request, service_slug: str, date_from: F
                            ServiceResults)
 
 
-@get("/api/v1/services/{service_slug:str}/results.csv", tags=["results"], summary="Results of a service (CSV)",
+@get("/api/v1/services/{service_slug:str}/results.csv", name="api_service_results_csv", tags=["results"], summary="Results of a service (CSV)",
      opt={"exclude_from_auth": True}, media_type="text/csv")
-async def service_results_csv(request: Request, service_slug: str, date_from: FromParam = None,
+async def service_results_csv(request: Request, service_slug: FromPath[str], date_from: FromParam = None,
                               date_to: ToParam = None) -> Response:
     """The same figures as the JSON results, as one CSV row (aggregates only)."""
     service, unit = await _service(request, service_slug)
@@ -116,9 +116,9 @@ async def service_results_csv(request: Request, service_slug: str, date_from: Fr
     return results_csv([entry], f"{service_slug}-{p.start}-{p.end}.csv")
 
 
-@get("/api/v1/units/{unit_slug:str}/results", tags=["results"], summary="Results of a unit and its services",
+@get("/api/v1/units/{unit_slug:str}/results", name="api_unit_results", tags=["results"], summary="Results of a unit and its services",
      opt={"exclude_from_auth": True})
-async def unit_results_json(request: Request, unit_slug: str, date_from: FromParam = None,
+async def unit_results_json(request: Request, unit_slug: FromPath[str], date_from: FromParam = None,
                             date_to: ToParam = None) -> UnitResults:
     """The unit's services pooled, plus one entry per service, in the shape of the service results."""
     unit = await _unit(request, unit_slug)
@@ -126,9 +126,9 @@ async def unit_results_json(request: Request, unit_slug: str, date_from: FromPar
     return msgspec.convert(await published.unit_results(unit["id"], unit["timezone"], p.start, p.end), UnitResults)
 
 
-@get("/api/v1/units/{unit_slug:str}/results.csv", tags=["results"], summary="Results of a unit's services (CSV)",
+@get("/api/v1/units/{unit_slug:str}/results.csv", name="api_unit_results_csv", tags=["results"], summary="Results of a unit's services (CSV)",
      opt={"exclude_from_auth": True}, media_type="text/csv")
-async def unit_results_csv(request: Request, unit_slug: str, date_from: FromParam = None,
+async def unit_results_csv(request: Request, unit_slug: FromPath[str], date_from: FromParam = None,
                            date_to: ToParam = None) -> Response:
     """One CSV row per service of the unit (aggregates only, never an individual response)."""
     unit = await _unit(request, unit_slug)

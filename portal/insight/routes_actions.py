@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import ClientException, NotFoundException
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_unit_access, requires
@@ -55,14 +55,14 @@ def _detail(request: Request, found: actions.NonconformityRow, history: list[act
 
 
 @get("/console/actions/{item_id:int}", name="action_detail", guards=[requires("actions.view")])
-async def action_detail(request: Request, item_id: int) -> Template:
+async def action_detail(request: Request, item_id: FromPath[int]) -> Template:
     found = await _item_or_404(request, item_id)
     return _detail(request, found, await actions.history(item_id))
 
 
 @post("/console/actions/{item_id:int}/plan", name="action_plan", guards=[requires("actions.plan")],
       status_code=303)
-async def action_plan(request: Request, item_id: int) -> Response:
+async def action_plan(request: Request, item_id: FromPath[int]) -> Response:
     """Managers of the unit record root cause, action, owner and due date (ISO 9001 10.2.1 b-c)."""
     found = await _item_or_404(request, item_id)
     form = await request.form()
@@ -85,12 +85,12 @@ async def action_plan(request: Request, item_id: int) -> Response:
         return _detail(request, found, await actions.history(item_id), errors, values, status_code=400)
     assert due is not None  # else errors
     await actions.plan(item_id, _actor(request), values["root_cause"], values["action"], values["owner"], due)
-    return Redirect(path=f"/console/actions/{item_id}", status_code=303)
+    return Redirect(path=request.app.route_reverse("action_detail", item_id=item_id), status_code=303)
 
 
 @post("/console/actions/{item_id:int}/close", name="action_close", guards=[requires("actions.close")],
       status_code=303)
-async def action_close(request: Request, item_id: int) -> Response:
+async def action_close(request: Request, item_id: FromPath[int]) -> Response:
     """Heads of the unit verify the action's effectiveness and close the item (a verification note is required)."""
     found = await _item_or_404(request, item_id)
     form = await request.form()
@@ -108,7 +108,7 @@ async def action_close(request: Request, item_id: int) -> Response:
         return _detail(request, found, await actions.history(item_id), errors, {"verification_note": note},
                        status_code=400)
     await actions.close(item_id, _actor(request), note)
-    return Redirect(path=f"/console/actions/{item_id}", status_code=303)
+    return Redirect(path=request.app.route_reverse("action_detail", item_id=item_id), status_code=303)
 
 
 route_handlers = [actions_list, action_detail, action_plan, action_close]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import anyio
 from litestar import Request, Response, get
+from litestar.params import FromPath
 from litestar.response import Template
 
 from portal.accounts.guards import ensure_can, requires
@@ -27,7 +28,7 @@ async def _evidence(request: Request, unit_slug: str, period: str | None) -> dic
 
 
 @get("/units/{unit_slug:str}/evidence", name="evidence_page", guards=[requires("evidence.view")])
-async def evidence_page(request: Request, unit_slug: str, period: PeriodParam = None) -> Template:
+async def evidence_page(request: Request, unit_slug: FromPath[str], period: PeriodParam = None) -> Template:
     """Print-ready A4 evidence pack for the ISO 9001 management review (heads and admins of the unit)."""
     pack = await _evidence(request, unit_slug, period)
     label = pack["unit"]["name"]
@@ -39,7 +40,7 @@ async def evidence_page(request: Request, unit_slug: str, period: PeriodParam = 
 
 
 @get("/units/{unit_slug:str}/evidence.xlsx", name="evidence_xlsx", guards=[requires("evidence.view")], media_type=XLSX)
-async def evidence_xlsx(request: Request, unit_slug: str, period: PeriodParam = None) -> Response:
+async def evidence_xlsx(request: Request, unit_slug: FromPath[str], period: PeriodParam = None) -> Response:
     """The evidence pack as an XLSX workbook (Summary, Per-unsur, Compliance, Corrective actions, Method notes)."""
     pack = await _evidence(request, unit_slug, period)
     content = await anyio.to_thread.run_sync(evidence.workbook, pack, request_lang(request))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Response, get
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from portal.complaints import insight as complaint_insight
@@ -58,7 +58,7 @@ async def _performance_page(request: Request, kind: str, subject: dict, unit: di
 
 
 @get("/performance/units/{unit_slug:str}", name="performance_unit", opt=PUBLIC)
-async def performance_unit(request: Request, unit_slug: str, period: PeriodParam = None) -> Template:
+async def performance_unit(request: Request, unit_slug: FromPath[str], period: PeriodParam = None) -> Template:
     """Public: a unit's results for a closed period, its monthly trend and its follow-up plan."""
     unit, p = await _public_unit(request, unit_slug, period)
     data = await performance.of_unit(unit, p, request_lang(request))
@@ -66,7 +66,7 @@ async def performance_unit(request: Request, unit_slug: str, period: PeriodParam
 
 
 @get("/performance/services/{service_slug:str}", name="performance_service", opt=PUBLIC)
-async def performance_service(request: Request, service_slug: str, period: PeriodParam = None) -> Template:
+async def performance_service(request: Request, service_slug: FromPath[str], period: PeriodParam = None) -> Template:
     """Public: a service's results for a closed period, its monthly trend and its follow-up plan."""
     service, unit, p = await _public_service(request, service_slug, period)
     data = await performance.of_service(service, unit, p, request_lang(request))
@@ -75,7 +75,7 @@ async def performance_service(request: Request, service_slug: str, period: Perio
 
 @get("/api/v1/performance/units/{unit_slug:str}", name="api_performance_unit", opt=PUBLIC, tags=["performance"],
      summary="Public performance of a unit")
-async def api_performance_unit(request: Request, unit_slug: str, period: PeriodParam = None) -> UnitPerformance:
+async def api_performance_unit(request: Request, unit_slug: FromPath[str], period: PeriodParam = None) -> UnitPerformance:
     """Results of a closed period (default: the last full quarter), the 12-month trend of IKM and time
     compliance, the weakest unsur and the open follow-up actions. Aggregates only."""
     unit, p = await _public_unit(request, unit_slug, period)
@@ -84,7 +84,7 @@ async def api_performance_unit(request: Request, unit_slug: str, period: PeriodP
 
 @get("/api/v1/performance/services/{service_slug:str}", name="api_performance_service", opt=PUBLIC,
      tags=["performance"], summary="Public performance of a service")
-async def api_performance_service(request: Request, service_slug: str,
+async def api_performance_service(request: Request, service_slug: FromPath[str],
                                   period: PeriodParam = None) -> ServicePerformance:
     """Results of a closed period, the 12-month trend, the weakest unsur and the follow-up plan of a service."""
     service, unit, p = await _public_service(request, service_slug, period)
@@ -116,7 +116,7 @@ def _trend_csv(data: dict, filename: str) -> Response:
 
 @get("/api/v1/performance/units/{unit_slug:str}/trend.csv", name="api_performance_unit_csv", opt=PUBLIC,
      tags=["performance"], summary="Monthly trend of a unit (CSV)", media_type="text/csv")
-async def api_performance_unit_csv(request: Request, unit_slug: str, period: PeriodParam = None) -> Response:
+async def api_performance_unit_csv(request: Request, unit_slug: FromPath[str], period: PeriodParam = None) -> Response:
     """One row per month: IKM with its interval and the share within the time limit (aggregates only)."""
     unit, p = await _public_unit(request, unit_slug, period)
     return _trend_csv(await performance.of_unit(unit, p, request_lang(request)), f"{unit_slug}-trend.csv")
@@ -124,7 +124,7 @@ async def api_performance_unit_csv(request: Request, unit_slug: str, period: Per
 
 @get("/api/v1/performance/services/{service_slug:str}/trend.csv", name="api_performance_service_csv",
      opt=PUBLIC, tags=["performance"], summary="Monthly trend of a service (CSV)", media_type="text/csv")
-async def api_performance_service_csv(request: Request, service_slug: str, period: PeriodParam = None) -> Response:
+async def api_performance_service_csv(request: Request, service_slug: FromPath[str], period: PeriodParam = None) -> Response:
     """One row per month: IKM with its interval and the share within the time limit (aggregates only)."""
     service, unit, p = await _public_service(request, service_slug, period)
     return _trend_csv(await performance.of_service(service, unit, p, request_lang(request)),

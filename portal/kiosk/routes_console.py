@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from litestar import Request, get, post
 from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_can, requires
@@ -57,7 +58,7 @@ async def kiosk_create(request: Request) -> Template:
 
 
 @post("/console/kiosks/{kiosk_id:int}/pairing", name="kiosk_pairing", guards=[requires("kiosks.manage")], status_code=200)
-async def kiosk_pairing(request: Request, kiosk_id: int) -> Template:
+async def kiosk_pairing(request: Request, kiosk_id: FromPath[int]) -> Template:
     kiosk = await _kiosk(request, kiosk_id)
     code = await services.new_pairing(kiosk, current_user(request))
     counter = await queries.counter_by_id(kiosk["counter"])
@@ -66,10 +67,10 @@ async def kiosk_pairing(request: Request, kiosk_id: int) -> Template:
 
 
 @post("/console/kiosks/{kiosk_id:int}/revoke", name="kiosk_revoke", guards=[requires("kiosks.manage")], status_code=303)
-async def kiosk_revoke(request: Request, kiosk_id: int) -> Redirect:
+async def kiosk_revoke(request: Request, kiosk_id: FromPath[int]) -> Redirect:
     kiosk = await _kiosk(request, kiosk_id)
     await services.revoke(kiosk, current_user(request))
-    return Redirect(path="/console/kiosks", status_code=303)
+    return Redirect(path=request.app.route_reverse("kiosk_list"), status_code=303)
 
 
 route_handlers = [kiosk_list, kiosk_create, kiosk_pairing, kiosk_revoke]

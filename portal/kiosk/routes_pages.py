@@ -11,6 +11,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from portal.feedback import queries as feedback_queries
@@ -44,7 +45,7 @@ def _not_paired(request: Request) -> Template:
 
 
 @get("/kiosk/pair/{code:str}", name="kiosk_pair_page")
-async def pair_page(request: Request, code: str) -> Template:
+async def pair_page(request: Request, code: FromPath[str]) -> Template:
     kiosk = await queries.kiosk_by_pairing(code, datetime.now(UTC))
     if kiosk is None:
         raise NotFoundException(t(request, "This pairing link is not valid: it was already used, it expired, or "
@@ -55,7 +56,7 @@ async def pair_page(request: Request, code: str) -> Template:
 
 
 @post("/kiosk/pair/{code:str}", name="kiosk_pair", status_code=303)
-async def pair(request: Request, code: str) -> Redirect:
+async def pair(request: Request, code: FromPath[str]) -> Redirect:
     paired = await services.pair(code)
     if paired is None:
         raise NotFoundException(t(request, "This pairing link is not valid: it was already used, it expired, or "
@@ -64,7 +65,7 @@ async def pair(request: Request, code: str) -> Redirect:
     secure = request.app.state.settings.public_url.startswith("https://")
     cookie = Cookie(key=COOKIE, value=token, path="/kiosk", max_age=COOKIE_MAX_AGE, httponly=True,
                     samesite="strict", secure=secure)
-    return Redirect(path="/kiosk", status_code=303, cookies=[cookie])
+    return Redirect(path=request.app.route_reverse("kiosk_page"), status_code=303, cookies=[cookie])
 
 
 @get("/kiosk", name="kiosk_page")

@@ -6,6 +6,7 @@ import msgspec
 from litestar import MediaType, Request, Response, Router, WebSocket, get, websocket
 from litestar.channels import ChannelsPlugin
 from litestar.exceptions import NotFoundException, WebSocketDisconnect
+from litestar.params import FromPath
 from litestar.response import Template
 
 from portal.queue import board, queries, waits
@@ -21,14 +22,14 @@ async def _public_unit(request: Request | WebSocket, unit_slug: str) -> dict:
 
 
 @get("/units/{unit_slug:str}/board", name="queue_board")
-async def queue_board(request: Request, unit_slug: str) -> Template:
+async def queue_board(request: Request, unit_slug: FromPath[str]) -> Template:
     unit = await _public_unit(request, unit_slug)
     return Template("queue/board.html", context={"unit": unit, "state": await board.queue_state(unit)})
 
 
 @get("/api/v1/units/{unit_slug:str}/queue", name="api_queue", media_type=MediaType.JSON,
      summary="Live queue state of a unit", tags=["queue"], cache_control=None)
-async def api_queue(request: Request, unit_slug: str) -> Response[waits.LiveQueue]:
+async def api_queue(request: Request, unit_slug: FromPath[str]) -> Response[waits.LiveQueue]:
     """Waiting count, the ticket now served at each counter, the median wait today (arrival to call), and per
     service: people waiting, counters open, median wait of the last hour, an estimate with its basis
     (portal.queue.waits; cached a few seconds)."""
@@ -37,7 +38,7 @@ async def api_queue(request: Request, unit_slug: str) -> Response[waits.LiveQueu
 
 
 @websocket("/ws/units/{unit_slug:str}/queue", name="ws_queue")
-async def ws_queue(socket: WebSocket, unit_slug: str) -> None:
+async def ws_queue(socket: WebSocket, unit_slug: FromPath[str]) -> None:
     """Streams the unit's queue events (JSON QueueEvent) as they happen; first message: the current state."""
     unit = await queries.unit_by_slug(unit_slug)
     if unit is None:

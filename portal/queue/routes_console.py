@@ -9,6 +9,7 @@ import qrcode
 import qrcode.image.svg
 from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from portal.accounts import audit
@@ -42,8 +43,8 @@ async def console_home(request: Request) -> Template:
 
 
 @get("/console/counters/{counter_code:str}", name="console_counter", guards=[requires("tickets.operate")])
-async def console_counter(request: Request, counter_code: str, issued: int | None = None,
-                          notice: str | None = None) -> Template:
+async def console_counter(request: Request, counter_code: FromPath[str], issued: FromQuery[int | None] = None,
+                          notice: FromQuery[str | None] = None) -> Template:
     counter, unit = await counter_in_scope(request, counter_code)
     services = await tickets.counter_services(counter["id"])
     today = local_day(unit["timezone"])
@@ -64,7 +65,7 @@ async def _after_write(request: Request, unit: dict, event: str, visit: dict, co
 
 
 @post("/console/counters/{counter_code:str}/tickets", name="ticket_issue", guards=[requires("tickets.operate")], status_code=303)
-async def ticket_issue(request: Request, counter_code: str) -> Redirect:
+async def ticket_issue(request: Request, counter_code: FromPath[str]) -> Redirect:
     counter, unit = await counter_in_scope(request, counter_code)
     if not counter["active"]:
         raise ConflictException(t(request, "This counter is not active."))
@@ -84,19 +85,21 @@ async def ticket_issue(request: Request, counter_code: str) -> Redirect:
     visit = await queries.visit_by_id(issued.visit_id)
     assert visit is not None  # issued just above
     await _after_write(request, unit, "issued", visit, counter)
-    return Redirect(path=f"/console/counters/{counter_code}?issued={issued.visit_id}", status_code=303)
+    counter_page = request.app.route_reverse("console_counter", counter_code=counter_code)
+    return Redirect(path=f"{counter_page}?issued={issued.visit_id}", status_code=303)
 
 
 @post("/console/counters/{counter_code:str}/call-next", name="ticket_call_next", guards=[requires("tickets.operate")], status_code=303)
-async def ticket_call_next(request: Request, counter_code: str) -> Redirect:
+async def ticket_call_next(request: Request, counter_code: FromPath[str]) -> Redirect:
     counter, unit = await counter_in_scope(request, counter_code)
     if not counter["active"]:
         raise ConflictException(t(request, "This counter is not active."))
     visit = await tickets.call_next(unit["id"], counter["id"], local_day(unit["timezone"]), current_user(request).id)
     if visit is None:  # not an error page: the officer stays on the console with a notice
-        return with_notice(f"/console/counters/{counter_code}", NOTICES["nobody-waiting"])
+        counter_page = request.app.route_reverse("console_counter", counter_code=counter_code)
+        return with_notice(counter_page, NOTICES["nobody-waiting"])
     await _after_write(request, unit, "called", visit, counter)
-    return Redirect(path=f"/console/counters/{counter_code}", status_code=303)
+    return Redirect(path=request.app.route_reverse("console_counter", counter_code=counter_code), status_code=303)
 
 
 def _parse_fee(request: Request, text: str | None) -> int | None:
@@ -146,42 +149,44 @@ async def _visit_action(request: Request, visit_id: int, action: str) -> Redirec
                                          user.id)
             event = "outcome"
     except tickets.TransitionError as exc:  # back where the officer was, with the reason as a notice
-        default = f"/console/counters/{counter['code']}" if counter else f"/console/visits/{visit_id}"
+        default = (request.app.route_reverse("console_counter", counter_code=counter["code"]) if counter
+                   else request.app.route_reverse("visit_detail", visit_id=visit_id))
         return with_notice(safe_next(form.get("next"), default), exc.message)
     fresh = await queries.visit_by_id(visit_id)
     assert fresh is not None  # visits are never deleted
     await _after_write(request, unit, event, fresh, counter)
-    default = f"/console/counters/{counter['code']}" if counter else f"/console/visits/{visit_id}"
+    default = (request.app.route_reverse("console_counter", counter_code=counter["code"]) if counter
+               else request.app.route_reverse("visit_detail", visit_id=visit_id))
     return Redirect(path=safe_next(form.get("next"), default), status_code=303)
 
 
 @post("/console/visits/{visit_id:int}/call", name="visit_call", guards=[requires("tickets.operate")], status_code=303)
-async def visit_call(request: Request, visit_id: int) -> Redirect:
+async def visit_call(request: Request, visit_id: FromPath[int]) -> Redirect:
     return await _visit_action(request, visit_id, "call")
 
 
 @post("/console/visits/{visit_id:int}/start", name="visit_start", guards=[requires("tickets.operate")], status_code=303)
-async def visit_start(request: Request, visit_id: int) -> Redirect:
+async def visit_start(request: Request, visit_id: FromPath[int]) -> Redirect:
     return await _visit_action(request, visit_id, "start")
 
 
 @post("/console/visits/{visit_id:int}/finish", name="visit_finish", guards=[requires("tickets.operate")], status_code=303)
-async def visit_finish(request: Request, visit_id: int) -> Redirect:
+async def visit_finish(request: Request, visit_id: FromPath[int]) -> Redirect:
     return await _visit_action(request, visit_id, "finish")
 
 
 @post("/console/visits/{visit_id:int}/deliver", name="visit_deliver", guards=[requires("tickets.operate")], status_code=303)
-async def visit_deliver(request: Request, visit_id: int) -> Redirect:
+async def visit_deliver(request: Request, visit_id: FromPath[int]) -> Redirect:
     return await _visit_action(request, visit_id, "deliver")
 
 
 @post("/console/visits/{visit_id:int}/outcome", name="visit_outcome", guards=[requires("tickets.operate")], status_code=303)
-async def visit_outcome(request: Request, visit_id: int) -> Redirect:
+async def visit_outcome(request: Request, visit_id: FromPath[int]) -> Redirect:
     return await _visit_action(request, visit_id, "outcome")
 
 
 @get("/console/visits/{visit_id:int}", name="visit_detail", guards=[requires("tickets.operate")])
-async def visit_detail(request: Request, visit_id: int, notice: str | None = None) -> Template:
+async def visit_detail(request: Request, visit_id: FromPath[int], notice: FromQuery[str | None] = None) -> Template:
     visit, unit = await visit_in_scope(request, visit_id)
     service = await Service.select().where(Service.id == visit["service"]).first().run()
     counter = await queries.counter_by_id(visit["counter"]) if visit["counter"] else None
@@ -201,7 +206,7 @@ def _qr_svg(url: str) -> str:
 
 
 @get("/console/visits/{visit_id:int}/ticket", name="visit_ticket", guards=[requires("tickets.operate")])
-async def visit_ticket(request: Request, visit_id: int) -> Template:
+async def visit_ticket(request: Request, visit_id: FromPath[int]) -> Template:
     visit, unit = await visit_in_scope(request, visit_id)
     service = await Service.select().where(Service.id == visit["service"]).first().run()
     url = _ticket_url(request, visit["token"])
@@ -210,7 +215,7 @@ async def visit_ticket(request: Request, visit_id: int) -> Template:
 
 
 @get("/console/history", name="console_history", guards=[requires("tickets.operate")])
-async def console_history(request: Request, days: int = 1) -> Template:
+async def console_history(request: Request, days: FromQuery[int] = 1) -> Template:
     days = max(1, min(days, 31))
     units = await my_units(request)
     since, until = queries.history_window(today_of(units), days)
