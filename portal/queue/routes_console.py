@@ -226,7 +226,7 @@ async def console_history(request: Request, days: FromQuery[int] = 1) -> Templat
 
 
 @get("/console/audit", name="audit_log", guards=[requires("audit.view")])
-async def audit_log(request: Request, before: int | None = None) -> Template:
+async def audit_log(request: Request, before: FromQuery[int | None] = None) -> Template:
     user = current_user(request)
     entries, older = await audit.entries(None if user.is_admin else set(user.unit_ids), before)
     units = await my_units(request)
