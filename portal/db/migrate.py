@@ -1,4 +1,4 @@
-"""Migration runner: applies portal/db/migrations/m*.py in name order, once each, on SQLite and PostgreSQL alike.
+"""Migration runner: applies portal.db.migrations.MIGRATIONS in order, once each, on SQLite and PostgreSQL alike.
 
 Each migration module defines `async def forwards(engine)`; it may use Piccolo DDL (create_table, create_index)
 and plain SQL that both engines accept. Applied names are kept in `portal_migration`. On PostgreSQL an advisory
@@ -7,20 +7,24 @@ lock makes concurrent starts safe.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from datetime import UTC, datetime
+from types import ModuleType
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
-import portal.db.migrations as migrations_package
+from portal.db.migrations import MIGRATIONS
 
 ADVISORY_LOCK_KEY = 7_250_914_2017
 
 
+def migration_name(module: ModuleType) -> str:
+    """The name a migration is recorded under: its module's name, e.g. "m0001_initial"."""
+    return module.__name__.rpartition(".")[2]
+
+
 def migration_names() -> list[str]:
-    return sorted(m.name for m in pkgutil.iter_modules(migrations_package.__path__) if m.name.startswith("m"))
+    return [migration_name(module) for module in MIGRATIONS]
 
 
 async def applied(engine: Engine) -> set[str]:
@@ -39,10 +43,10 @@ async def migrate(engine: Engine) -> list[str]:
     try:
         done = await applied(engine)
         now_applied = []
-        for name in migration_names():
+        for module in MIGRATIONS:
+            name = migration_name(module)
             if name in done:
                 continue
-            module = importlib.import_module(f"{migrations_package.__name__}.{name}")
             await module.forwards(engine)
             stamp = datetime.now(UTC).isoformat()
             await engine.run_ddl(f"INSERT INTO portal_migration (name, applied_at) VALUES ('{name}', '{stamp}')")

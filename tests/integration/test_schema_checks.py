@@ -4,7 +4,6 @@ schema test notices a value declared in portal.db.checks without a migration."""
 
 from __future__ import annotations
 
-import importlib
 import sqlite3
 from datetime import date
 
@@ -13,7 +12,8 @@ from piccolo.engine.postgres import PostgresEngine
 
 from portal.db import checks
 from portal.db.engine import EmbeddedSQLiteEngine, all_tables, current_engine
-from portal.db.migrate import migration_names
+from portal.db.migrate import migration_name
+from portal.db.migrations import MIGRATIONS
 from portal.db.tables import SurveyResponse, User
 from tests.factories import make_service, make_unit, uid
 from tests.integration.schema_support import database_schema, diff, model_schema
@@ -85,9 +85,9 @@ async def test_existing_rows_outside_the_sets_stop_the_migration(tmp_path):
 
     engine = EmbeddedSQLiteEngine(path=str(tmp_path / "old.sqlite3"))
     try:
-        for name in migration_names():
-            if name < "m0110":
-                await importlib.import_module(f"portal.db.migrations.{name}").forwards(engine)
+        for module in MIGRATIONS:
+            if migration_name(module) < "m0110":
+                await module.forwards(engine)
         await engine.run_ddl("INSERT INTO government (slug, name, kind, province) VALUES ('k', 'Kota', 'negara', '')")
         with pytest.raises(m0110.DisallowedValues) as caught:
             await m0110.forwards(engine)

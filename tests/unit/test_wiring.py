@@ -1,6 +1,5 @@
-"""Explicit wiring: no module under portal/ imports another by string (routers, commands and tables are imported
-by name, so a missing module fails loudly instead of being skipped). Migrations are discovered by file name on
-purpose (portal/db/migrate.py)."""
+"""Explicit wiring: no module under portal/ imports another by string (routers, commands, tables and migrations
+are imported by name, so a missing module fails loudly instead of being skipped)."""
 
 from __future__ import annotations
 
@@ -10,8 +9,8 @@ from pathlib import Path
 import portal
 
 PORTAL_DIR = Path(portal.__file__).parent
-#: Allowed: migrations are found by file name, by design.
-ALLOWED = {"db/migrate.py"}
+#: Modules allowed to import by string (none).
+ALLOWED: set[str] = set()
 BY_STRING = re.compile(r"\bimportlib\b|\b__import__\s*\(|\bimport_module\s*\(")
 
 
@@ -25,6 +24,14 @@ def test_no_module_imports_by_string():
             if BY_STRING.search(line):
                 offenders.append(f"portal/{relative}:{number}: {line.strip()}")
     assert not offenders, "imports by string:\n" + "\n".join(offenders)
+
+
+def test_every_migration_module_is_listed_in_order():
+    from portal.db.migrations import MIGRATIONS
+
+    files = sorted(p.stem for p in (PORTAL_DIR / "db" / "migrations").glob("m*.py"))
+    listed = [module.__name__.rpartition(".")[2] for module in MIGRATIONS]
+    assert listed == files, "portal/db/migrations/__init__.py must list every migration module, in name order"
 
 
 def test_every_capability_router_and_command_is_mounted():
