@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from portal.catalog.queries import StandardVersionRow
 
 #: Scalar fields of a StandardVersion compared one by one, in the order the standard publishes them.
 SCALAR_FIELDS = (
@@ -45,7 +49,7 @@ class VersionDiff:
         return any(line.kind != "same" for line in self.lists.get(name, []))
 
 
-def _value(version: dict, name: str) -> object:
+def _value(version: StandardVersionRow, name: str) -> object:
     if name == "time_limit":
         return (version["time_limit_value"], version["time_limit_unit"])
     return version.get(name)
@@ -65,7 +69,7 @@ def line_diff(old: list[str], new: list[str]) -> list[LineChange]:
     return out
 
 
-def compare(old: dict, new: dict) -> VersionDiff:
+def compare(old: StandardVersionRow, new: StandardVersionRow) -> VersionDiff:
     """Field-by-field differences from version `old` to version `new` (dicts of StandardVersion columns)."""
     scalars = [FieldChange(name, _value(old, name), _value(new, name)) for name in SCALAR_FIELDS
                if _value(old, name) != _value(new, name)]

@@ -4,22 +4,187 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, TypedDict, TypeVar, cast
 
 from portal.db.tables import Counter, CounterService, Service, StandardVersion, Unit
 
+# --------------------------------------------------------------------------- rows
+# What the query functions below return: keys are exactly the columns and aliases selected, values as the driver
+# returns them on PostgreSQL and on SQLite (Piccolo's converters give date, datetime and bool there too; JSON
+# columns come back as text unless decoded here).
 
-async def standard_in_force(service_id: int, at: datetime | None = None) -> dict | None:
+
+class UnitRow(TypedDict):
+    """Every column of a unit (unit_by_slug, unit_by_id)."""
+
+    id: int
+    government: int
+    parent: int | None
+    slug: str
+    name: str
+    short_name: str
+    kind: str  # one of UNIT_KINDS
+    timezone: str
+    address: str
+    phone: str
+    email: str
+    closures: str  # JSON text: a list of ISO dates
+    cuti_bersama: bool
+    maklumat_text: str
+    maklumat_signer: str
+    maklumat_date: date | None
+
+
+class ServiceRow(TypedDict):
+    """Every column of a service (service_by_slug)."""
+
+    id: int
+    unit: int
+    slug: str
+    name: str
+    name_en: str
+    description: str
+    active: bool
+
+
+class StandardVersionRow(TypedDict):
+    """Every column of a standard version, requirements and procedure decoded (decode_version)."""
+
+    id: int
+    service: int
+    version: int
+    status: str  # one of STANDARD_STATUSES
+    requirements: list[str]
+    procedure: list[str]
+    time_limit_value: int
+    time_limit_unit: str  # one of TIME_UNITS
+    fee: int
+    product: str
+    complaint_channel: str
+    legal_basis: str
+    facilities: str
+    staff_count: int
+    service_guarantee: str
+    target_time: float
+    target_cost: float
+    target_accuracy: float
+    effective_from: datetime | None
+    approved_by: int | None
+    approved_at: datetime | None
+    created_by: int | None
+    created_at: datetime
+    change_note: str
+
+
+class VersionHistoryRow(StandardVersionRow):
+    """A version with its approver's display name (version_history)."""
+
+    approved_by_name: str | None
+
+
+class PublicVersionRow(TypedDict):
+    """The columns of a version the public catalog shows (PUBLIC_VERSION_COLUMNS, approved_versions_of)."""
+
+    id: int
+    service: int
+    version: int
+    status: str
+    requirements: list[str]
+    procedure: list[str]
+    time_limit_value: int
+    time_limit_unit: str
+    fee: int
+    product: str
+    complaint_channel: str
+    effective_from: datetime | None
+
+
+class ServiceUnit(TypedDict):
+    """A public service's unit (public_services)."""
+
+    id: int
+    slug: str
+    name: str
+    short_name: str
+    timezone: str
+
+
+class PublicServiceRow(TypedDict):
+    """An active service with its unit and the standard in force, or None (public_services)."""
+
+    id: int
+    slug: str
+    name: str
+    name_en: str
+    description: str
+    unit: ServiceUnit
+    standard: PublicVersionRow | None
+
+
+class PublicUnitRow(TypedDict):
+    """A unit with its parent's slug and the slugs of its active services (public_units)."""
+
+    id: int
+    slug: str
+    name: str
+    short_name: str
+    kind: str
+    timezone: str
+    address: str
+    parent_slug: str | None
+    services: list[str]
+
+
+class ServiceRef(TypedDict):
+    """A service a counter serves: slug and name."""
+
+    slug: str
+    name: str
+
+
+class PublicCounterRow(TypedDict):
+    """An active counter with its unit and the active services it serves (public_counters)."""
+
+    id: int
+    code: str
+    name: str
+    unit_id: int
+    unit_slug: str
+    unit_name: str
+    services: list[ServiceRef]
+
+
+class ServiceDetailRow(ServiceRow):
+    """A service with its unit's slug, name, timezone and contacts (service_detail)."""
+
+    unit_slug: str
+    unit_name: str
+    unit_timezone: str
+    unit_phone: str
+    unit_email: str
+
+
+class CounterRef(TypedDict):
+    """An active counter serving a service: code and name (counters_of_service)."""
+
+    code: str
+    name: str
+
+
+
+async def standard_in_force(service_id: int, at: datetime | None = None) -> StandardVersionRow | None:
     """The version of a service's standard in force at `at` (default now), or None: pick_in_force over its
     approved versions (ISO 9001 7.5)."""
     approved = await (StandardVersion.select()
                       .where((StandardVersion.service == service_id) & (StandardVersion.status == "approved"))
                       .run())
     found = pick_in_force(approved, at or datetime.now(UTC))
-    return decode_version(found) if found is not None else None
+    return cast(StandardVersionRow, decode_version(found)) if found is not None else None
 
 
-async def standard_versions(service_id: int) -> list[dict]:
+async def standard_versions(service_id: int) -> list[StandardVersionRow]:
     """Every version of a service's standard, newest first (drafts included)."""
     rows = await (
         StandardVersion.select()
@@ -27,19 +192,19 @@ async def standard_versions(service_id: int) -> list[dict]:
         .order_by(StandardVersion.version, ascending=False)
         .run()
     )
-    return [decode_version(r) for r in rows]
+    return [cast(StandardVersionRow, decode_version(r)) for r in rows]
 
 
-async def service_by_slug(slug: str) -> dict | None:
-    return await Service.select().where(Service.slug == slug).first().run()
+async def service_by_slug(slug: str) -> ServiceRow | None:
+    return cast("ServiceRow | None", await Service.select().where(Service.slug == slug).first().run())
 
 
-async def unit_by_slug(slug: str) -> dict | None:
-    return await Unit.select().where(Unit.slug == slug).first().run()
+async def unit_by_slug(slug: str) -> UnitRow | None:
+    return cast("UnitRow | None", await Unit.select().where(Unit.slug == slug).first().run())
 
 
-async def unit_by_id(unit_id: int) -> dict | None:
-    return await Unit.select().where(Unit.id == unit_id).first().run()
+async def unit_by_id(unit_id: int) -> UnitRow | None:
+    return cast("UnitRow | None", await Unit.select().where(Unit.id == unit_id).first().run())
 
 
 # --------------------------------------------------------------------------- public catalog reads
@@ -63,7 +228,7 @@ def json_list(value) -> list[str]:
     return [str(item) for item in value] if isinstance(value, list) else []
 
 
-def decode_version(version: dict) -> dict:
+def decode_version(version: dict[str, Any]) -> dict[str, Any]:
     """A standard version row with its JSON lists (requirements, procedure) decoded: every query that reads
     versions passes its rows through here, so consumers always get lists."""
     for key in ("requirements", "procedure"):
@@ -80,7 +245,12 @@ def _instant(value) -> datetime | None:
     return value
 
 
-def pick_in_force(versions: list[dict], at: datetime) -> dict | None:
+#: A version as pick_in_force and pick_upcoming read it: any mapping with status, version and effective_from
+#: (a typed row of this module, or the simulation's and the aggregation's own dicts); the row type is kept.
+V = TypeVar("V", bound=Mapping[str, Any])
+
+
+def pick_in_force(versions: Sequence[V], at: datetime) -> V | None:
     """THE rule of which version of a standard is in force (ISO 9001 7.5, a controlled document): among one
     service's versions, the approved one with the latest effective_from <= `at`; on equal dates the higher
     version number. Every caller uses this function: catalog pages, citizen pages, tickets, rollups, the demo."""
@@ -94,26 +264,26 @@ def pick_in_force(versions: list[dict], at: datetime) -> dict | None:
     return best
 
 
-def pick_upcoming(versions: list[dict], at: datetime) -> dict | None:
+def pick_upcoming(versions: Sequence[V], at: datetime) -> V | None:
     """The next approved version whose effective date is still in the future, if any."""
     future = [v for v in versions if v["status"] == "approved" and v["effective_from"] and v["effective_from"] > at]
     return min(future, key=lambda v: (v["effective_from"], v["version"])) if future else None
 
 
-async def approved_versions_of(service_ids: list[int]) -> dict[int, list[dict]]:
+async def approved_versions_of(service_ids: list[int]) -> dict[int, list[PublicVersionRow]]:
     """Approved versions of these services in one query, grouped by service id."""
-    grouped: dict[int, list[dict]] = defaultdict(list)
+    grouped: dict[int, list[PublicVersionRow]] = defaultdict(list)
     if not service_ids:
         return grouped
     rows = await StandardVersion.select(*PUBLIC_VERSION_COLUMNS).where(
         StandardVersion.service.is_in(service_ids) & (StandardVersion.status == "approved")
     ).run()
     for row in rows:
-        grouped[row["service"]].append(decode_version(row))
+        grouped[row["service"]].append(cast(PublicVersionRow, decode_version(row)))
     return grouped
 
 
-async def public_services(unit_id: int | None = None, at: datetime | None = None) -> list[dict]:
+async def public_services(unit_id: int | None = None, at: datetime | None = None) -> list[PublicServiceRow]:
     """Active services with their unit and the standard in force (None when none is in force), by unit then name.
 
     Each row: id, slug, name, name_en, description, unit (id, slug, name, short_name, timezone), standard.
@@ -129,7 +299,7 @@ async def public_services(unit_id: int | None = None, at: datetime | None = None
         query = query.where(Service.unit == unit_id)
     rows = await query.order_by(Service.unit.name).order_by(Service.name).run()
     versions = await approved_versions_of([r["id"] for r in rows])
-    out = []
+    out: list[PublicServiceRow] = []
     for r in rows:
         out.append({
             "id": r["id"], "slug": r["slug"], "name": r["name"], "name_en": r["name_en"],
@@ -141,7 +311,7 @@ async def public_services(unit_id: int | None = None, at: datetime | None = None
     return out
 
 
-async def public_units() -> list[dict]:
+async def public_units() -> list[PublicUnitRow]:
     """Every unit with its parent's slug and the slugs of its active services (two queries)."""
     units = await Unit.select(
         Unit.id, Unit.slug, Unit.name, Unit.short_name, Unit.kind, Unit.timezone, Unit.address,
@@ -152,10 +322,10 @@ async def public_units() -> list[dict]:
     by_unit: dict[int, list[str]] = defaultdict(list)
     for s in services:
         by_unit[s["unit"]].append(s["slug"])
-    return [{**u, "services": by_unit.get(u["id"], [])} for u in units]
+    return [cast(PublicUnitRow, {**u, "services": by_unit.get(u["id"], [])}) for u in units]
 
 
-async def public_counters(unit_id: int | None = None) -> list[dict]:
+async def public_counters(unit_id: int | None = None) -> list[PublicCounterRow]:
     """Active counters with their unit and the slugs of the active services they serve (two queries)."""
     query = Counter.select(
         Counter.id, Counter.code, Counter.name, Counter.unit.id.as_alias("unit_id"),
@@ -170,31 +340,32 @@ async def public_counters(unit_id: int | None = None) -> list[dict]:
     ).where(
         CounterService.counter.is_in([c["id"] for c in counters] or [0]) & (CounterService.service.active == True)  # noqa: E712
     ).run()
-    by_counter: dict[int, list[dict]] = defaultdict(list)
+    by_counter: dict[int, list[ServiceRef]] = defaultdict(list)
     for link in links:
         by_counter[link["counter"]].append({"slug": link["slug"], "name": link["name"]})
-    return [{**c, "services": sorted(by_counter.get(c["id"], []), key=lambda s: s["name"])} for c in counters]
+    return [cast(PublicCounterRow, {**c, "services": sorted(by_counter.get(c["id"], []), key=lambda s: s["name"])})
+            for c in counters]
 
 
-async def service_detail(slug: str) -> dict | None:
+async def service_detail(slug: str) -> ServiceDetailRow | None:
     """One service with its unit (joined), or None."""
-    return await Service.select(
+    return cast("ServiceDetailRow | None", await Service.select(
         *Service.all_columns(), Service.unit.slug.as_alias("unit_slug"), Service.unit.name.as_alias("unit_name"),
         Service.unit.timezone.as_alias("unit_timezone"), Service.unit.phone.as_alias("unit_phone"),
         Service.unit.email.as_alias("unit_email"),
-    ).where(Service.slug == slug).first().run()
+    ).where(Service.slug == slug).first().run())
 
 
-async def version_history(service_id: int) -> list[dict]:
+async def version_history(service_id: int) -> list[VersionHistoryRow]:
     """Every version of a service (drafts included), oldest first, with the approver's display name."""
     rows = await StandardVersion.select(
         *StandardVersion.all_columns(), StandardVersion.approved_by.display_name.as_alias("approved_by_name"),
     ).where(StandardVersion.service == service_id).order_by(StandardVersion.version).run()
-    return [decode_version(r) for r in rows]
+    return [cast(VersionHistoryRow, decode_version(r)) for r in rows]
 
 
-async def counters_of_service(service_id: int) -> list[dict]:
-    return await CounterService.select(
+async def counters_of_service(service_id: int) -> list[CounterRef]:
+    return cast("list[CounterRef]", await CounterService.select(
         CounterService.counter.code.as_alias("code"), CounterService.counter.name.as_alias("name"),
     ).where((CounterService.service == service_id) & (CounterService.counter.active == True)) \
-        .order_by(CounterService.counter.code).run()  # noqa: E712
+        .order_by(CounterService.counter.code).run())  # noqa: E712

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Router, get
@@ -15,7 +15,7 @@ from litestar.response import Template
 from portal import formatting
 from portal.catalog import queries, routes_counters, routes_standards
 from portal.catalog.diff import compare
-from portal.catalog.schemas import CounterOut, ServiceOut, UnitOut, UnitRef, service_out
+from portal.catalog.schemas import CounterOut, ServiceOut, UnitOut, UnitRef, service_out, standard_out
 from portal.catalog.search import MAX_QUERY_LENGTH, search
 from portal.queue import waits
 from portal.web import request_lang, t
@@ -45,16 +45,23 @@ def _search_text(request: Request, q: str | None) -> str:
     return text
 
 
-def group_by_unit(services: list[dict]) -> list[dict]:
+class UnitGroup(TypedDict):
+    """A unit and its listed services (the home page's groups)."""
+
+    unit: queries.ServiceUnit
+    services: list[queries.PublicServiceRow]
+
+
+def group_by_unit(services: list[queries.PublicServiceRow]) -> list[UnitGroup]:
     """[{unit, services}] in the order the units first appear."""
-    groups: dict[int, dict] = {}
+    groups: dict[int, UnitGroup] = {}
     for service in services:
         unit = service["unit"]
         groups.setdefault(unit["id"], {"unit": unit, "services": []})["services"].append(service)
     return list(groups.values())
 
 
-async def _service_or_404(request: Request, slug: str) -> dict:
+async def _service_or_404(request: Request, slug: str) -> queries.ServiceDetailRow:
     service = await queries.service_detail(slug) if SLUG.match(slug) else None
     if service is None or not service["active"]:
         raise NotFoundException(detail=t(request, "Service not found."))
@@ -95,12 +102,12 @@ async def unit_page(request: Request, unit_slug: FromPath[str]) -> Template:
     })
 
 
-def _history_rows(versions: list[dict], timezone: str, now: datetime) -> list[dict]:
+def _history_rows(versions: list[queries.VersionHistoryRow], timezone: str, now: datetime) -> list[dict[str, Any]]:
     """Versions with their public status: in force, upcoming, superseded, or draft (awaiting approval)."""
     approved = [v for v in versions if v["status"] == "approved"]
     current = queries.pick_in_force(approved, now)
-    rows = []
-    previous_published = None
+    rows: list[dict[str, Any]] = []
+    previous_published: queries.VersionHistoryRow | None = None
     for v in versions:
         if v["status"] != "approved":
             state = "draft"
@@ -118,7 +125,7 @@ def _history_rows(versions: list[dict], timezone: str, now: datetime) -> list[di
     return rows
 
 
-async def _waits_of(service: dict) -> dict:
+async def _waits_of(service: queries.ServiceDetailRow) -> dict[str, Any]:
     """The live waiting time of the service (portal.queue.waits) for the page's include."""
     unit = await queries.unit_by_id(service["unit"])
     assert unit is not None  # a service's unit exists (foreign key)
@@ -256,11 +263,9 @@ async def api_services(
 async def api_service(request: Request, service_slug: FromPath[str]) -> ServiceOut:
     service = await _service_or_404(request, service_slug)
     versions = await queries.approved_versions_of([service["id"]])
-    return service_out({
-        "slug": service["slug"], "name": service["name"],
-        "unit": {"slug": service["unit_slug"], "name": service["unit_name"]},
-        "standard": queries.pick_in_force(versions.get(service["id"], []), datetime.now(UTC)),
-    })
+    return ServiceOut(slug=service["slug"], name=service["name"],
+                      unit=UnitRef(slug=service["unit_slug"], name=service["unit_name"]),
+                      standard=standard_out(queries.pick_in_force(versions.get(service["id"], []), datetime.now(UTC))))
 
 
 @get("/units", name="catalog_api_units", summary="Units (OPD/UPT) with their timezone and services", tags=["catalog"])

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import msgspec
+
+if TYPE_CHECKING:
+    from portal.catalog.queries import PublicServiceRow, PublicVersionRow
 
 
 class TimeLimit(msgspec.Struct):
@@ -55,7 +59,7 @@ class CounterOut(msgspec.Struct):
     url: str  # the counter's public page, printed in its QR code
 
 
-def standard_out(version: dict | None) -> Standard | None:
+def standard_out(version: PublicVersionRow | None) -> Standard | None:
     if version is None:
         return None
     return Standard(
@@ -66,7 +70,7 @@ def standard_out(version: dict | None) -> Standard | None:
     )
 
 
-def service_out(service: dict) -> ServiceOut:
+def service_out(service: PublicServiceRow) -> ServiceOut:
     return ServiceOut(slug=service["slug"], name=service["name"],
                       unit=UnitRef(slug=service["unit"]["slug"], name=service["unit"]["name"]),
                       standard=standard_out(service["standard"]))

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from portal.catalog.queries import PublicServiceRow
 
 MAX_QUERY_LENGTH = 100
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -40,7 +44,7 @@ def _score(terms: list[str], name: str, unit: str, rest: str) -> int:
     return score
 
 
-def search(services: list[dict], query: str) -> list[dict]:
+def search(services: list[PublicServiceRow], query: str) -> list[PublicServiceRow]:
     """The services matching every word of `query`, best first; all services unchanged for an empty query.
 
     Each service dict needs name, name_en, description, unit {name, short_name} and standard (or None) with

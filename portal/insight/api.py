@@ -48,14 +48,14 @@ async def _service(request: Request, slug: str) -> tuple[dict, dict]:
         raise NotFoundException(t(request, "No such service."))
     unit = await unit_by_id(service["unit"])
     assert unit is not None  # a service's unit exists (foreign key)
-    return service, unit
+    return dict(service), dict(unit)  # plain dicts: insight's functions take dict (catalog rows are TypedDicts)
 
 
 async def _unit(request: Request, slug: str) -> dict:
     unit = await unit_by_slug(slug)
     if unit is None:
         raise NotFoundException(t(request, "No such unit."))
-    return unit
+    return dict(unit)  # a plain dict, as above
 
 
 def _cells(entry: dict) -> list:

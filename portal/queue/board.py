@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -25,7 +27,7 @@ def median_wait_minutes(visits: list[dict]) -> float | None:
     return float(np.median(waits)) if waits else None
 
 
-async def queue_state(unit: dict) -> QueueState:
+async def queue_state(unit: Mapping[str, Any]) -> QueueState:
     day = local_day(unit["timezone"], utcnow())
     visits = await Visit.select(
         Visit.id, Visit.counter, Visit.ticket_number, Visit.arrived_at, Visit.called_at, Visit.finished_at,

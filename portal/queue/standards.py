@@ -12,7 +12,9 @@ approved (the last published number + 1), so discarded or abandoned drafts leave
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from portal.catalog.queries import decode_version
 from portal.db.tables import TIME_UNITS, StandardVersion
@@ -111,7 +113,7 @@ def parse_draft(form) -> tuple[dict, list[str]]:
     return values, errors
 
 
-def as_form(version: dict | None) -> dict:
+def as_form(version: Mapping[str, Any] | None) -> dict:
     """A version's values in form shape (lists joined by lines) to prefill a new draft."""
     if version is None:
         return {"requirements": "", "procedure": "", "time_limit_value": "", "time_limit_unit": "working_days",
@@ -124,19 +126,19 @@ def as_form(version: dict | None) -> dict:
     return out
 
 
-def open_draft(versions: list[dict]) -> dict | None:
+def open_draft(versions: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     """The service's open draft (at most one is created; with older data, the newest)."""
     drafts = [v for v in versions if v["status"] == "draft"]
     return max(drafts, key=lambda v: v["version"]) if drafts else None
 
 
-def prefill(versions: list[dict], in_force: dict | None) -> dict:
+def prefill(versions: Sequence[Mapping[str, Any]], in_force: Mapping[str, Any] | None) -> dict:
     """What a new draft starts from: the version in force, else the newest published one, else an empty form."""
     published = [v for v in versions if v["status"] == "approved"]
     return as_form(in_force or (max(published, key=lambda v: v["version"]) if published else None))
 
 
-def status_of(version: dict, in_force_id: int | None, now: datetime | None = None) -> str:
+def status_of(version: Mapping[str, Any], in_force_id: int | None, now: datetime | None = None) -> str:
     """draft | in_force | upcoming | superseded."""
     if version["status"] != "approved":
         return "draft"
