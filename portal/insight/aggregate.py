@@ -174,7 +174,7 @@ def cuti_bersama_of(unit: dict) -> bool:
     return True if value is None else bool(value)
 
 
-def closures_of(unit: dict) -> list[str]:
+def closures_of(unit: Mapping[str, Any]) -> list[str]:
     """The unit's local closure dates (ISO strings) from its `closures` JSON column: the one decoder of it."""
     raw = unit.get("closures") or "[]"
     value = json.loads(raw) if isinstance(raw, str) else raw

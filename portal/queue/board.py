@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import msgspec
 import numpy as np
 from litestar.channels import ChannelsPlugin
 
 from portal.db.tables import Counter, Visit
+from portal.queue.queries import CounterRow, UnitRow, VisitRow
 from portal.queue.schemas import QueueEvent, QueueState, Serving
 from portal.timeutil import local_day, utcnow
 
@@ -25,7 +28,7 @@ def median_wait_minutes(visits: list[dict]) -> float | None:
     return float(np.median(waits)) if waits else None
 
 
-async def queue_state(unit: dict) -> QueueState:
+async def queue_state(unit: Mapping[str, Any]) -> QueueState:
     day = local_day(unit["timezone"], utcnow())
     visits = await Visit.select(
         Visit.id, Visit.counter, Visit.ticket_number, Visit.arrived_at, Visit.called_at, Visit.finished_at,
@@ -45,8 +48,8 @@ async def queue_state(unit: dict) -> QueueState:
                       local_day=day.isoformat())
 
 
-async def publish(channels: ChannelsPlugin | None, unit: dict, event_type: str, visit: dict,
-                  counter: dict | None = None) -> None:
+async def publish(channels: ChannelsPlugin | None, unit: UnitRow, event_type: str, visit: VisitRow,
+                  counter: CounterRow | None = None) -> None:
     """Tell every board and console of the unit (in every worker process, through the channels backend)."""
     if channels is None:
         return

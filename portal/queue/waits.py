@@ -18,7 +18,9 @@ minutes only.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import Any
 
 import msgspec
 import numpy as np
@@ -69,7 +71,7 @@ class LiveQueue(QueueState):
 _cache: dict[int, tuple[float, LiveQueue]] = {}
 
 
-def closed_reason(unit: dict, day: date) -> str | None:
+def closed_reason(unit: Mapping[str, Any], day: date) -> str | None:
     """Why the unit is closed on `day` (weekend, holiday, closure), or None on a working day."""
     if day.isoformat() in closures_of(unit):
         return "closure"
@@ -97,7 +99,7 @@ def estimate(waiting: int, counters_open: int, call_times: list, median_minutes:
     return None, "no_data", 0
 
 
-async def compute(unit: dict) -> LiveQueue:
+async def compute(unit: Mapping[str, Any]) -> LiveQueue:
     now = utcnow()
     today = local_day(unit["timezone"], now)
     reason = closed_reason(unit, today)
@@ -136,7 +138,7 @@ async def compute(unit: dict) -> LiveQueue:
                      open_today=reason is None, closed_reason=reason, as_of=now.isoformat())
 
 
-async def live(unit: dict) -> LiveQueue:
+async def live(unit: Mapping[str, Any]) -> LiveQueue:
     """The unit's live queue with waiting times, at most CACHE_SECONDS old (per process)."""
     found = _cache.get(unit["id"])
     if found is not None and found[0] > time.monotonic():
