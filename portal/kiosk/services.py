@@ -161,8 +161,8 @@ async def _store(kiosk: KioskRow, unit: Mapping[str, Any], answer: dict, now: da
     return False
 
 
-async def store_batch(kiosk: KioskRow, unit: Mapping[str, Any], services: Sequence[Mapping[str, Any]], raw_items: list[msgspec.Raw] | list[bytes],
-                      lang: str) -> BatchResult:
+async def store_batch(kiosk: KioskRow, unit: Mapping[str, Any], services: Sequence[Mapping[str, Any]],
+                      raw_items: list[msgspec.Raw] | list[bytes], lang: str) -> BatchResult:
     """Check and store every item of a batch, each on its own; the result says, per item, stored, duplicate
     or refused (with the reason). Nothing is ever read back to the kiosk."""
     now = datetime.now(UTC)

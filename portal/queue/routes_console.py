@@ -61,7 +61,8 @@ async def console_counter(request: Request, counter_code: FromPath[str], issued:
     })
 
 
-async def _after_write(request: Request, unit: UnitRow, event: str, visit: VisitRow, counter: CounterRow | None) -> None:
+async def _after_write(request: Request, unit: UnitRow, event: str, visit: VisitRow,
+                       counter: CounterRow | None) -> None:
     await board.publish(channels_of(request), unit, event, visit, counter)
 
 
