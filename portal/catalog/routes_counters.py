@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException
@@ -25,7 +27,7 @@ from portal.web import chosen_ids, t
 
 # --- counters (managers) -----------------------------------------------------------------------------------------
 
-def _counter_snapshot(row: dict, service_ids: list[int]) -> dict:
+def _counter_snapshot(row: Mapping[str, Any], service_ids: list[int]) -> dict:
     return {"code": row["code"], "name": row["name"], "active": row["active"], "service_ids": sorted(service_ids)}
 
 
@@ -111,7 +113,7 @@ async def counter_update(request: Request, counter_code: FromPath[str]) -> Redir
 
 # --- maklumat pelayanan, audit log --------------------------------------------------------------------------------
 
-def _maklumat_snapshot(unit: dict) -> dict:
+def _maklumat_snapshot(unit: Mapping[str, Any]) -> dict:
     return {"maklumat_text": unit["maklumat_text"], "maklumat_signer": unit["maklumat_signer"],
             "maklumat_date": unit["maklumat_date"]}
 

@@ -3,7 +3,9 @@ with an effective date; ISO 9001 7.5). The catalog owns the standards; every wri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException, NotFoundException
@@ -23,6 +25,7 @@ from portal.queue.console_web import (
     my_units,
     service_in_scope,
 )
+from portal.queue.queries import ServiceRow, UnitRow
 from portal.timeutil import local_day, utcnow
 from portal.web import t
 
@@ -36,7 +39,7 @@ async def services_list(request: Request) -> Template:
                                                    "units_by_id": {u["id"]: u for u in units}, "form": {}})
 
 
-def _service_snapshot(row: dict) -> dict:
+def _service_snapshot(row: Mapping[str, Any]) -> dict:
     return {k: row[k] for k in ("slug", "name", "name_en", "description", "active")}
 
 
@@ -92,7 +95,7 @@ async def service_update(request: Request, service_slug: FromPath[str]) -> Redir
     return Redirect(path=request.app.route_reverse("service_standards", service_slug=service_slug), status_code=303)
 
 
-async def _standards_page(request: Request, service: dict, unit: dict, form: dict | None = None,
+async def _standards_page(request: Request, service: ServiceRow, unit: UnitRow, form: dict | None = None,
                           errors: list[str] | None = None, status: int = 200) -> Template:
     versions = await standard_versions(service["id"])
     in_force = await standard_in_force(service["id"])
@@ -133,7 +136,7 @@ async def standard_draft(request: Request, service_slug: FromPath[str]) -> Redir
     return Redirect(path=request.app.route_reverse("standard_detail", version_id=version["id"]), status_code=303)
 
 
-async def _version(request: Request, version_id: int) -> tuple[dict, dict, dict]:
+async def _version(request: Request, version_id: int) -> tuple[dict, dict, UnitRow]:
     version = await standards.version_by_id(version_id)
     if version is None:
         raise NotFoundException(t(request, "Unknown standard version."))

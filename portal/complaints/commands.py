@@ -78,7 +78,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             for r in rows:
                 on_time = "" if r["answered_day"] is None else int(r["answered_day"] <= r["deadline"])
                 values = {**r, "code": codes.display(r["code"]), "service": services.get(r["service"], ""),
-                          "on_time": on_time, "forwarded_from": units.get(r["first_unit"], ""),
+                          "on_time": on_time, "forwarded_from": units.get(r["first_unit"], "") if r["first_unit"] else "",
                           "lapor_number": r["lapor_number"] or "", "nonconformity": r["nonconformity"] or ""}
                 writer.writerow(["" if values.get(c) is None else values.get(c) for c in columns])
         if actor is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import numpy as np
 
@@ -35,6 +35,20 @@ COLUMNS = (Complaint.id, Complaint.unit, Complaint.service, Complaint.category, 
            Complaint.deadline, Complaint.received_at, Complaint.answered_at, Complaint.answered_day)
 
 
+class FigureRow(TypedDict):
+    """A complaint as the figures read it (COLUMNS)."""
+
+    id: int
+    unit: int
+    service: int | None
+    category: str  # one of CATEGORIES
+    status: str  # one of STATUSES
+    deadline: date
+    received_at: datetime
+    answered_at: datetime | None
+    answered_day: date | None
+
+
 def _num(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
@@ -50,7 +64,7 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _on_time(rows: list[dict], today_of: dict[int, date]) -> dict[str, Any]:
+def _on_time(rows: list[FigureRow], today_of: dict[int, date]) -> dict[str, Any]:
     k = n = 0
     for r in rows:
         if r["status"] == "rejected":
@@ -63,7 +77,7 @@ def _on_time(rows: list[dict], today_of: dict[int, date]) -> dict[str, Any]:
     return share(k, n)
 
 
-def _km(rows: list[dict], units: dict[int, dict], now: datetime) -> list[dict[str, Any]]:
+def _km(rows: list[FigureRow], units: dict[int, dict], now: datetime) -> list[dict[str, Any]]:
     durations: list[float] = []
     observed: list[bool] = []
     for unit_id, unit in units.items():
@@ -89,7 +103,7 @@ async def figures(units: list[dict], service_ids: list[int] | None, start: date,
     start..end."""
     now = now or datetime.now(UTC)
     by_id = {u["id"]: u for u in units}
-    rows: list[dict] = []
+    rows: list[FigureRow] = []
     if by_id:
         query = Complaint.select(*COLUMNS).where(Complaint.unit.is_in(list(by_id)) & (Complaint.received_day >= start)
                                                  & (Complaint.received_day <= end))
@@ -97,7 +111,7 @@ async def figures(units: list[dict], service_ids: list[int] | None, start: date,
             query = query.where(Complaint.service.is_in(service_ids or [-1]))
         if counter_id is not None:
             query = query.where(Complaint.counter == counter_id)
-        rows = await query.run()
+        rows = cast("list[FigureRow]", await query.run())
     today_of = {uid: local_day(u["timezone"], now) for uid, u in by_id.items()}
     categories = Counter(r["category"] for r in rows)
     service_rows = []

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any, NotRequired, TypedDict, cast
 
 from portal.complaints.deadlines import DEFAULT_CONTACT_DAYS, DEFAULT_DAYS
 from portal.db.tables import AuditLog, Counter, Service, Unit
@@ -14,75 +15,206 @@ PUBLIC_COLUMNS = tuple(c for c in Complaint._meta.columns if c._meta.name not in
 REGISTER_LIMIT = 500
 
 
-async def by_code(code: str) -> dict | None:
-    return await Complaint.select(*PUBLIC_COLUMNS).where(Complaint.code == code).first().run()
+class ComplaintRow(TypedDict):
+    """A complaint's PUBLIC_COLUMNS (by_code(), by_id(), export_rows()); the contact, client hash and nonce only
+    where asked for (with_contact)."""
+
+    id: int
+    code: str
+    unit: int
+    first_unit: int | None
+    service: int | None
+    counter: int | None
+    category: str  # one of CATEGORIES
+    description: str
+    happened_on: date | None
+    amount: int | None
+    channel: str  # one of CHANNELS
+    lapor_number: str | None
+    contact_erased_at: datetime | None
+    status: str  # one of STATUSES
+    severity: str | None  # one of SEVERITIES
+    deadline_days: int
+    deadline: date
+    received_at: datetime
+    received_day: date
+    classified_at: datetime | None
+    answered_at: datetime | None
+    answered_day: date | None
+    answer: str
+    answered_by: int | None
+    closed_at: datetime | None
+    reject_reason: str
+    forward_note: str
+    nonconformity: int | None
+    flag: str  # one of FLAGS
+    language: str
+    recorded_by: int | None
+    updated_at: datetime
+    contact: NotRequired[str]  # with_contact only
+    client_hash: NotRequired[str | None]  # with_contact only
+    nonce: NotRequired[str | None]  # with_contact only
 
 
-async def by_id(complaint_id: int, with_contact: bool = False) -> dict | None:
+class RegisterRow(ComplaintRow):
+    """A complaint of the register, with whether it is overdue and open (register())."""
+
+    overdue: bool
+    open: bool
+
+
+class CodeRow(TypedDict):
+    """The code of the complaint a form stamp's nonce filed (by_nonce())."""
+
+    code: str
+
+
+class PhotoRow(TypedDict):
+    """A complaint's receipt photo (photo())."""
+
+    id: int
+    complaint: int
+    data: bytes
+    media_type: str  # one of PHOTO_MEDIA_TYPES
+    width: int
+    height: int
+
+
+class UnitListRow(TypedDict):
+    """A unit as listed (units())."""
+
+    id: int
+    slug: str
+    name: str
+    timezone: str
+
+
+class UnitRow(UnitListRow):
+    """Every column of a unit (unit_by_id(), unit_by_slug())."""
+
+    government: int
+    parent: int | None
+    short_name: str
+    kind: str  # one of UNIT_KINDS
+    address: str
+    phone: str
+    email: str
+    closures: str  # JSON text: read with portal.insight.aggregate.closures_of
+    cuti_bersama: bool
+    maklumat_text: str
+    maklumat_signer: str
+    maklumat_date: date | None
+
+
+class ServiceListRow(TypedDict):
+    """A service as listed (services_of_units())."""
+
+    id: int
+    slug: str
+    name: str
+    unit: int
+
+
+class ServiceRow(ServiceListRow):
+    """A service with its English name (service_by_slug(), service_by_id())."""
+
+    name_en: str
+
+
+class CounterRow(TypedDict):
+    """A counter (counter_by_code(), counter_by_id())."""
+
+    id: int
+    code: str
+    name: str
+    unit: int
+
+
+class HistoryRow(TypedDict):
+    """An audit entry of a complaint (history())."""
+
+    at: datetime
+    actor_name: str
+    action: str
+    details: str  # JSON text
+
+
+async def by_code(code: str) -> ComplaintRow | None:
+    found = await Complaint.select(*PUBLIC_COLUMNS).where(Complaint.code == code).first().run()
+    return cast("ComplaintRow | None", found)
+
+
+async def by_id(complaint_id: int, with_contact: bool = False) -> ComplaintRow | None:
     columns = Complaint._meta.columns if with_contact else PUBLIC_COLUMNS
-    return await Complaint.select(*columns).where(Complaint.id == complaint_id).first().run()
+    found = await Complaint.select(*columns).where(Complaint.id == complaint_id).first().run()
+    return cast("ComplaintRow | None", found)
 
 
-async def by_nonce(nonce: str) -> dict | None:
-    return await Complaint.select(Complaint.code).where(Complaint.nonce == nonce).first().run()
+async def by_nonce(nonce: str) -> CodeRow | None:
+    return cast("CodeRow | None", await Complaint.select(Complaint.code).where(Complaint.nonce == nonce).first().run())
 
 
 async def has_photo(complaint_id: int) -> bool:
     return await ComplaintPhoto.exists().where(ComplaintPhoto.complaint == complaint_id).run()
 
 
-async def photo(complaint_id: int) -> dict | None:
-    return await ComplaintPhoto.select().where(ComplaintPhoto.complaint == complaint_id).first().run()
+async def photo(complaint_id: int) -> PhotoRow | None:
+    found = await ComplaintPhoto.select().where(ComplaintPhoto.complaint == complaint_id).first().run()
+    return cast("PhotoRow | None", found)
 
 
-async def unit_by_id(unit_id: int) -> dict | None:
-    return await Unit.select().where(Unit.id == unit_id).first().run()
+async def unit_by_id(unit_id: int) -> UnitRow | None:
+    return cast("UnitRow | None", await Unit.select().where(Unit.id == unit_id).first().run())
 
 
-async def unit_by_slug(slug: str) -> dict | None:
-    return await Unit.select().where(Unit.slug == slug).first().run()
+async def unit_by_slug(slug: str) -> UnitRow | None:
+    return cast("UnitRow | None", await Unit.select().where(Unit.slug == slug).first().run())
 
 
-async def units(unit_ids: list[int] | None) -> list[dict]:
+async def units(unit_ids: list[int] | None) -> list[UnitListRow]:
     query = Unit.select(Unit.id, Unit.slug, Unit.name, Unit.timezone).order_by(Unit.name)
     if unit_ids is not None:
         if not unit_ids:
             return []
         query = query.where(Unit.id.is_in(unit_ids))
-    return await query.run()
+    return cast("list[UnitListRow]", await query.run())
 
 
-async def service_by_slug(slug: str) -> dict | None:
-    return await Service.select(Service.id, Service.slug, Service.name, Service.name_en, Service.unit) \
+async def service_by_slug(slug: str) -> ServiceRow | None:
+    found = await Service.select(Service.id, Service.slug, Service.name, Service.name_en, Service.unit) \
         .where(Service.slug == slug).first().run()
+    return cast("ServiceRow | None", found)
 
 
-async def service_by_id(service_id: int | None) -> dict | None:
+async def service_by_id(service_id: int | None) -> ServiceRow | None:
     if service_id is None:
         return None
-    return await Service.select(Service.id, Service.slug, Service.name, Service.name_en, Service.unit) \
+    found = await Service.select(Service.id, Service.slug, Service.name, Service.name_en, Service.unit) \
         .where(Service.id == service_id).first().run()
+    return cast("ServiceRow | None", found)
 
 
-async def services_of_units(unit_ids: list[int] | None) -> list[dict]:
+async def services_of_units(unit_ids: list[int] | None) -> list[ServiceListRow]:
     query = Service.select(Service.id, Service.slug, Service.name, Service.unit).order_by(Service.name)
     if unit_ids is not None:
         if not unit_ids:
             return []
         query = query.where(Service.unit.is_in(unit_ids))
-    return await query.run()
+    return cast("list[ServiceListRow]", await query.run())
 
 
-async def counter_by_code(code: str) -> dict | None:
-    return await Counter.select(Counter.id, Counter.code, Counter.name, Counter.unit) \
+async def counter_by_code(code: str) -> CounterRow | None:
+    found = await Counter.select(Counter.id, Counter.code, Counter.name, Counter.unit) \
         .where(Counter.code == code).first().run()
+    return cast("CounterRow | None", found)
 
 
-async def counter_by_id(counter_id: int | None) -> dict | None:
+async def counter_by_id(counter_id: int | None) -> CounterRow | None:
     if counter_id is None:
         return None
-    return await Counter.select(Counter.id, Counter.code, Counter.name, Counter.unit) \
+    found = await Counter.select(Counter.id, Counter.code, Counter.name, Counter.unit) \
         .where(Counter.id == counter_id).first().run()
+    return cast("CounterRow | None", found)
 
 
 async def settings_of(unit_id: int) -> dict[str, int]:
@@ -95,11 +227,11 @@ async def settings_of(unit_id: int) -> dict[str, int]:
     return out
 
 
-def is_overdue(row: dict, today: date) -> bool:
+def is_overdue(row: Mapping[str, Any], today: date) -> bool:
     return row["status"] in OPEN_STATUSES and row["deadline"] < today
 
 
-async def register(unit_ids: list[int] | None, filters: dict[str, Any], today_of: dict[int, date]) -> list[dict]:
+async def register(unit_ids: list[int] | None, filters: dict[str, Any], today_of: dict[int, date]) -> list[RegisterRow]:
     """The complaints of these units matching the filters: overdue first (oldest deadline first), then the other
     open ones by deadline, then answered/closed/rejected ones newest first. `today_of` maps unit id -> local day."""
     query = Complaint.select(*PUBLIC_COLUMNS)
@@ -126,18 +258,19 @@ async def register(unit_ids: list[int] | None, filters: dict[str, Any], today_of
         rows = [r for r in rows if r["overdue"]]
     rows.sort(key=lambda r: (0 if r["overdue"] else 1 if r["open"] else 2,
                              r["deadline"].toordinal() if r["open"] else -r["id"]))
-    return rows
+    return cast("list[RegisterRow]", rows)
 
 
-async def history(complaint_id: int) -> list[dict]:
+async def history(complaint_id: int) -> list[HistoryRow]:
     """The audit entries of a complaint, oldest first (the audit log is append-only)."""
-    return await AuditLog.select(AuditLog.at, AuditLog.actor_name, AuditLog.action, AuditLog.details) \
+    found = await AuditLog.select(AuditLog.at, AuditLog.actor_name, AuditLog.action, AuditLog.details) \
         .where((AuditLog.entity == "complaint") & (AuditLog.entity_id == complaint_id)) \
         .order_by(AuditLog.id).run()
+    return cast("list[HistoryRow]", found)
 
 
-async def export_rows(unit_id: int, date_from: date, date_to: date, with_contact: bool) -> list[dict]:
+async def export_rows(unit_id: int, date_from: date, date_to: date, with_contact: bool) -> list[ComplaintRow]:
     columns = Complaint._meta.columns if with_contact else PUBLIC_COLUMNS
-    return await Complaint.select(*columns).where(
+    return cast("list[ComplaintRow]", await Complaint.select(*columns).where(
         (Complaint.unit == unit_id) & (Complaint.received_day >= date_from) & (Complaint.received_day <= date_to)
-    ).order_by(Complaint.received_at).run()
+    ).order_by(Complaint.received_at).run())

@@ -121,7 +121,7 @@ async def record(request: Request) -> Template | Redirect:
     return Redirect(path=f"{request.app.route_reverse('complaints_track', code=code)}?filed=1", status_code=303)
 
 
-async def _complaint(request: Request, complaint_id: int, with_contact: bool = False) -> dict:
+async def _complaint(request: Request, complaint_id: int, with_contact: bool = False) -> queries.ComplaintRow:
     found = await queries.by_id(complaint_id, with_contact=with_contact)
     if found is None:
         raise NotFoundException(t(request, "No such complaint."))
@@ -129,7 +129,8 @@ async def _complaint(request: Request, complaint_id: int, with_contact: bool = F
     return found
 
 
-async def _detail(request: Request, found: dict, error: str | None = None, status_code: int = 200) -> Template:
+async def _detail(request: Request, found: queries.ComplaintRow, error: str | None = None,
+                  status_code: int = 200) -> Template:
     unit = await queries.unit_by_id(found["unit"])
     assert unit is not None
     all_units = await queries.units(None)
@@ -191,7 +192,7 @@ async def transition(request: Request, complaint_id: FromPath[int], action: From
     return Redirect(path=request.app.route_reverse("complaints_detail", complaint_id=complaint_id), status_code=303)
 
 
-def _settings_unit(request: Request, units: list[dict], slug: str | None) -> dict:
+def _settings_unit(request: Request, units: list[queries.UnitListRow], slug: str | None) -> queries.UnitListRow:
     if not units:
         raise ClientException(t(request, "You are not allowed to do this."), status_code=403)
     chosen = next((u for u in units if u["slug"] == slug), None) if slug else units[0]

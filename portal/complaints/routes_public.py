@@ -36,7 +36,8 @@ def _secret(request: Request) -> str:
     return request.app.state.settings.secret_key
 
 
-async def _prefill(service_slug: str | None, counter_code: str | None) -> tuple[dict | None, dict | None]:
+async def _prefill(service_slug: str | None,
+                   counter_code: str | None) -> tuple[queries.ServiceRow | None, queries.CounterRow | None]:
     service = await queries.service_by_slug(service_slug) if service_slug else None
     counter = await queries.counter_by_code(counter_code) if counter_code else None
     if counter is not None and service is not None and counter["unit"] != service["unit"]:
@@ -120,7 +121,7 @@ async def file_complaint(request: Request) -> Template | Redirect:
     return Redirect(path=f"{request.app.route_reverse('complaints_track', code=code)}?filed=1", status_code=303)
 
 
-async def _lookup(request: Request, code_text: str) -> dict:
+async def _lookup(request: Request, code_text: str) -> queries.ComplaintRow:
     code, _state = codes.parse(code_text)
     if code is None:  # mistyped: caught by the check character, no database lookup
         raise ClientException(t(request, MISTYPED))

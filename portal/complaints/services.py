@@ -51,7 +51,7 @@ def _visible(row: dict) -> dict:
     return {k: v for k, v in row.items() if k not in ("contact", "client_hash", "nonce", "photo")}
 
 
-async def file_complaint(data: ComplaintInput, *, unit: dict, service_id: int | None, counter_id: int | None,
+async def file_complaint(data: ComplaintInput, *, unit: queries.UnitRow, service_id: int | None, counter_id: int | None,
                          language: str = "id", flag: str = "", client_hash: str | None = None,
                          nonce: str | None = None, photo: CleanImage | None = None,
                          actor: CurrentUser | None = None, now: datetime | None = None) -> tuple[str, bool]:

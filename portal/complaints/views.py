@@ -56,7 +56,7 @@ def channel_labels(request: Request) -> dict[str, str]:
     return _labels(request, CHANNEL_MSGIDS)
 
 
-async def public_status(request: Request, row: dict) -> ComplaintStatus:
+async def public_status(request: Request, row: queries.ComplaintRow) -> ComplaintStatus:
     """What anyone holding the code may see: never the contact, the photo or who filed it."""
     unit = await queries.unit_by_id(row["unit"])
     assert unit is not None

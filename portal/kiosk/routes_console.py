@@ -12,6 +12,7 @@ from portal.accounts.guards import current_user, ensure_can, requires
 from portal.accounts.permissions import units_visible
 from portal.feedback.qr import inline_svg
 from portal.kiosk import queries, services
+from portal.kiosk.queries import CounterRow, KioskRow
 from portal.web import t
 
 
@@ -24,7 +25,7 @@ def pairing_url(public_url: str, code: str) -> str:
     return f"{public_url.rstrip('/')}/kiosk/pair/{code}"
 
 
-async def _kiosk(request: Request, kiosk_id: int) -> dict:
+async def _kiosk(request: Request, kiosk_id: int) -> KioskRow:
     kiosk = await queries.kiosk_by_id(kiosk_id)
     if kiosk is None:
         raise NotFoundException(t(request, "Unknown kiosk."))
@@ -32,7 +33,7 @@ async def _kiosk(request: Request, kiosk_id: int) -> dict:
     return kiosk
 
 
-def _link_page(request: Request, kiosk_id: int, counter: dict, code: str) -> Template:
+def _link_page(request: Request, kiosk_id: int, counter: CounterRow, code: str) -> Template:
     url = pairing_url(request.app.state.settings.public_url, code)
     return Template("kiosk/pairing_link.html", context={
         "kiosk_id": kiosk_id, "counter": counter, "url": url, "qr": inline_svg(url, f"k{kiosk_id}"),

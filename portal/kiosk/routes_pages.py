@@ -5,7 +5,9 @@ service worker. The device token travels in an HttpOnly cookie limited to /kiosk
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -16,6 +18,7 @@ from litestar.response import Redirect, Template
 
 from portal.feedback import queries as feedback_queries
 from portal.kiosk import queries, services
+from portal.kiosk.queries import KioskRow
 from portal.kiosk.schemas import KioskItem
 from portal.paths import STATIC_DIR
 from portal.web import request_lang, t
@@ -31,7 +34,7 @@ def _unsur(lang: str) -> list[dict]:
              "labels": u.labels_en if english else u.labels_id} for i, u in enumerate(UNSUR_2017, start=1)]
 
 
-async def context_of(kiosk: dict) -> tuple[dict, dict, list[dict]]:
+async def context_of(kiosk: KioskRow) -> tuple[Mapping[str, Any], Mapping[str, Any], Sequence[Mapping[str, Any]]]:
     """The kiosk's counter, unit and the counter's active services (per-process catalog cache)."""
     counter = await queries.counter_by_id(kiosk["counter"])
     found = await feedback_queries.counter_context(counter["code"]) if counter else None

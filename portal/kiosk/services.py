@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import secrets
 import uuid as uuidlib
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import msgspec
 
@@ -20,6 +22,7 @@ from portal.db.tables_kiosk import Kiosk, KioskAnswer
 from portal.feedback import services as feedback
 from portal.feedback.schemas import COMMENT_MAX
 from portal.kiosk import queries
+from portal.kiosk.queries import CounterRow, KioskRow
 from portal.kiosk.schemas import BatchResult, ItemResult, KioskItem
 from portal.locale import gettext
 from portal.settings import LANGUAGES
@@ -43,7 +46,7 @@ REASONS = {
 }
 
 
-async def create(counter: dict, label: str, actor) -> tuple[int, str]:
+async def create(counter: CounterRow, label: str, actor) -> tuple[int, str]:
     """Register a kiosk for `counter`; returns its id and the one-time pairing code (shown once, stored hashed)."""
     code, now = secrets.token_urlsafe(18), datetime.now(UTC)
     async with Kiosk._meta.db.transaction():
@@ -57,7 +60,7 @@ async def create(counter: dict, label: str, actor) -> tuple[int, str]:
     return kiosk_id, code
 
 
-async def new_pairing(kiosk: dict, actor) -> str:
+async def new_pairing(kiosk: KioskRow, actor) -> str:
     """A fresh one-time pairing link for an existing kiosk (a new tablet, or the same one after revocation);
     the kiosk keeps its first pairing time, so answers it kept while revoked are still accepted."""
     code, now = secrets.token_urlsafe(18), datetime.now(UTC)
@@ -68,7 +71,7 @@ async def new_pairing(kiosk: dict, actor) -> str:
     return code
 
 
-async def pair(code: str) -> tuple[dict, str] | None:
+async def pair(code: str) -> tuple[KioskRow, str] | None:
     """Use a pairing link: the kiosk gets a new device token (returned once, stored hashed), any previous token
     stops working, the link is spent. None when the link is unknown, used or expired."""
     now = datetime.now(UTC)
@@ -85,10 +88,10 @@ async def pair(code: str) -> tuple[dict, str] | None:
         if not rows:
             return None
         await audit.record(None, "pair", "kiosk", kiosk["id"], unit_id=kiosk["unit"])
-    return rows[0], token
+    return cast(KioskRow, rows[0]), token
 
 
-async def revoke(kiosk: dict, actor) -> None:
+async def revoke(kiosk: KioskRow, actor) -> None:
     """The kiosk's token and any unused pairing link stop working at once."""
     async with Kiosk._meta.db.transaction():
         await Kiosk.update({Kiosk.token_hash: None, Kiosk.pairing_hash: None, Kiosk.pairing_expires_at: None,
@@ -100,7 +103,7 @@ def _refuse(item_id: str | None, reason: str, lang: str) -> ItemResult:
     return ItemResult(id=item_id, status="refused", reason=reason, message=gettext(lang, REASONS[reason]))
 
 
-def check_item(item: KioskItem, kiosk: dict, services: list[dict], now: datetime,
+def check_item(item: KioskItem, kiosk: KioskRow, services: Sequence[Mapping[str, Any]], now: datetime,
                lang: str) -> tuple[dict | None, ItemResult | None]:
     """Validate one queued answer: ({uuid, given_at, service, u, comment, lang}, None) or (None, refusal)."""
     try:
@@ -135,7 +138,7 @@ def check_item(item: KioskItem, kiosk: dict, services: list[dict], now: datetime
             "lang": item.lang if item.lang in LANGUAGES else "id"}, None
 
 
-async def _store(kiosk: dict, unit: dict, answer: dict, now: datetime) -> bool:
+async def _store(kiosk: KioskRow, unit: Mapping[str, Any], answer: dict, now: datetime) -> bool:
     """Store one checked answer; False when its UUID was already stored."""
     if await queries.answer_known(answer["uuid"]):
         return False
@@ -158,8 +161,8 @@ async def _store(kiosk: dict, unit: dict, answer: dict, now: datetime) -> bool:
     return False
 
 
-async def store_batch(kiosk: dict, unit: dict, services: list[dict], raw_items: list[msgspec.Raw] | list[bytes],
-                      lang: str) -> BatchResult:
+async def store_batch(kiosk: KioskRow, unit: Mapping[str, Any], services: Sequence[Mapping[str, Any]],
+                      raw_items: list[msgspec.Raw] | list[bytes], lang: str) -> BatchResult:
     """Check and store every item of a batch, each on its own; the result says, per item, stored, duplicate
     or refused (with the reason). Nothing is ever read back to the kiosk."""
     now = datetime.now(UTC)

@@ -11,6 +11,7 @@ import numpy as np
 from litestar.channels import ChannelsPlugin
 
 from portal.db.tables import Counter, Visit
+from portal.queue.queries import CounterRow, UnitRow, VisitRow
 from portal.queue.schemas import QueueEvent, QueueState, Serving
 from portal.timeutil import local_day, utcnow
 
@@ -47,8 +48,8 @@ async def queue_state(unit: Mapping[str, Any]) -> QueueState:
                       local_day=day.isoformat())
 
 
-async def publish(channels: ChannelsPlugin | None, unit: dict, event_type: str, visit: dict,
-                  counter: dict | None = None) -> None:
+async def publish(channels: ChannelsPlugin | None, unit: UnitRow, event_type: str, visit: VisitRow,
+                  counter: CounterRow | None = None) -> None:
     """Tell every board and console of the unit (in every worker process, through the channels backend)."""
     if channels is None:
         return

@@ -4,7 +4,9 @@ scope, look-ups that answer 404/403 and notices shown after a refused step (guar
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
+from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.channels import ChannelsPlugin
@@ -14,11 +16,15 @@ from litestar.response import Redirect
 from portal.accounts.guards import current_user, ensure_unit_access
 from portal.accounts.permissions import units_visible
 from portal.queue import queries, tickets
+from portal.queue.queries import CounterRow, ServiceRow, UnitListRow, UnitRow, VisitRow
 from portal.timeutil import local_day
 from portal.web import t
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9])$")
 CODE_RE = re.compile(r"^[A-Z0-9]{2,16}$")
+
+#: A row that belongs to a unit (a counter, visit or service row: it has a "unit" key).
+R = TypeVar("R", bound=Mapping[str, Any])
 
 
 class ConflictException(HTTPException):
@@ -31,7 +37,7 @@ def scope_ids(request: Request) -> frozenset[int] | None:
     return units_visible(current_user(request))
 
 
-async def my_units(request: Request) -> list[dict]:
+async def my_units(request: Request) -> list[UnitListRow]:
     return await queries.units_of(scope_ids(request))
 
 
@@ -42,7 +48,7 @@ def channels_of(request: Request) -> ChannelsPlugin | None:
         return None
 
 
-async def in_scope(request: Request, row: dict | None, unknown: str) -> tuple[dict, dict]:
+async def in_scope(request: Request, row: R | None, unknown: str) -> tuple[R, UnitRow]:
     """The row and its unit, or 404 with `unknown` when it does not exist, 403 when the unit is out of scope."""
     if row is None:
         raise NotFoundException(t(request, unknown))
@@ -52,19 +58,19 @@ async def in_scope(request: Request, row: dict | None, unknown: str) -> tuple[di
     return row, unit
 
 
-async def counter_in_scope(request: Request, counter_code: str) -> tuple[dict, dict]:
+async def counter_in_scope(request: Request, counter_code: str) -> tuple[CounterRow, UnitRow]:
     return await in_scope(request, await tickets.counter_by_code(counter_code), "Unknown counter.")
 
 
-async def visit_in_scope(request: Request, visit_id: int) -> tuple[dict, dict]:
+async def visit_in_scope(request: Request, visit_id: int) -> tuple[VisitRow, UnitRow]:
     return await in_scope(request, await queries.visit_by_id(visit_id), "Unknown ticket.")
 
 
-async def service_in_scope(request: Request, service_slug: str) -> tuple[dict, dict]:
+async def service_in_scope(request: Request, service_slug: str) -> tuple[ServiceRow, UnitRow]:
     return await in_scope(request, await queries.service_by_slug(service_slug), "Unknown service.")
 
 
-async def unit_in_scope(request: Request, unit_slug: str) -> dict:
+async def unit_in_scope(request: Request, unit_slug: str) -> UnitRow:
     unit = await queries.unit_by_slug(unit_slug)
     if unit is None:
         raise NotFoundException(t(request, "Unknown unit."))
@@ -111,7 +117,7 @@ def form_unit_id(request: Request, form) -> int:
     return unit_id
 
 
-def today_of(units: list[dict]) -> date:
+def today_of(units: list[UnitListRow]) -> date:
     days = [local_day(u["timezone"]) for u in units] or [local_day("Asia/Jakarta")]
     return max(days)
 

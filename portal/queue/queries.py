@@ -2,30 +2,129 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import TypedDict, cast
 
 from portal.db.tables import Counter, CounterService, Service, Unit, Visit
 
 
-async def units_of(unit_ids: frozenset[int] | None) -> list[dict]:
+class UnitListRow(TypedDict):
+    """A unit as listed for the console (units_of())."""
+
+    id: int
+    slug: str
+    name: str
+    timezone: str
+
+
+class UnitRow(TypedDict):
+    """Every column of a unit (unit_by_slug(), unit_by_id())."""
+
+    id: int
+    government: int
+    parent: int | None
+    slug: str
+    name: str
+    short_name: str
+    kind: str  # one of UNIT_KINDS
+    timezone: str
+    address: str
+    phone: str
+    email: str
+    closures: str  # JSON text: read with portal.insight.aggregate.closures_of
+    cuti_bersama: bool
+    maklumat_text: str
+    maklumat_signer: str
+    maklumat_date: date | None
+
+
+class CounterRow(TypedDict):
+    """Every column of a counter (counter_by_id(), tickets.counter_by_code())."""
+
+    id: int
+    unit: int
+    code: str
+    name: str
+    active: bool
+
+
+class CounterServicesRow(CounterRow):
+    """A counter with the ids of the services it offers (counters_of_units())."""
+
+    service_ids: list[int]
+
+
+class ServiceRow(TypedDict):
+    """Every column of a service (services_of_units(), service_by_slug(), tickets.counter_services())."""
+
+    id: int
+    unit: int
+    slug: str
+    name: str
+    name_en: str
+    description: str
+    active: bool
+
+
+class VisitRow(TypedDict):
+    """Every column of a visit (visit_by_id(), the waiting and open lists, tickets.call_next())."""
+
+    id: int
+    unit: int
+    service: int
+    counter: int | None
+    standard_version: int | None
+    origin: str  # one of VISIT_ORIGINS
+    ticket_number: str | None
+    local_day: date
+    token: str
+    arrived_at: datetime | None
+    arrived_source: str | None  # one of SOURCES
+    called_at: datetime | None
+    called_source: str | None
+    served_at: datetime | None
+    served_source: str | None
+    finished_at: datetime | None
+    finished_source: str | None
+    delivered_at: datetime | None
+    delivered_source: str | None
+    outcome: str | None  # one of OUTCOMES
+    fee_charged: int | None
+    correction_needed: bool | None
+    officer: int | None
+    survey_offered: bool
+    created_at: datetime
+
+
+class HistoryRow(VisitRow):
+    """A visit of the history page with its service, counter, unit time zone and officer (history())."""
+
+    service_name: str
+    counter_name: str | None
+    counter_code: str | None
+    timezone: str
+    officer_name: str | None
+
+
+async def units_of(unit_ids: frozenset[int] | None) -> list[UnitListRow]:
     """The units a user reaches (None = all, for admins), by name."""
     query = Unit.select(Unit.id, Unit.slug, Unit.name, Unit.timezone)
     if unit_ids is not None:
         if not unit_ids:
             return []
         query = query.where(Unit.id.is_in(list(unit_ids)))
-    return await query.order_by(Unit.name).run()
+    return cast("list[UnitListRow]", await query.order_by(Unit.name).run())
 
 
-async def unit_by_slug(slug: str) -> dict | None:
-    return await Unit.select().where(Unit.slug == slug).first().run()
+async def unit_by_slug(slug: str) -> UnitRow | None:
+    return cast("UnitRow | None", await Unit.select().where(Unit.slug == slug).first().run())
 
 
-async def unit_by_id(unit_id: int) -> dict | None:
-    return await Unit.select().where(Unit.id == unit_id).first().run()
+async def unit_by_id(unit_id: int) -> UnitRow | None:
+    return cast("UnitRow | None", await Unit.select().where(Unit.id == unit_id).first().run())
 
 
-async def counters_of_units(unit_ids: list[int], active_only: bool = False) -> list[dict]:
+async def counters_of_units(unit_ids: list[int], active_only: bool = False) -> list[CounterServicesRow]:
     if not unit_ids:
         return []
     condition = Counter.unit.is_in(unit_ids)
@@ -36,43 +135,43 @@ async def counters_of_units(unit_ids: list[int], active_only: bool = False) -> l
         CounterService.counter.is_in([c["id"] for c in counters] or [0])).run()
     for counter in counters:
         counter["service_ids"] = sorted(r["service"] for r in links if r["counter"] == counter["id"])
-    return counters
+    return cast("list[CounterServicesRow]", counters)
 
 
-async def services_of_units(unit_ids: list[int]) -> list[dict]:
+async def services_of_units(unit_ids: list[int]) -> list[ServiceRow]:
     if not unit_ids:
         return []
-    return await Service.select().where(Service.unit.is_in(unit_ids)).order_by(Service.unit).order_by(
-        Service.name).run()
+    return cast("list[ServiceRow]", await Service.select().where(Service.unit.is_in(unit_ids)).order_by(
+        Service.unit).order_by(Service.name).run())
 
 
-async def service_by_slug(slug: str) -> dict | None:
-    return await Service.select().where(Service.slug == slug).first().run()
+async def service_by_slug(slug: str) -> ServiceRow | None:
+    return cast("ServiceRow | None", await Service.select().where(Service.slug == slug).first().run())
 
 
-async def visit_by_id(visit_id: int) -> dict | None:
-    return await Visit.select().where(Visit.id == visit_id).first().run()
+async def visit_by_id(visit_id: int) -> VisitRow | None:
+    return cast("VisitRow | None", await Visit.select().where(Visit.id == visit_id).first().run())
 
 
-async def waiting_for_counter(unit_id: int, service_ids: list[int], day: date) -> list[dict]:
+async def waiting_for_counter(unit_id: int, service_ids: list[int], day: date) -> list[VisitRow]:
     if not service_ids:
         return []
-    return await Visit.select().where(
+    return cast("list[VisitRow]", await Visit.select().where(
         (Visit.unit == unit_id) & (Visit.local_day == day) & Visit.service.is_in(service_ids)
         & Visit.called_at.is_null() & Visit.outcome.is_null()
-    ).order_by(Visit.arrived_at).order_by(Visit.id).run()
+    ).order_by(Visit.arrived_at).order_by(Visit.id).run())
 
 
-async def open_at_counter(counter_id: int, since_day: date) -> list[dict]:
+async def open_at_counter(counter_id: int, since_day: date) -> list[VisitRow]:
     """Visits of this counter that were called and still need an action (serve, finish, deliver, outcome)."""
-    return await Visit.select().where(
+    return cast("list[VisitRow]", await Visit.select().where(
         (Visit.counter == counter_id) & (Visit.local_day >= since_day) & Visit.called_at.is_not_null()
         & (Visit.outcome.is_null() | (Visit.delivered_at.is_null() & (Visit.outcome == "completed")
                                       & Visit.finished_at.is_not_null()))
-    ).order_by(Visit.called_at, ascending=False).limit(50).run()
+    ).order_by(Visit.called_at, ascending=False).limit(50).run())
 
 
-async def history(unit_ids: list[int], since: date, until: date) -> list[dict]:
+async def history(unit_ids: list[int], since: date, until: date) -> list[HistoryRow]:
     if not unit_ids:
         return []
     visits = await Visit.select(
@@ -81,12 +180,12 @@ async def history(unit_ids: list[int], since: date, until: date) -> list[dict]:
         Visit.officer.username.as_alias("officer_name"),
     ).where(Visit.unit.is_in(unit_ids) & (Visit.local_day >= since) & (Visit.local_day <= until)).order_by(
         Visit.id, ascending=False).limit(500).run()
-    return visits
+    return cast("list[HistoryRow]", visits)
 
 
 def history_window(today: date, days: int) -> tuple[date, date]:
     return today - timedelta(days=max(0, days - 1)), today
 
 
-async def counter_by_id(counter_id: int) -> dict | None:
-    return await Counter.select().where(Counter.id == counter_id).first().run()
+async def counter_by_id(counter_id: int) -> CounterRow | None:
+    return cast("CounterRow | None", await Counter.select().where(Counter.id == counter_id).first().run())

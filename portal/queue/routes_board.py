@@ -10,11 +10,12 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from portal.queue import board, queries, waits
+from portal.queue.queries import UnitRow
 from portal.web import t
 
 # --- public: the board, its JSON state and its websocket -------------------------------------------------------------
 
-async def _public_unit(request: Request | WebSocket, unit_slug: str) -> dict:
+async def _public_unit(request: Request | WebSocket, unit_slug: str) -> UnitRow:
     unit = await queries.unit_by_slug(unit_slug)
     if unit is None:
         raise NotFoundException(t(request, "Unknown unit."))  # type: ignore[arg-type]

@@ -29,6 +29,7 @@ from portal.queue.console_web import (
     visit_in_scope,
     with_notice,
 )
+from portal.queue.queries import CounterRow, UnitRow, VisitRow
 from portal.timeutil import local_day
 from portal.web import t
 
@@ -60,7 +61,8 @@ async def console_counter(request: Request, counter_code: FromPath[str], issued:
     })
 
 
-async def _after_write(request: Request, unit: dict, event: str, visit: dict, counter: dict | None) -> None:
+async def _after_write(request: Request, unit: UnitRow, event: str, visit: VisitRow,
+                       counter: CounterRow | None) -> None:
     await board.publish(channels_of(request), unit, event, visit, counter)
 
 

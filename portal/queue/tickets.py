@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from portal.db.engine import is_unique_violation
 from portal.db.tables import OUTCOMES, Counter, CounterService, Service, Visit
 from portal.insight import ledger
+from portal.queue.queries import CounterRow, ServiceRow, UnitRow, VisitRow
 from portal.timeutil import local_day, utcnow
 from portal.tokens import new_token
 
@@ -36,7 +38,7 @@ class TransitionError(Exception):
         self.message = message
 
 
-def stage(visit: dict) -> str:
+def stage(visit: VisitRow) -> str:
     """waiting | called | serving | finished | delivered | closed (an outcome ended it before delivery)."""
     if visit["delivered_at"]:
         return "delivered"
@@ -75,7 +77,7 @@ class Issued:
     local_day: object
 
 
-async def issue(*, unit: dict, service_id: int, counter_id: int, officer_id: int, standard_version_id: int | None,
+async def issue(*, unit: UnitRow, service_id: int, counter_id: int, officer_id: int, standard_version_id: int | None,
                 secret_key: str, now: datetime | None = None) -> Issued:
     """A new visit with the next ticket number of the unit's local day; retried when a concurrent issue wins."""
     now = now or utcnow()
@@ -103,7 +105,7 @@ async def _conditional_update(visit_id: int, values: dict, condition) -> bool:
     return await ledger.change_visit(visit_id, values, condition) is not None
 
 
-async def call(visit: dict, counter_id: int, officer_id: int, now: datetime | None = None) -> datetime:
+async def call(visit: VisitRow, counter_id: int, officer_id: int, now: datetime | None = None) -> datetime:
     now = now or utcnow()
     ok = await _conditional_update(
         visit["id"],
@@ -115,28 +117,28 @@ async def call(visit: dict, counter_id: int, officer_id: int, now: datetime | No
     return now
 
 
-async def call_next(unit_id: int, counter_id: int, day, officer_id: int) -> dict | None:
+async def call_next(unit_id: int, counter_id: int, day, officer_id: int) -> VisitRow | None:
     """Call the oldest waiting visit of today for the counter's services at this unit (None when nobody waits)."""
     services = await CounterService.select(CounterService.service).where(CounterService.counter == counter_id).run()
     service_ids = [r["service"] for r in services]
     if not service_ids:
         return None
     for _ in range(ALLOCATION_ATTEMPTS):
-        candidate = await Visit.select().where(
+        candidate = cast("VisitRow | None", await Visit.select().where(
             (Visit.unit == unit_id) & (Visit.local_day == day) & Visit.service.is_in(service_ids)
             & Visit.called_at.is_null() & Visit.outcome.is_null() & Visit.arrived_at.is_not_null()
-        ).order_by(Visit.arrived_at).order_by(Visit.id).first().run()
+        ).order_by(Visit.arrived_at).order_by(Visit.id).first().run())
         if candidate is None:
             return None
         try:
             await call(candidate, counter_id, officer_id)
         except TransitionError:
             continue  # another counter called it first: take the next one
-        return await Visit.select().where(Visit.id == candidate["id"]).first().run()
+        return cast("VisitRow | None", await Visit.select().where(Visit.id == candidate["id"]).first().run())
     return None
 
 
-async def start(visit: dict, officer_id: int, now: datetime | None = None) -> None:
+async def start(visit: VisitRow, officer_id: int, now: datetime | None = None) -> None:
     ok = await _conditional_update(
         visit["id"], {Visit.served_at: now or utcnow(), Visit.served_source: "officer", Visit.officer: officer_id,
                       Visit.survey_offered: True},
@@ -146,7 +148,7 @@ async def start(visit: dict, officer_id: int, now: datetime | None = None) -> No
         raise TransitionError(_t("Service can start only once, after the ticket is called."))
 
 
-async def finish(visit: dict, officer_id: int, now: datetime | None = None) -> None:
+async def finish(visit: VisitRow, officer_id: int, now: datetime | None = None) -> None:
     ok = await _conditional_update(
         visit["id"], {Visit.finished_at: now or utcnow(), Visit.finished_source: "officer", Visit.officer: officer_id},
         Visit.served_at.is_not_null() & Visit.finished_at.is_null() & Visit.outcome.is_null(),
@@ -155,7 +157,7 @@ async def finish(visit: dict, officer_id: int, now: datetime | None = None) -> N
         raise TransitionError(_t("Only a visit being served can be finished, and only once."))
 
 
-async def deliver(visit: dict, officer_id: int, now: datetime | None = None) -> None:
+async def deliver(visit: VisitRow, officer_id: int, now: datetime | None = None) -> None:
     ok = await _conditional_update(
         visit["id"], {Visit.delivered_at: now or utcnow(), Visit.delivered_source: "officer"},
         Visit.finished_at.is_not_null() & Visit.delivered_at.is_null()
@@ -165,7 +167,7 @@ async def deliver(visit: dict, officer_id: int, now: datetime | None = None) -> 
         raise TransitionError(_t("The product can be delivered once, after the service is finished."))
 
 
-async def record_outcome(visit: dict, outcome: str, fee_charged: int | None, correction_needed: bool,
+async def record_outcome(visit: VisitRow, outcome: str, fee_charged: int | None, correction_needed: bool,
                          officer_id: int) -> None:
     """completed needs a finished service; rejected_incomplete a started one; no_show a called, unserved ticket;
     cancelled anything not yet finished. An outcome is recorded once."""
@@ -197,13 +199,14 @@ async def record_outcome(visit: dict, outcome: str, fee_charged: int | None, cor
         raise TransitionError(message)
 
 
-async def counter_services(counter_id: int) -> list[dict]:
+async def counter_services(counter_id: int) -> list[ServiceRow]:
     links = await CounterService.select(CounterService.service).where(CounterService.counter == counter_id).run()
     ids = [r["service"] for r in links]
     if not ids:
         return []
-    return await Service.select().where(Service.id.is_in(ids) & (Service.active == True)).order_by(Service.id).run()  # noqa: E712
+    return cast("list[ServiceRow]", await Service.select().where(
+        Service.id.is_in(ids) & (Service.active == True)).order_by(Service.id).run())  # noqa: E712
 
 
-async def counter_by_code(code: str) -> dict | None:
-    return await Counter.select().where(Counter.code == code).first().run()
+async def counter_by_code(code: str) -> CounterRow | None:
+    return cast("CounterRow | None", await Counter.select().where(Counter.code == code).first().run())
