@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from portal.catalog.queries import UnitRow
 from portal.db.tables import Unit
 from portal.feedback import queries
 from portal.feedback.qr import counter_url, short_text
+from portal.queue.queries import CounterRow
 
 
-async def unit_by_slug(slug: str) -> dict | None:
-    return await Unit.select().where(Unit.slug == slug).first().run()
+async def unit_by_slug(slug: str) -> UnitRow | None:
+    return cast("UnitRow | None", await Unit.select().where(Unit.slug == slug).first().run())
 
 
-async def poster(public_url: str, unit: dict, counter: dict, lang: str) -> dict:
+async def poster(public_url: str, unit: UnitRow, counter: CounterRow, lang: str) -> dict:
     """What one counter's poster shows (the template lays it out)."""
     url = counter_url(public_url, counter["code"])
     services = await queries.services_of_counter(counter["id"])
@@ -25,6 +29,6 @@ async def poster(public_url: str, unit: dict, counter: dict, lang: str) -> dict:
     }
 
 
-async def unit_posters(public_url: str, unit: dict, lang: str) -> list[dict]:
+async def unit_posters(public_url: str, unit: UnitRow, lang: str) -> list[dict]:
     """One poster per active counter of the unit, by counter code."""
     return [await poster(public_url, unit, counter, lang) for counter in await queries.counters_of_unit(unit["id"])]

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from portal.catalog.queries import UnitRow
 from portal.feedback.queries import standard_version
 from portal.insight.aggregate import closures_of
+from portal.queue.queries import VisitRow
 from survey.clock import WEEKMASK, durations, holiday_calendar
 
 MULTI_DAY = ("working_days", "calendar_days")
 
 
-def _cuti_bersama(unit: dict) -> bool:
+def _cuti_bersama(unit: Mapping[str, Any]) -> bool:
     """The unit's setting (migration m0070): closed on cuti bersama unless set false."""
     value = unit.get("cuti_bersama", True)
     return True if value is None else bool(value)
@@ -44,7 +48,7 @@ def case_progress(start: datetime, end: datetime | None, limit: int, unit: str, 
     }
 
 
-async def of_visit(visit: dict, unit: dict) -> dict | None:
+async def of_visit(visit: VisitRow, unit: UnitRow) -> dict | None:
     """Progress of a visit whose standard (version in force at arrival) sets a limit in days; else None."""
     standard = await standard_version(visit.get("standard_version"))
     if standard is None or standard["time_limit_unit"] not in MULTI_DAY:

@@ -3,25 +3,104 @@ batches. Its writes live in portal.feedback.services."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import NotRequired, TypedDict, cast
 
 from piccolo.columns.combination import WhereRaw
 
 from portal import cache
-from portal.catalog.queries import decode_version, standard_in_force
+from portal.catalog.queries import ServiceRow, StandardVersionRow, UnitRow, decode_version, standard_in_force
 from portal.db.engine import execute
 from portal.db.tables import Counter, CounterService, Service, SurveyResponse, Unit, Visit
 from portal.db.tables_feedback import PaperBatch, PaperBatchResponse
+from portal.queue.queries import CounterRow, VisitRow
+
+# --------------------------------------------------------------------------- rows
+# What the query functions below return (keys exactly the columns and aliases selected, values as the driver
+# returns them on both engines). Units, services, counters, versions and visits are the catalog's and the queue's
+# rows (every column of their table).
 
 
-async def counter_by_code(code: str) -> dict | None:
+class CounterServiceRow(ServiceRow):
+    """An active service of a counter with its standard in force (services_of_counter, counter_context)."""
+
+    standard: StandardVersionRow | None
+    display_name: NotRequired[str]  # set by the pages that list the services (name in the page's language)
+
+
+class ServiceWithUnitRow(ServiceRow):
+    """A service with its unit's name (services_of_units)."""
+
+    unit_name: str
+
+
+class PaperBatchRow(TypedDict):
+    """Every column of a paper import batch with its service, unit and author names (paper_batch)."""
+
+    id: int
+    service: int
+    unit: int
+    period_from: date
+    period_to: date
+    filename: str
+    rows: int
+    created_by: int | None
+    created_at: datetime
+    service_name: str
+    unit_name: str
+    created_by_name: str | None  # None: imported from the command line
+    unit_timezone: str
+
+
+class PaperBatchListRow(PaperBatchRow):
+    """A batch as listed (paper_batches): with its service's slug."""
+
+    service_slug: str
+
+
+class BatchDayRow(TypedDict):
+    """Responses of a batch on one unit-local day (paper_batch_days)."""
+
+    day: date
+    n: int
+
+
+class BurstRow(TypedDict):
+    """Unbound answers of one address for one service on one unit-local day (bursts)."""
+
+    service: int
+    slug: str
+    name: str
+    unit: int
+    day: date
+    client: str  # the keyed address hash
+    n: int
+    counted: int
+    first_at: datetime | str  # MIN(submitted_at): datetime on PostgreSQL, text on SQLite
+    last_at: datetime | str  # MAX(submitted_at): likewise
+    client_short: str
+
+
+class DisagreementRow(TypedDict):
+    """A delivered product whose officer record and citizen answer disagree (disagreements)."""
+
+    visit: int
+    response: int
+    day: date
+    service: str  # the service's name
+    correction_needed: bool
+    product_correct: str  # yes | no
+
+
+async def counter_by_code(code: str) -> CounterRow | None:
     """An active counter by its public code (case-insensitive), or None."""
     if not code or len(code) > 16:
         return None
-    return await Counter.select().where((Counter.code == code.upper()) & (Counter.active == True)).first().run()  # noqa: E712
+    return cast("CounterRow | None", await Counter.select().where(
+        (Counter.code == code.upper()) & (Counter.active == True)).first().run())  # noqa: E712
 
 
-async def counter_context(code: str) -> tuple[dict, dict, list[dict]] | None:
+async def counter_context(code: str) -> tuple[CounterRow, UnitRow, list[CounterServiceRow]] | None:
     """An active counter, its unit and its active services (each with its standard in force), or None: what
     every citizen page of a counter needs, from the per-process catalog cache (portal.cache). Copies are
     returned, so a caller may annotate them."""
@@ -38,19 +117,19 @@ async def counter_context(code: str) -> tuple[dict, dict, list[dict]] | None:
     if found is None:
         return None
     counter, unit, services = found
-    return dict(counter), dict(unit), [dict(s) for s in services]
+    return counter.copy(), unit.copy(), [s.copy() for s in services]
 
 
-async def unit_by_id(unit_id: int) -> dict | None:
-    return await Unit.select().where(Unit.id == unit_id).first().run()
+async def unit_by_id(unit_id: int) -> UnitRow | None:
+    return cast("UnitRow | None", await Unit.select().where(Unit.id == unit_id).first().run())
 
 
-async def counters_of_unit(unit_id: int) -> list[dict]:
-    return await (Counter.select().where((Counter.unit == unit_id) & (Counter.active == True))  # noqa: E712
-                  .order_by(Counter.code).run())
+async def counters_of_unit(unit_id: int) -> list[CounterRow]:
+    return cast("list[CounterRow]", await (Counter.select().where((Counter.unit == unit_id) & (Counter.active == True))  # noqa: E712
+                  .order_by(Counter.code).run()))
 
 
-async def services_of_counter(counter_id: int) -> list[dict]:
+async def services_of_counter(counter_id: int) -> list[CounterServiceRow]:
     """The active services a counter serves, each with its standard in force (key "standard", may be None)."""
     links = await CounterService.select(CounterService.service).where(CounterService.counter == counter_id).run()
     ids = [row["service"] for row in links]
@@ -60,24 +139,24 @@ async def services_of_counter(counter_id: int) -> list[dict]:
                       .order_by(Service.name).run())
     for service in services:
         service["standard"] = await standard_in_force(service["id"])
-    return services
+    return cast("list[CounterServiceRow]", services)
 
 
-async def standard_version(version_id: int | None) -> dict | None:
+async def standard_version(version_id: int | None) -> StandardVersionRow | None:
     from portal.db.tables import StandardVersion
 
     if version_id is None:
         return None
     row = await StandardVersion.select().where(StandardVersion.id == version_id).first().run()
-    return decode_version(row) if row is not None else None
+    return cast(StandardVersionRow, decode_version(row)) if row is not None else None
 
 
-async def service_by_id(service_id: int) -> dict | None:
-    return await Service.select().where(Service.id == service_id).first().run()
+async def service_by_id(service_id: int) -> ServiceRow | None:
+    return cast("ServiceRow | None", await Service.select().where(Service.id == service_id).first().run())
 
 
-async def visit_by_token(token: str) -> dict | None:
-    return await Visit.select().where(Visit.token == token).first().run()
+async def visit_by_token(token: str) -> VisitRow | None:
+    return cast("VisitRow | None", await Visit.select().where(Visit.token == token).first().run())
 
 
 async def response_exists_for_visit(visit_id: int) -> bool:
@@ -87,7 +166,7 @@ async def response_exists_for_visit(visit_id: int) -> bool:
 # --- paper forms -------------------------------------------------------------------------------------------
 
 
-async def paper_batches(unit_ids: list[int] | None) -> list[dict]:
+async def paper_batches(unit_ids: list[int] | None) -> list[PaperBatchListRow]:
     """Import batches, newest first, of these units (None = every unit), with service and unit names."""
     query = PaperBatch.select(
         *PaperBatch.all_columns(), PaperBatch.service.name.as_alias("service_name"),
@@ -98,18 +177,18 @@ async def paper_batches(unit_ids: list[int] | None) -> list[dict]:
         if not unit_ids:
             return []
         query = query.where(PaperBatch.unit.is_in(unit_ids))
-    return await query.run()
+    return cast("list[PaperBatchListRow]", await query.run())
 
 
-async def paper_batch(batch_id: int) -> dict | None:
-    return await PaperBatch.select(
+async def paper_batch(batch_id: int) -> PaperBatchRow | None:
+    return cast("PaperBatchRow | None", await PaperBatch.select(
         *PaperBatch.all_columns(), PaperBatch.service.name.as_alias("service_name"),
         PaperBatch.unit.name.as_alias("unit_name"), PaperBatch.created_by.username.as_alias("created_by_name"),
         PaperBatch.unit.timezone.as_alias("unit_timezone"),
-    ).where(PaperBatch.id == batch_id).first().run()
+    ).where(PaperBatch.id == batch_id).first().run())
 
 
-async def paper_batch_days(batch_id: int) -> list[dict]:
+async def paper_batch_days(batch_id: int) -> list[BatchDayRow]:
     """Responses of a batch counted per local day."""
     ids = [r["response"] for r in await PaperBatchResponse.select(PaperBatchResponse.response)
            .where(PaperBatchResponse.batch == batch_id).run()]
@@ -122,18 +201,18 @@ async def paper_batch_days(batch_id: int) -> list[dict]:
     return [{"day": day, "n": n} for day, n in sorted(counts.items())]
 
 
-async def services_of_units(unit_ids: list[int] | None) -> list[dict]:
+async def services_of_units(unit_ids: list[int] | None) -> list[ServiceWithUnitRow]:
     """Services (with unit name) a back-office user may import paper forms for."""
     query = Service.select(*Service.all_columns(), Service.unit.name.as_alias("unit_name")).order_by(Service.name)
     if unit_ids is not None:
         if not unit_ids:
             return []
         query = query.where(Service.unit.is_in(unit_ids))
-    return await query.run()
+    return cast("list[ServiceWithUnitRow]", await query.run())
 
 
-async def service_by_slug(slug: str) -> dict | None:
-    return await Service.select().where(Service.slug == slug).first().run()
+async def service_by_slug(slug: str) -> ServiceRow | None:
+    return cast("ServiceRow | None", await Service.select().where(Service.slug == slug).first().run())
 
 
 #: "Bound to no visit", written so that no index is used for it. survey_response.visit is UNIQUE, and SQLite's
@@ -163,7 +242,7 @@ COUNTED_UNBOUND_SQL = ("SELECT COUNT(*) AS n FROM survey_response WHERE client_h
 BURST_MIN = 5
 
 
-async def bursts(unit_ids: list[int] | None, day_from: date, day_to: date) -> list[dict]:
+async def bursts(unit_ids: list[int] | None, day_from: date, day_to: date) -> list[BurstRow]:
     """Bursts for a manager's review (issue 10): per (service, unit-local day, address hash) with at least
     BURST_MIN unbound answers, how many count and how many do not, largest first. Only the first 12 characters
     of the keyed address hash are shown (it is never an IP address)."""
@@ -182,15 +261,15 @@ async def bursts(unit_ids: list[int] | None, day_from: date, day_to: date) -> li
            "GROUP BY r.service, s.slug, s.name, r.unit, r.local_day, r.client_hash "
            f"HAVING COUNT(*) >= {BURST_MIN} ORDER BY COUNT(*) DESC, r.local_day DESC LIMIT 200")
     rows = await SurveyResponse.raw(sql, *args).run()
-    out = []
+    out: list[BurstRow] = []
     for row in rows:
         day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(str(row["day"])[:10])
-        out.append({**row, "day": day, "counted": int(row["counted"] or 0), "n": int(row["n"]),
-                    "client_short": str(row["client"])[:12]})
+        out.append(cast(BurstRow, {**row, "day": day, "counted": int(row["counted"] or 0), "n": int(row["n"]),
+                    "client_short": str(row["client"])[:12]}))
     return out
 
 
-async def disagreements(unit_ids: list[int] | None, day_from: date, day_to: date) -> list[dict]:
+async def disagreements(unit_ids: list[int] | None, day_from: date, day_to: date) -> list[DisagreementRow]:
     """Delivered products whose officer record and citizen answer disagree (issue 17: counted as not right first
     time, listed here for review): completed visits with correction_needed recorded whose bound answer says the
     product was correct when the officer recorded a correction, or not correct when the officer recorded none.
@@ -214,4 +293,4 @@ async def disagreements(unit_ids: list[int] | None, day_from: date, day_to: date
         if not isinstance(row["day"], date):
             row["day"] = date.fromisoformat(str(row["day"])[:10])
         row["correction_needed"] = bool(row["correction_needed"])
-    return rows
+    return cast("list[DisagreementRow]", rows)

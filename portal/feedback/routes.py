@@ -10,6 +10,7 @@ from litestar.exceptions import ClientException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from portal.catalog.queries import ServiceRow, UnitRow
 from portal.feedback import antiabuse, posters, progress, queries, services
 from portal.feedback.qr import counter_url, qr_svg
 from portal.feedback.routes_paper import paper_console
@@ -31,6 +32,7 @@ from portal.feedback.survey_pages import (
     visit_cookie,
     visit_status,
 )
+from portal.queue.queries import CounterRow
 from portal.tokens import new_token
 from portal.web import request_lang, t
 
@@ -63,7 +65,7 @@ async def unit_posters(request: Request, unit_slug: FromPath[str]) -> Template:
 # --- scan at the counter ------------------------------------------------------------------------------------
 
 
-def _page_url(request: Request, name: str, counter: dict, service: dict) -> str:
+def _page_url(request: Request, name: str, counter: CounterRow, service: ServiceRow) -> str:
     """The path of a counter's service page (`name`: the page, its survey or the survey's submission)."""
     return request.app.route_reverse(name, counter_code=counter["code"], service_slug=service["slug"])
 
@@ -135,7 +137,7 @@ async def visit_finished(request: Request, counter_code: FromPath[str], service_
     return await _stage(request, counter_code, service_slug, "finished")
 
 
-def _counter_page(request: Request, counter: dict, unit: dict, service: dict) -> dict[str, Any]:
+def _counter_page(request: Request, counter: CounterRow, unit: UnitRow, service: ServiceRow) -> dict[str, Any]:
     back = _page_url(request, "feedback_counter_service", counter, service)
     return {"counter": counter, "unit": unit, "back": back}
 

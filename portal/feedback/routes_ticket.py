@@ -10,6 +10,7 @@ from litestar.exceptions import ClientException
 from litestar.params import FromPath
 from litestar.response import Template
 
+from portal.catalog.queries import ServiceRow, StandardVersionRow, UnitRow
 from portal.db.tables import Counter
 from portal.feedback import antiabuse, progress, queries
 from portal.feedback.survey_pages import (
@@ -21,13 +22,14 @@ from portal.feedback.survey_pages import (
     survey_context,
     visit_status,
 )
+from portal.queue.queries import VisitRow
 from portal.tokens import verify
 from portal.web import t
 
 # --- officer-issued ticket ----------------------------------------------------------------------------------
 
 
-async def _ticket(request: Request, token: str) -> tuple[dict, dict, dict, dict | None]:
+async def _ticket(request: Request, token: str) -> tuple[VisitRow, UnitRow, ServiceRow, StandardVersionRow | None]:
     if not verify(settings_of(request).secret_key, token):  # forged or mistyped: no database lookup at all
         raise not_found(t(request, "Ticket not recognised. Please check the QR code on your ticket."))
     visit = await queries.visit_by_token(token)
@@ -40,7 +42,7 @@ async def _ticket(request: Request, token: str) -> tuple[dict, dict, dict, dict 
     return visit, unit, service, standard
 
 
-def _ticket_channel(visit: dict) -> tuple[str, bool]:
+def _ticket_channel(visit: VisitRow) -> tuple[str, bool]:
     """Officer-issued tickets give verified responses; a citizen's own scan visit stays unverified."""
     return ("qr_ticket", True) if visit["origin"] == "ticket" else ("qr_counter", False)
 
@@ -75,7 +77,7 @@ async def ticket_survey_submit(request: Request, token: FromPath[str]) -> Templa
     channel, verified = _ticket_channel(visit)
     return await submit_survey(
         request, unit=unit, service=service, counter_id=visit["counter"], visit=visit, channel=channel,
-        verified=verified, standard=standard or service.get("standard"),
+        verified=verified, standard=standard,  # a ticket's service row carries no standard of its own
         action=request.app.route_reverse("feedback_ticket_survey_submit", token=token),
         page={"back": request.app.route_reverse("feedback_ticket_page", token=token), "unit": unit},
     )

@@ -7,21 +7,24 @@ actions, its audit entry: all of it commits or none of it does. Route handlers p
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import cast
 
 from portal.accounts import audit
+from portal.catalog.queries import ServiceRow, StandardVersionRow, UnitRow
 from portal.db.engine import execute, is_unique_violation
 from portal.db.tables import SurveyResponse, Visit
 from portal.db.tables_feedback import PaperBatch, PaperBatchResponse
 from portal.feedback import queries
 from portal.insight import ledger
 from portal.insight.aggregate import RESPONSE_COLUMNS
+from portal.queue.queries import VisitRow
 from portal.timeutil import local_day
 
 CITIZEN_STAGES = ("served", "finished")
 
 
-async def start_scan_visit(unit: dict, service_id: int, counter_id: int, standard_id: int | None,
-                           token: str) -> dict:
+async def start_scan_visit(unit: UnitRow, service_id: int, counter_id: int, standard_id: int | None,
+                           token: str) -> VisitRow:
     """A citizen-started visit (origin "scan"): arrival now, recorded by the citizen."""
     now = datetime.now(UTC)
     async with Visit._meta.db.transaction():
@@ -30,10 +33,10 @@ async def start_scan_visit(unit: dict, service_id: int, counter_id: int, standar
             local_day=local_day(unit["timezone"], now), token=token, arrived_at=now, arrived_source="citizen",
         )).returning(*Visit.all_columns()).run()
         await ledger.visit_changed(None, rows[0])
-    return rows[0]
+    return cast(VisitRow, rows[0])
 
 
-async def citizen_stage(visit: dict, stage: str) -> bool:
+async def citizen_stage(visit: VisitRow, stage: str) -> bool:
     """Record `stage` (served | finished) now, by the citizen, unless already recorded; True if written.
 
     Reaching "finished" opens the survey on the citizen's page, so the visit counts as offered from then on.
@@ -70,7 +73,7 @@ async def count_reason(values: dict, nonce: str | None) -> tuple[bool, str]:
     return True, "stamp"
 
 
-async def submit_response(values: dict, nonce: str | None, standard: dict | None) -> int | None:
+async def submit_response(values: dict, nonce: str | None, standard: StandardVersionRow | None) -> int | None:
     """Store one survey response with the reason it counts or not, and its rollup delta; None when it was
     already received. An answer bound to a visit that already has one is refused (unique index on
     survey_response.visit); an unbound answer whose one-use stamp was already used is stored, not counted
@@ -92,7 +95,8 @@ async def submit_response(values: dict, nonce: str | None, standard: dict | None
     return None
 
 
-async def _store_response(values: dict, nonce: str | None, standard: dict | None, decided: bool = False) -> int:
+async def _store_response(values: dict, nonce: str | None, standard: StandardVersionRow | None,
+                          decided: bool = False) -> int:
     async with SurveyResponse._meta.db.transaction():
         if nonce:
             await execute("INSERT INTO feedback_form_nonce (nonce) VALUES ({})", nonce)
@@ -147,7 +151,7 @@ async def submit_given(values: dict, receipt) -> int | None:
     return row["id"]
 
 
-async def import_paper(service: dict, period_from: date, period_to: date, filename: str, actor,
+async def import_paper(service: ServiceRow, period_from: date, period_to: date, filename: str, actor,
                        rows: list[dict]) -> int:
     """Insert a whole batch of valid paper responses, their rollup deltas and the audit entry in one
     transaction; returns the batch id."""
@@ -173,7 +177,7 @@ async def import_paper(service: dict, period_from: date, period_to: date, filena
     return batch_id
 
 
-async def review_burst(actor, service: dict, day: date, client_hash: str, counted: bool, note: str) -> int:
+async def review_burst(actor, service: ServiceRow, day: date, client_hash: str, counted: bool, note: str) -> int:
     """A manager marks every unbound answer of one address for one service on one unit-local day as counted or
     not (issue 10's burst review): the rows, their rollup delta and the audit entry in one transaction.
     Returns how many responses changed (0: nothing to change, nothing written)."""

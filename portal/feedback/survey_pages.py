@@ -5,7 +5,7 @@ page with the published results."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
@@ -14,7 +14,9 @@ from litestar.response import Template
 from litestar.template.base import csrf_token
 
 from portal import cache
+from portal.catalog.queries import ServiceRow, StandardVersionRow, UnitRow
 from portal.feedback import antiabuse, queries, services
+from portal.feedback.queries import CounterServiceRow
 from portal.feedback.schemas import (
     AGE_BANDS,
     COMMENT_MAX,
@@ -25,6 +27,7 @@ from portal.feedback.schemas import (
     parse_survey,
 )
 from portal.insight import published
+from portal.queue.queries import CounterRow, VisitRow
 from portal.timeutil import local_day
 from portal.tokens import verify
 from portal.web import client_key, request_lang, t
@@ -46,7 +49,7 @@ def not_found(message: str) -> NotFoundException:
     return NotFoundException(message)
 
 
-async def counter_context(request: Request, counter_code: str) -> tuple[dict, dict, list[dict]]:
+async def counter_context(request: Request, counter_code: str) -> tuple[CounterRow, UnitRow, list[CounterServiceRow]]:
     """The counter, its unit and its services with their standards in force (cached per process)."""
     found = await queries.counter_context(counter_code)
     if found is None:
@@ -54,7 +57,8 @@ async def counter_context(request: Request, counter_code: str) -> tuple[dict, di
     return found
 
 
-async def counter_service_of(request: Request, counter_code: str, service_slug: str) -> tuple[dict, dict, dict]:
+async def counter_service_of(request: Request, counter_code: str,
+                             service_slug: str) -> tuple[CounterRow, UnitRow, CounterServiceRow]:
     counter, unit, services = await counter_context(request, counter_code)
     service = next((s for s in services if s["slug"] == service_slug), None)
     if service is None:
@@ -62,7 +66,7 @@ async def counter_service_of(request: Request, counter_code: str, service_slug: 
     return counter, unit, service
 
 
-async def own_visit(request: Request) -> dict | None:
+async def own_visit(request: Request) -> VisitRow | None:
     """The visit named by the citizen's HttpOnly cookie (signature checked before any lookup)."""
     token = request.cookies.get(VISIT_COOKIE)
     if not token or not verify(settings_of(request).secret_key, token):
@@ -70,7 +74,7 @@ async def own_visit(request: Request) -> dict | None:
     return await queries.visit_by_token(token)
 
 
-async def cookie_visit(request: Request, counter: dict, service: dict) -> dict | None:
+async def cookie_visit(request: Request, counter: CounterRow, service: ServiceRow) -> VisitRow | None:
     """The citizen's own scan visit (from the HttpOnly cookie) when it belongs to this counter and service."""
     visit = await own_visit(request)
     if visit is None or visit["counter"] != counter["id"] or visit["service"] != service["id"]:
@@ -78,7 +82,7 @@ async def cookie_visit(request: Request, counter: dict, service: dict) -> dict |
     return visit
 
 
-def visit_status(visit: dict) -> str:
+def visit_status(visit: VisitRow) -> str:
     for stage, status in (("delivered", "delivered"), ("finished", "finished"), ("served", "being_served"),
                           ("called", "called")):
         if visit.get(f"{stage}_at") is not None:
@@ -93,7 +97,7 @@ def status_label(request: Request, status: str) -> str:
     return labels[status]
 
 
-def service_name(request: Request, service: dict) -> str:
+def service_name(request: Request, service: ServiceRow) -> str:
     return service["name_en"] if request_lang(request) == "en" and service.get("name_en") else service["name"]
 
 
@@ -126,7 +130,7 @@ def fill_form_marks(request: Request, html: str, stamp: str) -> str:
     return html.replace(_CSRF_MARK, csrf_token({"request": request})).replace(_STAMP_MARK, stamp)
 
 
-def survey_context(request: Request, action: str, service: dict, *, values: dict | None = None,
+def survey_context(request: Request, action: str, service: ServiceRow, *, values: dict | None = None,
                     errors: list | None = None, stamp: str | None = None) -> dict[str, Any]:
     context = {
         "action": action, "service": service, "service_name": service_name(request, service),
@@ -160,8 +164,8 @@ def blank_survey_page(request: Request, context: dict[str, Any]) -> Response | T
     return Response(content=fill_form_marks(request, html, context["stamp"]), media_type="text/html; charset=utf-8")
 
 
-async def submit_survey(request: Request, *, unit: dict, service: dict, counter_id: int | None,
-                         visit: dict | None, channel: str, verified: bool, standard: dict | None,
+async def submit_survey(request: Request, *, unit: UnitRow, service: ServiceRow, counter_id: int | None,
+                         visit: VisitRow | None, channel: str, verified: bool, standard: StandardVersionRow | None,
                          action: str, page: dict[str, Any]) -> Template | Response:
     """Validate and store one survey; render the thank-you page (or the form again with errors, 400)."""
     form = await request.form()
@@ -186,8 +190,9 @@ async def submit_survey(request: Request, *, unit: dict, service: dict, counter_
         "flagged_fast": stamp.too_fast, "language": lang, "client_hash": client,
         "local_day": local_day(unit["timezone"], now), "submitted_at": now,
     }
+    # An answer bound to no visit comes from a counter's page, whose services carry their standard in force.
     stored = await services.submit_response(values, stamp.nonce if stamp.valid else None,
-                                            standard=None if visit else service["standard"])
+                                            standard=None if visit else cast(CounterServiceRow, service)["standard"])
     context = {**page, **await thanks(request, service, unit, answers, standard), "already": stored is None}
     return thanks_page(request, context)
 
@@ -208,7 +213,7 @@ def thanks_page(request: Request, context: dict[str, Any]) -> Response | Templat
     return Response(content=html, media_type="text/html; charset=utf-8")
 
 
-def results_html(request: Request, unit: dict, found: tuple[dict, datetime] | None, service_id: int) -> str:
+def results_html(request: Request, unit: UnitRow, found: tuple[dict, datetime] | None, service_id: int) -> str:
     """The service's published results as HTML: the same for every citizen until the refresher publishes new
     figures, so rendered once per language and publication (kept with the published figures, portal.cache)."""
     key = ("results_html", service_id, request_lang(request), found[1] if found else None)
@@ -223,8 +228,8 @@ def results_html(request: Request, unit: dict, found: tuple[dict, datetime] | No
     return html
 
 
-async def thanks(request: Request, service: dict, unit: dict, answers: SurveyAnswers | None,
-                  standard: dict | None) -> dict:
+async def thanks(request: Request, service: ServiceRow, unit: UnitRow, answers: SurveyAnswers | None,
+                  standard: StandardVersionRow | None) -> dict:
     fee = (standard or {}).get("fee") or 0
     overpaid = answers is not None and answers.amount_paid is not None and answers.amount_paid > fee
     found = await published.read(published.service_key(service["id"]))

@@ -291,7 +291,7 @@ def timed_end(v: dict, std: dict | None) -> datetime | None:
     return completion_time(v, std["time_limit_unit"])
 
 
-def response_part(r: dict, std: dict | None) -> tuple[dict[str, Any], dict | None]:
+def response_part(r: dict, std: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict | None]:
     """What one survey response adds to the aggregate of its (counter, local day), and its citizen overcharge
     case (or None). `std` is the version in force at submission (an answer bound to no visit). The amount paid
     and product answer of a response bound to a visit add nothing here: they are part of that visit's verdicts

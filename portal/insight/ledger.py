@@ -12,6 +12,7 @@ insert, whatever the number of rows that day already holds.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypeVar
 
@@ -159,7 +160,7 @@ async def change_visit(visit_id: int, values: dict, condition=None) -> tuple[dic
 
 
 async def responses_added(service_id: int, unit_id: int, responses: list[dict],
-                          standard: dict | None = None) -> None:
+                          standard: Mapping[str, Any] | None = None) -> None:
     """Record new survey responses (whole rows with their ids); call inside the transaction that inserted them.
 
     A response bound to a visit changes that visit's single cost and accuracy verdicts: the visit's part with
@@ -173,7 +174,7 @@ async def responses_added(service_id: int, unit_id: int, responses: list[dict],
     else:
         standards = None
 
-    def standard_of(r: dict) -> dict | None:
+    def standard_of(r: dict) -> Mapping[str, Any] | None:
         if r.get("visit") or r.get("amount_paid") is None:
             return None
         if standards is None:

@@ -5,7 +5,7 @@ service worker. The device token travels in an HttpOnly cookie limited to /kiosk
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from portal.feedback import queries as feedback_queries
+from portal.feedback.queries import CounterServiceRow
 from portal.kiosk import queries, services
 from portal.kiosk.queries import KioskRow
 from portal.kiosk.schemas import KioskItem
@@ -34,8 +35,9 @@ def _unsur(lang: str) -> list[dict]:
              "labels": u.labels_en if english else u.labels_id} for i, u in enumerate(UNSUR_2017, start=1)]
 
 
-async def context_of(kiosk: KioskRow) -> tuple[Mapping[str, Any], Mapping[str, Any], Sequence[Mapping[str, Any]]]:
-    """The kiosk's counter, unit and the counter's active services (per-process catalog cache)."""
+async def context_of(kiosk: KioskRow) -> tuple[Mapping[str, Any], Mapping[str, Any], list[CounterServiceRow]]:
+    """The kiosk's counter, unit and the counter's active services (per-process catalog cache); an empty unit
+    and no services when the counter was deactivated."""
     counter = await queries.counter_by_id(kiosk["counter"])
     found = await feedback_queries.counter_context(counter["code"]) if counter else None
     if found is None:  # the counter was deactivated: the kiosk has nothing to ask about

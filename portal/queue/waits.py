@@ -18,9 +18,7 @@ minutes only.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
 
 import msgspec
 import numpy as np
@@ -28,6 +26,7 @@ import numpy as np
 from portal.db.tables import Counter, CounterService, Service, Visit
 from portal.insight.aggregate import closures_of
 from portal.queue import board
+from portal.queue.queries import UnitRow
 from portal.queue.schemas import QueueState
 from portal.timeutil import local_day, local_midnight_utc, utcnow
 from survey.clock import holiday_calendar
@@ -71,7 +70,7 @@ class LiveQueue(QueueState):
 _cache: dict[int, tuple[float, LiveQueue]] = {}
 
 
-def closed_reason(unit: Mapping[str, Any], day: date) -> str | None:
+def closed_reason(unit: UnitRow, day: date) -> str | None:
     """Why the unit is closed on `day` (weekend, holiday, closure), or None on a working day."""
     if day.isoformat() in closures_of(unit):
         return "closure"
@@ -99,7 +98,7 @@ def estimate(waiting: int, counters_open: int, call_times: list, median_minutes:
     return None, "no_data", 0
 
 
-async def compute(unit: Mapping[str, Any]) -> LiveQueue:
+async def compute(unit: UnitRow) -> LiveQueue:
     now = utcnow()
     today = local_day(unit["timezone"], now)
     reason = closed_reason(unit, today)
@@ -138,7 +137,7 @@ async def compute(unit: Mapping[str, Any]) -> LiveQueue:
                      open_today=reason is None, closed_reason=reason, as_of=now.isoformat())
 
 
-async def live(unit: Mapping[str, Any]) -> LiveQueue:
+async def live(unit: UnitRow) -> LiveQueue:
     """The unit's live queue with waiting times, at most CACHE_SECONDS old (per process)."""
     found = _cache.get(unit["id"])
     if found is not None and found[0] > time.monotonic():

@@ -28,6 +28,12 @@ def _matches(value: Any, annotation: Any) -> bool:
         return any(_matches(value, a) for a in get_args(annotation))
     if annotation is type(None):
         return value is None
+    if typing.is_typeddict(annotation):  # a nested row (a service's standard in force)
+        try:
+            check(value, annotation)
+        except AssertionError:
+            return False
+        return True
     if get_origin(annotation) is list:
         (item,) = get_args(annotation)
         return isinstance(value, list) and all(_matches(v, item) for v in value)
