@@ -5,48 +5,16 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, TypedDict, TypeVar, cast
 
+from portal.db.rows import ServiceRow, UnitRow
 from portal.db.tables import Counter, CounterService, Service, StandardVersion, Unit
 
 # --------------------------------------------------------------------------- rows
 # What the query functions below return: keys are exactly the columns and aliases selected, values as the driver
 # returns them on PostgreSQL and on SQLite (Piccolo's converters give date, datetime and bool there too; JSON
 # columns come back as text unless decoded here).
-
-
-class UnitRow(TypedDict):
-    """Every column of a unit (unit_by_slug, unit_by_id)."""
-
-    id: int
-    government: int
-    parent: int | None
-    slug: str
-    name: str
-    short_name: str
-    kind: str  # one of UNIT_KINDS
-    timezone: str
-    address: str
-    phone: str
-    email: str
-    closures: str  # JSON text: a list of ISO dates
-    cuti_bersama: bool
-    maklumat_text: str
-    maklumat_signer: str
-    maklumat_date: date | None
-
-
-class ServiceRow(TypedDict):
-    """Every column of a service (service_by_slug)."""
-
-    id: int
-    unit: int
-    slug: str
-    name: str
-    name_en: str
-    description: str
-    active: bool
 
 
 class StandardVersionRow(TypedDict):

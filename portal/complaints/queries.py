@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, NotRequired, TypedDict, cast
 
 from portal.complaints.deadlines import DEFAULT_CONTACT_DAYS, DEFAULT_DAYS
+from portal.db.rows import UnitRow
 from portal.db.tables import AuditLog, Counter, Service, Unit
 from portal.db.tables_complaints import OPEN_STATUSES, Complaint, ComplaintPhoto, ComplaintSetting
 
@@ -87,23 +88,6 @@ class UnitListRow(TypedDict):
     slug: str
     name: str
     timezone: str
-
-
-class UnitRow(UnitListRow):
-    """Every column of a unit (unit_by_id(), unit_by_slug())."""
-
-    government: int
-    parent: int | None
-    short_name: str
-    kind: str  # one of UNIT_KINDS
-    address: str
-    phone: str
-    email: str
-    closures: str  # JSON text: read with portal.insight.aggregate.closures_of
-    cuti_bersama: bool
-    maklumat_text: str
-    maklumat_signer: str
-    maklumat_date: date | None
 
 
 class ServiceListRow(TypedDict):

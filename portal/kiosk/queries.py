@@ -7,6 +7,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import TypedDict, cast
 
+from portal.db.rows import CounterRow
 from portal.db.tables import Counter, SurveyResponse, Visit
 from portal.db.tables_kiosk import Kiosk, KioskAnswer
 
@@ -37,16 +38,6 @@ class KioskListRow(KioskRow):
     counter_code: str
     counter_name: str
     unit_name: str
-
-
-class CounterRow(TypedDict):
-    """Every column of a counter (counters_of_units(), counter_by_code(), counter_by_id())."""
-
-    id: int
-    unit: int
-    code: str
-    name: str
-    active: bool
 
 
 class ServedVisitRow(TypedDict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TypedDict, cast
 
+from portal.db.rows import CounterRow, ServiceRow, UnitRow
 from portal.db.tables import Counter, CounterService, Service, Unit, Visit
 
 
@@ -17,53 +18,10 @@ class UnitListRow(TypedDict):
     timezone: str
 
 
-class UnitRow(TypedDict):
-    """Every column of a unit (unit_by_slug(), unit_by_id())."""
-
-    id: int
-    government: int
-    parent: int | None
-    slug: str
-    name: str
-    short_name: str
-    kind: str  # one of UNIT_KINDS
-    timezone: str
-    address: str
-    phone: str
-    email: str
-    closures: str  # JSON text: read with portal.insight.aggregate.closures_of
-    cuti_bersama: bool
-    maklumat_text: str
-    maklumat_signer: str
-    maklumat_date: date | None
-
-
-class CounterRow(TypedDict):
-    """Every column of a counter (counter_by_id(), tickets.counter_by_code())."""
-
-    id: int
-    unit: int
-    code: str
-    name: str
-    active: bool
-
-
 class CounterServicesRow(CounterRow):
     """A counter with the ids of the services it offers (counters_of_units())."""
 
     service_ids: list[int]
-
-
-class ServiceRow(TypedDict):
-    """Every column of a service (services_of_units(), service_by_slug(), tickets.counter_services())."""
-
-    id: int
-    unit: int
-    slug: str
-    name: str
-    name_en: str
-    description: str
-    active: bool
 
 
 class VisitRow(TypedDict):
