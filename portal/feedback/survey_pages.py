@@ -140,20 +140,19 @@ def survey_context(request: Request, action: str, service: ServiceRow, *, values
         "comment_max": COMMENT_MAX, "sexes": SEXES, "age_bands": AGE_BANDS, "education": EDUCATION,
         "occupations": OCCUPATIONS,
     }
-    if not values and not errors and action.startswith("/c/"):  # a counter's form (a ticket's is its own)
-        context["survey_form_marked"] = blank_form_html(request, context)
-        context["survey_form_html"] = fill_form_marks(request, context["survey_form_marked"], context["stamp"])
     return context
 
 
 def blank_survey_page(request: Request, context: dict[str, Any]) -> Response | Template:
-    """A counter's survey page with the blank form (context from `survey_context`). Like the form itself, the
-    whole page is the same for every citizen of the counter and service in one language but for the CSRF token
-    and stamp, so it is rendered once per process (with the catalog cache) when the address carries no query
-    but ?lang (other queries reach the page's language links, so those requests are rendered as usual)."""
-    marked = context.get("survey_form_marked")
-    if marked is None or any(key != "lang" for key in request.query_params):
-        return Template("feedback/survey.html", context=context)
+    """A counter's survey page with the blank form (context from `survey_context`, without answers or errors).
+    Like the form itself, the whole page is the same for every citizen of the counter and service in one language
+    but for the CSRF token and stamp, so it is rendered once per process (with the catalog cache) when the address
+    carries no query but ?lang (other queries reach the page's language links, so those requests are rendered
+    as usual, with the form kept once)."""
+    marked = blank_form_html(request, context)
+    if any(key != "lang" for key in request.query_params):
+        return Template("feedback/survey.html", context={
+            **context, "survey_form_html": fill_form_marks(request, marked, context["stamp"])})
     key = ("survey_page", request.url.path, request_lang(request), marked)
     html = cache.catalog.get(key, None)
     if html is None:
