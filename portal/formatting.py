@@ -11,6 +11,7 @@ from babel.numbers import format_decimal
 from jinja2 import pass_context
 
 from portal.locale import _context_lang, gettext
+from portal.timeutil import local_now
 
 TIME_UNIT_LABELS = {
     "minutes": ("minute", "minutes"),
@@ -80,7 +81,7 @@ def local_datetime(value: datetime | None, tz: str = "Asia/Jakarta", lang: str =
 
 def clock_now(tz: str, lang: str = "id") -> str:
     """The current wall-clock time in the unit's zone ("14.05" in Indonesian, "14:05" in English)."""
-    now = datetime.now(ZoneInfo(tz or "Asia/Jakarta"))
+    now = local_now(tz)
     return now.strftime("%H.%M" if lang == "id" else "%H:%M")
 
 

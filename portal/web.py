@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import logging
 import re
-from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
@@ -29,6 +28,7 @@ from portal.accounts.permissions import jinja_can
 from portal.locale import LANG_COOKIE, gettext, jinja_gettext, jinja_ngettext, negotiate
 from portal.paths import TEMPLATES_DIR
 from portal.settings import LANGUAGES, Settings
+from portal.timeutil import DEFAULT_TIMEZONE, local_day
 
 log = logging.getLogger("portal")
 
@@ -162,7 +162,9 @@ def client_key(request: Request, settings: Settings) -> str:
     state = request.scope.setdefault("state", {})
     key = state.get("client_key")
     if key is None:  # asked by the rate limit and by the counting rule: computed once per request
-        salt = _daily_salt(settings.secret_key, datetime.now(UTC).date().isoformat())
+        # The salt's day is Indonesia's western day: it turns at 00:00 WIB = 01:00 WITA = 02:00 WIT, at night for
+        # every unit, so one citizen's answers of one service day share a key (the counting rule's daily cap).
+        salt = _daily_salt(settings.secret_key, local_day(DEFAULT_TIMEZONE).isoformat())
         key = state["client_key"] = hmac.new(salt, client_address(request, settings).encode(),
                                              hashlib.sha256).hexdigest()[:32]
     return key

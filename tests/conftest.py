@@ -19,6 +19,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# PORTAL_TEST_TODAY=YYYY-MM-DD runs the whole suite as if that were today: the clock (datetime, date, time) is
+# moved to that day at the real time of day and keeps ticking, for every test; the event loop's monotonic clock
+# is left alone. Unset, the suite runs on the real date. CI runs one pass more than a year ahead, so a test or a
+# page that ages with the calendar fails the day it is written (tests.clock).
+from tests.clock import start_test_today  # noqa: E402
+
+start_test_today()
+
 
 def _pg_admin_url(url: str) -> tuple[str, str]:
     base, _, _db = url.rpartition("/")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
@@ -22,6 +21,7 @@ from portal.accounts import queries, services, users
 from portal.accounts.auth import CSRF_KEY, ROTATE_KEY
 from portal.accounts.passwords import verify_password
 from portal.accounts.permissions import requires
+from portal.timeutil import utcnow
 from portal.web import client_address, client_key, t
 
 #: Two limits on POST /login, keyed by a hash of the client address (never the raw IP): per client and account
@@ -86,7 +86,7 @@ async def login_form(request: Request, next: FromQuery[str] = "/console") -> Tem
 async def login(
     request: Request, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 ) -> Template | Redirect:
-    now = datetime.now(UTC)
+    now = utcnow()
     username = data.username.strip()
     if not username:
         return _login_page(request, data, t(request, "Wrong username or password."), 401)

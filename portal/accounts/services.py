@@ -17,6 +17,7 @@ from portal.accounts import audit
 from portal.accounts.auth import CurrentUser
 from portal.db.tables import User, UserUnit
 from portal.db.tables_accounts import LoginThrottle
+from portal.timeutil import utcnow
 
 LOCK_AFTER_FAILURES = 5
 FIRST_LOCK_MINUTES = 15
@@ -92,7 +93,7 @@ async def active_locks(user_id: int, now: datetime) -> list[dict]:
 
 async def unlock(actor: CurrentUser, user_id: int) -> int:
     """An admin lifts every lock and failure count of the account; returns how many client locks were lifted."""
-    now = datetime.now(UTC)
+    now = utcnow()
     unit_ids = await _units(user_id)
     async with LoginThrottle._meta.db.transaction():
         lifted = len(await active_locks(user_id, now))

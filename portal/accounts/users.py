@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -13,6 +11,7 @@ from portal.accounts import audit, queries, services
 from portal.accounts.guards import current_user, requires
 from portal.accounts.passwords import hash_password
 from portal.db.tables import ROLES
+from portal.timeutil import utcnow
 from portal.web import chosen_ids, t
 
 MIN_PASSWORD_LENGTH = 10
@@ -83,7 +82,7 @@ async def user_edit(request: Request, user_id: FromPath[int], saved: FromQuery[s
     row = await _user_or_404(request, user_id)
     return Template("accounts/user_edit.html", context={
         "target": row, "target_units": await queries.unit_ids_of(user_id), "units": await queries.all_units(),
-        "locks": await services.active_locks(user_id, datetime.now(UTC)),
+        "locks": await services.active_locks(user_id, utcnow()),
         "roles": ROLES, "saved": saved, "error": None, "user": current_user(request),
     })
 

@@ -10,6 +10,7 @@ from typing import Any, TypedDict, TypeVar, cast
 
 from portal.db.rows import ServiceRow, UnitRow
 from portal.db.tables import Counter, CounterService, Service, StandardVersion, Unit
+from portal.timeutil import utcnow
 
 # --------------------------------------------------------------------------- rows
 # What the query functions below return: keys are exactly the columns and aliases selected, values as the driver
@@ -148,7 +149,7 @@ async def standard_in_force(service_id: int, at: datetime | None = None) -> Stan
     approved = await (StandardVersion.select()
                       .where((StandardVersion.service == service_id) & (StandardVersion.status == "approved"))
                       .run())
-    found = pick_in_force(approved, at or datetime.now(UTC))
+    found = pick_in_force(approved, at or utcnow())
     return cast(StandardVersionRow, decode_version(found)) if found is not None else None
 
 
@@ -256,7 +257,7 @@ async def public_services(unit_id: int | None = None, at: datetime | None = None
 
     Each row: id, slug, name, name_en, description, unit (id, slug, name, short_name, timezone), standard.
     """
-    at = at or datetime.now(UTC)
+    at = at or utcnow()
     query = Service.select(
         Service.id, Service.slug, Service.name, Service.name_en, Service.description,
         Service.unit.id.as_alias("unit_id"), Service.unit.slug.as_alias("unit_slug"),

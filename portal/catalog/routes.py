@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, TypedDict
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from portal.catalog.diff import compare
 from portal.catalog.schemas import CounterOut, ServiceOut, UnitOut, UnitRef, service_out, standard_out
 from portal.catalog.search import MAX_QUERY_LENGTH, search
 from portal.queue import waits
+from portal.timeutil import utcnow
 from portal.web import request_lang, t
 
 TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
@@ -136,7 +137,7 @@ async def _waits_of(service: queries.ServiceDetailRow) -> dict[str, Any]:
 @get("/services/{service_slug:str}", name="catalog_service", include_in_schema=False)
 async def service_page(request: Request, service_slug: FromPath[str]) -> Template:
     service = await _service_or_404(request, service_slug)
-    now = datetime.now(UTC)
+    now = utcnow()
     versions = await queries.version_history(service["id"])
     approved = [v for v in versions if v["status"] == "approved"]
     current = queries.pick_in_force(approved, now)
@@ -158,7 +159,7 @@ async def history_page(request: Request, service_slug: FromPath[str]) -> Templat
     service = await _service_or_404(request, service_slug)
     versions = await queries.version_history(service["id"])
     return Template("catalog/history.html", context={
-        "service": service, "history": _history_rows(versions, service["unit_timezone"], datetime.now(UTC)),
+        "service": service, "history": _history_rows(versions, service["unit_timezone"], utcnow()),
     })
 
 
@@ -265,7 +266,7 @@ async def api_service(request: Request, service_slug: FromPath[str]) -> ServiceO
     versions = await queries.approved_versions_of([service["id"]])
     return ServiceOut(slug=service["slug"], name=service["name"],
                       unit=UnitRef(slug=service["unit_slug"], name=service["unit_name"]),
-                      standard=standard_out(queries.pick_in_force(versions.get(service["id"], []), datetime.now(UTC))))
+                      standard=standard_out(queries.pick_in_force(versions.get(service["id"], []), utcnow())))
 
 
 @get("/units", name="catalog_api_units", summary="Units (OPD/UPT) with their timezone and services", tags=["catalog"])

@@ -23,7 +23,7 @@ from portal.complaints.deadlines import working_days_between
 from portal.db.tables import Service
 from portal.db.tables_complaints import CATEGORIES, OPEN_STATUSES, Complaint
 from portal.insight.aggregate import closures_of
-from portal.timeutil import local_day
+from portal.timeutil import local_day, utcnow
 from survey.compliance import proportion
 from survey.survival import km_within
 
@@ -101,7 +101,7 @@ async def figures(units: list[dict], service_ids: list[int] | None, start: date,
                   now: datetime | None = None, counter_id: int | None = None) -> dict[str, Any]:
     """Complaint figures of these units (and services, or a counter, when given) for complaints received
     start..end."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     by_id = {u["id"]: u for u in units}
     rows: list[FigureRow] = []
     if by_id:

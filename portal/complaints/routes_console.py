@@ -18,7 +18,7 @@ from portal.complaints.deadlines import CLASSES
 from portal.complaints.schemas import CONTACT_MAX, DESCRIPTION_MAX, parse_complaint
 from portal.complaints.views import category_labels, channel_labels, class_labels, status_labels
 from portal.db.tables_complaints import CATEGORIES, CHANNELS, STATUSES
-from portal.timeutil import local_day
+from portal.timeutil import DEFAULT_TIMEZONE, local_day
 from portal.web import request_lang, t
 
 Q = QueryParameter
@@ -106,16 +106,15 @@ async def record(request: Request) -> Template | Redirect:
     fields = {k: v for k in form if isinstance(v := form.get(k), str)}
     values = {k: v[:DESCRIPTION_MAX + 100] for k, v in fields.items()}
     service = await queries.service_by_slug(fields.get("service") or "") if fields.get("service") else None
-    data, errors = parse_complaint(fields, date.today(), staff=True)
+    unit = await queries.unit_by_id(service["unit"]) if service is not None else None
+    data, errors = parse_complaint(fields, local_day(unit["timezone"] if unit else DEFAULT_TIMEZONE), staff=True)
     if service is None:
         errors.append(("service", "Choose the service the complaint is about."))
     else:
         ensure_can(request, "complaints.record", service["unit"])
     if errors:
         return await _record_page(request, values, errors, 400)
-    assert data is not None and service is not None
-    unit = await queries.unit_by_id(service["unit"])
-    assert unit is not None
+    assert data is not None and service is not None and unit is not None
     code, _created = await services.file_complaint(data, unit=unit, service_id=service["id"], counter_id=None,
                                                    language=request_lang(request), actor=current_user(request))
     return Redirect(path=f"{request.app.route_reverse('complaints_track', code=code)}?filed=1", status_code=303)

@@ -17,7 +17,7 @@ from portal.complaints.images import ImageRefused, clean
 from portal.complaints.schemas import CONTACT_MAX, DESCRIPTION_MAX, ComplaintStatus, _t, parse_complaint
 from portal.complaints.views import category_labels, public_status
 from portal.feedback import antiabuse
-from portal.timeutil import local_day
+from portal.timeutil import DEFAULT_TIMEZONE, local_day
 from portal.web import client_key, request_lang, t
 
 PUBLIC = {"exclude_from_auth": True}
@@ -60,7 +60,7 @@ async def _form_page(request: Request, values: dict[str, Any], errors: list[tupl
         "error_fields": {f for f, _ in errors or []}, "groups": list(groups.values()),
         "categories": category_labels(request), "stamp": stamp or antiabuse.new_stamp(_secret(request)),
         "honeypot": antiabuse.HONEYPOT, "description_max": DESCRIPTION_MAX, "contact_max": CONTACT_MAX,
-        "today": local_day("Asia/Jakarta"),
+        "today": local_day(DEFAULT_TIMEZONE),
     })
 
 
@@ -78,7 +78,7 @@ async def new_complaint(request: Request, service: Annotated[str | None, Q(name=
     values = {"service": found_service["slug"] if found_service else "",
               "counter": found_counter["code"] if found_counter else "",
               "category": category or "", "amount": amount if (amount or "").isdigit() else "",
-              "happened_on": local_day("Asia/Jakarta").isoformat()}
+              "happened_on": local_day(DEFAULT_TIMEZONE).isoformat()}
     return await _form_page(request, values)
 
 
@@ -96,7 +96,7 @@ async def file_complaint(request: Request) -> Template | Redirect:
     values = {k: (v[:DESCRIPTION_MAX + 100] if k == "description" else v[:200]) for k, v in fields.items()}
     stamp = antiabuse.read_stamp(_secret(request), fields.get("stamp"))
     service, counter = await _prefill(fields.get("service") or None, fields.get("counter") or None)
-    today = local_day("Asia/Jakarta")
+    today = local_day(DEFAULT_TIMEZONE)
     data, errors = parse_complaint(fields, today)
     if service is None:
         errors.append(("service", "Choose the service the complaint is about."))

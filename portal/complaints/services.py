@@ -18,7 +18,7 @@ from portal.db.tables import AuditLog
 from portal.db.tables_complaints import Complaint, ComplaintPhoto, ComplaintSetting
 from portal.db.tables_insight import Nonconformity, NonconformityEvent
 from portal.insight.aggregate import closures_of
-from portal.timeutil import local_day
+from portal.timeutil import local_day, utcnow
 
 #: action -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -43,7 +43,7 @@ class ComplaintError(ValueError):
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
+    return now or utcnow()
 
 
 def _visible(row: dict) -> dict:

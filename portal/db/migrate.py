@@ -7,13 +7,13 @@ lock makes concurrent starts safe.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from types import ModuleType
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
 from portal.db.migrations import MIGRATIONS
+from portal.timeutil import utcnow
 
 ADVISORY_LOCK_KEY = 7_250_914_2017
 
@@ -48,7 +48,7 @@ async def migrate(engine: Engine) -> list[str]:
             if name in done:
                 continue
             await module.forwards(engine)
-            stamp = datetime.now(UTC).isoformat()
+            stamp = utcnow().isoformat()
             await engine.run_ddl(f"INSERT INTO portal_migration (name, applied_at) VALUES ('{name}', '{stamp}')")
             now_applied.append(name)
         return now_applied

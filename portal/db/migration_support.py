@@ -5,11 +5,13 @@ uses it keeps meaning what it meant when it was written; change these helpers on
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
+
+from portal.timeutil import utcnow
 
 
 def is_postgres(engine: Engine) -> bool:
@@ -39,7 +41,7 @@ async def mark_all_dirty(engine: Engine) -> None:
             pairs.add((row["service"], str(row["local_day"])[:10]))
     existing = {(r["service"], str(r["day"])[:10]) for r in
                 await engine.run_ddl('SELECT service, "day" FROM rollup_dirty') or []}
-    now = datetime.now(UTC)
+    now = utcnow()
     marks = sorted(pairs - existing)
     for start in range(0, len(marks), 500):
         chunk = marks[start:start + 500]

@@ -37,7 +37,7 @@ from portal.db.tables import (
 )
 from portal.db.tables_insight import RollupDirty
 from portal.demo import content
-from portal.timeutil import local_midnight_utc
+from portal.timeutil import local_midnight_utc, utcnow
 from portal.tokens import new_token
 from survey.clock import WEEKMASK, holiday_calendar
 
@@ -70,7 +70,7 @@ async def seed_demo(months: int = 6, scale: float = 1.0, seed: int = 2026, quiet
         raise ValueError("months must be >= 1 and scale > 0")
     say = _say(quiet)
     started = time.perf_counter()
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or utcnow()).astimezone(UTC)
     accounts = {username: password for username, password, *_ in content.ACCOUNTS}
     async with Government._meta.db.transaction():
         existing = await Government.select(Government.id).where(Government.slug == content.GOVERNMENT["slug"]) \

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from portal.db.tables import Service, Visit
 from portal.db.tables_insight import Nonconformity
 from portal.insight.results import unit_results
 from portal.locale import gettext
+from portal.timeutil import utcnow
 from survey.ikm import round_half_up
 from survey.sampling import krejcie_morgan
 
@@ -65,7 +66,7 @@ class Context:
         self.year = year
         self.start, self.end = date(year, 1, 1), date(year, 12, 31)
         year_end = datetime(year, 12, 31, 23, 59, 59, tzinfo=ZoneInfo(timezone))
-        self.at = min(now or datetime.now(UTC), year_end)
+        self.at = min(now or utcnow(), year_end)
         self._results: dict[int, dict] | None = None
 
     async def results(self) -> dict[int, dict]:

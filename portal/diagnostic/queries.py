@@ -14,6 +14,7 @@ from portal.db.tables_diagnostic import (
     DiagnosticRating,
 )
 from portal.diagnostic import catalogue
+from portal.timeutil import DEFAULT_TIMEZONE
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -72,7 +73,7 @@ async def scope_of(government: dict, unit: dict | None = None) -> Scope:
         return Scope(government, unit, (unit["id"],), unit["timezone"])
     units = await Unit.select(Unit.id, Unit.timezone).where(Unit.government == government["id"]) \
         .order_by(Unit.id).run()
-    timezone = units[0]["timezone"] if units else "Asia/Jakarta"
+    timezone = units[0]["timezone"] if units else DEFAULT_TIMEZONE
     return Scope(government, None, tuple(u["id"] for u in units), timezone)
 
 

@@ -3,8 +3,6 @@ admins add local indicators. Handlers parse, call one service function, render."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -29,6 +27,7 @@ from portal.diagnostic.web import (
     message,
     resolve_scope,
 )
+from portal.timeutil import DEFAULT_TIMEZONE, local_day
 from portal.web import request_lang, t
 
 LABELS = {"area_titles": AREA_TITLES, "colour_labels": COLOUR_LABELS, "colour_meanings": COLOUR_MEANINGS,
@@ -60,7 +59,7 @@ def _measure_shown(rating: dict | None, live: measures.Measured | None, lang: st
 
 @get("/console/diagnostic", name="diagnostic_console_home", guards=[requires("diagnostic.view")])
 async def console_home(request: Request) -> Redirect:
-    return Redirect(path=request.app.route_reverse("diagnostic_console", year=datetime.now(UTC).year), status_code=303)
+    return Redirect(path=request.app.route_reverse("diagnostic_console", year=local_day(DEFAULT_TIMEZONE).year), status_code=303)
 
 
 @get("/console/diagnostic/{year:int}", name="diagnostic_console", guards=[requires("diagnostic.view")])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from portal.accounts.audit import record
 from portal.accounts.auth import CurrentUser
@@ -23,6 +23,7 @@ from portal.db.tables_diagnostic import COLOURS, DiagnosticAssessment, Diagnosti
 from portal.diagnostic import catalogue, measures, queries
 from portal.diagnostic.queries import MAX_YEAR, MIN_YEAR, Scope
 from portal.diagnostic.uploads import UploadError, clean_upload
+from portal.timeutil import utcnow
 
 MAX_TEXT = 4000
 LINK = re.compile(r"^https?://[^\s<>\"']{3,490}$")
@@ -157,7 +158,7 @@ async def rate(scope: Scope, year: int, code: str, actor: CurrentUser, colour: s
             "colour": colour, "source": source, "status": "submitted", "evidence_text": evidence_text,
             "evidence_link": evidence_link, "override_reason": override_reason if source == "override" else "",
             "measure": json.dumps(measured.as_json() if measured else {}), "assessed_by": actor.id,
-            "assessed_at": datetime.now(UTC), "verified_by": None, "verified_at": None,
+            "assessed_at": utcnow(), "verified_by": None, "verified_at": None,
         }
         if before is None:
             inserted = await DiagnosticRating.insert(DiagnosticRating(assessment=assessment["id"], code=code,
@@ -194,7 +195,7 @@ async def fill_automatic(scope: Scope, year: int, actor: CurrentUser) -> list[st
             inserted = await DiagnosticRating.insert(DiagnosticRating(
                 assessment=assessment["id"], code=indicator["code"], colour=m.colour, source="automatic",
                 status="submitted", measure=json.dumps(m.as_json()), assessed_by=actor.id,
-                assessed_at=datetime.now(UTC),
+                assessed_at=utcnow(),
             )).returning(DiagnosticRating.id).run()
             await record(actor, "diagnostic_rated", "diagnostic_rating", inserted[0]["id"], unit_id=scope.audit_unit,
                          after={"colour": m.colour, "source": "automatic", "status": "submitted"},
@@ -223,7 +224,7 @@ async def verify(scope: Scope, year: int, code: str, actor: CurrentUser, decisio
             raise DiagnosticError(409, "This rating was returned: it can be verified once it is rated again.")
         if before["assessed_by"] == actor.id:
             raise DiagnosticError(403, "The account that rated an indicator cannot verify it.")
-        now = datetime.now(UTC)
+        now = utcnow()
         if decision == "confirm":
             if before["source"] == "automatic" and fresh is not None and fresh.colour != before["colour"]:
                 raise DiagnosticError(409, "The measured figure has changed since the rating: return it so the "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from portal.catalog.queries import UnitRow
 from portal.feedback.queries import standard_version
 from portal.insight.aggregate import closures_of
 from portal.queue.queries import VisitRow
+from portal.timeutil import utcnow
 from survey.clock import WEEKMASK, durations, holiday_calendar
 
 MULTI_DAY = ("working_days", "calendar_days")
@@ -38,7 +39,7 @@ def due_day(start_day: date, limit: int, unit: str, closures: list[str], cuti_be
 def case_progress(start: datetime, end: datetime | None, limit: int, unit: str, timezone: str,
                   closures: list[str], now: datetime | None = None, cuti_bersama: bool = True) -> dict:
     """Elapsed days of a case (to delivery, or to now while open) against its limit, with the due day."""
-    stop = end or now or datetime.now(UTC)
+    stop = end or now or utcnow()
     elapsed = int(durations([start], [stop], unit, tz=timezone, closures=closures, cuti_bersama=cuti_bersama)[0])
     start_day = start.astimezone(ZoneInfo(timezone)).date()
     return {

@@ -242,6 +242,16 @@ COUNTED_UNBOUND_SQL = ("SELECT COUNT(*) AS n FROM survey_response WHERE client_h
 BURST_MIN = 5
 
 
+async def unit_timezones(unit_ids: list[int] | None) -> list[str]:
+    """The time zones of these units (all units for None): a multi-unit page's "today" is read from them."""
+    query = Unit.select(Unit.timezone).distinct()
+    if unit_ids is not None:
+        if not unit_ids:
+            return []
+        query = query.where(Unit.id.is_in(unit_ids))
+    return [row["timezone"] for row in await query.run()]
+
+
 async def bursts(unit_ids: list[int] | None, day_from: date, day_to: date) -> list[BurstRow]:
     """Bursts for a manager's review (issue 10): per (service, unit-local day, address hash) with at least
     BURST_MIN unbound answers, how many count and how many do not, largest first. Only the first 12 characters

@@ -6,7 +6,7 @@ actions, its audit entry: all of it commits or none of it does. Route handlers p
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import cast
 
 from portal.accounts import audit
@@ -18,7 +18,7 @@ from portal.feedback import queries
 from portal.insight import ledger
 from portal.insight.aggregate import RESPONSE_COLUMNS
 from portal.queue.queries import VisitRow
-from portal.timeutil import local_day
+from portal.timeutil import local_day, utcnow
 
 CITIZEN_STAGES = ("served", "finished")
 
@@ -26,7 +26,7 @@ CITIZEN_STAGES = ("served", "finished")
 async def start_scan_visit(unit: UnitRow, service_id: int, counter_id: int, standard_id: int | None,
                            token: str) -> VisitRow:
     """A citizen-started visit (origin "scan"): arrival now, recorded by the citizen."""
-    now = datetime.now(UTC)
+    now = utcnow()
     async with Visit._meta.db.transaction():
         rows = await Visit.insert(Visit(
             unit=unit["id"], service=service_id, counter=counter_id, standard_version=standard_id, origin="scan",
@@ -44,7 +44,7 @@ async def citizen_stage(visit: VisitRow, stage: str) -> bool:
     if stage not in CITIZEN_STAGES:
         raise ValueError(stage)
     at, source = getattr(Visit, f"{stage}_at"), getattr(Visit, f"{stage}_source")
-    values = {at: datetime.now(UTC), source: "citizen"}
+    values = {at: utcnow(), source: "citizen"}
     if stage == "finished":
         values[Visit.survey_offered] = True
     return await ledger.change_visit(visit["id"], values, at.is_null()) is not None
@@ -155,7 +155,7 @@ async def import_paper(service: ServiceRow, period_from: date, period_to: date, 
                        rows: list[dict]) -> int:
     """Insert a whole batch of valid paper responses, their rollup deltas and the audit entry in one
     transaction; returns the batch id."""
-    now = datetime.now(UTC)
+    now = utcnow()
     async with SurveyResponse._meta.db.transaction():
         batch = await PaperBatch.insert(PaperBatch(
             service=service["id"], unit=service["unit"], period_from=period_from, period_to=period_to,

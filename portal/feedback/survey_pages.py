@@ -4,7 +4,7 @@ page with the published results."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from litestar import Request, Response
@@ -28,7 +28,7 @@ from portal.feedback.schemas import (
 )
 from portal.insight import published
 from portal.queue.queries import CounterRow, VisitRow
-from portal.timeutil import local_day
+from portal.timeutil import local_day, utcnow
 from portal.tokens import verify
 from portal.web import client_key, request_lang, t
 from survey.instrument import UNSUR_2017
@@ -181,7 +181,7 @@ async def submit_survey(request: Request, *, unit: UnitRow, service: ServiceRow,
         return Template("feedback/survey.html", status_code=400, context={
             **page, **survey_context(request, action, service, values=values, errors=errors, stamp=stamp)})
     stamp = antiabuse.read_stamp(settings_of(request).secret_key, stamp_value)
-    now = datetime.now(UTC)
+    now = utcnow()
     client = client_key(request, settings_of(request))
     values = {
         **answers.columns(), "visit": visit["id"] if visit else None, "counter": counter_id,

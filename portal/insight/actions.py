@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, TypedDict, cast
 
 from portal.db.engine import is_unique_violation
@@ -23,7 +23,7 @@ from portal.db.tables_insight import NC_SOURCES, Nonconformity, NonconformityEve
 from portal.insight import report
 from portal.insight.periods import Period
 from portal.insight.results import service_totals
-from portal.timeutil import local_day
+from portal.timeutil import local_day, utcnow
 from survey.compliance import ALPHA, benjamini_hochberg
 from survey.ikm import round_half_up
 
@@ -277,7 +277,7 @@ async def close(item_id: int, actor: Actor, verification_note: str) -> Nonconfor
         before = await _not_closed(item_id)
         if before["status"] != "action_planned":
             raise ActionError("Record the root cause and action before closing.")
-        now = datetime.now(UTC)
+        now = utcnow()
         await Nonconformity.update({Nonconformity.status: "closed", Nonconformity.verification_note: note,
                                     Nonconformity.closed_by: actor["id"], Nonconformity.closed_at: now}).where(
             Nonconformity.id == item_id).run()

@@ -142,3 +142,34 @@ def last_closed_quarter(today: date) -> Period:
 
 def quarter_of(d: date) -> Period:
     return parse(f"{d.year}-Q{(d.month - 1) // 3 + 1}")
+
+
+def choices(today: date) -> list[dict]:
+    """A period picker's options, newest first: this year's and last year's quarters, the last 12 months, 3 years."""
+    def option(label: str, group: str) -> dict:
+        p = parse(label)
+        return {"value": p.label, "group": group, "start": p.start, "end": p.end, "kind": p.kind}
+
+    quarters, months = [], []
+    q = quarter_of(today)
+    for _ in range(8):
+        quarters.append(option(q.label, "quarter"))
+        q = q.previous()
+    m = parse(f"{today.year}-{today.month:02d}")
+    for _ in range(12):
+        months.append(option(m.label, "month"))
+        m = m.previous()
+    years = [option(str(today.year - i), "year") for i in range(3)]
+    return quarters + months + years
+
+
+def chosen(period: str | None, date_from: str | None, date_to: str | None, today: date,
+           fallback: Period) -> tuple[Period, PeriodError | None]:
+    """A picker's period: the one the request asks for (see from_query), `fallback` when it asks for none, or
+    `fallback` with the reason when the request's period cannot be read (the page says it and answers 400)."""
+    if not (period or date_from or date_to):
+        return fallback, None
+    try:
+        return from_query(period, date_from, date_to, today), None
+    except PeriodError as exc:
+        return fallback, exc

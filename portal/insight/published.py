@@ -16,7 +16,7 @@ from portal import cache
 from portal.db.tables import Service
 from portal.db.tables_insight import PublishedResult
 from portal.insight import results
-from portal.timeutil import local_day
+from portal.timeutil import local_day, utcnow
 
 RECENT_DAYS = 90
 
@@ -42,7 +42,7 @@ def unit_key(unit_id: int) -> str:
 
 async def _store(key: str, payload: dict) -> None:
     text = json.dumps(payload, separators=(",", ":"), default=str)
-    now = datetime.now(UTC)
+    now = utcnow()
     await PublishedResult.insert(PublishedResult(key=key, payload=text, computed_at=now)).on_conflict(
         target=PublishedResult.key, action="DO UPDATE",
         values=[PublishedResult.payload, PublishedResult.computed_at],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -32,6 +32,7 @@ from portal.insight.aggregate import (
 )
 from portal.insight.periods import Period
 from portal.insight.results import num, version_blocks
+from portal.timeutil import utcnow
 from survey.change import ikm_change, two_proportions
 from survey.compliance import proportion
 from survey.ikm import CATEGORY_LABELS, PROFILE_SHAPE
@@ -105,7 +106,7 @@ async def _targets(service_ids: list[int]) -> dict[int, dict]:
     by_service: dict[int, list[dict]] = defaultdict(list)
     for v in versions:
         by_service[v["service"]].append(v)
-    now = datetime.now(UTC)
+    now = utcnow()
     for sid, vs in by_service.items():
         std = Standards(vs)
         chosen = std.in_force(now)
@@ -219,7 +220,7 @@ async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz:
         return {"n": n, "median": sketch.quantile_ci(hist, 0.5), "p90": sketch.quantile_ci(hist, 0.9)}
 
     km = []
-    now = datetime.now(UTC)
+    now = utcnow()
     for service in scope.services:
         target = targets.get(service["id"]) or {}
         res = await timecases.service_cases(service["id"], target, scope.unit, period.start, period.end,

@@ -28,7 +28,7 @@ A rate or interval with n = 0 is None.
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import anyio
@@ -36,6 +36,7 @@ import anyio
 from portal.db.tables import Service, Unit
 from portal.insight import rollups, timecases
 from portal.insight.aggregate import add_into, empty, ikm_of, load_standards
+from portal.timeutil import utcnow
 from survey.compliance import proportion
 
 
@@ -98,7 +99,7 @@ def time_fields(cases: list[dict]) -> dict[str, Any]:
 
 
 async def _cases(service_id: int, unit: dict, date_from: date, date_to: date) -> dict | None:
-    std = (await load_standards(service_id)).in_force(datetime.now(UTC))
+    std = (await load_standards(service_id)).in_force(utcnow())
     return await timecases.service_cases(service_id, std, unit, date_from, date_to)
 
 

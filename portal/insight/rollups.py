@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from piccolo.engine.postgres import PostgresEngine
 
@@ -24,6 +24,7 @@ from portal.db.engine import is_unique_violation
 from portal.db.tables import Service, SurveyResponse, Visit
 from portal.db.tables_insight import COUNT_FIELDS, OverchargeCase, RollupDay, RollupDelta, RollupDirty
 from portal.insight import aggregate, ledger
+from portal.timeutil import utcnow
 
 REBUILD_CHUNK_DAYS = 31
 INSERT_BATCH = 200
@@ -53,7 +54,7 @@ async def _hold_writers() -> None:
 
 async def touch(service_id: int, day: date) -> None:
     """Mark the (service, local day) rollup as needing recomputation (idempotent, safe under concurrency)."""
-    now = datetime.now(UTC)
+    now = utcnow()
     cond = (RollupDirty.service == service_id) & (RollupDirty.day == day)
     updated = await RollupDirty.update({RollupDirty.marked_at: now}).where(cond).returning(RollupDirty.id).run()
     if updated:
@@ -149,7 +150,7 @@ async def apply_pending(limit: int = APPLY_BATCH) -> set[tuple[int, date]]:
                     RollupDay.handle_hist: values.handle_hist, RollupDay.km_hist: values.km_hist,
                     RollupDay.time_version_n: values.time_version_n,
                     RollupDay.time_version_within: values.time_version_within,
-                    RollupDay.computed_at: datetime.now(UTC),
+                    RollupDay.computed_at: utcnow(),
                 }).where(RollupDay.id == row["id"]).run()
         ids = [d["id"] for d in deltas]
         for start in range(0, len(ids), 500):
@@ -194,7 +195,7 @@ async def rebuild(service_ids: list[int] | None = None) -> dict[str, int]:
     rows_written = 0
     for service_id in service_ids:
         unit_id = await _unit_of(service_id)
-        started = datetime.now(UTC)
+        started = utcnow()
         span = await _day_span(service_id)
         async with RollupDay._meta.db.transaction():
             if _is_pg():  # wait for the refresher's turn, then keep it for this service's rebuild

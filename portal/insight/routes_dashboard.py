@@ -41,34 +41,11 @@ async def dashboard_charts(request: Request, data: dict, scope_label: str) -> di
     return out
 
 
-def period_choices(today: date) -> list[dict]:
-    """The picker's options, newest first: this year's and last year's quarters, the last 12 months, 3 years."""
-    def option(label: str, group: str) -> dict:
-        p = periods.parse(label)
-        return {"value": p.label, "group": group, "start": p.start, "end": p.end, "kind": p.kind}
-
-    quarters, months = [], []
-    q = periods.quarter_of(today)
-    for _ in range(8):
-        quarters.append(option(q.label, "quarter"))
-        q = q.previous()
-    m = periods.parse(f"{today.year}-{today.month:02d}")
-    for _ in range(12):
-        months.append(option(m.label, "month"))
-        m = m.previous()
-    years = [option(str(today.year - i), "year") for i in range(3)]
-    return quarters + months + years
-
-
 def _period(request: Request, period: str | None, date_from: str | None, date_to: str | None,
             today: date) -> tuple[periods.Period, str | None]:
     """The requested period, or the current quarter with the reason the request's period was refused."""
-    if not (period or date_from or date_to):
-        return periods.quarter_of(today), None
-    try:
-        return periods.from_query(period, date_from, date_to, today), None
-    except periods.PeriodError as exc:
-        return periods.quarter_of(today), t(request, exc.message, value=exc.value)
+    p, error = periods.chosen(period, date_from, date_to, today, periods.quarter_of(today))
+    return p, t(request, error.message, value=error.value) if error else None
 
 
 @get("/dashboard", name="dashboard", guards=[requires("dashboard.view")])
@@ -100,7 +77,7 @@ async def dashboard(request: Request, unit: Annotated[str | None, Q(name="unit")
         "unit_counters": await Counter.select(Counter.code, Counter.name).where(Counter.unit == sc.unit["id"])
         .order_by(Counter.code).run(),
         "open_items": open_items, "user": user, "lang": request_lang(request),
-        "today": today, "scope_label": label, "period_choices": period_choices(today),
+        "today": today, "scope_label": label, "period_choices": periods.choices(today),
         "period_error": period_error, "requested_period": period or "",
         "can_plan": user.can("actions.plan", sc.unit["id"]), "can_close": user.can("actions.close", sc.unit["id"]),
         "complaints": await complaint_insight.for_scope(sc, p),

@@ -15,7 +15,6 @@ from portal.complaints import insight as complaint_insight
 from portal.db.tables import Service
 from portal.insight import api, charts, performance, periods
 from portal.insight.api import period_or_400
-from portal.insight.routes_dashboard import period_choices
 from portal.insight.schemas import ServicePerformance, UnitPerformance
 from portal.timeutil import local_day
 from portal.web import request_lang, t
@@ -52,7 +51,7 @@ async def _performance_page(request: Request, kind: str, subject: dict, unit: di
         "kind": kind, "subject": subject, "unit": unit, "period": p, "data": data, "trend_svg": trend_svg,
         "lang": request_lang(request), "category_labels": CATEGORY_LABELS,
         "service_names": {r["slug"]: r["name"] for r in names},
-        "period_choices": [o for o in period_choices(today) if o["end"] < today],  # published: closed periods
+        "period_choices": [o for o in periods.choices(today) if o["end"] < today],  # published: closed periods
         "complaints": await complaint_insight.for_subject(kind, subject, unit, p),
     })
 

@@ -18,14 +18,14 @@ day's local midnight to now. Nothing here writes.
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 
 from portal.insight import rollups
 from portal.insight.aggregate import MULTI_DAY, closures_of, cuti_bersama_of
-from portal.timeutil import local_midnight_utc
+from portal.timeutil import local_midnight_utc, utcnow
 from survey.clock import durations, within_limit
 from survey.survival import km_within
 
@@ -78,4 +78,4 @@ async def service_cases(service_id: int, std: dict | None, unit: dict, date_from
     hist = done[0]["km_hist"] if done else {}
     open_days = [(r["group"], r["km_open"]) for r in per_day if r["km_open"] > 0]
     return estimate(hist, open_days, float(std["time_limit_value"]), std["time_limit_unit"], unit,
-                    now or datetime.now(UTC))
+                    now or utcnow())

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -22,6 +21,7 @@ from portal.kiosk import queries, services
 from portal.kiosk.queries import KioskRow
 from portal.kiosk.schemas import KioskItem
 from portal.paths import STATIC_DIR
+from portal.timeutil import utcnow
 from portal.web import request_lang, t
 from survey.instrument import UNSUR_2017
 
@@ -51,7 +51,7 @@ def _not_paired(request: Request) -> Template:
 
 @get("/kiosk/pair/{code:str}", name="kiosk_pair_page")
 async def pair_page(request: Request, code: FromPath[str]) -> Template:
-    kiosk = await queries.kiosk_by_pairing(code, datetime.now(UTC))
+    kiosk = await queries.kiosk_by_pairing(code, utcnow())
     if kiosk is None:
         raise NotFoundException(t(request, "This pairing link is not valid: it was already used, it expired, or "
                                            "it is mistyped. Ask the unit's manager for a new one."))
@@ -97,7 +97,7 @@ async def kiosk_answer(request: Request) -> Template:
     for i in range(1, 10):
         raw = str(form.get(f"u{i}") or "").strip()
         scores.append(int(raw) if raw.isdigit() and len(raw) == 1 else (None if raw == "" else 0))
-    item = KioskItem(id=str(form.get("id") or ""), given_at=datetime.now(UTC).isoformat(), u=scores,
+    item = KioskItem(id=str(form.get("id") or ""), given_at=utcnow().isoformat(), u=scores,
                      service=str(form.get("service") or "") or None, comment=str(form.get("comment") or ""),
                      lang=request_lang(request))
     lang = request_lang(request)

@@ -26,7 +26,7 @@ from portal.kiosk.queries import CounterRow, KioskRow
 from portal.kiosk.schemas import BatchResult, ItemResult, KioskItem
 from portal.locale import gettext
 from portal.settings import LANGUAGES
-from portal.timeutil import local_day
+from portal.timeutil import local_day, utcnow
 
 #: How long a pairing link stays usable.
 PAIRING_VALID = timedelta(days=7)
@@ -48,7 +48,7 @@ REASONS = {
 
 async def create(counter: CounterRow, label: str, actor) -> tuple[int, str]:
     """Register a kiosk for `counter`; returns its id and the one-time pairing code (shown once, stored hashed)."""
-    code, now = secrets.token_urlsafe(18), datetime.now(UTC)
+    code, now = secrets.token_urlsafe(18), utcnow()
     async with Kiosk._meta.db.transaction():
         rows = await Kiosk.insert(Kiosk(
             unit=counter["unit"], counter=counter["id"], label=label[:80], pairing_hash=queries.secret_hash(code),
@@ -63,7 +63,7 @@ async def create(counter: CounterRow, label: str, actor) -> tuple[int, str]:
 async def new_pairing(kiosk: KioskRow, actor) -> str:
     """A fresh one-time pairing link for an existing kiosk (a new tablet, or the same one after revocation);
     the kiosk keeps its first pairing time, so answers it kept while revoked are still accepted."""
-    code, now = secrets.token_urlsafe(18), datetime.now(UTC)
+    code, now = secrets.token_urlsafe(18), utcnow()
     async with Kiosk._meta.db.transaction():
         await Kiosk.update({Kiosk.pairing_hash: queries.secret_hash(code),
                             Kiosk.pairing_expires_at: now + PAIRING_VALID}).where(Kiosk.id == kiosk["id"]).run()
@@ -74,7 +74,7 @@ async def new_pairing(kiosk: KioskRow, actor) -> str:
 async def pair(code: str) -> tuple[KioskRow, str] | None:
     """Use a pairing link: the kiosk gets a new device token (returned once, stored hashed), any previous token
     stops working, the link is spent. None when the link is unknown, used or expired."""
-    now = datetime.now(UTC)
+    now = utcnow()
     token = secrets.token_urlsafe(32)
     async with Kiosk._meta.db.transaction():
         kiosk = await queries.kiosk_by_pairing(code, now)
@@ -95,7 +95,7 @@ async def revoke(kiosk: KioskRow, actor) -> None:
     """The kiosk's token and any unused pairing link stop working at once."""
     async with Kiosk._meta.db.transaction():
         await Kiosk.update({Kiosk.token_hash: None, Kiosk.pairing_hash: None, Kiosk.pairing_expires_at: None,
-                            Kiosk.revoked_at: datetime.now(UTC)}).where(Kiosk.id == kiosk["id"]).run()
+                            Kiosk.revoked_at: utcnow()}).where(Kiosk.id == kiosk["id"]).run()
         await audit.record(actor, "revoke", "kiosk", kiosk["id"], unit_id=kiosk["unit"])
 
 
@@ -165,7 +165,7 @@ async def store_batch(kiosk: KioskRow, unit: Mapping[str, Any], services: Sequen
                       raw_items: list[msgspec.Raw] | list[bytes], lang: str) -> BatchResult:
     """Check and store every item of a batch, each on its own; the result says, per item, stored, duplicate
     or refused (with the reason). Nothing is ever read back to the kiosk."""
-    now = datetime.now(UTC)
+    now = utcnow()
     results: list[ItemResult] = []
     for raw in raw_items:
         try:

@@ -17,7 +17,7 @@ from portal.accounts.guards import current_user, ensure_unit_access
 from portal.accounts.permissions import units_visible
 from portal.queue import queries, tickets
 from portal.queue.queries import CounterRow, ServiceRow, UnitListRow, UnitRow, VisitRow
-from portal.timeutil import local_day
+from portal.timeutil import latest_local_day
 from portal.web import t
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9])$")
@@ -118,8 +118,7 @@ def form_unit_id(request: Request, form) -> int:
 
 
 def today_of(units: list[UnitListRow]) -> date:
-    days = [local_day(u["timezone"]) for u in units] or [local_day("Asia/Jakarta")]
-    return max(days)
+    return latest_local_day(u["timezone"] for u in units)
 
 
 

@@ -90,7 +90,7 @@ async def test_one_product_one_verdict_and_one_visit_one_cost_verdict(client, ap
 
     manager = await make_user("manager", [unit])
     assert (await client.login(manager["username"], manager["password"])).status_code == 303
-    page = await client.get("/console/disagreements?lang=en")
+    page = await client.get("/console/disagreements?lang=en&period=2026-09")
     assert page.status_code == 200
     assert f"V{a}<" in page.text and f"V{c}<" in page.text and f"V{b}<" not in page.text
 
