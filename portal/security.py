@@ -8,6 +8,7 @@ text ("invalid byte sequence for encoding UTF8: 0x00"), so NUL is refused here, 
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from litestar.exceptions import ClientException, NotFoundException, PermissionDe
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.locale import gettext
+from portal.settings import Settings
 
 #: No inline script or style anywhere (templates use static files; inline SVG charts use presentation attributes).
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -74,25 +76,43 @@ def has_session_cookie(scope: Scope) -> bool:
     return any(name == b"cookie" and _SESSION_ID.search(value) for name, value in scope.get("headers", []))
 
 
-def _origin_of(url: str) -> str | None:
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str | None:
+    """The origin of a URL (or of an Origin header) in one spelling: lowercase scheme and host, the port only when it
+    is not the scheme's default. None for anything that is not an absolute http(s) URL (e.g. Origin: null)."""
+    try:
+        parts = urlsplit(url.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port that is not a number, an unbalanced IPv6 bracket
         return None
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}" + (f":{port}" if port is not None and port != _DEFAULT_PORTS[scheme] else "")
 
 
-def same_origin(request: Request, public_url: str) -> bool:
-    """Origin (or, without it, Referer) names this site: the public URL or the host the request came to.
-    A request with neither header (not a browser) passes; the CSRF token still applies to it."""
+@functools.lru_cache(maxsize=8)
+def trusted_origins(public_url: str, allowed_hosts: tuple[str, ...]) -> frozenset[str]:
+    """The origins whose forms are believed: the public URL's (PORTAL_PUBLIC_URL) and each PORTAL_ALLOWED_HOSTS entry,
+    a host[:port] served under the public URL's scheme or a full origin ("http://10.0.0.5:8000"). Never the Host
+    the request itself names: a client chooses that header (Django's ALLOWED_HOSTS is the model)."""
+    scheme = urlsplit(public_url).scheme.lower() or "http"
+    candidates = [public_url, *(entry if "://" in entry else f"{scheme}://{entry}" for entry in allowed_hosts)]
+    return frozenset(origin for origin in map(origin_of, candidates) if origin is not None)
+
+
+def same_origin(request: Request, settings: Settings) -> bool:
+    """Origin (or, without it, Referer) names this site: one of its trusted origins (never the Host the request
+    names). A request with neither header (not a browser) passes; the CSRF token still applies to it."""
     claimed = request.headers.get("origin")
     if claimed is None:
-        referer = request.headers.get("referer")
-        if referer is None:
+        claimed = request.headers.get("referer")
+        if claimed is None:
             return True
-        claimed = _origin_of(referer) or "null"
-    claimed = claimed.strip().lower()
-    allowed = {_origin_of(public_url), _origin_of(str(request.base_url))}
-    return claimed in allowed
+    return origin_of(claimed) in trusted_origins(settings.public_url, settings.allowed_hosts)
 
 
 def _form_has_nul(body: bytes) -> bool:
@@ -121,7 +141,7 @@ class RequestGuardMiddleware:
             return
         request: Request = Request(scope, receive=receive)
         settings = scope["app"].state.settings
-        if not same_origin(request, settings.public_url):
+        if not same_origin(request, settings):
             raise PermissionDeniedException(gettext(
                 lang, "This form did not come from this site. Please open the page again and resend it. "
                 "Nothing was saved."))
