@@ -154,7 +154,7 @@ class RequestGuardMiddleware:
             cap = handler.opt.get("form_max_bytes", ANONYMOUS_FORM_MAX_BYTES) if handler is not None \
                 else ANONYMOUS_FORM_MAX_BYTES
             length = request.headers.get("content-length", "")
-            if anonymous and length.isdigit() and int(length) > cap:
+            if anonymous and length.isascii() and length.isdigit() and int(length) > cap:
                 raise ClientException(gettext(lang, "The request is too large."), status_code=413)
             body = await request.body()  # cached on the scope: the handler reads it again without the network
             if anonymous and len(body) > cap:
@@ -165,7 +165,59 @@ class RequestGuardMiddleware:
                 if _form_has_nul(body):
                     raise ClientException(
                         gettext(lang, "The request contains a character that is not allowed (NUL)."))
+            else:
+                await _read_multipart(request, lang)
+        if content_type != "multipart/form-data" and json_nesting(await request.body()) > JSON_MAX_DEPTH:
+            # Any other body may be JSON (the kiosk API reads its body whatever the declared type): its nesting is
+            # checked before a decoder recurses into it (msgspec and json raise RecursionError on 100,000 "[").
+            raise ClientException(gettext(lang, "The data is nested too deeply (at most %(n)s levels).",
+                                          n=JSON_MAX_DEPTH))
         await self.app(scope, receive, send)
+
+
+async def _read_multipart(request: Request, lang: str) -> None:
+    """Parse a multipart form once, here (Litestar keeps the result on the scope for the CSRF check and the handler),
+    and refuse it with 400 when a value is not text in its declared charset (Litestar's parser raises
+    UnicodeDecodeError or LookupError, which would be a 500 inside the CSRF middleware), when the parser cannot read
+    it, or when a value holds a NUL or a lone surrogate (neither database stores them)."""
+    not_text = gettext(lang, "The form contains text that is not valid UTF-8. Please open the page again and resend "
+                             "it. Nothing was saved.")
+    try:
+        form = await request.form()
+    except (UnicodeDecodeError, LookupError):
+        raise ClientException(not_text) from None
+    except ClientException as exc:
+        if exc.detail == "Request Entity Too Large":  # more parts than Litestar's limit
+            raise ClientException(gettext(lang, "The request is too large."), status_code=413) from None
+        raise ClientException(gettext(lang, "The form could not be read. Please open the page again and resend "
+                                            "it. Nothing was saved.")) from None
+    texts = [text for name, value in form.multi_items() for text in (name, value) if isinstance(text, str)]
+    if any("\x00" in text for text in texts):
+        raise ClientException(gettext(lang, "The request contains a character that is not allowed (NUL)."))
+    if any(_LONE_SURROGATE.search(text) for text in texts):
+        raise ClientException(not_text)
+
+
+#: Half of a UTF-16 pair on its own (a charset such as unicode_escape can produce one): no database encodes it.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: JSON nesting the portal accepts: the kiosk batch nests 4 levels ({"items": [{"u": [...]}]}).
+JSON_MAX_DEPTH = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_nesting(body: bytes) -> int:
+    """How deeply arrays and objects nest in a JSON text (brackets inside strings do not count). Linear in the
+    body's length and never recursive, so it is safe on any input; an unbalanced text gets its deepest point."""
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    opening = brackets.count(b"[") + brackets.count(b"{")
+    if opening <= JSON_MAX_DEPTH:
+        return opening  # an upper bound, exact enough below the limit
+    import numpy as np
+
+    steps = np.frombuffer(brackets, dtype=np.uint8)
+    depth = np.cumsum(np.where((steps == ord("[")) | (steps == ord("{")), 1, -1))
+    return int(depth.max())
 
 
 _STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
