@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 
 from portal.complaints import codes, queries, services
 from portal.complaints.deadlines import DEFAULT_CONTACT_DAYS
-from portal.complaints.images import ImageRefused, clean
+from portal.complaints.images import ImageRefused, clean_off_loop
 from portal.complaints.schemas import CONTACT_MAX, DESCRIPTION_MAX, ComplaintStatus, _t, parse_complaint
 from portal.complaints.views import category_labels, public_status
 from portal.feedback import antiabuse
@@ -123,7 +123,7 @@ async def file_complaint(request: Request) -> Template | Redirect:
     upload = form.get("photo")
     if isinstance(upload, UploadFile) and upload.filename:
         try:
-            photo = clean(await upload.read())
+            photo = await clean_off_loop(await upload.read())
         except ImageRefused as exc:
             errors.append(("photo", exc.message))
     if errors:

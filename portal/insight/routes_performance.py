@@ -10,9 +10,9 @@ from litestar import Request, Response, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
+from portal import exports
 from portal.complaints import insight as complaint_insight
 from portal.db.tables import Service
-from portal import exports
 from portal.insight import api, charts, performance, periods
 from portal.insight.api import period_or_400
 from portal.insight.schemas import ServicePerformance, UnitPerformance
