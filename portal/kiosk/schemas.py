@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import msgspec
 
 #: Answers per batch; a tablet that was offline for a day sends its queue in several batches.
@@ -23,6 +25,24 @@ class KioskItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class KioskBatch(msgspec.Struct, forbid_unknown_fields=True):
     items: list[msgspec.Raw]
+
+
+def batch_items(body: bytes) -> list[bytes]:
+    """The raw items of a batch body, each to be judged on its own; ValueError when the body is not a JSON object
+    {"items": [...]}. msgspec refuses a whole document for one lone UTF-16 surrogate (JSON can carry "\\ud800", a
+    browser's JSON.stringify writes one for half a character pair): such a body is split with the json module
+    instead, so only that item is refused. Nesting is bounded before any handler (portal.security)."""
+    try:
+        return [bytes(raw) for raw in msgspec.json.decode(body, type=KioskBatch).items]
+    except msgspec.DecodeError:
+        pass
+    try:
+        loose = json.loads(body)
+    except (ValueError, RecursionError):
+        raise ValueError("not JSON") from None
+    if not isinstance(loose, dict) or set(loose) != {"items"} or not isinstance(loose["items"], list):
+        raise ValueError("not a batch")
+    return [json.dumps(entry).encode() for entry in loose["items"]]  # ensure_ascii: a lone surrogate stays escaped
 
 
 class ItemResult(msgspec.Struct):
