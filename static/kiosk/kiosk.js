@@ -134,7 +134,7 @@
   }
   if (main.dataset.kiosk === "ready" && window.caches && navigator.onLine) {
     // Keep the page as it is now (with this pairing) for a reload while offline (see sw.js).
-    caches.open("portal-kiosk-v1").then(function (c) { return c.add("/kiosk"); }).catch(function () {});
+    caches.open("portal-kiosk-v2").then(function (c) { return c.add("/kiosk"); }).catch(function () {});
   }
   window.addEventListener("online", sync);
   setInterval(sync, SYNC_MS);
