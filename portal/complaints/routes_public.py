@@ -96,7 +96,7 @@ async def new_complaint(request: Request, service: Annotated[str | None, Q(name=
     found_service, found_counter = await _prefill(service, counter)
     values = {"service": found_service["slug"] if found_service else "",
               "counter": found_counter["code"] if found_counter else "",
-              "category": category or "", "amount": amount if (amount or "").isdigit() else "",
+              "category": category or "", "amount": amount if amount and amount.isascii() and amount.isdigit() else "",
               "happened_on": local_day(DEFAULT_TIMEZONE).isoformat()}
     return await _form_page(request, values)
 
