@@ -8,7 +8,7 @@ from litestar.exceptions import ClientException, NotAuthorizedException
 
 from portal.kiosk import queries, services
 from portal.kiosk.routes_pages import context_of
-from portal.kiosk.schemas import BATCH_MAX, BatchResult, batch_items
+from portal.kiosk.schemas import BATCH_MAX, BatchResult, decode_batch
 from portal.web import request_lang, t
 
 TOKEN_HEADER = "x-kiosk-token"
@@ -27,15 +27,15 @@ async def kiosk_responses(request: Request) -> Response[BatchResult]:
         raise NotAuthorizedException(t(request, "This kiosk is not paired (or was revoked). Its answers stay on "
                                                 "the tablet until it is paired again."))
     try:
-        items = batch_items(await request.body())
+        batch = decode_batch(await request.body())
     except ValueError:
         raise ClientException(t(request, "Send a JSON object with a list of items.")) from None
-    if len(items) > BATCH_MAX:
+    if len(batch.items) > BATCH_MAX:
         raise ClientException(t(request, "At most %(n)s answers per batch.", n=BATCH_MAX))
     _counter, unit, services_ = await context_of(kiosk)
     if not unit:
         raise ClientException(t(request, "This kiosk's counter is no longer active."), status_code=409)
-    result = await services.store_batch(kiosk, unit, services_, items, request_lang(request))
+    result = await services.store_batch(kiosk, unit, services_, batch.items, request_lang(request))
     return Response(result, headers={"cache-control": "no-store"})
 
 

@@ -27,22 +27,25 @@ class KioskBatch(msgspec.Struct, forbid_unknown_fields=True):
     items: list[msgspec.Raw]
 
 
-def batch_items(body: bytes) -> list[bytes]:
-    """The raw items of a batch body, each to be judged on its own; ValueError when the body is not a JSON object
-    {"items": [...]}. msgspec refuses a whole document for one lone UTF-16 surrogate (JSON can carry "\\ud800", a
-    browser's JSON.stringify writes one for half a character pair): such a body is split with the json module
-    instead, so only that item is refused. Nesting is bounded before any handler (portal.security)."""
+def decode_batch(body: bytes) -> KioskBatch:
+    """The batch, its items still raw (each is judged on its own); ValueError when the body is not a batch.
+    msgspec refuses a whole document for one lone UTF-16 surrogate (JSON can carry "\\ud800": a browser's
+    JSON.stringify writes one for half a character pair), so such a body is read with the json module instead and
+    its items re-encoded one by one: only the item holding it is refused. Nesting is bounded before any handler
+    (portal.security)."""
     try:
-        return [bytes(raw) for raw in msgspec.json.decode(body, type=KioskBatch).items]
+        return msgspec.json.decode(body, type=KioskBatch)
     except msgspec.DecodeError:
         pass
     try:
         loose = json.loads(body)
-    except (ValueError, RecursionError):
-        raise ValueError("not JSON") from None
-    if not isinstance(loose, dict) or set(loose) != {"items"} or not isinstance(loose["items"], list):
-        raise ValueError("not a batch")
-    return [json.dumps(entry).encode() for entry in loose["items"]]  # ensure_ascii: a lone surrogate stays escaped
+        if not isinstance(loose, dict) or not isinstance(loose.get("items"), list):
+            raise ValueError("not a batch")
+        # ensure_ascii: a lone surrogate stays escaped in the item's own bytes
+        items = [msgspec.Raw(json.dumps(entry).encode()) for entry in loose["items"]]
+        return msgspec.convert({**loose, "items": items}, KioskBatch)
+    except (ValueError, RecursionError, msgspec.ValidationError):
+        raise ValueError("not a batch") from None
 
 
 class ItemResult(msgspec.Struct):
