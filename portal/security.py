@@ -187,7 +187,7 @@ async def _read_multipart(request: Request, lang: str) -> None:
     except (UnicodeDecodeError, LookupError):
         raise ClientException(not_text) from None
     except ClientException as exc:
-        if exc.detail == "Request Entity Too Large":  # more parts than Litestar's limit
+        if exc.status_code == 413 or exc.detail == "Request Entity Too Large":  # too large, or too many parts
             raise ClientException(gettext(lang, "The request is too large."), status_code=413) from None
         raise ClientException(gettext(lang, "The form could not be read. Please open the page again and resend "
                                             "it. Nothing was saved.")) from None
