@@ -51,7 +51,8 @@ def read_stamp(secret_key: str, value: str | None, now: float | None = None) -> 
     if not value or len(value) > 100 or value.count(".") != 2:
         return Stamp(False, None, None)
     issued, nonce, signature = value.split(".")
-    if not issued.isdigit() or not hmac.compare_digest(signature, _sign(secret_key, f"{issued}.{nonce}")):
+    if not (issued.isascii() and issued.isdigit() and signature.isascii()) or not hmac.compare_digest(
+            signature, _sign(secret_key, f"{issued}.{nonce}")):  # compare_digest raises on non-ASCII text
         return Stamp(False, None, None)
     age = (now if now is not None else unix_now()) - int(issued)
     if age < -60 or age > MAX_AGE_SECONDS:

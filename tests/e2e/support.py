@@ -195,10 +195,16 @@ SCENES_SEED = textwrap.dedent("""
         manager = await make_user("manager", [unit])
         return {"manager": [manager["username"], manager["password"]]}
 
+    async def kiosk_sync():  # test_kiosk_sync_browser: its own counter, so the kiosk walk's counts stay its own
+        unit = await make_unit(name="Dinas Kependudukan Kios Sinkron")
+        service = await make_service(unit, name="Kartu Keluarga")
+        await make_counter(unit, [service], name="Loket Kios Sinkron", code="KIO02")
+        return {"counter": "KIO02"}
+
     async def work(settings):
         await apply_migrations(settings)
         scenes = {"citizen_loop": await citizen_loop(), "complaints": await complaints(),
-                  "diagnostic": await diagnostic(), "kiosk": await kiosk()}
+                  "diagnostic": await diagnostic(), "kiosk": await kiosk(), "kiosk_sync": await kiosk_sync()}
         print(json.dumps(scenes))
 
     run_with_db(work)
