@@ -24,6 +24,16 @@ def channel_name(unit_id: int) -> str:
     return f"unit:{unit_id}"
 
 
+#: Per unit, how many queue events this process has published: portal.queue.waits keeps its cached figures only
+#: while this number is unchanged, so the queue API agrees with the console at once after a write made here
+#: (another worker's cache is at most waits.CACHE_SECONDS old).
+_changes: dict[int, int] = {}
+
+
+def changes_of(unit_id: int) -> int:
+    return _changes.get(unit_id, 0)
+
+
 def median_wait_minutes(visits: list[dict]) -> float | None:
     """Median of arrival -> called in minutes (numpy, full precision), over visits already called; None if none."""
     waits = [(v["called_at"] - v["arrived_at"]).total_seconds() / 60 for v in visits if v["called_at"] and v["arrived_at"]]
@@ -74,6 +84,7 @@ async def queue_state(unit: Mapping[str, Any]) -> QueueState:
 async def publish(channels: ChannelsPlugin | None, unit: UnitRow, event_type: str, visit: VisitRow,
                   counter: CounterRow | None = None) -> None:
     """Tell every board and console of the unit (in every worker process, through the channels backend)."""
+    _changes[unit["id"]] = _changes.get(unit["id"], 0) + 1
     if channels is None:
         return
     event = QueueEvent(type=event_type, unit=unit["slug"], visit_id=visit["id"], ticket=visit.get("ticket_number"),

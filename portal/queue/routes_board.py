@@ -46,17 +46,17 @@ async def queue_board_state(request: Request, unit_slug: FromPath[str]) -> Respo
     state = await board.queue_state(unit)
     lang = request_lang(request)
     var_dir = request.app.state.settings.var_dir
-    clips = {call.key: [request.app.route_reverse("queue_voice_clip", lang=lang, name=name)
+    clips = {call.key: [request.app.route_reverse("queue_voice_clip", lang=lang, clip=name)
                         for name in voice.announcement(call.ticket, call.counter, call.counter_code, lang, var_dir)]
              for call in state.recent}
     return Response(BoardView(state=state, clips=clips, lang=lang), headers={"cache-control": "no-store"})
 
 
-@get("/voice/{lang:str}/{name:str}", name="queue_voice_clip")
-async def queue_voice_clip(request: Request, lang: FromPath[str], name: FromPath[str]) -> Response[bytes]:
+@get("/voice/{lang:str}/{clip:str}", name="queue_voice_clip")
+async def queue_voice_clip(request: Request, lang: FromPath[str], clip: FromPath[str]) -> Response[bytes]:
     """One clip of the board's voice: the office's recording under <var>/voice/<lang>/ if there is one, else the
     shipped one (portal.queue.voice)."""
-    path = voice.clip_file(request.app.state.settings.var_dir, lang, name)
+    path = voice.clip_file(request.app.state.settings.var_dir, lang, clip)
     if path is None:
         raise NotFoundException(t(request, "Page not found."))
     return Response(path.read_bytes(), media_type=voice.MEDIA_TYPES[path.suffix],

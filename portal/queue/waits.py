@@ -70,7 +70,7 @@ class LiveQueue(QueueState):
     cache_seconds: float = CACHE_SECONDS
 
 
-_cache: dict[int, tuple[float, LiveQueue]] = {}
+_cache: dict[int, tuple[float, int, LiveQueue]] = {}
 
 
 def closed_reason(unit: UnitRow, day: date) -> str | None:
@@ -162,14 +162,16 @@ async def compute(unit: UnitRow) -> LiveQueue:
 
 
 async def live(unit: UnitRow) -> LiveQueue:
-    """The unit's live queue with waiting times, at most CACHE_SECONDS old (per process)."""
+    """The unit's live queue with waiting times, at most CACHE_SECONDS old (per process), and recomputed at once
+    after a queue event published by this process (board.changes_of)."""
     found = _cache.get(unit["id"])
-    if found is not None and found[0] > time.monotonic():
-        return found[1]
+    changes = board.changes_of(unit["id"])
+    if found is not None and found[0] > time.monotonic() and found[1] == changes:
+        return found[2]
     state = await compute(unit)
     if len(_cache) > 1024:
         _cache.clear()
-    _cache[unit["id"]] = (time.monotonic() + CACHE_SECONDS, state)
+    _cache[unit["id"]] = (time.monotonic() + CACHE_SECONDS, changes, state)
     return state
 
 

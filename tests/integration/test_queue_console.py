@@ -152,8 +152,8 @@ async def test_call_next_takes_the_oldest_waiting_and_notices_when_empty(client)
             assert busy.status_code == 409 and "masih melayani" in busy.text
             assert f'<p class="current-number">{expected["ticket_number"]}</p>' in busy.text
             assert (await visit(rows[i + 1]["id"]))["called_at"] is None
-        assert (await post(client, f"/console/visits/{expected['id']}/outcome",
-                           {"outcome": "no_show"})).status_code == 303
+            assert (await post(client, f"/console/visits/{expected['id']}/outcome",
+                               {"outcome": "no_show"})).status_code == 303
     empty = await post(client, f"/console/counters/{code}/call-next")
     assert refused(empty)
     assert empty.headers["location"] == f"/console/counters/{code}?notice=nobody-waiting"
