@@ -222,3 +222,42 @@ async def test_ticket_page_says_how_many_are_ahead_and_the_estimate_and_where_to
         called = (await citizen.get(f"/t/{third['token']}/live")).text
         assert 'class="go-to"' in called and f"Silakan menuju {w['counter']['name']}" in called
         assert "di depan Anda" not in called
+
+
+async def test_the_board_state_carries_each_calls_clips_in_the_boards_language(client, settings):
+    w = await world()
+    slug = w["unit"]["slug"]
+    code = (await make_counter(w["unit"], w["services"], name="Loket 4", code="QX" + w["counter"]["code"][:8]))["code"]
+    await login(client, w["officer"])
+    for _ in range(35):
+        await post(client, f"/console/counters/{code}/tickets", {"service": w["services"][0]["id"]})
+    last = await last_visit(w["unit"]["id"])
+    await post(client, f"/console/visits/{last['id']}/call", {"counter": code})
+    async with httpx.AsyncClient(transport=client._transport, base_url="https://testserver.local") as tv:
+        view = (await tv.get(f"/units/{slug}/board/state?lang=id")).json()
+        [call] = view["state"]["recent"]
+        assert (call["ticket"], call["counter_code"]) == ("A-035", code) and view["lang"] == "id"
+        clips = view["clips"][call["key"]]
+        assert [c.rsplit("/", 1)[1] for c in clips] == ["chime", "ticket-number", "a", "3", "puluh", "5",
+                                                        "go-to-counter", "4"]  # loket empat
+        assert all(c.startswith("/voice/id/") for c in clips)
+        clip = await tv.get(clips[2])
+        assert clip.status_code == 200 and clip.headers["content-type"] == "audio/mpeg" and len(clip.content) > 500
+        english = (await tv.get(f"/units/{slug}/board/state?lang=en")).json()
+        assert english["clips"][call["key"]][1] == "/voice/en/ticket-number"
+        assert (await tv.get("/voice/id/..%2Fsecret")).status_code == 404
+        assert (await tv.get("/voice/xx/chime")).status_code == 404
+        own = settings.var_dir / "voice" / "id"
+        own.mkdir(parents=True, exist_ok=True)
+        counter_clip = own / f"counter-{code.lower()}.wav"
+        counter_clip.write_bytes(b"RIFF0000WAVE")
+        try:
+            view = (await tv.get(f"/units/{slug}/board/state?lang=id")).json()
+            assert view["clips"][call["key"]][-2:] == ["/voice/id/go-to", f"/voice/id/counter-{code.lower()}"]
+            recorded = await tv.get(f"/voice/id/counter-{code.lower()}")
+            assert recorded.content == b"RIFF0000WAVE" and recorded.headers["content-type"] == "audio/wav"
+        finally:
+            counter_clip.unlink()
+        page = await tv.get(f"/units/{slug}/board")
+        assert "Baru dipanggil" in page.text and "A-035" in page.text and "board_voice.js" in page.text
+        assert "Nyalakan suara" in page.text
