@@ -33,7 +33,7 @@
 
   function load(url) {
     if (!buffers[url]) {
-      buffers[url] = fetch(url, { cache: "force-cache" })
+      buffers[url] = fetch(url)
         .then(function (r) { if (!r.ok) throw new Error(url); return r.arrayBuffer(); })
         .then(function (data) { return new Promise(function (ok, fail) { ctx.decodeAudioData(data, ok, fail); }); });
       buffers[url].catch(function () { delete buffers[url]; });  // a missing clip is tried again next time

@@ -195,10 +195,19 @@ SCENES_SEED = textwrap.dedent("""
         manager = await make_user("manager", [unit])
         return {"manager": [manager["username"], manager["password"]]}
 
+    async def queue():  # test_queue_browser: two counters of one unit, an officer
+        unit = await make_unit(name="Dinas Antrean Browser", timezone="Asia/Jakarta")
+        ktp = await make_service(unit, name="KTP Elektronik")
+        kk = await make_service(unit, name="Kartu Keluarga", time_limit=(3, "working_days"))
+        await make_counter(unit, [ktp, kk], name="Loket 1", code="ANT01")
+        await make_counter(unit, [ktp, kk], name="Loket 2", code="ANT02")
+        officer = await make_user("officer", [unit])
+        return {"unit": unit["slug"], "officer": [officer["username"], officer["password"]]}
+
     async def work(settings):
         await apply_migrations(settings)
         scenes = {"citizen_loop": await citizen_loop(), "complaints": await complaints(),
-                  "diagnostic": await diagnostic(), "kiosk": await kiosk()}
+                  "diagnostic": await diagnostic(), "kiosk": await kiosk(), "queue": await queue()}
         print(json.dumps(scenes))
 
     run_with_db(work)
