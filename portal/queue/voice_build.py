@@ -68,7 +68,7 @@ def build(out: Path, langs: tuple[str, ...] = LANGS) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Generate the board's default voice clips with espeak-ng and sox.")
     parser.add_argument("--out", type=Path, default=SHIPPED_DIR, help="folder to write <lang>/<clip>.mp3 into")
     parser.add_argument("--lang", choices=LANGS, action="append", help="a language (default: all)")
     args = parser.parse_args(argv)
