@@ -63,7 +63,12 @@
 
   function announce(view) {
     var recent = view.state.recent || [];
-    if (seen === null) { seen = {}; recent.forEach(function (r) { seen[r.key] = true; }); return; }
+    if (seen === null) {  // calls made before the board was opened are not announced
+      seen = {};
+      recent.forEach(function (r) { seen[r.key] = true; });
+      root.setAttribute("data-ready", "true");
+      return;
+    }
     recent.slice().reverse().forEach(function (r) {  // oldest first: calls are said in the order they were made
       if (seen[r.key]) return;
       seen[r.key] = true;

@@ -114,7 +114,7 @@ def test_console_board_and_ticket_page_follow_a_call(server, browser, tmp_path):
     board.locator("#sound-on").click()
     notice.wait_for(state="hidden")
     board.wait_for_function("() => window.BoardVoice && window.BoardVoice.on()")
-    board.wait_for_timeout(500)  # the first state (only remembered, never announced) has arrived
+    board.wait_for_selector("#board[data-ready]")  # the first state (remembered, never announced) has arrived
 
     # two calls in quick succession at two counters
     _call_next(officer, base, "ANT01")
