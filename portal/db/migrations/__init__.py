@@ -27,6 +27,8 @@ from portal.db.migrations import (
     m0101_rollup_channels,
     m0105_audit_unit,
     m0110_check_constraints,
+    m0170_rollup_hours,
+    m0171_staffing_target,
 )
 
 #: Every migration, in the order applied.
@@ -53,4 +55,6 @@ MIGRATIONS = (
     m0101_rollup_channels,
     m0105_audit_unit,
     m0110_check_constraints,
+    m0170_rollup_hours,
+    m0171_staffing_target,
 )
