@@ -146,8 +146,11 @@ def _irls(x: np.ndarray, y: np.ndarray, alpha: float, beta: np.ndarray | None = 
           iterations: int = 100) -> tuple[np.ndarray, np.ndarray]:
     """Maximum likelihood β of the NB2 log-link GLM for a fixed α (Fisher scoring = IRLS), with step halving."""
     if beta is None:
-        beta = np.zeros(x.shape[1])
-        beta[0] = np.log(max(float(y.mean()), 1e-3))
+        start = np.zeros(x.shape[1])
+        start[0] = np.log(max(float(y.mean()), 1e-3))
+    else:
+        start = beta
+    beta = start
     mu = np.exp(np.clip(x @ beta, -30, 30))
     current = _nb_loglik(y, mu, alpha)
     for _ in range(iterations):
