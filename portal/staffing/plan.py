@@ -37,17 +37,17 @@ import numpy as np
 from portal.insight import sketch
 from portal.insight.aggregate import WAIT_HOUR_STRIDE, closures_of, cuti_bersama_of
 from portal.staffing import queries
-from portal.staffing.queries import CounterRow, LinkRow, ServiceRow, UnitRow
+from portal.staffing.queries import CounterRow, HourRow, LinkRow, ServiceRow, UnitRow
 from portal.staffing.schemas import (
-    Actual,
-    Day,
-    Hour,
-    Pool,
-    ServiceModel,
+    StaffingActual,
+    StaffingDay,
+    StaffingHistory,
+    StaffingHour,
+    StaffingModel,
     StaffingPlan,
-    Target,
-    Training,
-    Validation,
+    StaffingPool,
+    StaffingValidation,
+    StaffingWaitTarget,
 )
 from portal.timeutil import local_day, utcnow
 from survey import forecast as fc
@@ -60,7 +60,7 @@ TRAINING_WEEKS = 12
 FEW_WEEKS = 8  # with fewer weeks of history the page says to treat the forecast with care
 MAX_WEEKS_AHEAD = 8
 LEVEL = fc.LEVEL
-DEFAULT_TARGET = Target(wait_minutes=15.0, share=0.8, source="default")
+DEFAULT_TARGET = StaffingWaitTarget(wait_minutes=15.0, share=0.8, source="default")
 WEEK_RE = re.compile(r"(\d{4})-W(\d{2})")
 
 
@@ -174,14 +174,163 @@ def share_within(hist: dict[int, int], minutes: float) -> float | None:
     return within / n
 
 
-def _model(service: ServiceRow, f: fc.Forecast, handle: tuple[float | None, int]) -> ServiceModel:
+def _model(service: ServiceRow, f: fc.Forecast, handle: tuple[float | None, int]) -> StaffingModel:
     v = f.validation
-    validation = None if v is None else Validation(
+    validation = None if v is None else StaffingValidation(
         holdout_weeks=v.holdout_weeks, hours_scored=v.cells, mae=dict(v.mae), mean_arrivals=v.mean_count,
         relative_error=v.relative_error)
-    return ServiceModel(service=service["slug"], name=service["name"], name_en=service["name_en"], model=f.model,
+    return StaffingModel(service=service["slug"], name=service["name"], name_en=service["name_en"], model=f.model,
                         dispersion=f.dispersion, weeks=f.weeks, validation=validation, handle_minutes=handle[0],
                         handled=handle[1])
+
+
+@dataclass
+class History:
+    """The weeks a forecast learns from: their Mondays (oldest first), which (week, weekday, slot) cells were open
+    (`observed`), arrivals per service in each cell, and per service the busy time measured (visits, seconds)."""
+
+    mondays: list[date]
+    observed: np.ndarray
+    counts: dict[int, np.ndarray]
+    busy: dict[int, tuple[int, int]]
+
+    @property
+    def weeks(self) -> int:
+        return len(self.mondays)
+
+
+def history_mondays(monday: date, today: date, first: date | None) -> list[date]:
+    """The last TRAINING_WEEKS complete weeks before the planned week and before the current one, from the week
+    holding the unit's first visit."""
+    if first is None:
+        return []
+    last = min(monday, monday_of(today)) - timedelta(days=7)
+    mondays = [last - timedelta(days=7 * k) for k in range(TRAINING_WEEKS - 1, -1, -1)]
+    return [m for m in mondays if m + timedelta(days=4) >= first]
+
+
+def history(rows: list[HourRow], service_ids: list[int], mondays: list[date], reasons: dict[date, str | None],
+            first: date | None) -> History:
+    """Arrivals per service, week, weekday and slot, and busy times, from the rollup rows of those weeks; a day
+    the unit was closed or before its first visit is not observed."""
+    index = {m: w for w, m in enumerate(mondays)}
+    observed = np.zeros((len(mondays), WEEKDAYS, len(OPEN_HOURS)), dtype=bool)
+    for m in mondays:
+        for i in range(WEEKDAYS):
+            d = m + timedelta(days=i)
+            if reasons.get(d) is None and first is not None and d >= first:
+                observed[index[m], i, :] = True
+    counts = {s: np.zeros(observed.shape) for s in service_ids}
+    busy: dict[int, tuple[int, int]] = {s: (0, 0) for s in service_ids}
+    for r in rows:
+        week = index.get(monday_of(r["day"]))
+        if week is None or r["service"] not in counts:
+            continue
+        if r["day"].weekday() < WEEKDAYS:
+            for hour, k in r["arrival_hours"].items():
+                slot = slot_of(hour)
+                if slot is not None:
+                    counts[r["service"]][week, r["day"].weekday(), slot] += k
+        n, seconds = busy[r["service"]]
+        busy[r["service"]] = (n + sum(r["busy_hours"].values()), seconds + sum(r["busy_seconds"].values()))
+    return History(mondays, observed, counts, busy)
+
+
+@dataclass
+class Reality:
+    """What happened per (pool, day, slot): arrivals of the pool's services, counters of the pool with activity,
+    and the wait sketch of the citizens who arrived then."""
+
+    arrived: dict[tuple[int, date, int], int] = field(default_factory=lambda: defaultdict(int))
+    active: dict[tuple[int, date, int], set[int]] = field(default_factory=lambda: defaultdict(set))
+    waits: dict[tuple[int, date, int], dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+
+
+def reality(rows: list[HourRow], pools: list[_Pool], today: date) -> Reality:
+    """Reality of the days before `today` in `rows` (a counter's activity goes to its own pool, else to its
+    service's; arrivals and waits to the service's pool)."""
+    pool_of_service = {s["id"]: p for p, pool in enumerate(pools) for s in pool.services}
+    pool_of_counter = {c["id"]: p for p, pool in enumerate(pools) for c in pool.counters}
+    out = Reality()
+    for r in rows:
+        if r["day"] >= today:
+            continue
+        ps = pool_of_service.get(r["service"])
+        if ps is not None:
+            for hour, k in r["arrival_hours"].items():
+                slot = slot_of(hour)
+                if slot is not None:
+                    out.arrived[(ps, r["day"], slot)] += k
+            for cell, k in r["wait_hours"].items():
+                slot = slot_of(cell // WAIT_HOUR_STRIDE)
+                if slot is not None:
+                    hist = out.waits[(ps, r["day"], slot)]
+                    hist[cell % WAIT_HOUR_STRIDE] = hist.get(cell % WAIT_HOUR_STRIDE, 0) + k
+        pc = pool_of_counter.get(r["counter"], ps)
+        if pc is not None and r["counter"]:
+            for hour, k in r["activity_hours"].items():
+                slot = slot_of(hour)
+                if slot is not None and k > 0:
+                    out.active[(pc, r["day"], slot)].add(r["counter"])
+    return out
+
+
+def _pool_hours(p: int, pool: _Pool, forecasts: dict[int, fc.Forecast], handle_of: dict[int, tuple[float | None, int]],
+                days: list[date], reasons: dict[date, str | None], today: date, target: StaffingWaitTarget,
+                seen: Reality) -> StaffingPool:
+    """One pool's hours of the week: forecast, Erlang C and, for past days, what happened (module docstring)."""
+    members = [forecasts[s["id"]] for s in pool.services if s["id"] in forecasts]
+    measured = [(h, n) for h, n in (handle_of[s["id"]] for s in pool.services) if h is not None]
+    pool_handle = (sum(h * n for h, n in measured) / sum(n for _h, n in measured)) if measured else None
+    shape = (WEEKDAYS, len(OPEN_HOURS))
+    if members:
+        mean, _variance, low, high = fc.combine(members, level=LEVEL)
+        # Busy time of each slot: the arrivals-weighted mean of the services' measured times.
+        load = np.zeros(shape)
+        for s in pool.services:
+            if s["id"] in forecasts:
+                own = handle_of[s["id"]][0]
+                load += forecasts[s["id"]].mean * (own if own is not None else (pool_handle or 0.0))
+    else:
+        mean, load, low, high = np.zeros(shape), np.zeros(shape), np.zeros(shape, int), np.zeros(shape, int)
+    hours = []
+    for d in days:
+        if reasons[d] is not None:
+            continue
+        for slot, hour in enumerate(OPEN_HOURS):
+            lam = float(mean[d.weekday(), slot])
+            handle = float(load[d.weekday(), slot]) / lam if lam > 0 else pool_handle
+            cell = StaffingHour(day=d.isoformat(), hour=hour, arrivals=lam,
+                                arrivals_low=int(low[d.weekday(), slot]), arrivals_high=int(high[d.weekday(), slot]),
+                                handle_minutes=handle, counters_needed=None, counters_needed_high=None,
+                                service_level=None, p_wait=None, mean_wait_minutes=None, occupancy=None,
+                                counters_available=len(pool.counters), shortfall=None, shortfall_basis="available")
+            if handle is not None and handle > 0 and members:
+                q = counters_needed(lam, handle, target.wait_minutes, target.share)
+                cell.counters_needed = q.counters
+                cell.counters_needed_high = counters_needed(float(high[d.weekday(), slot]), handle,
+                                                            target.wait_minutes, target.share).counters
+                cell.service_level, cell.p_wait = q.service_level, q.p_wait
+                cell.mean_wait_minutes, cell.occupancy = q.mean_wait, q.occupancy
+                cell.shortfall = q.counters - len(pool.counters)
+            if d < today:
+                key = (p, d, slot)
+                hist = seen.waits.get(key, {})
+                median = sketch.quantile_ci(hist, 0.5) if hist else None
+                need_actual = None
+                if pool_handle is not None:
+                    need_actual = counters_needed(float(seen.arrived[key]), handle or pool_handle,
+                                                  target.wait_minutes, target.share).counters
+                cell.actual = StaffingActual(arrivals=seen.arrived[key], counters_open=len(seen.active[key]),
+                                             waits=sum(hist.values()),
+                                             wait_median_minutes=median["est"] if median else None,
+                                             within_target=share_within(hist, target.wait_minutes),
+                                             counters_needed_for_actual=need_actual)
+                cell.shortfall_basis = "open"
+                cell.shortfall = None if cell.counters_needed is None else cell.counters_needed - len(seen.active[key])
+            hours.append(cell)
+    return StaffingPool(key=f"pool-{p + 1}", counters=[c["code"] for c in pool.counters],
+                        services=[s["slug"] for s in pool.services], handle_minutes=pool_handle, hours=hours)
 
 
 async def build(unit: UnitRow, monday: date, now: datetime | None = None) -> StaffingPlan:
@@ -189,150 +338,45 @@ async def build(unit: UnitRow, monday: date, now: datetime | None = None) -> Sta
     now = now or utcnow()
     today = local_day(unit["timezone"], now)
     target_row = await queries.target_of(unit["id"])
-    target = (Target(wait_minutes=target_row["wait_minutes"], share=target_row["share"], source="unit")
+    target = (StaffingWaitTarget(wait_minutes=target_row["wait_minutes"], share=target_row["share"], source="unit")
               if target_row else DEFAULT_TARGET)
     services = await queries.services_of(unit["id"])
     counters, links = await queries.counters_of(unit["id"])
     pools = pools_of(services, counters, links)
     first = await queries.first_day(unit["id"])
-
-    # History: complete weeks before the planned week and before the current one, from the first data day.
-    last_week = min(monday, monday_of(today)) - timedelta(days=7)
-    mondays = [last_week - timedelta(days=7 * k) for k in range(TRAINING_WEEKS - 1, -1, -1)]
-    mondays = [m for m in mondays if m + timedelta(days=4) >= first] if first is not None else []
-    week_days = [monday + timedelta(days=i) for i in range(7)]
+    mondays = history_mondays(monday, today, first)
+    week_days = [monday + timedelta(days=i) for i in range(WEEKDAYS)]
     history_days = [m + timedelta(days=i) for m in mondays for i in range(WEEKDAYS)]
     reasons = closed_reasons(unit, history_days + week_days)
-    start = mondays[0] if mondays else monday
-    rows = await queries.hour_rows(unit["id"], start, monday + timedelta(days=6))
-    history_rows = [r for r in rows if mondays and mondays[0] <= r["day"] <= mondays[-1] + timedelta(days=6)]
-    week_rows = [r for r in rows if monday <= r["day"] <= week_days[-1]]
-
-    weeks = len(mondays)
-    index = {m: w for w, m in enumerate(mondays)}
-    observed = np.zeros((weeks, WEEKDAYS, len(OPEN_HOURS)), dtype=bool)
-    for d in history_days:
-        if reasons[d] is None and (first is None or d >= first):
-            observed[index[monday_of(d)], d.weekday(), :] = True
-    counts = {s["id"]: np.zeros(observed.shape) for s in services}
-    busy: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for r in history_rows:
-        if r["service"] not in counts:
-            continue
-        w, d = index[monday_of(r["day"])], r["day"].weekday()
-        if d < WEEKDAYS:
-            for hour, k in r["arrival_hours"].items():
-                slot = slot_of(hour)
-                if slot is not None:
-                    counts[r["service"]][w, d, slot] += k
-        busy[r["service"]][0] += sum(r["busy_hours"].values())
-        busy[r["service"]][1] += sum(r["busy_seconds"].values())
+    rows = await queries.hour_rows(unit["id"], mondays[0] if mondays else monday, week_days[-1])
+    past = history([r for r in rows if r["day"] < monday], [s["id"] for s in services], mondays, reasons, first)
 
     notes: list[str] = []
-    if weeks == 0:
+    if past.weeks == 0:
         notes.append("no_history")
-    elif weeks < FEW_WEEKS:
+    elif past.weeks < FEW_WEEKS:
         notes.append("few_weeks")
     forecasts: dict[int, fc.Forecast] = {}
     models = []
     handle_of: dict[int, tuple[float | None, int]] = {}
     for s in services:
-        n, seconds = busy[s["id"]]
+        n, seconds = past.busy[s["id"]]
         handle_of[s["id"]] = (seconds / n / 60.0 if n else None, n)
-        if weeks:
-            forecasts[s["id"]] = fc.forecast(counts[s["id"]], observed, level=LEVEL)
+        if past.weeks:
+            forecasts[s["id"]] = fc.forecast(past.counts[s["id"]], past.observed, level=LEVEL)
             models.append(_model(s, forecasts[s["id"]], handle_of[s["id"]]))
-
-    # What happened in the planned week's past days, per pool and slot.
-    pool_of_service = {s["id"]: p for p, pool in enumerate(pools) for s in pool.services}
-    pool_of_counter = {c["id"]: p for p, pool in enumerate(pools) for c in pool.counters}
-    arrived: dict[tuple[int, date, int], int] = defaultdict(int)
-    active: dict[tuple[int, date, int], set[int]] = defaultdict(set)
-    waits: dict[tuple[int, date, int], dict[int, int]] = defaultdict(dict)
-    for r in week_rows:
-        if r["day"] >= today:
-            continue
-        p = pool_of_counter.get(r["counter"], pool_of_service.get(r["service"]))
-        ps = pool_of_service.get(r["service"])
-        if ps is not None:
-            for hour, k in r["arrival_hours"].items():
-                slot = slot_of(hour)
-                if slot is not None:
-                    arrived[(ps, r["day"], slot)] += k
-            for cell, k in r["wait_hours"].items():
-                slot = slot_of(cell // WAIT_HOUR_STRIDE)
-                if slot is not None:
-                    hist = waits[(ps, r["day"], slot)]
-                    hist[cell % WAIT_HOUR_STRIDE] = hist.get(cell % WAIT_HOUR_STRIDE, 0) + k
-        if p is not None and r["counter"]:
-            for hour, k in r["activity_hours"].items():
-                slot = slot_of(hour)
-                if slot is not None and k > 0:
-                    active[(p, r["day"], slot)].add(r["counter"])
-
+    seen = reality([r for r in rows if r["day"] >= monday], pools, today)
     out_pools = []
     for p, pool in enumerate(pools):
-        members = [forecasts[s["id"]] for s in pool.services if s["id"] in forecasts]
-        measured = [(h, n) for h, n in (handle_of[s["id"]] for s in pool.services) if h is not None]
-        pool_handle = (sum(h * n for h, n in measured) / sum(n for _h, n in measured)) if measured else None
-        if members:
-            mean, _variance, low, high = fc.combine(members, level=LEVEL)
-            # Busy time of each slot: the arrivals-weighted mean of the services' measured times.
-            load = np.zeros(mean.shape)
-            for s in pool.services:
-                if s["id"] in forecasts:
-                    own = handle_of[s["id"]][0]
-                    load += forecasts[s["id"]].mean * (own if own is not None else (pool_handle or 0.0))
-        else:
-            mean = np.zeros((WEEKDAYS, len(OPEN_HOURS)))
-            low = high = mean.astype(int)
-            load = mean
-        hours = []
-        for d in week_days[:WEEKDAYS]:
-            if reasons[d] is not None:
-                continue
-            for slot, hour in enumerate(OPEN_HOURS):
-                lam = float(mean[d.weekday(), slot])
-                handle = float(load[d.weekday(), slot]) / lam if lam > 0 else pool_handle
-                cell = Hour(day=d.isoformat(), hour=hour, arrivals=lam,
-                            arrivals_low=int(low[d.weekday(), slot]), arrivals_high=int(high[d.weekday(), slot]),
-                            handle_minutes=handle, counters_needed=None, counters_needed_high=None,
-                            service_level=None, p_wait=None, mean_wait_minutes=None, occupancy=None,
-                            counters_available=len(pool.counters), shortfall=None, shortfall_basis="available")
-                if handle is not None and handle > 0 and members:
-                    q = counters_needed(lam, handle, target.wait_minutes, target.share)
-                    high_q = counters_needed(float(high[d.weekday(), slot]), handle, target.wait_minutes,
-                                             target.share)
-                    cell.counters_needed, cell.counters_needed_high = q.counters, high_q.counters
-                    cell.service_level, cell.p_wait = q.service_level, q.p_wait
-                    cell.mean_wait_minutes, cell.occupancy = q.mean_wait, q.occupancy
-                    cell.shortfall = q.counters - len(pool.counters)
-                if d < today:
-                    key = (p, d, slot)
-                    hist = waits.get(key, {})
-                    median = sketch.quantile_ci(hist, 0.5) if hist else None
-                    need_actual = None
-                    if pool_handle is not None:
-                        need_actual = counters_needed(float(arrived[key]), handle or pool_handle,
-                                                      target.wait_minutes, target.share).counters
-                    cell.actual = Actual(arrivals=arrived[key], counters_open=len(active[key]),
-                                         waits=sum(hist.values()),
-                                         wait_median_minutes=median["est"] if median else None,
-                                         within_target=share_within(hist, target.wait_minutes),
-                                         counters_needed_for_actual=need_actual)
-                    cell.shortfall_basis = "open"
-                    cell.shortfall = (None if cell.counters_needed is None
-                                      else cell.counters_needed - len(active[key]))
-                hours.append(cell)
-        if pool_handle is None:
+        out_pools.append(_pool_hours(p, pool, forecasts, handle_of, week_days, reasons, today, target, seen))
+        if out_pools[-1].handle_minutes is None:
             notes.append(f"no_handling_time:{p}")
-        out_pools.append(Pool(key=f"pool-{p + 1}", counters=[c["code"] for c in pool.counters],
-                              services=[s["slug"] for s in pool.services], handle_minutes=pool_handle, hours=hours))
-
     return StaffingPlan(
-        unit=unit["slug"], week=week_label(monday), start=monday.isoformat(), end=week_days[-1].isoformat(),
-        today=today.isoformat(), hours=list(OPEN_HOURS), level=LEVEL, target=target,
-        training=Training(start=mondays[0].isoformat() if mondays else None,
-                          end=(mondays[-1] + timedelta(days=6)).isoformat() if mondays else None, weeks=weeks),
-        days=[Day(day=d.isoformat(), weekday=d.weekday(), closed_reason=reasons[d]) for d in week_days[:WEEKDAYS]],
+        unit=unit["slug"], week=week_label(monday), start=monday.isoformat(),
+        end=(monday + timedelta(days=6)).isoformat(), today=today.isoformat(), hours=list(OPEN_HOURS), level=LEVEL,
+        target=target,
+        training=StaffingHistory(start=mondays[0].isoformat() if mondays else None,
+                                 end=(mondays[-1] + timedelta(days=6)).isoformat() if mondays else None,
+                                 weeks=past.weeks),
+        days=[StaffingDay(day=d.isoformat(), weekday=d.weekday(), closed_reason=reasons[d]) for d in week_days],
         models=models, pools=out_pools, notes=notes, generated_at=now.isoformat())

@@ -67,6 +67,11 @@ async def unit_by_slug(slug: str) -> UnitRow | None:
     return UnitRow(**row) if row else None  # type: ignore[typeddict-item]
 
 
+async def unit_by_id(unit_id: int) -> UnitRow | None:
+    row = await Unit.select(*UNIT_COLUMNS).where(Unit.id == unit_id).first().run()
+    return UnitRow(**row) if row else None  # type: ignore[typeddict-item]
+
+
 async def units(ids: frozenset[int] | None) -> list[UnitRow]:
     """The units with these ids (None: every unit), by name."""
     query = Unit.select(*UNIT_COLUMNS).order_by(Unit.name)

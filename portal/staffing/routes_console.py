@@ -76,10 +76,12 @@ async def staffing_target(request: Request) -> Redirect | Template:
     """Set the unit's waiting target ("P % wait at most T minutes"): the row and its audit entry together."""
     form = await request.form()
     values = {name: str(form.get(name) or "")[:200] for name in ("unit", "wait_minutes", "share_percent", "week")}
-    units = await _units(request)
-    unit = await _unit(request, values["unit"] or None, units, "staffing.target")
-    if unit is None or not values["unit"]:
+    unit = await queries.unit_by_id(int(values["unit"])) if values["unit"].isdigit() and len(values["unit"]) < 10 \
+        else None
+    if unit is None:
         raise ClientException(t(request, "Choose a unit."))
+    ensure_can(request, "staffing.target", unit["id"])
+    units = await _units(request)
     try:
         wait, share = services.parse_target(values["wait_minutes"], values["share_percent"])
     except services.TargetError as exc:

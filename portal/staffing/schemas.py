@@ -1,11 +1,11 @@
-"""msgspec structs of the staffing plan (the API's JSON, the page's context) and of the target form."""
+"""msgspec structs of the staffing plan: the API's JSON and what the page shows."""
 
 from __future__ import annotations
 
 import msgspec
 
 
-class Target(msgspec.Struct):
+class StaffingWaitTarget(msgspec.Struct):
     """"`share` of citizens wait at most `wait_minutes`" (arrival to call); `source` unit (the unit's setting) or
     default (portal.staffing.plan.DEFAULT_TARGET)."""
 
@@ -14,7 +14,7 @@ class Target(msgspec.Struct):
     source: str
 
 
-class Validation(msgspec.Struct):
+class StaffingValidation(msgspec.Struct):
     """How a service's model was chosen: mean absolute error per observed hour of each model on the held-out
     weeks, and the chosen model's error relative to the mean arrivals per hour."""
 
@@ -25,7 +25,7 @@ class Validation(msgspec.Struct):
     relative_error: float | None
 
 
-class ServiceModel(msgspec.Struct):
+class StaffingModel(msgspec.Struct):
     """The forecast model of one service and its measured busy time per citizen (call to finish)."""
 
     service: str
@@ -34,12 +34,12 @@ class ServiceModel(msgspec.Struct):
     model: str
     dispersion: float
     weeks: int
-    validation: Validation | None
+    validation: StaffingValidation | None
     handle_minutes: float | None
     handled: int
 
 
-class Actual(msgspec.Struct):
+class StaffingActual(msgspec.Struct):
     """What happened in a past hour: arrivals, counters with activity, the measured waits of the citizens who
     arrived then (median, share within the target wait; read from sketches, within 5 %) and the counters Erlang C
     would have asked for the arrivals that came."""
@@ -52,7 +52,7 @@ class Actual(msgspec.Struct):
     counters_needed_for_actual: int | None
 
 
-class Hour(msgspec.Struct):
+class StaffingHour(msgspec.Struct):
     """One pool's hour: the forecast (mean and prediction interval), the counters needed for the target with the
     service level, probability of waiting, mean wait and occupancy they give, the counters of the pool, and
     (for a past hour) what happened. `shortfall` = needed − open (past hour) or needed − available (to come);
@@ -73,26 +73,26 @@ class Hour(msgspec.Struct):
     counters_available: int
     shortfall: int | None
     shortfall_basis: str
-    actual: Actual | None = None
+    actual: StaffingActual | None = None
 
 
-class Day(msgspec.Struct):
+class StaffingDay(msgspec.Struct):
     day: str
     weekday: int
     closed_reason: str | None  # weekend | holiday | closure, None on a working day
 
 
-class Pool(msgspec.Struct):
+class StaffingPool(msgspec.Struct):
     """Counters that share services (connected through the counter assignments) and the services they serve."""
 
     key: str
     counters: list[str]
     services: list[str]
     handle_minutes: float | None
-    hours: list[Hour]
+    hours: list[StaffingHour]
 
 
-class Training(msgspec.Struct):
+class StaffingHistory(msgspec.Struct):
     start: str | None
     end: str | None
     weeks: int
@@ -108,17 +108,11 @@ class StaffingPlan(msgspec.Struct):
     today: str
     hours: list[int]
     level: float
-    target: Target
-    training: Training
-    days: list[Day]
-    models: list[ServiceModel]
-    pools: list[Pool]
+    target: StaffingWaitTarget
+    training: StaffingHistory
+    days: list[StaffingDay]
+    models: list[StaffingModel]
+    pools: list[StaffingPool]
     notes: list[str]
     generated_at: str
 
-
-class TargetForm(msgspec.Struct):
-    unit: str
-    wait_minutes: str = ""
-    share_percent: str = ""
-    week: str = ""

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from portal.staffing import plan as planning
 from portal.staffing import queries
 from portal.staffing.queries import CounterRow, ServiceRow, UnitRow
-from portal.staffing.schemas import Hour, Pool, StaffingPlan
+from portal.staffing.schemas import StaffingHour, StaffingPlan, StaffingPool
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,13 @@ async def page(unit: UnitRow, monday: date) -> Page:
                 {s["slug"]: s for s in await queries.services_of(unit["id"])}, {c["code"]: c for c in counters})
 
 
-def grid(pool: Pool, plan: StaffingPlan) -> list[dict]:
+def grid(pool: StaffingPool, plan: StaffingPlan) -> list[dict]:
     """Rows of the week grid: one per hour, one cell per weekday (None where the unit is closed)."""
     cells = {(h.day, h.hour): h for h in pool.hours}
     return [{"hour": hour, "cells": [cells.get((d.day, hour)) for d in plan.days]} for hour in plan.hours]
 
 
-def level(cell: Hour | None) -> str:
+def level(cell: StaffingHour | None) -> str:
     """The cell's shortfall class: none (enough counters), one, more (two or more short), unknown."""
     if cell is None or cell.shortfall is None:
         return "unknown"
@@ -56,7 +56,7 @@ def level(cell: Hour | None) -> str:
     return "one" if cell.shortfall == 1 else "more"
 
 
-def short_hours(plan: StaffingPlan) -> list[tuple[Pool, Hour]]:
+def short_hours(plan: StaffingPlan) -> list[tuple[StaffingPool, StaffingHour]]:
     """Past hours where fewer counters were open than the plan needed, by day and hour."""
     out = [(pool, h) for pool in plan.pools for h in pool.hours
            if h.actual is not None and h.shortfall is not None and h.shortfall > 0]

@@ -141,11 +141,11 @@ async def test_the_waiting_target_is_saved_with_its_audit_entry(client):
     unit = await make_unit()
     users = {role: await make_user(role, [unit]) for role in ("manager", "officer")}
     await login(client, users["manager"])
-    bad = await post(client, "/console/staffing/target", {"unit": unit["slug"], "wait_minutes": "0",
+    bad = await post(client, "/console/staffing/target", {"unit": unit["id"], "wait_minutes": "0",
                                                           "share_percent": "90"})
     assert bad.status_code == 400 and "antara 1 dan 480 menit" in bad.text
     assert not await StaffingTarget.exists().where(StaffingTarget.unit == unit["id"]).run()
-    r = await post(client, "/console/staffing/target", {"unit": unit["slug"], "wait_minutes": "10",
+    r = await post(client, "/console/staffing/target", {"unit": unit["id"], "wait_minutes": "10",
                                                         "share_percent": "90,5", "week": "2026-W48"})
     assert r.status_code == 303 and "saved=1" in r.headers["location"] and "week=2026-W48" in r.headers["location"]
     row = await StaffingTarget.select().where(StaffingTarget.unit == unit["id"]).first().run()
@@ -160,7 +160,7 @@ async def test_the_waiting_target_is_saved_with_its_audit_entry(client):
     assert "90,5 % warga menunggu paling lama 10 menit" in page.text and 'role="status"' in page.text
     client.cookies.clear()
     await login(client, users["officer"])
-    refused = await post(client, "/console/staffing/target", {"unit": unit["slug"], "wait_minutes": "5",
+    refused = await post(client, "/console/staffing/target", {"unit": unit["id"], "wait_minutes": "5",
                                                               "share_percent": "50"})
     assert refused.status_code == 403
 
