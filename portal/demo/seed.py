@@ -288,18 +288,21 @@ class _Builder:
         # Arrival: a morning peak around 09:30 plus a flat share, clipped to opening hours (Friday shorter). Monday
         # mornings are busier still (issue 29, the staffing plan): Monday's peak comes at 09:00, a quarter tighter.
         peak = rng.normal(9.5 * 60, 60, n)
-        past = (days < np.datetime64(today))[day_of]  # today's visits stay as drawn (the live queue, the responses)
-        peak = np.where((visit_weekday == 0) & past, 9.0 * 60 + 0.75 * (peak - 9.5 * 60), peak)
         flat = rng.uniform(7.75 * 60, 14.5 * 60, n)
-        arrive_min = np.where(rng.random(n) < 0.7, peak, flat)
+        at_peak = rng.random(n) < 0.7
         close = np.where(weekday[day_of] == 4, 11.25 * 60, 14.5 * 60)
-        arrive_min = np.clip(arrive_min, 7.75 * 60, close)
+        drawn_min = np.clip(np.where(at_peak, peak, flat), 7.75 * 60, close)
+        past = (days < np.datetime64(today))[day_of]  # today's visits stay as drawn (the live queue, the responses)
+        monday_peak = np.where((visit_weekday == 0) & past, 9.0 * 60 + 0.75 * (peak - 9.5 * 60), peak)
+        arrive_min = np.clip(np.where(at_peak, monday_peak, flat), 7.75 * 60, close)
         wait = rng.lognormal(np.log(sim["wait"][0]), sim["wait"][1], n)
         gap = rng.uniform(0.3, 2.0, n)
         handle = rng.lognormal(np.log(sim["handle"][0]), sim["handle"][1], n)
         outcome = rng.choice(list(OUTCOME_P), size=n, p=list(OUTCOME_P.values()))
         handle = np.where(outcome == "rejected_incomplete", handle * 0.5, handle)
-        order = np.lexsort((arrive_min, day_of))
+        # Visits are made in the order of the drawn arrivals (the survey answers drawn later follow this order);
+        # their tickets are numbered by the arrival times they end up with (below).
+        order = np.lexsort((drawn_min, day_of))
         counters = [self.counters[c] for c in service["counters"]]
         officer = next((self.users[u] for u, _p, role, slugs, _d in content.ACCOUNTS
                         if role == "officer" and unit["slug"] in slugs), None)
@@ -317,7 +320,6 @@ class _Builder:
         wait, counter_at = _staffed(service["counters"], day_of, visit_weekday, arrive_min, wait, counter_pick,
                                     days < np.datetime64(today), self.roster_rng)
         plan: list[dict] = []
-        seq: dict[int, int] = defaultdict(int)
         i: int  # a row index (numpy's stubs type an untyped index as an array)
         for i in order.tolist():
             d: date = days[day_of[i]].item()  # a datetime64[D] item is a date
@@ -329,7 +331,6 @@ class _Builder:
             if version is None:
                 continue
             limit_value, limit_unit = version["limit"]
-            seq[day_of[i]] += 1
             called = _minutes_to_dt(arrived, wait[i])
             served = _minutes_to_dt(called, gap[i])
             finished = _minutes_to_dt(served, handle[i])
@@ -358,7 +359,7 @@ class _Builder:
                     late = (finished - arrived).total_seconds() / 60 > limit_minutes
             row = {
                 "service_id": service["id"], "unit_id": unit["id"], "version_id": version["id"], "local_day": d,
-                "ticket": f"{letter}-{seq[day_of[i]]:03d}", "counter": self.counters[counter_at[i]],
+                "ticket": "", "counter": self.counters[counter_at[i]],
                 "arrived": arrived, "called": None, "served": None, "finished": None, "delivered": None,
                 "outcome": None, "fee_charged": None, "correction": None, "officer": None, "late": late,
                 "tz_offset": offset, "fee": version["fee"], "overcharged": False,
@@ -379,6 +380,12 @@ class _Builder:
             row["outcome"] = kind
             _truncate_at(row, self.now)
             plan.append(row)
+        by_day: dict[date, list[dict]] = defaultdict(list)
+        for row in plan:
+            by_day[row["local_day"]].append(row)
+        for rows in by_day.values():  # tickets in order of arrival, as an officer issues them
+            for number, row in enumerate(sorted(rows, key=lambda r: r["arrived"]), start=1):
+                row["ticket"] = f"{letter}-{number:03d}"
         return plan
 
     def _live_queue(self, plans: list[list[dict]]) -> list[list[dict]]:

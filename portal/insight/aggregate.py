@@ -421,8 +421,10 @@ async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[i
             duration_of[index] = float(dur)
     bound_by_visit = await bound_responses([v["id"] for v in visits])
     for index, v in enumerate(visits):
-        part, case = visit_part(v, stds[index], duration_of.get(index), bound_by_visit.get(v["id"]), tz)
-        add_into(out[(v["counter"] or 0, _day(v["local_day"]))], part)
+        part, case = visit_part(v, stds[index], duration_of.get(index), bound_by_visit.get(v["id"]))
+        target = out[(v["counter"] or 0, _day(v["local_day"]))]
+        add_into(target, part)
+        hourly_part(v, tz, target)  # the same as visit_part(..., tz), added in place
         if case:
             cases.append(case)
 
