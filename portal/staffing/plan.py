@@ -327,7 +327,11 @@ def _pool_hours(p: int, pool: _Pool, forecasts: dict[int, fc.Forecast], handle_o
                                              within_target=share_within(hist, target.wait_minutes),
                                              counters_needed_for_actual=need_actual)
                 cell.shortfall_basis = "open"
-                cell.shortfall = None if cell.counters_needed is None else cell.counters_needed - len(seen.active[key])
+                # An hour nobody came to and no counter worked in says nothing of the counters open (an idle
+                # counter leaves no trace): no shortfall is claimed for it.
+                quiet = not seen.arrived[key] and not seen.active[key]
+                cell.shortfall = (None if cell.counters_needed is None or quiet
+                                  else cell.counters_needed - len(seen.active[key]))
             hours.append(cell)
     return StaffingPool(key=f"pool-{p + 1}", counters=[c["code"] for c in pool.counters],
                         services=[s["slug"] for s in pool.services], handle_minutes=pool_handle, hours=hours)

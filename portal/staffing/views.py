@@ -48,7 +48,10 @@ def grid(pool: StaffingPool, plan: StaffingPlan) -> list[dict]:
 
 
 def level(cell: StaffingHour | None) -> str:
-    """The cell's shortfall class: none (enough counters), one, more (two or more short), unknown."""
+    """The cell's shortfall class: none (enough counters), one, more (two or more short), quiet (a past hour
+    nobody came to), unknown."""
+    if cell is not None and cell.actual is not None and not cell.actual.arrivals and not cell.actual.counters_open:
+        return "quiet"
     if cell is None or cell.shortfall is None:
         return "unknown"
     if cell.shortfall <= 0:
