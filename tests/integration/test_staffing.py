@@ -191,3 +191,17 @@ def test_the_cli_refuses_bad_numbers_with_a_message(capsys, argv):
     args = ["staffing", *[x for pair in base.items() for x in pair]]
     assert cli_main(args) == 2
     assert capsys.readouterr().err.startswith("error:")
+
+
+async def test_holidays_are_closed_in_the_plan(client, scene):
+    """Christmas week 2026: 24 December (cuti bersama, the unit closes on it by default) and 25 December are
+    closed days: no hour is planned on them and the grid says why."""
+    await login(client, scene["users"]["head"])
+    plan = (await client.get(f"/api/v1/units/{scene['unit']['slug']}/staffing?week=2026-W52")).json()
+    reasons = {d["day"]: d["closed_reason"] for d in plan["days"]}
+    assert reasons == {"2026-12-21": None, "2026-12-22": None, "2026-12-23": None, "2026-12-24": "holiday",
+                       "2026-12-25": "holiday"}
+    planned = {h["day"] for pool in plan["pools"] for h in pool["hours"]}
+    assert planned == {"2026-12-21", "2026-12-22", "2026-12-23"}
+    page = await client.get(f"/console/staffing?unit={scene['unit']['slug']}&week=2026-W52")
+    assert page.text.count('class="closed-label">hari libur') == 2 * 2  # two closed days in each pool's grid
