@@ -76,8 +76,8 @@ async def staffing_target(request: Request) -> Redirect | Template:
     """Set the unit's waiting target ("P % wait at most T minutes"): the row and its audit entry together."""
     form = await request.form()
     values = {name: str(form.get(name) or "")[:200] for name in ("unit", "wait_minutes", "share_percent", "week")}
-    unit = await queries.unit_by_id(int(values["unit"])) if values["unit"].isdigit() and len(values["unit"]) < 10 \
-        else None
+    raw = values["unit"]
+    unit = await queries.unit_by_id(int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     if unit is None:
         raise ClientException(t(request, "Choose a unit."))
     ensure_can(request, "staffing.target", unit["id"])
