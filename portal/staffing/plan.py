@@ -61,7 +61,7 @@ FEW_WEEKS = 8  # with fewer weeks of history the page says to treat the forecast
 MAX_WEEKS_AHEAD = 8
 LEVEL = fc.LEVEL
 DEFAULT_TARGET = StaffingWaitTarget(wait_minutes=15.0, share=0.8, source="default")
-WEEK_RE = re.compile(r"(\d{4})-W(\d{2})")
+WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")  # ASCII digits only
 
 
 class WeekError(ValueError):
