@@ -35,11 +35,12 @@ from portal.queue import routes as queue_routes
 from portal.resilience import FallbackStore, ResilientStreamBackend
 from portal.security import RequestGuardMiddleware, SecurityHeadersMiddleware
 from portal.settings import Settings
+from portal.staffing import routes as staffing_routes
 from portal.web import EXCEPTION_HANDLERS, LanguageMiddleware, jinja_environment
 
 #: Each capability's routers and handlers, mounted in this order.
 CAPABILITY_ROUTES = (catalog_routes, feedback_routes, queue_routes, insight_routes, accounts_routes,
-                     diagnostic_routes, complaints_routes, kiosk_routes)
+                     diagnostic_routes, complaints_routes, kiosk_routes, staffing_routes)
 
 
 def _route_handlers() -> list:

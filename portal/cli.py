@@ -17,12 +17,13 @@ from portal.insight import commands as insight_commands
 from portal.kiosk import commands as kiosk_commands
 from portal.measure import commands as measure_commands
 from portal.settings import Settings
+from portal.staffing import commands as staffing_commands
 
 T = TypeVar("T")
 
 #: Modules with `register(subparsers)` adding their commands, in this order.
 COMMAND_MODULES = (measure_commands, demo_commands, catalog_commands, feedback_commands, insight_commands,
-                   complaints_commands, kiosk_commands)
+                   complaints_commands, kiosk_commands, staffing_commands)
 
 
 def run_with_db(work: Callable[[Settings], Awaitable[T]], settings: Settings | None = None) -> T:

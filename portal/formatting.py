@@ -111,6 +111,18 @@ def month_name(value: date | str | None, lang: str = "id") -> str:
     return format_date(value, "LLLL y", locale=lang)
 
 
+def weekday_date(value: date | str | None, lang: str = "id") -> str:
+    """"Sen 7 Des" / "Mon 7 Dec": a day as a column of a week grid."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return format_date(value, "EEE d MMM", locale=lang)
+
+
 def _wrap(func):
     @pass_context
     def filter_(context, value, *args, **kwargs):
@@ -130,6 +142,7 @@ JINJA_FILTERS = {
     "signed": _wrap(signed),
     "month_name": _wrap(month_name),
     "clock_now": _wrap(clock_now),
+    "weekday_date": _wrap(weekday_date),
 }
 
 

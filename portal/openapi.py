@@ -69,6 +69,10 @@ def accurate_schema(schema: dict[str, Any]) -> dict[str, Any]:
             responses = operation["responses"]
             for code, description in ERRORS.items():
                 responses[code] = _error_response(description)
+            if "staff" in operation.get("tags", []):  # staff data (the staffing plan): the back office's session
+                responses["401"] = _error_response("Not signed in: these figures are for the unit's heads and "
+                                                   "managers (the back office's session cookie).")
+                responses["403"] = _error_response("Signed in, but not a head or manager of this unit.")
             if "kiosk" in operation.get("tags", []):  # the one API that needs a credential: a paired kiosk's
                 responses["401"] = _error_response("The kiosk is not paired, or its pairing was revoked "
                                                    "(X-Kiosk-Token).")

@@ -46,6 +46,8 @@ units), heads conduct it (only they record it).
 | diagnostic.view        | head, manager            | yes         | the ISO 18091 self-assessment (read)             |
 | diagnostic.rate        | manager                  | yes         | rate indicators, upload evidence, fill measured  |
 | diagnostic.verify      | head                     | yes         | verify a rating                                  |
+| staffing.view          | head, manager            | yes         | the staffing plan (page, JSON and CSV)           |
+| staffing.target        | head, manager            | yes         | the unit's waiting target of the staffing plan   |
 | diagnostic.catalogue   | (admin only)             | no          | the indicator catalogue                          |
 | users.manage           | (admin only)             | no          | staff accounts, roles and units                  |
 """
@@ -104,6 +106,8 @@ PERMISSIONS: dict[str, Permission] = {
     "diagnostic.view": Permission(HEAD_MANAGER),
     "diagnostic.rate": Permission(MANAGER),
     "diagnostic.verify": Permission(HEAD),
+    "staffing.view": Permission(HEAD_MANAGER),
+    "staffing.target": Permission(HEAD_MANAGER),
     "diagnostic.catalogue": Permission(ADMIN_ONLY, unit_scoped=False),
     "users.manage": Permission(ADMIN_ONLY, unit_scoped=False),
 }

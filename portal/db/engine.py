@@ -240,10 +240,11 @@ def table_modules() -> list[ModuleType]:
         tables_feedback,
         tables_insight,
         tables_kiosk,
+        tables_staffing,
     )
 
     return [tables, tables_accounts, tables_complaints, tables_diagnostic, tables_feedback, tables_insight,
-            tables_kiosk]
+            tables_kiosk, tables_staffing]
 
 
 def all_tables() -> list[type[Table]]:

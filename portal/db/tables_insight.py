@@ -62,6 +62,15 @@ class RollupDay(Table, tablename="rollup_day"):
     # visits} and {version id: of them within that version's limit}.
     time_version_n = JSON(default="{}")
     time_version_within = JSON(default="{}")
+    # Hour by hour on the unit-local day, for the staffing plan (issue 29, portal.insight.aggregate.HOURLY):
+    # arrivals {hour: visits}, counter activity {hour: calls, starts and finishes}, waits by arrival hour
+    # {hour * 1000 + wait sketch bin: visits}, busy time call -> finish by hour of call {hour: visits} and
+    # {hour: whole seconds} (m0170).
+    arrival_hours = JSON(default="{}")
+    activity_hours = JSON(default="{}")
+    wait_hours = JSON(default="{}")
+    busy_hours = JSON(default="{}")
+    busy_seconds = JSON(default="{}")
     computed_at = Timestamptz(default=TimestamptzNow())
     # The additive counts, in COUNT_FIELDS order (a unit test checks that they agree).
     responses = Integer(default=0)

@@ -475,6 +475,24 @@ COUNTERS = [
     ("KPJ-01", "kantor-penghubung-jakarta", "Loket Pelayanan Warga"),
 ]
 
+# When each counter is staffed in the simulation, so that the staffing plan (issue 29) has hours to compare with:
+# {counter code: {weekday (0 = Monday): (first hour open, last hour open)}}, e.g. (10, 15) = 10:00-16:00; a counter
+# or weekday not listed is open 08:00-16:00.
+# Every service keeps at least one counter open in every hour.
+ROSTER = {
+    # Its officer scans the day's KTP-el files first: opens at 10:00, on Friday only until 11:00 (Friday prayers).
+    "DKP-02": {0: (10, 15), 1: (10, 15), 2: (10, 15), 3: (10, 15), 4: (10, 10)},
+    "RS-02": {day: (9, 15) for day in range(5)},  # the BPJS registration desk opens at 09:00
+    "KLM-02": {0: (8, 11), 2: (8, 11), 4: (8, 10)},  # mornings only, on Monday, Wednesday and Friday
+}
+
+
+def open_at(code: str, weekday: int, hour: int) -> bool:
+    """Whether counter `code` is staffed at `hour` (local, 8..15) on `weekday` in the simulation (ROSTER)."""
+    first, last = ROSTER.get(code, {}).get(weekday, (8, 15))
+    return first <= hour <= last
+
+
 # username, password, role, units, display name — DEMO PASSWORDS: change them before any real use.
 ACCOUNTS = [
     ("admin", "demo-admin-2026", "admin", [], "Administrator (demo)"),

@@ -7,7 +7,9 @@ multi-day products delivered after a number of working days, outcomes, fees, and
 through a latent satisfaction per respondent (PermenPANRB 14/2017 instrument). Deliberate patterns for the
 dashboards: a licence breaching its time limit (izin-reklame), citizens reporting payments above a free service's
 fee (kartu-keluarga), low U3/U8 at the hospital registration (pendaftaran-rawat-jalan), open multi-day cases
-(censored for Kaplan-Meier) and a few visits of today still in the queue.
+(censored for Kaplan-Meier), a few visits of today still in the queue, and a week worth planning for (issue 29):
+busy Monday mornings, a counter roster (content.ROSTER) that leaves some busy hours short of counters, and the
+day's longest waits in its most crowded hours (`_staffed`, from a random stream of its own).
 """
 
 from __future__ import annotations
@@ -128,6 +130,9 @@ class _Builder:
     def __init__(self, months: int, scale: float, seed: int, secret_key: str, now: datetime, say) -> None:
         self.months, self.scale, self.secret_key, self.now, self.say = months, scale, secret_key, now, say
         self.rng = np.random.default_rng(seed)
+        # The roster's own draws (which waits go to the busiest hours) come from a stream of their own, so that
+        # every other figure of the simulation stays what the seed made it.
+        self.roster_rng = np.random.default_rng([seed, 29])
         self.units: dict[str, dict] = {}
         self.services: dict[str, dict] = {}
         self.counters: dict[str, int] = {}
@@ -279,18 +284,25 @@ class _Builder:
         if n == 0:
             return []
         day_of = np.repeat(np.arange(len(days)), counts)
-        # Arrival: a morning peak around 09:30 plus a flat share, clipped to opening hours (Friday shorter).
+        visit_weekday = np.minimum(weekday[day_of], 4)
+        # Arrival: a morning peak around 09:30 plus a flat share, clipped to opening hours (Friday shorter). Monday
+        # mornings are busier still (issue 29, the staffing plan): Monday's peak comes at 09:00, a quarter tighter.
         peak = rng.normal(9.5 * 60, 60, n)
         flat = rng.uniform(7.75 * 60, 14.5 * 60, n)
-        arrive_min = np.where(rng.random(n) < 0.7, peak, flat)
+        at_peak = rng.random(n) < 0.7
         close = np.where(weekday[day_of] == 4, 11.25 * 60, 14.5 * 60)
-        arrive_min = np.clip(arrive_min, 7.75 * 60, close)
+        drawn_min = np.clip(np.where(at_peak, peak, flat), 7.75 * 60, close)
+        past = (days < np.datetime64(today))[day_of]  # today's visits stay as drawn (the live queue, the responses)
+        monday_peak = np.where((visit_weekday == 0) & past, 9.0 * 60 + 0.75 * (peak - 9.5 * 60), peak)
+        arrive_min = np.clip(np.where(at_peak, monday_peak, flat), 7.75 * 60, close)
         wait = rng.lognormal(np.log(sim["wait"][0]), sim["wait"][1], n)
         gap = rng.uniform(0.3, 2.0, n)
         handle = rng.lognormal(np.log(sim["handle"][0]), sim["handle"][1], n)
         outcome = rng.choice(list(OUTCOME_P), size=n, p=list(OUTCOME_P.values()))
         handle = np.where(outcome == "rejected_incomplete", handle * 0.5, handle)
-        order = np.lexsort((arrive_min, day_of))
+        # Visits are made in the order of the drawn arrivals (the survey answers drawn later follow this order);
+        # their tickets are numbered by the arrival times they end up with (below).
+        order = np.lexsort((drawn_min, day_of))
         counters = [self.counters[c] for c in service["counters"]]
         officer = next((self.users[u] for u, _p, role, slugs, _d in content.ACCOUNTS
                         if role == "officer" and unit["slug"] in slugs), None)
@@ -305,8 +317,9 @@ class _Builder:
         correction = rng.random(n) < 0.03
         overcharged = rng.random(n) < overcharge_share * 0.25
         counter_pick = rng.integers(0, len(counters), n)
+        wait, counter_at = _staffed(service["counters"], day_of, visit_weekday, arrive_min, wait, counter_pick,
+                                    days < np.datetime64(today), self.roster_rng)
         plan: list[dict] = []
-        seq: dict[int, int] = defaultdict(int)
         i: int  # a row index (numpy's stubs type an untyped index as an array)
         for i in order.tolist():
             d: date = days[day_of[i]].item()  # a datetime64[D] item is a date
@@ -318,7 +331,6 @@ class _Builder:
             if version is None:
                 continue
             limit_value, limit_unit = version["limit"]
-            seq[day_of[i]] += 1
             called = _minutes_to_dt(arrived, wait[i])
             served = _minutes_to_dt(called, gap[i])
             finished = _minutes_to_dt(served, handle[i])
@@ -347,7 +359,7 @@ class _Builder:
                     late = (finished - arrived).total_seconds() / 60 > limit_minutes
             row = {
                 "service_id": service["id"], "unit_id": unit["id"], "version_id": version["id"], "local_day": d,
-                "ticket": f"{letter}-{seq[day_of[i]]:03d}", "counter": counters[counter_pick[i]],
+                "ticket": "", "counter": self.counters[counter_at[i]],
                 "arrived": arrived, "called": None, "served": None, "finished": None, "delivered": None,
                 "outcome": None, "fee_charged": None, "correction": None, "officer": None, "late": late,
                 "tz_offset": offset, "fee": version["fee"], "overcharged": False,
@@ -368,6 +380,12 @@ class _Builder:
             row["outcome"] = kind
             _truncate_at(row, self.now)
             plan.append(row)
+        by_day: dict[date, list[dict]] = defaultdict(list)
+        for row in plan:
+            by_day[row["local_day"]].append(row)
+        for rows in by_day.values():  # tickets in order of arrival, as an officer issues them
+            for number, row in enumerate(sorted(rows, key=lambda r: r["arrived"]), start=1):
+                row["ticket"] = f"{letter}-{number:03d}"
         return plan
 
     def _live_queue(self, plans: list[list[dict]]) -> list[list[dict]]:
@@ -517,6 +535,36 @@ class _Builder:
             channel=channel, verified=verified, flagged_fast=False, language="en" if rng.random() < 0.03 else "id",
             client_hash=None, local_day=local_day, submitted_at=submitted,
         )
+
+
+def _staffed(codes: list[str], day_of: np.ndarray, weekday: np.ndarray, arrive_min: np.ndarray, wait: np.ndarray,
+             pick: np.ndarray, past_days: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """The waits and counters of one service's simulated visits under the counters' roster (content.ROSTER).
+
+    Each past day keeps exactly the waits drawn for it (so every wait and time figure keeps its distribution);
+    they are handed out by how crowded the citizen's arrival hour was: that hour's arrivals per counter open (with
+    some noise), the longest waits to the most crowded hours. Today's waits stay as drawn (which of today's
+    visits have happened by now, and so every later draw, is left unchanged). A visit is then served at a counter
+    open at its call hour (the drawn pick among them): hours with fewer counters open show fewer counters with
+    activity, and longer waits."""
+    hours = np.arange(8, 16)
+    open_ = np.array([[[content.open_at(code, d, int(h)) for code in codes] for h in hours] for d in range(5)])
+    slot = np.clip(arrive_min // 60, 8, 15).astype(int) - 8
+    arrivals = np.zeros((len(past_days), len(hours)))
+    np.add.at(arrivals, (day_of, slot), 1)
+    crowd = arrivals[day_of, slot] / np.maximum(open_.sum(axis=2)[weekday, slot], 0.5)
+    score = crowd * rng.lognormal(0.0, 0.5, len(wait))
+    # Today's visits keep their own waits: each is its own group in the shuffle below.
+    group = np.where(past_days[day_of], day_of, len(past_days) + np.arange(len(wait)))
+    shuffled = np.empty_like(wait)
+    shuffled[np.lexsort((score, group))] = wait[np.lexsort((wait, group))]
+    call_slot = np.clip((arrive_min + shuffled) // 60, 8, 15).astype(int) - 8
+    counter_at = []
+    for i in range(len(wait)):
+        staffed = [code for code, is_open in zip(codes, open_[weekday[i], call_slot[i]], strict=True) if is_open]
+        choice = staffed or codes
+        counter_at.append(choice[int(pick[i]) % len(choice)])
+    return shuffled, counter_at
 
 
 def _in_force(versions: list[dict], at: datetime) -> dict | None:

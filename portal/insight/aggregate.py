@@ -38,6 +38,12 @@ Definitions (the single place they are coded; results.py and the rollups only ad
 - funnel: visits, served (served_at or finished_at recorded, or outcome completed), completed, offered
   (survey_offered on a served visit: the citizen was shown the survey; never more than served), responded
   (responses bound to a visit).
+- hours, for the staffing plan (issue 29; `hourly_part`, HOURLY), by local hour (0-23) in the unit's timezone of
+  events on the visit's own local day (an event on another day is left out): `arrival_hours` {hour of arrival:
+  visits}; `activity_hours` {hour: calls, service starts and finishes at the visit's counter} (a counter with
+  activity in an hour was open then); `wait_hours` {hour of arrival x WAIT_HOUR_STRIDE + sketch bin of the wait
+  arrival -> called: visits}; `busy_hours` and `busy_seconds` {hour of the call: visits, whole seconds} of the time
+  a counter is busy with a citizen, called (else served) -> finished.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -60,6 +67,11 @@ from survey.ikm import DEFAULT_B, PROFILE_SHAPE, ikm_from_counts
 
 MULTI_DAY = ("working_days", "calendar_days")
 CASES = ("cases", None)  # key of the overcharge case list in compute()'s result
+#: The hour-by-hour histograms of a rollup row (staffing plan, issue 29; see hourly_part).
+HOURLY = ("arrival_hours", "activity_hours", "wait_hours", "busy_hours", "busy_seconds")
+#: wait_hours cell = local hour of arrival x WAIT_HOUR_STRIDE + sketch bin (a bin stays below 1000 up to a wait of
+#: 0.1 x 1.05^999 minutes, far beyond any day).
+WAIT_HOUR_STRIDE = 1000
 
 
 def empty() -> dict[str, Any]:
@@ -71,6 +83,8 @@ def empty() -> dict[str, Any]:
     agg["km_hist"] = {}
     agg["time_version_n"] = {}
     agg["time_version_within"] = {}
+    for key in HOURLY:
+        agg[key] = {}
     return agg
 
 
@@ -79,7 +93,7 @@ def add_into(total: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
     for key in COUNT_FIELDS:
         total[key] += int(row.get(key) or 0)
     add_profiles(total["profiles"], row.get("profiles"))
-    for key in ("wait_hist", "handle_hist", "km_hist", "time_version_n", "time_version_within"):
+    for key in ("wait_hist", "handle_hist", "km_hist", "time_version_n", "time_version_within", *HOURLY):
         if key in total:
             add_profiles(total[key], row.get(key))
     return total
@@ -217,14 +231,49 @@ def completion_time(visit: dict, time_unit: str) -> datetime | None:
     return finished or delivered
 
 
+def hourly_part(v: Mapping[str, Any], tz: str, agg: dict[str, Any]) -> None:
+    """Add the visit's hours (module docstring, "hours") into `agg`: local hours in zone `tz` on the visit's own
+    local day."""
+    zone = ZoneInfo(tz)
+    day = _day(v["local_day"])
+
+    def hour(value) -> int | None:
+        at = _aware(value)
+        if at is None:
+            return None
+        local = at.astimezone(zone)
+        return local.hour if local.date() == day else None
+
+    arrived, called = _aware(v.get("arrived_at")), _aware(v.get("called_at"))
+    arrival_hour = hour(arrived)
+    if arrival_hour is not None:
+        agg["arrival_hours"][arrival_hour] = agg["arrival_hours"].get(arrival_hour, 0) + 1
+        if arrived is not None and called is not None and called >= arrived:
+            cell = arrival_hour * WAIT_HOUR_STRIDE + sketch.bin_of((called - arrived).total_seconds() / 60.0)
+            agg["wait_hours"][cell] = agg["wait_hours"].get(cell, 0) + 1
+    if v.get("counter"):
+        for stage in ("called_at", "served_at", "finished_at"):
+            h = hour(v.get(stage))
+            if h is not None:
+                agg["activity_hours"][h] = agg["activity_hours"].get(h, 0) + 1
+    start, finished = called or _aware(v.get("served_at")), _aware(v.get("finished_at"))
+    start_hour = hour(start)
+    if start is not None and finished is not None and finished >= start and start_hour is not None:
+        agg["busy_hours"][start_hour] = agg["busy_hours"].get(start_hour, 0) + 1
+        seconds = round((finished - start).total_seconds())
+        if seconds:  # a zero cell is never stored (the refresher drops cells that add up to 0)
+            agg["busy_seconds"][start_hour] = agg["busy_seconds"].get(start_hour, 0) + seconds
+
+
 def visit_part(v: dict, std: dict | None, duration: float | None,
-               bound: dict | None = None) -> tuple[dict[str, Any], dict | None]:
+               bound: dict | None = None, tz: str | None = None) -> tuple[dict[str, Any], dict | None]:
     """What one visit adds to the aggregate of its (counter, local day), and its overcharge case (or None).
 
     `std` is the standard version the visit is judged against (Standards.for_visit); `duration` is its
     completion time in the limit's unit (survey.clock.durations) for a completed, timed visit, else None.
     `bound` is the survey response bound to the visit (its id, amount_paid and product_correct), if any: the
     visit's single cost and accuracy verdicts combine the officer's record with the citizen's answer.
+    `tz` is the unit's timezone: with it, the visit's hours are added too (hourly_part).
     The single definition of the visit counts: compute() sums it over raw rows and the write path
     (portal.insight.ledger) adds the difference of a visit before and after each change.
     """
@@ -281,6 +330,8 @@ def visit_part(v: dict, std: dict | None, duration: float | None,
             agg["time_version_within"][std["id"]] = 1
         if std["time_limit_unit"] in MULTI_DAY:
             agg["km_hist"][int(duration)] = 1
+    if tz is not None:
+        hourly_part(v, tz, agg)
     return agg, case
 
 
@@ -371,7 +422,9 @@ async def compute(service_id: int, day_from: date, day_to: date) -> dict[tuple[i
     bound_by_visit = await bound_responses([v["id"] for v in visits])
     for index, v in enumerate(visits):
         part, case = visit_part(v, stds[index], duration_of.get(index), bound_by_visit.get(v["id"]))
-        add_into(out[(v["counter"] or 0, _day(v["local_day"]))], part)
+        target = out[(v["counter"] or 0, _day(v["local_day"]))]
+        add_into(target, part)
+        hourly_part(v, tz, target)  # the same as visit_part(..., tz), added in place
         if case:
             cases.append(case)
 

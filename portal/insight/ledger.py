@@ -24,7 +24,8 @@ from portal.db.tables_insight import COUNT_FIELDS, OverchargeCase
 from portal.insight import aggregate
 from survey.clock import durations
 
-HISTOGRAMS = ("profiles", "wait_hist", "handle_hist", "km_hist", "time_version_n", "time_version_within")
+HISTOGRAMS = ("profiles", "wait_hist", "handle_hist", "km_hist", "time_version_n", "time_version_within",
+              *aggregate.HOURLY)
 Key = tuple[int, date]
 K = TypeVar("K")  # combine also sums under other keys (rollups: (service, unit, counter, day), "row")
 
@@ -99,7 +100,7 @@ def _visit_part(v: dict, standards: aggregate.Standards, unit: dict, bound: dict
         duration = float(durations([aggregate._aware(v["arrived_at"])], [end], std["time_limit_unit"],
                                    unit["timezone"], aggregate.closures_of(unit),
                                    cuti_bersama=aggregate.cuti_bersama_of(unit))[0])
-    return aggregate.visit_part(v, std, duration, bound)
+    return aggregate.visit_part(v, std, duration, bound, unit["timezone"])
 
 
 def _key(row: dict) -> Key:

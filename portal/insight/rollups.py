@@ -74,6 +74,7 @@ def _row(service_id: int, unit_id: int, counter: int, day: date, agg: dict):
                      km_hist=aggregate.profiles_json(agg, "km_hist"),
                      time_version_n=aggregate.profiles_json(agg, "time_version_n"),
                      time_version_within=aggregate.profiles_json(agg, "time_version_within"),
+                     **{k: aggregate.profiles_json(agg, k) for k in aggregate.HOURLY},
                      **{k: agg[k] for k in COUNT_FIELDS})
 
 
@@ -150,6 +151,7 @@ async def apply_pending(limit: int = APPLY_BATCH) -> set[tuple[int, date]]:
                     RollupDay.handle_hist: values.handle_hist, RollupDay.km_hist: values.km_hist,
                     RollupDay.time_version_n: values.time_version_n,
                     RollupDay.time_version_within: values.time_version_within,
+                    **{getattr(RollupDay, k): getattr(values, k) for k in aggregate.HOURLY},
                     RollupDay.computed_at: utcnow(),
                 }).where(RollupDay.id == row["id"]).run()
         ids = [d["id"] for d in deltas]

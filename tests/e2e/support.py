@@ -210,11 +210,22 @@ SCENES_SEED = textwrap.dedent("""
         officer = await make_user("officer", [unit])
         return {"unit": unit["slug"], "officer": [officer["username"], officer["password"]]}
 
+    async def staffing():  # test_staffing_browser: ten weeks of a queue with busy Monday mornings
+        from portal.insight.refresher import run_once
+        from portal.timeutil import utcnow
+        from tests.integration.staffing_support import staffing_scene
+
+        built = await staffing_scene(utcnow())
+        await run_once(full=True)
+        head = built["users"]["head"]
+        return {"unit": built["unit"]["slug"], "head": [head["username"], head["password"]]}
+
     async def work(settings):
         await apply_migrations(settings)
         scenes = {"citizen_loop": await citizen_loop(), "complaints": await complaints(),
                   "diagnostic": await diagnostic(), "kiosk": await kiosk(), "kiosk_sync": await kiosk_sync(),
-                  "queue": await queue()}
+                  "queue": await queue(),
+                  "staffing": await staffing()}
         print(json.dumps(scenes))
 
     run_with_db(work)

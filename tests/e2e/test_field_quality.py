@@ -170,14 +170,14 @@ def _discover(page, base: str) -> dict[str, list[str]]:
     pages["manager"] = ["/console/services", f"/console/services/{slug}", f"/console/services/{slug}/standards",
                         f"/console/standards/{version}", "/console/counters", f"/console/counters/{code}/edit",
                         "/console/units/rsud-sk-lerik/maklumat", "/console/imports", "/dashboard",
-                        "/console/actions"]
+                        "/console/actions", "/console/staffing"]
     # head: dashboard, corrective actions, evidence pack, audit log
     page.context.clear_cookies()
     login(page, base, "head")
     page.goto(f"{base}/console/actions?status=all")
     item = _first(r'href="/console/actions/(\d+)"', page.content())
     pages["head"] = ["/dashboard", "/dashboard?period=2026-Q3", "/console/actions", f"/console/actions/{item}",
-                     "/units/disdukcapil-kupang/evidence", "/console/audit", "/console/services"]
+                     "/units/disdukcapil-kupang/evidence", "/console/audit", "/console/services", "/console/staffing"]
     page.context.clear_cookies()
     login(page, base, "admin")
     page.goto(f"{base}/console/users")

@@ -28,4 +28,5 @@ BODIES: dict[tuple[str, str], dict[str, str]] = {
                                   "decision": "counted"},
     ("POST", "/units/{unit_slug:str}/evidence/review"): {"period": "bad"},
     ("POST", "/console/complaints/new"): {"service": "{service_slug}", "channel": "paper"},
+    ("POST", "/console/staffing/target"): {"unit": "{unit_id}", "wait_minutes": "15", "share_percent": "80"},
 }

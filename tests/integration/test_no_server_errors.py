@@ -22,7 +22,7 @@ INT_VALUES = ["0", "-1", "99999999999999999999", *BIG, "-" + str(2**63 + 1)]
 STR_VALUES = ["tidak-ada", "x" * 300, quote("'\";<script>"), quote("é/ü"), "..%2F..%2Fetc", "a%00b", "%00",
               "inf", "nan", "y" * 5000]
 QUERY_NAMES = ("from", "to", "period", "q", "unit", "service", "counter", "status", "days", "issued", "page", "next",
-               "lang", "grain")
+               "lang", "grain", "week")
 
 
 def _query(value: str) -> str:
@@ -31,7 +31,7 @@ def _query(value: str) -> str:
 
 HOSTILE_QUERIES = [
     "?from=2026-02-30&to=abc&period=2026-Q9&q=" + "k" * 300 + "&unit=nope&service=nope&counter=nope"
-    "&status=zzz&days=-5&issued=abc&page=-1&next=//evil.example&lang=zz",
+    "&status=zzz&days=-5&issued=abc&page=-1&next=//evil.example&lang=zz&week=2026-W99",
     *(_query(v) for v in [*BIG, "inf", "nan", "-inf", "1e400", "a%00b", "k" * 3000]),
 ]
 

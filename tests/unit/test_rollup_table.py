@@ -25,4 +25,5 @@ def test_count_fields_include_every_unsur_score_and_not_counted_reason():
 
 def test_json_columns_are_the_sparse_histograms():
     json_columns = {column._meta.name for column in RollupDay._meta.columns if isinstance(column, JSON)}
-    assert json_columns == {"profiles", "wait_hist", "handle_hist", "km_hist", "time_version_n", "time_version_within"}
+    assert json_columns == {"profiles", "wait_hist", "handle_hist", "km_hist", "time_version_n", "time_version_within",
+                            "arrival_hours", "activity_hours", "wait_hours", "busy_hours", "busy_seconds"}

@@ -28,6 +28,8 @@ from portal.db.migrations import (
     m0105_audit_unit,
     m0110_check_constraints,
     m0130_queue_order,
+    m0170_rollup_hours,
+    m0171_staffing_target,
 )
 
 #: Every migration, in the order applied.
@@ -55,4 +57,6 @@ MIGRATIONS = (
     m0105_audit_unit,
     m0110_check_constraints,
     m0130_queue_order,
+    m0170_rollup_hours,
+    m0171_staffing_target,
 )
