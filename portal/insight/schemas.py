@@ -287,7 +287,8 @@ class UnitResults(msgspec.Struct):
 
 
 class TrendPoint(msgspec.Struct):
-    """One calendar month: IKM with its interval and the share of completed cases within the time limit."""
+    """One calendar month: IKM with its interval and the month's headline time figure (for multi-day services
+    the estimate counting open cases, read at the horizon reached, provisional while cases are open)."""
 
     month: str
     satisfaction: Satisfaction

@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from portal.insight.aggregate import MULTI_DAY
 from portal.insight.timecases import Cases
 from survey.change import Change, two_estimates, two_proportions
 from survey.compliance import proportion
@@ -62,12 +61,8 @@ def stratum(agg: dict, std: dict | None, cases: Cases | None) -> dict[str, Any]:
     return same_day(int(agg["time_within"]), int(agg["time_n"]), std)
 
 
-def is_multi_day(std: dict | None) -> bool:
-    return bool(std) and std.get("time_limit_unit") in MULTI_DAY
-
-
 def _common(values: list) -> Any:
-    distinct = {v for v in values}
+    distinct = set(values)
     return distinct.pop() if len(distinct) == 1 else None
 
 
