@@ -298,7 +298,7 @@ class _Builder:
                 for _ in range(int(count)):
                     d: date = day64.item()
                     received = datetime(d.year, d.month, d.day, tzinfo=UTC) - offset + \
-                        timedelta(minutes=float(rng.uniform(8 * 60, 15 * 60)))
+                        timedelta(minutes=int(rng.integers(8 * 60, 15 * 60)))
                     if received > self.now:
                         continue
                     category = str(rng.choice(list(plan.CATEGORIES), p=list(plan.CATEGORIES.values())))
@@ -324,7 +324,8 @@ class _Builder:
             target = np.busday_offset(np.datetime64(day, "D") + np.timedelta64(1, "D"), k - 1, roll="forward",
                                       busdaycal=self.calendar).item()
             assert isinstance(target, date)  # a datetime64[D] item
-            return datetime(target.year, target.month, target.day, tzinfo=UTC) - offset + timedelta(hours=hour)
+            return (datetime(target.year, target.month, target.day, tzinfo=UTC) - offset
+                    + timedelta(minutes=round(hour * 60)))
 
         ending = str(rng.choice(list(plan.ENDING), p=list(plan.ENDING.values())))
         if ending == "rejected":

@@ -91,7 +91,7 @@ async def test_follow_up_shorter_than_the_limit_is_read_at_its_horizon_and_never
         tile = html.split('id="tile-time"')[1].split("</article>")[0]
         assert "97.6 %" in tile
         assert "meets the target" not in tile and "provisional" in tile
-        assert "within 6 working days, not yet the limit of 10 working days" in tile
+        assert "within 6 working days (limit 10 working days, not reached yet)" in tile
         public = (await client.get(f"/performance/services/{svc['slug']}?period={today:%Y-%m}&lang=en")).text
         assert "meets the target" not in public.split('id="fact-time"')[1].split("</div>")[0]
 

@@ -160,7 +160,7 @@ async def test_demo_building_permit_latest_month_headlines_the_estimate(client, 
     tile = html.split('id="tile-time"')[1].split("</article>")[0]
     assert percent(tm["rate"], 1, "en") in tile
     horizon = f"within {reading.horizon:g} working days" if not reading.limited else \
-        f"within {reading.horizon:g} working days, not yet the limit of 28 working days"
+        f"within {reading.horizon:g} working days (limit 28 working days, not reached yet)"
     assert horizon in tile
     if tm["provisional"]:
         assert "meets the target" not in tile and "provisional" in tile
