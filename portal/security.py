@@ -8,6 +8,7 @@ text ("invalid byte sequence for encoding UTF8: 0x00"), so NUL is refused here, 
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from litestar.exceptions import ClientException, NotFoundException, PermissionDe
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.locale import gettext
+from portal.settings import Settings
 
 #: No inline script or style anywhere (templates use static files; inline SVG charts use presentation attributes).
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -74,25 +76,43 @@ def has_session_cookie(scope: Scope) -> bool:
     return any(name == b"cookie" and _SESSION_ID.search(value) for name, value in scope.get("headers", []))
 
 
-def _origin_of(url: str) -> str | None:
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str | None:
+    """The origin of a URL (or of an Origin header) in one spelling: lowercase scheme and host, the port only when it
+    is not the scheme's default. None for anything that is not an absolute http(s) URL (e.g. Origin: null)."""
+    try:
+        parts = urlsplit(url.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port that is not a number, an unbalanced IPv6 bracket
         return None
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}" + (f":{port}" if port is not None and port != _DEFAULT_PORTS[scheme] else "")
 
 
-def same_origin(request: Request, public_url: str) -> bool:
-    """Origin (or, without it, Referer) names this site: the public URL or the host the request came to.
-    A request with neither header (not a browser) passes; the CSRF token still applies to it."""
+@functools.lru_cache(maxsize=8)
+def trusted_origins(public_url: str, allowed_hosts: tuple[str, ...]) -> frozenset[str]:
+    """The origins whose forms are believed: the public URL's (PORTAL_PUBLIC_URL) and each PORTAL_ALLOWED_HOSTS entry,
+    a host[:port] served under the public URL's scheme or a full origin ("http://10.0.0.5:8000"). Never the Host
+    the request itself names: a client chooses that header (Django's ALLOWED_HOSTS is the model)."""
+    scheme = urlsplit(public_url).scheme.lower() or "http"
+    candidates = [public_url, *(entry if "://" in entry else f"{scheme}://{entry}" for entry in allowed_hosts)]
+    return frozenset(origin for origin in map(origin_of, candidates) if origin is not None)
+
+
+def same_origin(request: Request, settings: Settings) -> bool:
+    """Origin (or, without it, Referer) names this site: one of its trusted origins (never the Host the request
+    names). A request with neither header (not a browser) passes; the CSRF token still applies to it."""
     claimed = request.headers.get("origin")
     if claimed is None:
-        referer = request.headers.get("referer")
-        if referer is None:
+        claimed = request.headers.get("referer")
+        if claimed is None:
             return True
-        claimed = _origin_of(referer) or "null"
-    claimed = claimed.strip().lower()
-    allowed = {_origin_of(public_url), _origin_of(str(request.base_url))}
-    return claimed in allowed
+    return origin_of(claimed) in trusted_origins(settings.public_url, settings.allowed_hosts)
 
 
 def _form_has_nul(body: bytes) -> bool:
@@ -121,7 +141,7 @@ class RequestGuardMiddleware:
             return
         request: Request = Request(scope, receive=receive)
         settings = scope["app"].state.settings
-        if not same_origin(request, settings.public_url):
+        if not same_origin(request, settings):
             raise PermissionDeniedException(gettext(
                 lang, "This form did not come from this site. Please open the page again and resend it. "
                 "Nothing was saved."))
@@ -134,7 +154,7 @@ class RequestGuardMiddleware:
             cap = handler.opt.get("form_max_bytes", ANONYMOUS_FORM_MAX_BYTES) if handler is not None \
                 else ANONYMOUS_FORM_MAX_BYTES
             length = request.headers.get("content-length", "")
-            if anonymous and length.isdigit() and int(length) > cap:
+            if anonymous and length.isascii() and length.isdigit() and int(length) > cap:
                 raise ClientException(gettext(lang, "The request is too large."), status_code=413)
             body = await request.body()  # cached on the scope: the handler reads it again without the network
             if anonymous and len(body) > cap:
@@ -145,7 +165,59 @@ class RequestGuardMiddleware:
                 if _form_has_nul(body):
                     raise ClientException(
                         gettext(lang, "The request contains a character that is not allowed (NUL)."))
+            else:
+                await _read_multipart(request, lang)
+        if content_type != "multipart/form-data" and json_nesting(await request.body()) > JSON_MAX_DEPTH:
+            # Any other body may be JSON (the kiosk API reads its body whatever the declared type): its nesting is
+            # checked before a decoder recurses into it (msgspec and json raise RecursionError on 100,000 "[").
+            raise ClientException(gettext(lang, "The data is nested too deeply (at most %(n)s levels).",
+                                          n=JSON_MAX_DEPTH))
         await self.app(scope, receive, send)
+
+
+async def _read_multipart(request: Request, lang: str) -> None:
+    """Parse a multipart form once, here (Litestar keeps the result on the scope for the CSRF check and the handler),
+    and refuse it with 400 when a value is not text in its declared charset (Litestar's parser raises
+    UnicodeDecodeError or LookupError, which would be a 500 inside the CSRF middleware), when the parser cannot read
+    it, or when a value holds a NUL or a lone surrogate (neither database stores them)."""
+    not_text = gettext(lang, "The form contains text that is not valid UTF-8. Please open the page again and resend "
+                             "it. Nothing was saved.")
+    try:
+        form = await request.form()
+    except (UnicodeDecodeError, LookupError):
+        raise ClientException(not_text) from None
+    except ClientException as exc:
+        if exc.status_code == 413 or exc.detail == "Request Entity Too Large":  # too large, or too many parts
+            raise ClientException(gettext(lang, "The request is too large."), status_code=413) from None
+        raise ClientException(gettext(lang, "The form could not be read. Please open the page again and resend "
+                                            "it. Nothing was saved.")) from None
+    texts = [text for name, value in form.multi_items() for text in (name, value) if isinstance(text, str)]
+    if any("\x00" in text for text in texts):
+        raise ClientException(gettext(lang, "The request contains a character that is not allowed (NUL)."))
+    if any(_LONE_SURROGATE.search(text) for text in texts):
+        raise ClientException(not_text)
+
+
+#: Half of a UTF-16 pair on its own (a charset such as unicode_escape can produce one): no database encodes it.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: JSON nesting the portal accepts: the kiosk batch nests 4 levels ({"items": [{"u": [...]}]}).
+JSON_MAX_DEPTH = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_nesting(body: bytes) -> int:
+    """How deeply arrays and objects nest in a JSON text (brackets inside strings do not count). Linear in the
+    body's length and never recursive, so it is safe on any input; an unbalanced text gets its deepest point."""
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    opening = brackets.count(b"[") + brackets.count(b"{")
+    if opening <= JSON_MAX_DEPTH:
+        return opening  # an upper bound, exact enough below the limit
+    import numpy as np
+
+    steps = np.frombuffer(brackets, dtype=np.uint8)
+    depth = np.cumsum(np.where((steps == ord("[")) | (steps == ord("{")), 1, -1))
+    return int(depth.max())
 
 
 _STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')

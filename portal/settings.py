@@ -20,6 +20,8 @@ ENVIRONMENT = {
     "PORTAL_WORKERS": "number of server worker processes (default 1; >1 needs PostgreSQL and Redis)",
     "PORTAL_REDIS_NAMESPACE": "key prefix in Redis for stores and channels (default portal)",
     "PORTAL_TRUSTED_PROXIES": "comma-separated proxy addresses whose X-Forwarded-For is trusted (default none)",
+    "PORTAL_ALLOWED_HOSTS": "comma-separated other names the site is reached under (host[:port] with the public URL's "
+    "scheme, or a full origin such as http://10.0.0.5:8000): forms posted from them are believed (default none)",
     "PORTAL_REFRESH_SECONDS": "how often the background refresher folds new facts into the rollups and republishes "
     "figures (default 5; 0 = no background refresher, e.g. in tests that run it by hand)",
 }
@@ -39,6 +41,7 @@ class Settings:
     default_language: str = "id"
     workers: int = 1
     trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
+    allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
     refresh_seconds: float = 5.0
     redis_namespace: str = "portal"
 
@@ -65,6 +68,7 @@ class Settings:
             raise ValueError(f"PORTAL_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
         public_url = (env.get("PORTAL_PUBLIC_URL") or f"http://{_reachable(host)}:{port}").rstrip("/")
         proxies = tuple(p.strip() for p in (env.get("PORTAL_TRUSTED_PROXIES") or "").split(",") if p.strip())
+        allowed_hosts = tuple(h.strip() for h in (env.get("PORTAL_ALLOWED_HOSTS") or "").split(",") if h.strip())
         return cls(
             var_dir=var_dir,
             database_url=database_url,
@@ -77,6 +81,7 @@ class Settings:
             workers=int(env.get("PORTAL_WORKERS") or 1),
             refresh_seconds=float(env.get("PORTAL_REFRESH_SECONDS") or 5),
             trusted_proxies=proxies,
+            allowed_hosts=allowed_hosts,
             redis_namespace=env.get("PORTAL_REDIS_NAMESPACE") or "portal",
         )
 

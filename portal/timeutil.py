@@ -8,6 +8,7 @@ if that were today); code never calls `date.today()` or `datetime.now()` itself 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +20,11 @@ DEFAULT_TIMEZONE = "Asia/Jakarta"
 def utcnow() -> datetime:
     """The current instant, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def unix_now() -> float:
+    """The current instant as Unix seconds (signed form stamps, fixed rate-limit windows)."""
+    return time.time()
 
 
 def local_now(timezone: str) -> datetime:

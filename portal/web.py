@@ -25,6 +25,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal import formatting
 from portal.accounts.permissions import jinja_can
+from portal.db.engine import is_unique_violation
 from portal.locale import LANG_COOKIE, gettext, jinja_gettext, jinja_ngettext, negotiate
 from portal.paths import TEMPLATES_DIR
 from portal.settings import LANGUAGES, Settings
@@ -234,9 +235,14 @@ def _refers_to_nothing(exc: Exception) -> bool:
 
 
 def _mapped(request: Request, exc: Exception) -> Exception:
-    """An id in the path that no column can hold cannot exist: 404; any other unstorable value: 400."""
+    """An id in the path that no column can hold cannot exist: 404; any other unstorable value: 400; a unique
+    index refusing a write that no service caught (a race its code did not expect) is a conflict: 409, logged."""
     if _refers_to_nothing(exc):
         return ClientException(t(request, "The request is not valid."))
+    if is_unique_violation(exc):
+        log.warning("unique violation not handled by its service on %s %s: %s", request.method, request.url.path,
+                    type(exc).__name__)
+        return ClientException(t(request, "This conflicts with the current state."), status_code=409)
     if not _value_out_of_range(exc):
         return exc
     if _BEYOND_INT32.search(request.url.path):

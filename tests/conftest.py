@@ -40,6 +40,8 @@ def settings(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("var")
     env = {"PORTAL_VAR_DIR": str(var_dir), "PORTAL_SECRET_KEY": "test-" + secrets.token_hex(16),
            "PORTAL_PUBLIC_URL": "https://layanan.test",
+           # The test clients' base URL (https://testserver.local): the second name the site is reached under.
+           "PORTAL_ALLOWED_HOSTS": "testserver.local",
            # No background refresher: tests run its passes by hand (tests.factories.refresh), so each test
            # sees exactly the figures it waited for.
            "PORTAL_REFRESH_SECONDS": "0"}

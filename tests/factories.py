@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from portal.accounts.passwords import hash_password_sync
 from portal.accounts.queries import create_user
@@ -29,6 +29,11 @@ async def make_unit(timezone: str = "Asia/Makassar", **fields) -> dict:
     return await Unit.select().where(Unit.id == unit.id).first().run()
 
 
+# A factory standard is in force from a fixed day well before any test's data (not from 'now - N days', which
+# moves with the calendar): tests pick their own days, before or after the real date.
+STANDARD_SINCE = datetime(2020, 1, 1, tzinfo=UTC)
+
+
 async def make_service(unit: dict, *, fee: int = 0, time_limit: tuple[int, str] = (30, "minutes"),
                        approved: bool = True, effective_from: datetime | None = None, **fields) -> dict:
     service = Service(unit=unit["id"], slug=fields.pop("slug", uid("layanan")), name=fields.pop("name", "Layanan Uji"),
@@ -39,7 +44,7 @@ async def make_service(unit: dict, *, fee: int = 0, time_limit: tuple[int, str] 
         requirements=["KTP-el asli", "Kartu Keluarga"], procedure=["Ambil antrean", "Serahkan berkas", "Terima produk"],
         time_limit_value=time_limit[0], time_limit_unit=time_limit[1], fee=fee, product="Dokumen uji",
         complaint_channel="SP4N-LAPOR! (lapor.go.id), SMS 1708",
-        effective_from=(effective_from or datetime.now(UTC) - timedelta(days=400)) if approved else None,
+        effective_from=(effective_from or STANDARD_SINCE) if approved else None,
     ).save().run()
     return await Service.select().where(Service.id == service.id).first().run()
 

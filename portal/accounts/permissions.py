@@ -37,8 +37,11 @@ and fails for a back-office route whose guard names no action.
 | actions.view           | head, manager            | yes         | corrective actions (read)                        |
 | actions.plan           | manager                  | yes         | record the root cause and the action             |
 | actions.close          | head                     | yes         | verify and close a corrective action             |
-| evidence.view          | head                     | yes         | the management-review evidence pack              |
+| evidence.view          | head, manager            | yes         | the management-review evidence pack (read)       |
 | evidence.review        | head                     | yes         | record a management review                       |
+
+The evidence pack follows ISO 9001 9.3: managers prepare the management review (they read the pack of their
+units), heads conduct it (only they record it).
 | audit.view             | head                     | yes         | the audit log                                    |
 | diagnostic.view        | head, manager            | yes         | the ISO 18091 self-assessment (read)             |
 | diagnostic.rate        | manager                  | yes         | rate indicators, upload evidence, fill measured  |
@@ -95,7 +98,7 @@ PERMISSIONS: dict[str, Permission] = {
     "actions.view": Permission(HEAD_MANAGER),
     "actions.plan": Permission(MANAGER),
     "actions.close": Permission(HEAD),
-    "evidence.view": Permission(HEAD),
+    "evidence.view": Permission(HEAD_MANAGER),
     "evidence.review": Permission(HEAD),
     "audit.view": Permission(HEAD),
     "diagnostic.view": Permission(HEAD_MANAGER),

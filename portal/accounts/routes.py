@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from typing import Annotated
 
 import msgspec
@@ -21,7 +20,7 @@ from portal.accounts import queries, services, users
 from portal.accounts.auth import CSRF_KEY, ROTATE_KEY
 from portal.accounts.passwords import verify_password
 from portal.accounts.permissions import requires
-from portal.timeutil import utcnow
+from portal.timeutil import unix_now, utcnow
 from portal.web import client_address, client_key, t
 
 #: Two limits on POST /login, keyed by a hash of the client address (never the raw IP): per client and account
@@ -39,7 +38,7 @@ async def _account_attempts_exceeded(request: Request, username: str) -> bool:
     """Count this attempt on (client, account) in a fixed one-minute window of the "login_rate_account" store."""
     store = request.app.stores.get("login_rate_account")
     key = _client(request) + ":" + hashlib.sha256(username.lower().encode()).hexdigest()[:24]
-    now = time.time()
+    now = unix_now()
     raw = await store.get(key)
     start, count = json.loads(raw) if raw else (now, 0)
     if now - start >= 60:

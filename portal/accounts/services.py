@@ -1,5 +1,6 @@
 """Accounts writes that own their transaction: login throttling per (account, client) with growing locks, the
-admins' unlock, each with its audit entry.
+admins' unlock, an admin creating an account (insert only: a name already taken is refused, never overwritten),
+each with its audit entry.
 
 Why per client: a lock on the account itself lets anyone lock out its owner (OWASP Authentication Cheat Sheet,
 "Account Lockout": lockout must not become a denial of service). Here five wrong passwords from one client lock
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from portal.accounts import audit
 from portal.accounts.auth import CurrentUser
+from portal.db.engine import is_unique_violation
 from portal.db.tables import User, UserUnit
 from portal.db.tables_accounts import LoginThrottle
 from portal.timeutil import utcnow
@@ -22,6 +24,34 @@ from portal.timeutil import utcnow
 LOCK_AFTER_FAILURES = 5
 FIRST_LOCK_MINUTES = 15
 MAX_LOCK_MINUTES = 24 * 60
+
+
+class UsernameTaken(Exception):
+    """Another account has this username (found before the insert, or by the unique index when two admins create
+    the same name at once): nothing was written."""
+
+
+async def create_user(actor: CurrentUser, username: str, password_hash: str, role: str, unit_ids: list[int],
+                      display_name: str) -> int:
+    """A new account with its units and its audit entry, in one transaction; never updates an existing account
+    (the `portal createuser` command is the one that may reset an account). Raises UsernameTaken."""
+    if await User.exists().where(User.username == username).run():
+        raise UsernameTaken(username)
+    try:
+        async with User._meta.db.transaction():
+            rows = await User.insert(User(username=username, password_hash=password_hash, role=role,
+                                          display_name=display_name or username)).returning(User.id).run()
+            user_id = rows[0]["id"]
+            for unit_id in sorted(set(unit_ids)):
+                await UserUnit.insert(UserUnit(user=user_id, unit=unit_id)).run()
+            await audit.record(actor, "create", "user", user_id, unit_id=None, unit_ids=unit_ids, after={
+                "username": username, "display_name": display_name or username, "role": role, "active": True,
+                "unit_ids": sorted(set(unit_ids))})
+    except Exception as exc:
+        if is_unique_violation(exc):  # the same name created a moment ago, by another request
+            raise UsernameTaken(username) from None
+        raise
+    return user_id
 
 
 def client_id(address: str, secret: str) -> str:

@@ -17,11 +17,12 @@ from portal.web import chosen_ids, t
 MIN_PASSWORD_LENGTH = 10
 
 
-async def _users_page(request: Request, error: str | None = None, status: int = 200, form: dict | None = None):
+async def _users_page(request: Request, error: str | None = None, status: int = 200, form: dict | None = None,
+                      error_field: str | None = None):
     units = await queries.all_units()
     return Template("accounts/users.html", status_code=status, context={
         "users": await queries.list_users(), "units": units, "units_by_id": {u["id"]: u for u in units},
-        "roles": ROLES, "error": error, "form": form or {}, "user": current_user(request),
+        "roles": ROLES, "error": error, "error_field": error_field, "form": form or {}, "user": current_user(request),
     })
 
 
@@ -43,6 +44,8 @@ async def _unit_ids_from_form(request: Request, form) -> list[int]:
 
 @post("/console/users", name="user_create", guards=[requires("users.manage")], status_code=303)
 async def user_create(request: Request) -> Redirect | Template:
+    """Create an account; never updates one: a username already taken (also by a request a moment ago) is a 409
+    with the username field marked, and nothing changes."""
     form = await request.form()
     username = (form.get("username") or "").strip()
     role = form.get("role") or ""
@@ -58,15 +61,14 @@ async def user_create(request: Request) -> Redirect | Template:
         error = t(request, "A head, manager or officer needs at least one unit.")
     elif len(password) < MIN_PASSWORD_LENGTH:
         error = t(request, "The password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
-    elif await queries.user_by_name(username):
-        error = t(request, "This username is taken.")
+    kept = {"username": username, "display_name": display_name}
     if error:
-        return await _users_page(request, error, 400, {"username": username, "display_name": display_name})
-    slugs = [u["slug"] for u in await queries.all_units() if u["id"] in unit_ids]
-    user_id = await queries.create_user(username, await hash_password(password), role, slugs, display_name)
-    row = await queries.user_by_id(user_id)
-    await audit.record(current_user(request), "create", "user", user_id, unit_id=None, unit_ids=unit_ids,
-                       after=_snapshot(row, unit_ids))
+        return await _users_page(request, error, 400, kept)
+    try:
+        user_id = await services.create_user(current_user(request), username, await hash_password(password), role,
+                                             unit_ids, display_name)
+    except services.UsernameTaken:
+        return await _users_page(request, t(request, "This username is taken."), 409, kept, error_field="username")
     return Redirect(path=request.app.route_reverse("user_edit", user_id=user_id), status_code=303)
 
 

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from portal.accounts import audit
 from portal.accounts.guards import current_user, requires
 from portal.cache import catalog_changed
+from portal.db.engine import is_unique_violation
 from portal.db.tables import Counter, CounterService, Unit
 from portal.queue import queries, tickets
 from portal.queue.console_web import (
@@ -62,14 +63,20 @@ async def counter_create(request: Request) -> Redirect | Template:
         error = t(request, "The code uses 2 to 16 capital letters and digits.")
     elif not name:
         error = t(request, "A name is required.")
-    elif await tickets.counter_by_code(code):
-        error = t(request, "This code is taken.")
     if error:
         return await _counters_page(request, error, 400, {"code": code, "name": name})
-    async with Counter._meta.db.transaction():
-        rows = await Counter.insert(Counter(unit=unit_id, code=code, name=name[:120])).returning(Counter.id).run()
-        for service_id in service_ids:
-            await CounterService.insert(CounterService(counter=rows[0]["id"], service=service_id)).run()
+    if await tickets.counter_by_code(code):
+        return await _counters_page(request, t(request, "This code is taken."), 409, {"code": code, "name": name})
+    try:
+        async with Counter._meta.db.transaction():
+            rows = await Counter.insert(Counter(unit=unit_id, code=code, name=name[:120])).returning(Counter.id).run()
+            for service_id in service_ids:
+                await CounterService.insert(CounterService(counter=rows[0]["id"], service=service_id)).run()
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        # the same code created a moment ago by another request: the code field is at fault, nothing was stored
+        return await _counters_page(request, t(request, "This code is taken."), 409, {"code": code, "name": name})
     row = await queries.counter_by_id(rows[0]["id"])
     assert row is not None  # inserted just above
     catalog_changed()

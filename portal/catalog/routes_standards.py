@@ -16,6 +16,7 @@ from portal.accounts import audit
 from portal.accounts.guards import current_user, ensure_unit_access, requires
 from portal.cache import catalog_changed
 from portal.catalog.queries import standard_in_force, standard_versions
+from portal.db.engine import is_unique_violation
 from portal.db.tables import TIME_UNITS, Service
 from portal.queue import queries, standards
 from portal.queue.console_web import (
@@ -43,6 +44,14 @@ def _service_snapshot(row: Mapping[str, Any]) -> dict:
     return {k: row[k] for k in ("slug", "name", "name_en", "description", "active")}
 
 
+async def _services_page(request: Request, error: str, status: int, slug: str, name: str) -> Template:
+    units = await my_units(request)
+    services = await queries.services_of_units([u["id"] for u in units])
+    return Template("queue/services.html", status_code=status, context={
+        "units": units, "services": services, "error": error, "units_by_id": {u["id"]: u for u in units},
+        "form": {"slug": slug, "name": name}})
+
+
 @post("/console/services", name="service_create", guards=[requires("services.manage")], status_code=303)
 async def service_create(request: Request) -> Redirect | Template:
     form = await request.form()
@@ -54,17 +63,20 @@ async def service_create(request: Request) -> Redirect | Template:
         error = t(request, "The address name uses 3 to 100 lowercase letters, digits and hyphens.")
     elif not name:
         error = t(request, "A name is required.")
-    elif await queries.service_by_slug(slug):
-        error = t(request, "This address name is taken.")
     if error:
-        units = await my_units(request)
-        services = await queries.services_of_units([u["id"] for u in units])
-        return Template("queue/services.html", status_code=400, context={
-            "units": units, "services": services, "error": error, "units_by_id": {u["id"]: u for u in units},
-            "form": {"slug": slug, "name": name}})
-    rows = await Service.insert(Service(unit=unit_id, slug=slug, name=name[:200],
-                                        name_en=(form.get("name_en") or "").strip()[:200],
-                                        description=(form.get("description") or "").strip())).returning(Service.id).run()
+        return await _services_page(request, error, 400, slug, name)
+    if await queries.service_by_slug(slug):
+        return await _services_page(request, t(request, "This address name is taken."), 409, slug, name)
+    try:
+        rows = await Service.insert(Service(unit=unit_id, slug=slug, name=name[:200],
+                                            name_en=(form.get("name_en") or "").strip()[:200],
+                                            description=(form.get("description") or "").strip())
+                                    ).returning(Service.id).run()
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        # the same address name created a moment ago by another request: nothing was stored
+        return await _services_page(request, t(request, "This address name is taken."), 409, slug, name)
     row = await Service.select().where(Service.id == rows[0]["id"]).first().run()
     assert row is not None  # inserted just above
     catalog_changed()

@@ -1,9 +1,9 @@
-"""`portal export-complaints` (a unit's register as CSV for reporting upward) and `portal purge-contacts`."""
+"""`portal export-complaints` (a unit's register as CSV for reporting upward, through the spreadsheet-safe writer of
+portal.exports) and `portal purge-contacts`."""
 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from datetime import date
 
@@ -57,6 +57,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         from portal.accounts.queries import user_by_name
         from portal.complaints import codes, queries
         from portal.db.tables import Service
+        from portal.exports import csv_writer
 
         unit = await queries.unit_by_slug(args.unit)
         if unit is None:
@@ -73,7 +74,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         units = {u["id"]: u["slug"] for u in await queries.units(None)}
         columns = EXPORT_COLUMNS + (("contact",) if args.with_contact else ())
         with open(args.file, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
+            writer = csv_writer(f)  # text from citizens and staff never becomes a live formula
             writer.writerow(columns)
             for r in rows:
                 on_time = "" if r["answered_day"] is None else int(r["answered_day"] <= r["deadline"])

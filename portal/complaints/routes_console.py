@@ -218,7 +218,7 @@ async def settings_save(request: Request) -> Template | Redirect:
     values: dict[str, Any] = {}
     for key in services.SETTING_FIELDS:
         raw = form.get(key)
-        values[key] = int(raw) if isinstance(raw, str) and raw.strip().isdigit() else None
+        values[key] = int(raw) if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() else None
     try:
         await services.save_settings(chosen["id"], values, current_user(request))
     except services.ComplaintError as exc:

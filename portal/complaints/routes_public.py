@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 
 from portal.complaints import codes, queries, services
 from portal.complaints.deadlines import DEFAULT_CONTACT_DAYS
-from portal.complaints.images import ImageRefused, clean
+from portal.complaints.images import ImageRefused, clean_off_loop
 from portal.complaints.schemas import CONTACT_MAX, DESCRIPTION_MAX, ComplaintStatus, _t, parse_complaint
 from portal.complaints.views import category_labels, public_status
 from portal.feedback import antiabuse
@@ -27,9 +27,28 @@ POSTS_PER_MINUTE = 30
 #: with the form kept (nothing the citizen wrote is lost); the photo itself may be at most 2 MB.
 FORM_MAX_BYTES = 16 * 1024 * 1024
 
+#: Tracking-code look-ups (the status page, its JSON and the look-up form) per client per minute: a citizen checks
+#: a code a few times; 60 leaves room for many phones behind one carrier address (CGNAT), as the survey does. A
+#: code has 50 random bits, so guessing was never practical; the limit keeps a script from trying.
+LOOKUPS_PER_MINUTE = 60
+
 rate_limit = RateLimitConfig(rate_limit=("minute", POSTS_PER_MINUTE), store="complaints_rate_limit",
                              identifier_for_request=lambda request: client_key(request, request.app.state.settings),
                              check_throttle_handler=lambda request: request.method == "POST")
+
+
+async def _is_lookup(request: Request) -> bool:
+    """A GET that looks a code up (the bare look-up form, without ?code=, is not counted)."""
+    return request.method in ("GET", "HEAD") and (
+        request.scope["route_handler"].name != "complaints_track_form" or "code" in request.query_params)
+
+
+#: Per client (the keyed, daily-salted address hash of portal.web.client_key, never the address), in its own store
+#: (Redis when configured, so every worker counts together).
+lookup_rate_limit = RateLimitConfig(rate_limit=("minute", LOOKUPS_PER_MINUTE), store="complaints_lookup_rate",
+                                    identifier_for_request=lambda request: client_key(request,
+                                                                                      request.app.state.settings),
+                                    check_throttle_handler=_is_lookup)
 
 
 def _secret(request: Request) -> str:
@@ -77,7 +96,7 @@ async def new_complaint(request: Request, service: Annotated[str | None, Q(name=
     found_service, found_counter = await _prefill(service, counter)
     values = {"service": found_service["slug"] if found_service else "",
               "counter": found_counter["code"] if found_counter else "",
-              "category": category or "", "amount": amount if (amount or "").isdigit() else "",
+              "category": category or "", "amount": amount if amount and amount.isascii() and amount.isdigit() else "",
               "happened_on": local_day(DEFAULT_TIMEZONE).isoformat()}
     return await _form_page(request, values)
 
@@ -104,7 +123,7 @@ async def file_complaint(request: Request) -> Template | Redirect:
     upload = form.get("photo")
     if isinstance(upload, UploadFile) and upload.filename:
         try:
-            photo = clean(await upload.read())
+            photo = await clean_off_loop(await upload.read())
         except ImageRefused as exc:
             errors.append(("photo", exc.message))
     if errors:
@@ -131,7 +150,8 @@ async def _lookup(request: Request, code_text: str) -> queries.ComplaintRow:
     return found
 
 
-@get("/complaints", name="complaints_track_form", include_in_schema=False, opt=PUBLIC)
+@get("/complaints", name="complaints_track_form", include_in_schema=False, opt=PUBLIC,
+     middleware=[lookup_rate_limit.middleware])
 async def track_form(request: Request, code: Annotated[str | None, Q(name="code")] = None) -> Template | Redirect:
     """Type a tracking code (e.g. from paper): a well-formed code goes to its page, a mistyped one is explained."""
     if not code:
@@ -142,7 +162,8 @@ async def track_form(request: Request, code: Annotated[str | None, Q(name="code"
     return Redirect(path=request.app.route_reverse("complaints_track", code=parsed), status_code=303)
 
 
-@get("/complaints/{code:str}", name="complaints_track", include_in_schema=False, opt=PUBLIC)
+@get("/complaints/{code:str}", name="complaints_track", include_in_schema=False, opt=PUBLIC,
+     middleware=[lookup_rate_limit.middleware])
 async def track(request: Request, code: FromPath[str], filed: Annotated[str | None, Q(name="filed")] = None) -> Template:
     """The complaint's status, deadline and the unit's answer; works from any phone without a session."""
     found = await _lookup(request, code)
@@ -153,7 +174,7 @@ async def track(request: Request, code: FromPath[str], filed: Annotated[str | No
 
 
 @get("/api/v1/complaints/{code:str}", name="api_complaint", opt=PUBLIC, tags=["complaints"],
-     summary="Status of a complaint by its tracking code")
+     summary="Status of a complaint by its tracking code", middleware=[lookup_rate_limit.middleware])
 async def api_complaint(request: Request, code: FromPath[str]) -> ComplaintStatus | Response:
     """Status, deadline (working days, the unit's holidays and closures) and the answer. Never the contact data.
     A code whose check character fails answers 400 with reason "mistyped"; an unknown valid code 404."""

@@ -70,7 +70,7 @@ def parse_complaint(fields: dict, today: date, staff: bool = False) -> tuple[Com
     amount = None
     raw_amount = _clean(fields.get("amount")).replace(".", "").replace(",", "").removeprefix("Rp").strip()
     if raw_amount:
-        if not raw_amount.isdigit() or int(raw_amount) > AMOUNT_MAX:
+        if not (raw_amount.isascii() and raw_amount.isdigit()) or int(raw_amount) > AMOUNT_MAX:  # not "²"
             errors.append(("amount", _t("Give the amount in rupiah as a whole number.")))
         else:
             amount = int(raw_amount)

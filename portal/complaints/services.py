@@ -220,13 +220,12 @@ async def save_settings(unit_id: int, values: dict[str, int], actor: CurrentUser
             raise ComplaintError(_t("Give each limit as a whole number of days."))
     async with ComplaintSetting._meta.db.transaction():
         before = await queries.settings_of(unit_id)
-        exists = await ComplaintSetting.exists().where(ComplaintSetting.unit == unit_id).run()
-        if exists:
-            await ComplaintSetting.update({getattr(ComplaintSetting, k): values[k] for k in SETTING_FIELDS}) \
-                .where(ComplaintSetting.unit == unit_id).run()
-        else:
-            await ComplaintSetting.insert(ComplaintSetting(
-                unit=unit_id, **{k: values[k] for k in SETTING_FIELDS})).run()  # pyright: ignore[reportArgumentType]  # columns
+        # One statement whether or not the unit has a row yet: two first saves at once (PostgreSQL) both insert,
+        # and the second updates the first's row instead of failing on the unique unit (the last save wins).
+        await ComplaintSetting.insert(ComplaintSetting(
+            unit=unit_id, **{k: values[k] for k in SETTING_FIELDS})).on_conflict(  # pyright: ignore[reportArgumentType]  # columns
+            target=ComplaintSetting.unit, action="DO UPDATE",
+            values=[getattr(ComplaintSetting, k) for k in SETTING_FIELDS]).run()
         await audit.record(actor, "complaint_settings", "complaint_setting", unit_id, unit_id=unit_id,
                            before=before, after={k: values[k] for k in SETTING_FIELDS})
 

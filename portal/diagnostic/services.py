@@ -22,7 +22,7 @@ from portal.db.engine import is_unique_violation
 from portal.db.tables_diagnostic import COLOURS, DiagnosticAssessment, DiagnosticEvidence, DiagnosticRating
 from portal.diagnostic import catalogue, measures, queries
 from portal.diagnostic.queries import MAX_YEAR, MIN_YEAR, Scope
-from portal.diagnostic.uploads import UploadError, clean_upload
+from portal.diagnostic.uploads import UploadError, clean_upload_off_loop
 from portal.timeutil import utcnow
 
 MAX_TEXT = 4000
@@ -264,7 +264,7 @@ async def attach_evidence(scope: Scope, year: int, code: str, actor: CurrentUser
     check_year(year)
     _allowed(actor, "diagnostic.rate")
     try:
-        clean = clean_upload(filename, data)
+        clean = await clean_upload_off_loop(filename, data)
     except UploadError as exc:
         raise DiagnosticError(400, exc.message, **exc.values) from None
     async with _transaction():

@@ -1,6 +1,7 @@
 """Evidence uploads: a size cap, the type decided by the content (magic bytes, never the name or the browser's
-word), PDFs without active content, images decoded and re-encoded by Pillow so that EXIF and other metadata
-(e.g. a phone's GPS position) are dropped."""
+word), PDFs without active content, images of at most 16 megapixels (checked from the header before decoding,
+portal.images) decoded and re-encoded by Pillow so that EXIF and other metadata (e.g. a phone's GPS position) are
+dropped. The server runs all of it in portal.images' decoding pool, off the event loop (`clean_upload_off_loop`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from portal import images
+
 MAX_BYTES = 1_500_000  # under the app's 2 MB request cap, with room for the other form fields
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = images.MAX_PIXELS
 PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/OpenAction")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -52,20 +55,24 @@ def safe_name(filename: str, extension: str) -> str:
 
 
 def _reencode(data: bytes, kind: str) -> bytes:
+    """The picture's pixels alone, re-encoded. At most two full-size copies live at once (the decoded picture and
+    the fresh one), about 100 MB at the 16 MP cap."""
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.width * probe.height > MAX_PIXELS:
-                raise UploadError("The image is too large (at most %(n)s million pixels).", n=MAX_PIXELS // 1_000_000)
+        with images.open_checked(data) as probe:  # header only: a canvas over MAX_PIXELS is refused before decoding
             probe.load()
-            image = ImageOps.exif_transpose(probe)
-            has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
+            ImageOps.exif_transpose(probe, in_place=True)  # the orientation the camera meant, without a copy
+            has_alpha = probe.mode in ("RGBA", "LA") or (probe.mode == "P" and "transparency" in probe.info)
             mode = "RGBA" if has_alpha and kind == "image/png" else "RGB"
-            pixels = image.convert(mode)
+            pixels = probe if probe.mode == mode else probe.convert(mode)
+            clean = Image.new(mode, pixels.size)  # pixels only: no EXIF, no ICC, no text chunks
+            clean.paste(pixels)
+            del pixels
+    except images.TooManyPixels:
+        raise UploadError("The image is too large (at most %(n)s million pixels).", n=MAX_PIXELS // 1_000_000) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         if isinstance(exc, UploadError):
             raise
         raise UploadError("The file could not be read as a PDF, PNG or JPEG.") from exc
-    clean = Image.frombytes(mode, pixels.size, pixels.tobytes())  # pixels only: no EXIF, no text chunks
     out = io.BytesIO()
     if kind == "image/png":
         clean.save(out, format="PNG", optimize=True)
@@ -92,3 +99,11 @@ def clean_upload(filename: str, data: bytes) -> CleanFile:
         content = _reencode(data, kind)
         extension = "png" if kind == "image/png" else "jpg"
     return CleanFile(safe_name(filename, extension), kind, content, hashlib.sha256(content).hexdigest())
+
+
+async def clean_upload_off_loop(filename: str, data: bytes) -> CleanFile:
+    """`clean_upload` in portal.images' decoding pool (at most DECODE_SLOTS at once per process), never on the
+    event loop; raises UploadError like `clean_upload`."""
+    if len(data) > MAX_BYTES:  # refused at once, without queueing
+        raise UploadError("The file is too large (at most %(mb)s MB).", mb="1.5")
+    return await images.off_loop(clean_upload, filename, data)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 
 from litestar import Request
 from litestar.middleware.rate_limit import RateLimitConfig
 
+from portal.timeutil import unix_now
 from portal.web import client_key
 
 #: A human needs at least this long to read and answer nine questions; faster responses are flagged, not dropped.
@@ -30,7 +30,7 @@ def _sign(secret_key: str, body: str) -> str:
 
 def new_stamp(secret_key: str, now: float | None = None) -> str:
     """A hidden-field value "<unix time>.<nonce>.<signature>" for a survey form served now."""
-    body = f"{int(now if now is not None else time.time())}.{secrets.token_hex(12)}"
+    body = f"{int(now if now is not None else unix_now())}.{secrets.token_hex(12)}"
     return f"{body}.{_sign(secret_key, body)}"
 
 
@@ -51,9 +51,10 @@ def read_stamp(secret_key: str, value: str | None, now: float | None = None) -> 
     if not value or len(value) > 100 or value.count(".") != 2:
         return Stamp(False, None, None)
     issued, nonce, signature = value.split(".")
-    if not issued.isdigit() or not hmac.compare_digest(signature, _sign(secret_key, f"{issued}.{nonce}")):
+    if not (issued.isascii() and issued.isdigit() and signature.isascii()) or not hmac.compare_digest(
+            signature, _sign(secret_key, f"{issued}.{nonce}")):  # compare_digest raises on non-ASCII text
         return Stamp(False, None, None)
-    age = (now if now is not None else time.time()) - int(issued)
+    age = (now if now is not None else unix_now()) - int(issued)
     if age < -60 or age > MAX_AGE_SECONDS:
         return Stamp(False, None, None)
     return Stamp(True, nonce, age)

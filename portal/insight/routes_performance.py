@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from litestar import Request, Response, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
+from portal import exports
 from portal.complaints import insight as complaint_insight
 from portal.db.tables import Service
 from portal.insight import api, charts, performance, periods
@@ -98,7 +98,7 @@ TREND_COLUMNS = ("month", "satisfaction_n", "ikm", "category", "ikm_ci95_low", "
 
 def _trend_csv(data: dict, filename: str) -> Response:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = exports.csv_writer(buffer, lineterminator="\n")
     writer.writerow(TREND_COLUMNS)
 
     def v(x):

@@ -3,13 +3,12 @@ writes: the answer tells, per item, stored, duplicate or refused, and never retu
 
 from __future__ import annotations
 
-import msgspec
 from litestar import MediaType, Request, Response, post
 from litestar.exceptions import ClientException, NotAuthorizedException
 
 from portal.kiosk import queries, services
 from portal.kiosk.routes_pages import context_of
-from portal.kiosk.schemas import BATCH_MAX, BatchResult, KioskBatch
+from portal.kiosk.schemas import BATCH_MAX, BatchResult, decode_batch
 from portal.web import request_lang, t
 
 TOKEN_HEADER = "x-kiosk-token"
@@ -21,14 +20,15 @@ async def kiosk_responses(request: Request) -> Response[BatchResult]:
     """A batch `{"items": [{"id": UUID, "given_at": ISO time, "service": slug, "u": [9 x 1..4|null],
     "comment": ""}]}`. Each item is stored once (its UUID is unique), with the time it was given; an item in the
     future or before the kiosk's pairing, or with a bad score, is refused with its reason while the rest is
-    stored. A revoked or unknown token gets 401 and nothing is stored."""
+    stored; the answer lists every item's status in the items' order. A revoked or unknown token gets 401 and
+    nothing is stored."""
     kiosk = await queries.kiosk_by_token(request.headers.get(TOKEN_HEADER))
     if kiosk is None:
         raise NotAuthorizedException(t(request, "This kiosk is not paired (or was revoked). Its answers stay on "
                                                 "the tablet until it is paired again."))
     try:
-        batch = msgspec.json.decode(await request.body(), type=KioskBatch)
-    except msgspec.DecodeError:
+        batch = decode_batch(await request.body())
+    except ValueError:
         raise ClientException(t(request, "Send a JSON object with a list of items.")) from None
     if len(batch.items) > BATCH_MAX:
         raise ClientException(t(request, "At most %(n)s answers per batch.", n=BATCH_MAX))

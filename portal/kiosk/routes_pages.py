@@ -96,7 +96,7 @@ async def kiosk_answer(request: Request) -> Template:
     scores = []
     for i in range(1, 10):
         raw = str(form.get(f"u{i}") or "").strip()
-        scores.append(int(raw) if raw.isdigit() and len(raw) == 1 else (None if raw == "" else 0))
+        scores.append(int(raw) if raw in ("1", "2", "3", "4") else (None if raw == "" else 0))
     item = KioskItem(id=str(form.get("id") or ""), given_at=utcnow().isoformat(), u=scores,
                      service=str(form.get("service") or "") or None, comment=str(form.get("comment") or ""),
                      lang=request_lang(request))

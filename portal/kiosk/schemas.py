@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import msgspec
 
 #: Answers per batch; a tablet that was offline for a day sends its queue in several batches.
@@ -23,6 +25,27 @@ class KioskItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class KioskBatch(msgspec.Struct, forbid_unknown_fields=True):
     items: list[msgspec.Raw]
+
+
+def decode_batch(body: bytes) -> KioskBatch:
+    """The batch, its items still raw (each is judged on its own); ValueError when the body is not a batch.
+    msgspec refuses a whole document for one lone UTF-16 surrogate (JSON can carry "\\ud800": a browser's
+    JSON.stringify writes one for half a character pair), so such a body is read with the json module instead and
+    its items re-encoded one by one: only the item holding it is refused. Nesting is bounded before any handler
+    (portal.security)."""
+    try:
+        return msgspec.json.decode(body, type=KioskBatch)
+    except msgspec.DecodeError:
+        pass
+    try:
+        loose = json.loads(body)
+        if not isinstance(loose, dict) or not isinstance(loose.get("items"), list):
+            raise ValueError("not a batch")
+        # ensure_ascii: a lone surrogate stays escaped in the item's own bytes
+        items = [msgspec.Raw(json.dumps(entry).encode()) for entry in loose["items"]]
+        return msgspec.convert({**loose, "items": items}, KioskBatch)
+    except (ValueError, RecursionError, msgspec.ValidationError):
+        raise ValueError("not a batch") from None
 
 
 class ItemResult(msgspec.Struct):

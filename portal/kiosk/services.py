@@ -9,6 +9,8 @@ item never keeps the others out.
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 import uuid as uuidlib
 from collections.abc import Mapping, Sequence
@@ -43,7 +45,12 @@ REASONS = {
     "bad_score": "Every answer must be between 1 and 4 (or left out), for the nine questions.",
     "empty": "No question was answered.",
     "comment_too_long": "The comment is too long.",
+    "bad_text": "The answer contains a character that cannot be stored (NUL or half of a character pair).",
 }
+#: NUL (PostgreSQL refuses it in text) and lone UTF-16 surrogates (no database encodes them; JSON can carry them).
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+#: The item's own id, read from an item that cannot be decoded, so the tablet can still drop it.
+_ITEM_ID = re.compile(rb'"id"\s*:\s*"([0-9A-Fa-f-]{32,36})"')
 
 
 async def create(counter: CounterRow, label: str, actor) -> tuple[int, str]:
@@ -103,13 +110,20 @@ def _refuse(item_id: str | None, reason: str, lang: str) -> ItemResult:
     return ItemResult(id=item_id, status="refused", reason=reason, message=gettext(lang, REASONS[reason]))
 
 
+def _unstorable(*texts: object) -> bool:
+    return any(isinstance(text, str) and _UNSTORABLE.search(text) for text in texts)
+
+
 def check_item(item: KioskItem, kiosk: KioskRow, services: Sequence[Mapping[str, Any]], now: datetime,
                lang: str) -> tuple[dict | None, ItemResult | None]:
     """Validate one queued answer: ({uuid, given_at, service, u, comment, lang}, None) or (None, refusal)."""
     try:
         item_id = str(uuidlib.UUID(item.id))
     except (ValueError, AttributeError, TypeError):
-        return None, _refuse(item.id[:40] if isinstance(item.id, str) else None, "bad_id", lang)
+        return None, _refuse(item.id[:40] if isinstance(item.id, str) and not _unstorable(item.id) else None,
+                             "bad_id", lang)
+    if _unstorable(item.given_at, item.service, item.comment, item.lang):
+        return None, _refuse(item_id, "bad_text", lang)
     try:
         given_at = datetime.fromisoformat(item.given_at.replace("Z", "+00:00"))
     except ValueError:
@@ -161,17 +175,36 @@ async def _store(kiosk: KioskRow, unit: Mapping[str, Any], answer: dict, now: da
     return False
 
 
+def _undecodable(raw: bytes, lang: str) -> ItemResult:
+    """The refusal of an item msgspec cannot decode, with the item's id when it can be found (so the tablet drops
+    that item): "bad_text" when the item is JSON carrying a lone surrogate (the json module reads those, msgspec
+    does not), "malformed" otherwise."""
+    found = _ITEM_ID.search(raw)
+    item_id = None
+    if found:
+        try:
+            item_id = str(uuidlib.UUID(found.group(1).decode()))
+        except ValueError:
+            item_id = None
+    try:
+        loose = json.loads(raw)  # nesting is bounded before any handler (portal.security.JSON_MAX_DEPTH)
+    except ValueError:
+        return _refuse(item_id, "malformed", lang)
+    texts = loose.values() if isinstance(loose, dict) else ()
+    return _refuse(item_id, "bad_text" if _unstorable(*texts) else "malformed", lang)
+
+
 async def store_batch(kiosk: KioskRow, unit: Mapping[str, Any], services: Sequence[Mapping[str, Any]],
                       raw_items: list[msgspec.Raw] | list[bytes], lang: str) -> BatchResult:
-    """Check and store every item of a batch, each on its own; the result says, per item, stored, duplicate
-    or refused (with the reason). Nothing is ever read back to the kiosk."""
+    """Check and store every item of a batch, each on its own; the result says, per item and in the items' order,
+    stored, duplicate or refused (with the reason). Nothing is ever read back to the kiosk."""
     now = utcnow()
     results: list[ItemResult] = []
     for raw in raw_items:
         try:
             item = msgspec.json.decode(raw, type=KioskItem)
         except msgspec.DecodeError:  # wrong types, out-of-range integers (ValidationError is a DecodeError)
-            results.append(_refuse(None, "malformed", lang))
+            results.append(_undecodable(bytes(raw), lang))
             continue
         answer, refusal = check_item(item, kiosk, services, now, lang)
         if refusal is not None:

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from portal.catalog.queries import decode_version
+from portal.db.engine import is_unique_violation
 from portal.db.tables import TIME_UNITS, StandardVersion
 from portal.timeutil import local_midnight_utc, utcnow
 
@@ -153,26 +154,36 @@ def status_of(version: Mapping[str, Any], in_force_id: int | None, now: datetime
 class DraftExists(Exception):
     """The service already has an open draft: continue it or discard it first."""
 
-    def __init__(self, version_id: int):
+    def __init__(self, version_id: int | None):
         super().__init__(version_id)
         self.version_id = version_id
 
 
 async def create_draft(service_id: int, values: dict, user_id: int) -> dict:
     """The service's one open draft (DraftExists when there is one already). Its number is provisional (the
-    last number used + 1) until approval gives it the next published number."""
-    async with StandardVersion._meta.db.transaction():
+    last number used + 1) until approval gives it the next published number. Two managers drafting at once
+    (PostgreSQL) both read "no draft" and take the same number: the unique (service, version) index refuses the
+    second, which gets DraftExists with the first one's draft, as if it had come a moment later."""
+    try:
+        async with StandardVersion._meta.db.transaction():
+            rows = await StandardVersion.select(StandardVersion.id, StandardVersion.version, StandardVersion.status) \
+                .where(StandardVersion.service == service_id).run()
+            draft = open_draft(rows)
+            if draft is not None:
+                raise DraftExists(draft["id"])
+            number = max((r["version"] for r in rows), default=0) + 1
+            inserted = await StandardVersion.insert(StandardVersion(
+                service=service_id, version=number, status="draft", created_by=user_id,
+                **{k: (json.dumps(v) if k in ("requirements", "procedure") else v)  # pyright: ignore[reportArgumentType]  # columns, not Table's flags
+                   for k, v in values.items()},
+            )).returning(StandardVersion.id).run()
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
         rows = await StandardVersion.select(StandardVersion.id, StandardVersion.version, StandardVersion.status) \
             .where(StandardVersion.service == service_id).run()
-        draft = open_draft(rows)
-        if draft is not None:
-            raise DraftExists(draft["id"])
-        number = max((r["version"] for r in rows), default=0) + 1
-        inserted = await StandardVersion.insert(StandardVersion(
-            service=service_id, version=number, status="draft", created_by=user_id,
-            **{k: (json.dumps(v) if k in ("requirements", "procedure") else v)  # pyright: ignore[reportArgumentType]  # columns, not Table's flags
-               for k, v in values.items()},
-        )).returning(StandardVersion.id).run()
+        winner = open_draft(rows)
+        raise DraftExists(winner["id"] if winner else None) from None
     version = await version_by_id(inserted[0]["id"])
     assert version is not None  # inserted just above
     return version

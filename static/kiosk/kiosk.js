@@ -1,7 +1,8 @@
 /* Counter kiosk, progressive enhancement of the plain kiosk form (which works online without this file):
    one question per screen, reset after the thank-you or 60 s idle, every answer kept in IndexedDB with its own
    UUID and the time it was given, and sent to POST /api/v1/kiosk/responses whenever the network allows.
-   An answer leaves the tablet only once the server has said stored, duplicate or refused. */
+   An answer leaves the tablet only once the server has said stored, duplicate or refused (refused ones are
+   counted on the status line); a 4xx is never retried as it was (see sync below). */
 (function () {
   "use strict";
   var main = document.getElementById("main");
@@ -46,43 +47,86 @@
   function say(kind, n) {
     main.dataset.sync = kind;
     main.dataset.pending = String(n);
+    main.dataset.refused = String(refusedCount);
     if (!messages || !statusLine) return;
     var text = messages.dataset[kind] || "";
     if (n > 0 && kind === "sent") text = "";
     if (n > 0) text = (text ? text + " " : "") + messages.dataset.pending.replace("{n}", n);
+    if (refusedCount > 0 && messages.dataset.refused) {
+      text = (text ? text + " " : "") + messages.dataset.refused.replace("{n}", refusedCount);
+    }
     statusLine.textContent = text;
+  }
+
+  /* Sending. Each batch's answer decides, item by item (the results come in the items' order): stored, duplicate
+     and refused items leave the tablet; a refused one is counted (the count stays on the status line for staff).
+     A 4xx is never sent again as it was: 400, 413 or 422 refuse the batch's content, so it is halved until the item
+     at fault travels alone and is dropped as refused; any other 4xx (401 not paired, 403, 409 counter closed...)
+     keeps every answer and stops sending until the page is loaded again (pairing again loads it). Only network
+     errors, 5xx and 429 (the server asks to wait) are retried, every 15 s and when the browser comes back online. */
+  var refusedCount = 0, batchSize = BATCH, stoppedToken = null;
+  var CONTENT_REFUSED = [400, 413, 422];
+
+  function forget(ids, refused) {
+    return run("queue", "readwrite", function (s) { ids.forEach(function (id) { s.delete(id); }); })
+      .then(function () {
+        if (!refused) return null;
+        refusedCount += refused;
+        return run("meta", "readwrite", function (s) { s.put(refusedCount, "refused"); });
+      });
   }
 
   function sync() {
     if (syncing) return Promise.resolve();
     syncing = true;
-    var token;
-    return run("meta", "readonly", function (s) { return s.get("token"); }).then(function (t) {
+    var token, again = false;
+    return run("meta", "readonly", function (s) { return s.get("refused"); }).then(function (n) {
+      refusedCount = n || 0;
+      return run("meta", "readonly", function (s) { return s.get("token"); });
+    }).then(function (t) {
       token = t;
       return run("queue", "readonly", function (s) { return s.getAll(); });
     }).then(function (items) {
       items = items || [];
       if (!items.length) { say("sent", 0); return null; }
       if (!token) { say("revoked", items.length); return null; }
-      var batch = items.slice(0, BATCH);
+      if (token === stoppedToken) { say(main.dataset.sync || "revoked", items.length); return null; }
+      var batch = items.slice(0, batchSize);
       return fetch("/api/v1/kiosk/responses", {
         method: "POST", credentials: "omit", cache: "no-store",
         headers: {"content-type": "application/json", "x-kiosk-token": token},
         body: JSON.stringify({items: batch})
       }).then(function (response) {
-        if (response.status === 401) { say("revoked", items.length); return null; }
-        if (!response.ok) { say("offline", items.length); return null; }
+        if (response.status >= 500 || response.status === 429) { say("offline", items.length); return null; }
+        if (CONTENT_REFUSED.indexOf(response.status) >= 0) {
+          if (batch.length > 1) { batchSize = Math.ceil(batch.length / 2); again = true; return null; }
+          return forget([batch[0].id], 1).then(function () { again = items.length > 1; });
+        }
+        if (!response.ok) {
+          stoppedToken = token;
+          say(response.status === 401 ? "revoked" : "paused", items.length);
+          return null;
+        }
         return response.json().then(function (result) {
-          var done = result.items.filter(function (r) { return r.id; }).map(function (r) { return r.id; });
-          return run("queue", "readwrite", function (s) { done.forEach(function (id) { s.delete(id); }); })
-            .then(function () {
-              var left = items.length - done.length;
-              say(left ? "offline" : "sent", left);
-              if (left && done.length) { syncing = false; return sync(); }
-            });
+          var done = [], refused = 0;
+          batch.forEach(function (item, i) {
+            var r = result.items[i];
+            if (!r || (r.id && r.id !== item.id)) return;  // not this item: keep it for the next batch
+            done.push(item.id);
+            if (r.status === "refused") refused += 1;
+          });
+          return forget(done, refused).then(function () {
+            var left = items.length - done.length;
+            batchSize = BATCH;
+            say(left ? "offline" : "sent", left);
+            again = left > 0 && done.length > 0;
+          });
         });
       }, function () { say("offline", items.length); });
-    }).catch(function () {}).then(function () { syncing = false; });
+    }).catch(function () {}).then(function () {
+      syncing = false;
+      if (again) return sync();
+    });
   }
 
   if ("serviceWorker" in navigator) {
@@ -90,7 +134,7 @@
   }
   if (main.dataset.kiosk === "ready" && window.caches && navigator.onLine) {
     // Keep the page as it is now (with this pairing) for a reload while offline (see sw.js).
-    caches.open("portal-kiosk-v1").then(function (c) { return c.add("/kiosk"); }).catch(function () {});
+    caches.open("portal-kiosk-v2").then(function (c) { return c.add("/kiosk"); }).catch(function () {});
   }
   window.addEventListener("online", sync);
   setInterval(sync, SYNC_MS);

@@ -195,6 +195,21 @@ SCENES_SEED = textwrap.dedent("""
         manager = await make_user("manager", [unit])
         return {"manager": [manager["username"], manager["password"]]}
 
+    async def kiosk_sync():  # test_kiosk_sync_browser: its own counter, so the kiosk walk's counts stay its own
+        unit = await make_unit(name="Dinas Kependudukan Kios Sinkron")
+        service = await make_service(unit, name="Kartu Keluarga")
+        await make_counter(unit, [service], name="Loket Kios Sinkron", code="KIO02")
+        return {"counter": "KIO02"}
+
+    async def queue():  # test_queue_browser: two counters of one unit, an officer
+        unit = await make_unit(name="Dinas Antrean Browser", timezone="Asia/Jakarta")
+        ktp = await make_service(unit, name="KTP Elektronik")
+        kk = await make_service(unit, name="Kartu Keluarga", time_limit=(3, "working_days"))
+        await make_counter(unit, [ktp, kk], name="Loket 1", code="ANT01")
+        await make_counter(unit, [ktp, kk], name="Loket 2", code="ANT02")
+        officer = await make_user("officer", [unit])
+        return {"unit": unit["slug"], "officer": [officer["username"], officer["password"]]}
+
     async def headline():  # test_headline_browser: a multi-day service whose latest cases are still open
         from datetime import timedelta
 
@@ -225,7 +240,8 @@ SCENES_SEED = textwrap.dedent("""
     async def work(settings):
         await apply_migrations(settings)
         scenes = {"citizen_loop": await citizen_loop(), "complaints": await complaints(),
-                  "diagnostic": await diagnostic(), "kiosk": await kiosk(), "headline": await headline()}
+                  "diagnostic": await diagnostic(), "kiosk": await kiosk(), "kiosk_sync": await kiosk_sync(),
+                  "queue": await queue(), "headline": await headline()}
         print(json.dumps(scenes))
 
     run_with_db(work)

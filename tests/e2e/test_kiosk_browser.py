@@ -32,7 +32,8 @@ def server(scenes):
 def _kiosk_times(db: Path) -> list[datetime]:
     """The times the kiosk answers were given, as the server stored them."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        rows = conn.execute("SELECT submitted_at FROM survey_response WHERE channel = 'kiosk' ORDER BY submitted_at")
+        rows = conn.execute("SELECT submitted_at FROM survey_response WHERE channel = 'kiosk' AND counter = "
+                            "(SELECT id FROM counter WHERE code = 'KIO01') ORDER BY submitted_at")
         return [datetime.fromisoformat(str(r[0]).replace(" ", "T")).astimezone(UTC) for r in rows.fetchall()]
 
 

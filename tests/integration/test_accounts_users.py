@@ -74,11 +74,14 @@ async def test_bad_user_forms_are_400_and_change_nothing(client):
         [("username", uid("x")), ("role", "officer"), ("password", "a-long-password-1")],  # no unit
         [("username", uid("x")), ("role", "boss"), ("unit", unit["id"]), ("password", "a-long-password-1")],
         [("username", uid("x")), ("role", "officer"), ("unit", unit["id"]), ("password", "short")],
-        [("username", taken["username"]), ("role", "officer"), ("unit", unit["id"]), ("password", "a-long-pass-1")],
     ]
     for data in cases:
         response = await post(client, "/console/users", data)
         assert response.status_code == 400, data
+    clash = await post(client, "/console/users", [("username", taken["username"]), ("role", "admin"),
+                                                  ("password", "a-long-pass-1")])
+    assert clash.status_code == 409 and 'aria-invalid="true"' in clash.text  # the username field, marked
+    assert (await user_by_name(taken["username"]))["role"] == "officer"  # "create" never updates
     assert (await post(client, "/console/users", [("username", uid("x")), ("role", "officer"),
                                                   ("unit", "999999"), ("password", "a-long-password-1")])).status_code == 400
     assert await AuditLog.count().run() == count_before

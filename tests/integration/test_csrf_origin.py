@@ -86,3 +86,43 @@ async def test_oversized_anonymous_forms_are_refused_before_parsing(phone, place
     assert response.status_code == 413
     assert await responses_of(place["service"]) == []
 
+
+
+async def test_a_forged_host_does_not_make_its_origin_trusted(client):
+    """Host: evil.example with Origin: http://evil.example is another site, whatever the request claims to be
+    addressed to: refused, nothing stored. Only PORTAL_PUBLIC_URL and PORTAL_ALLOWED_HOSTS are believed."""
+    from portal.db.tables import Visit
+
+    w = await world()
+    await login(client, w["officer"])
+    code = w["counter"]["code"]
+    form = {"service": w["services"][0]["id"], "_csrf_token": client.cookies.get("csrftoken")}
+    before = await Visit.count().where(Visit.counter == w["counter"]["id"]).run()
+    for forged in ("http://evil.example", "https://evil.example", "https://evil.example:8443"):
+        host = forged.split("://")[1]
+        for header in ("origin", "referer"):
+            response = await client.post(f"/console/counters/{code}/tickets", data=form,
+                                         headers={"host": host, header: forged + ("/console" if header == "referer" else "")})
+            assert response.status_code == 403, (forged, header, response.status_code)
+            assert "tidak berasal dari situs ini" in response.text
+    assert await Visit.count().where(Visit.counter == w["counter"]["id"]).run() == before
+    trusted = await client.post(f"/console/counters/{code}/tickets", data=form,
+                                headers={"host": "evil.example", "origin": "https://layanan.test"})
+    assert trusted.status_code == 303  # the public URL is believed, whatever the Host
+    allowed = await client.post(f"/console/counters/{code}/tickets", data=form,
+                                headers={"origin": "https://testserver.local"})
+    assert allowed.status_code == 303  # PORTAL_ALLOWED_HOSTS=testserver.local (tests/conftest.py)
+    assert await Visit.count().where(Visit.counter == w["counter"]["id"]).run() == before + 2
+
+
+def test_trusted_origins_are_the_public_url_and_the_allowed_hosts():
+    from portal.security import origin_of, trusted_origins
+
+    origins = trusted_origins("https://layanan.kupangkota.go.id", ("intranet.kupang.go.id", "http://10.0.0.5:8000",
+                                                                  "Other.Example:8443"))
+    assert origins == {"https://layanan.kupangkota.go.id", "https://intranet.kupang.go.id", "http://10.0.0.5:8000",
+                       "https://other.example:8443"}
+    assert origin_of("HTTPS://Layanan.Kupangkota.go.id:443/path?q") == "https://layanan.kupangkota.go.id"
+    assert origin_of("http://[::1]:8000/x") == "http://[::1]:8000"
+    for bad in ("null", "", "javascript:alert(1)", "https://", "https://x:notaport", "ftp://layanan.test"):
+        assert origin_of(bad) is None

@@ -1,4 +1,5 @@
-"""The evidence pack: print-ready A4 page and XLSX workbook, for heads and admins of the unit only."""
+"""The evidence pack: print-ready A4 page and XLSX workbook for heads, managers and admins of the unit (managers
+prepare the ISO 9001 management review and read the pack; only heads record the review), never for officers."""
 
 from __future__ import annotations
 
@@ -74,11 +75,32 @@ async def test_workbook_opens_with_a_per_unsur_sheet(client, scene):
     assert indonesian.sheetnames == ["Ringkasan", "Nilai per unsur", "Kepatuhan", "Tindakan korektif", "Catatan metode"]
 
 
-@pytest.mark.parametrize("role", ["manager", "officer"])
-async def test_managers_and_officers_are_refused(client, scene, role):
-    await _login(client, role, [scene["unit"]])
+async def test_officers_are_refused(client, scene):
+    await _login(client, "officer", [scene["unit"]])
     assert (await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1")).status_code == 403
     assert (await client.get(f"/units/{scene['unit']['slug']}/evidence.xlsx?period=2026-Q1")).status_code == 403
+
+
+async def test_managers_read_their_units_pack_and_only_heads_record_the_review(client, scene):
+    """README ("managers and heads: /units/{slug}/evidence") and the permissions table agree: a manager of the unit
+    reads the page and the workbook, without the button that records the review, and cannot record it; a
+    manager of another unit is refused."""
+    from portal.accounts.permissions import PERMISSIONS
+
+    assert PERMISSIONS["evidence.view"].roles == {"head", "manager"}
+    assert PERMISSIONS["evidence.review"].roles == {"head"}
+    slug = scene["unit"]["slug"]
+    await _login(client, "manager", [scene["unit"]])
+    page = await client.get(f"/units/{slug}/evidence?period=2026-Q1&lang=en")
+    assert page.status_code == 200 and "Evidence pack for the management review" in page.text
+    assert "Record the nonconformities of this period" not in page.text
+    assert (await client.get(f"/units/{slug}/evidence.xlsx?period=2026-Q1")).status_code == 200
+    token = client.cookies.get("csrftoken")
+    review = await client.post(f"/units/{slug}/evidence/review?period=2026-Q1", data={"_csrf_token": token})
+    assert review.status_code == 403
+    await _login(client, "manager", [await make_unit()])
+    assert (await client.get(f"/units/{slug}/evidence?period=2026-Q1")).status_code == 403
+    assert (await client.get(f"/units/{slug}/evidence.xlsx?period=2026-Q1")).status_code == 403
 
 
 async def test_other_units_head_is_refused_and_bad_period_is_400(client, scene):

@@ -106,6 +106,38 @@ async def test_a_batch_stores_the_good_items_refuses_the_bad_ones_and_a_replay_s
     assert english.json()["items"][0]["message"] == "The time the answer was given lies in the future."
 
 
+async def test_an_unstorable_item_is_refused_alone_with_its_id_and_the_others_are_stored(client):
+    """A NUL or a lone surrogate in one item (issue 24) once made the whole batch 400 (PostgreSQL) or 500 after the
+    items before it were stored; now that item alone is refused, with its id (so the tablet can drop it) and its
+    reason, and the results keep the items' order."""
+    import json
+
+    w = await world()
+    kiosk, token = await paired(w["counter"])
+    slug = w["services"][0]["slug"]
+    good = [item(service=slug, comment="Ramah"), item(service=slug)]
+    nul = item(service=slug, comment="a\x00b")
+    surrogate = item(service=slug, comment="tanda \ud800 sendiri")
+    odd_service = item(service="loket\x00")
+    bad_id = {**item(service=slug), "id": "\ud83d" + "x" * 10}
+    batch = [good[0], nul, surrogate, odd_service, good[1], bad_id]
+    body = json.dumps({"items": batch}).encode()  # ensure_ascii: the lone surrogate travels as \ud800, as a browser sends it
+    response = await client.post(API, content=body, headers={"x-kiosk-token": token,
+                                                            "content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["stored"], result["duplicates"], result["refused"]) == (2, 0, 4)
+    assert [r["id"] for r in result["items"][:5]] == [b["id"] for b in batch[:5]]  # in order, with their ids
+    assert [r["status"] for r in result["items"]] == ["stored", "refused", "refused", "refused", "stored", "refused"]
+    assert [r["reason"] for r in result["items"][1:4]] == ["bad_text"] * 3
+    assert result["items"][5]["id"] is None and result["items"][5]["reason"] in ("bad_id", "bad_text", "malformed")
+    assert "tidak dapat disimpan" in result["items"][1]["message"]
+    rows = await stored_of(kiosk["id"])
+    assert sorted(r["comment"] for r in rows) == ["", "Ramah"]
+    replay = await client.post(API, content=body, headers={"x-kiosk-token": token, "content-type": "application/json"})
+    assert (replay.json()["stored"], replay.json()["duplicates"], replay.json()["refused"]) == (0, 2, 4)
+
+
 async def test_a_revoked_kiosk_is_refused_at_once_and_its_kept_answers_are_accepted_after_pairing_again(client):
     w = await world()
     kiosk, token = await paired(w["counter"])

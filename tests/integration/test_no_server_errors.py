@@ -2,7 +2,8 @@
 
 Path parameters get unknown, huge (2^31, 2^53, 2^63, 2^70), negative, NUL and odd-character values; every query
 parameter the routes read gets malformed, NUL, out-of-range, inf and nan values; every POST gets forms with NUL
-bytes, extreme numbers and very long strings. Each answer must be a 4xx (or a 2xx/3xx where the value is simply
+bytes, extreme numbers and very long strings, multipart bodies whose values are not text (invalid UTF-8, unknown or
+odd charsets) and JSON nested 100,000 deep. Each answer must be a 4xx (or a 2xx/3xx where the value is simply
 not found or ignored), never a server error, on SQLite and on PostgreSQL alike (CI runs this file in both modes);
 a form with a NUL byte changes nothing, and a public HTML error page speaks the chosen language.
 """
@@ -102,6 +103,8 @@ HOSTILE_FORMS = [
     {"amount_paid": str(2**31)}, {"amount_paid": str(2**53)},
     {"amount_paid": "-5", "comment": "é" * 10, "website": "", "stamp": "forged.stamp"},
     {"service": "99999999999999999999", "username": "a" * 1000, "password": "", "next": "//evil.example"},
+    # digits Python's isdigit() accepts and int() refuses; a form stamp whose signature is not ASCII
+    {"amount": "²", "amount_paid": "¹²", "u1": "²", "stamp": "1700000000.abc.é", "comment": "x"},
 ]
 
 
@@ -178,7 +181,7 @@ async def test_back_office_posts_with_hostile_forms_never_answer_500(client, app
             assert response.status_code in (400, 404), (url, response.status_code, response.text[-600:])
     assert await _table_counts() == before
     # Extreme numbers and very long strings: a clear 4xx, or accepted where the value is valid; never a 5xx.
-    for value in [*BIG, "inf", "nan", "-inf", "1e400", "9" * 40, "w" * 20000]:
+    for value in [*BIG, "inf", "nan", "-inf", "1e400", "9" * 40, "w" * 20000, "²", "١٢"]:
         for path in routes:
             url = PARAM_RE.sub(lambda m: values.get(m.group(1), str(2**40)), path)
             response = await post(client, url, _back_office_form(value))
@@ -196,3 +199,86 @@ async def test_a_fee_beyond_32_bits_is_a_real_fee_on_every_database(client):
     assert row["fee"] == 3_000_000_000 and row["time_limit_value"] == 2**31 + 5
     page = await client.get(f"/services/{service['slug']}?lang=en")
     assert page.status_code == 200 and "3,000,000,000" in page.text.replace(".", ",")
+
+
+def _multipart(token: str, value: bytes, part_headers: bytes = b"") -> tuple[bytes, str]:
+    """A multipart form: the CSRF token (valid text), then a field whose value is `value` (raw bytes)."""
+    boundary = "hostile24boundary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="_csrf_token"\r\n\r\n{token}\r\n'.encode()
+            + f'--{boundary}\r\nContent-Disposition: form-data; name="comment"\r\n'.encode() + part_headers
+            + b"\r\n" + value + f"\r\n--{boundary}--\r\n".encode())
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+#: Multipart values that are not text: bytes invalid in UTF-8, a charset no codec knows, a charset that decodes to
+#: a lone surrogate or a NUL (each once reached Litestar's parser inside the CSRF middleware as a 500).
+NOT_TEXT_PARTS = [(b"\xff\xfe caf\xe9 \xc3\x28", b""),
+                  (b"abc", b"Content-Type: text/plain; charset=no-such-charset\r\n"),
+                  (b"\\ud800 sendiri", b"Content-Type: text/plain; charset=unicode_escape\r\n"),
+                  (b"a\\x00b", b"Content-Type: text/plain; charset=unicode_escape\r\n")]
+NESTED_JSON = b"[" * 100_000
+
+
+async def _post_routes(app, public: bool) -> list[str]:
+    found = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            methods = set(getattr(handler, "http_methods", None) or ())
+            is_public = bool(handler.opt.get("exclude_from_auth")) or any(p.search(route.path) for p in AUTH_EXCLUDED)
+            if "POST" in methods and is_public == public:
+                found.append(route.path)
+    return sorted(set(found))
+
+
+async def _undecodable_bodies_are_400(client, urls: list[str], token: str) -> None:
+    for url in urls:
+        for value, headers in NOT_TEXT_PARTS:
+            body, content_type = _multipart(token, value, headers)
+            for lang, words in (("id", ("Formulir berisi teks", "karakter yang tidak diizinkan")),
+                                ("en", ("not valid UTF-8", "not allowed (NUL)"))):
+                response = await client.post(f"{url}?lang={lang}", content=body,
+                                             headers={"content-type": content_type})
+                assert response.status_code == 400, (url, value, lang, response.status_code, response.text[-400:])
+                assert any(w in response.text for w in words), (url, lang, response.text[-400:])
+        for content_type in ("application/json", "text/plain", "application/x-www-form-urlencoded"):
+            response = await client.post(url, content=NESTED_JSON, headers={"content-type": content_type})
+            assert response.status_code in (400, 413), (url, content_type, response.status_code, response.text[-400:])
+        response = await client.post(url + "?lang=en", content=NESTED_JSON,
+                                     headers={"content-type": "application/json"})
+        assert response.status_code == 400 and "nested too deeply" in response.text, (url, response.text[-300:])
+
+
+async def test_every_post_refuses_undecodable_multipart_and_deeply_nested_json_with_400(client, app):
+    """Every POST route, anonymous (citizen forms, login, kiosk) and back office (as an admin): a multipart value
+    that is not text is a 400 in the user's language before any handler, and so is JSON nested 100,000 deep;
+    nothing is stored."""
+    import secrets
+
+    import httpx
+
+    from tests.conftest import PortalClient
+    from tests.factories import make_counter, make_service
+
+    unit = await make_unit()
+    service = await make_service(unit)
+    counter = await make_counter(unit, [service])
+    values = {"counter_code": counter["code"], "service_slug": service["slug"], "unit_slug": unit["slug"]}
+
+    def real(path: str) -> str:
+        return PARAM_RE.sub(lambda m: values.get(m.group(1), str(2**40) if m.group(2) == "int" else "tidak-ada"),
+                            path)
+
+    admin = await make_user("admin", [])
+    assert (await client.login(admin["username"], admin["password"])).status_code == 303
+    before = await _table_counts()
+    address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    async with PortalClient(transport=transport, base_url="https://testserver.local") as citizen:
+        public = [real(p) for p in await _post_routes(app, public=True)]
+        assert "/login" in public and "/api/v1/kiosk/responses" in public and len(public) >= 6
+        await _undecodable_bodies_are_400(citizen, public, await citizen.csrf("/login"))
+    staff = [real(p) for p in await _post_routes(app, public=False) if p != "/logout"]
+    assert len(staff) >= 15
+    await _undecodable_bodies_are_400(client, staff, client.cookies.get("csrftoken") or "")
+    assert await _table_counts() == before
+    assert (await client.get("/console")).status_code == 200  # still signed in: nothing reached a handler

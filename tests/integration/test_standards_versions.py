@@ -179,7 +179,7 @@ async def test_services_counters_and_maklumat_are_managed_and_audited(client):
     assert created.status_code == 303
     service = await Service.select().where(Service.slug == slug).first().run()
     assert service["unit"] == unit["id"]
-    assert (await post(client, "/console/services", {"unit": unit["id"], "slug": slug, "name": "X"})).status_code == 400
+    assert (await post(client, "/console/services", {"unit": unit["id"], "slug": slug, "name": "X"})).status_code == 409
     assert (await post(client, "/console/services", {"unit": unit["id"], "slug": "Bad Slug", "name": "X"})).status_code == 400
     updated = await post(client, f"/console/services/{slug}", {"name": "Layanan Baru 2", "description": "d"})
     assert updated.status_code == 303

@@ -28,6 +28,7 @@ from portal.db.migrations import (
     m0105_audit_unit,
     m0110_check_constraints,
     m0120_rollup_outcomes,
+    m0130_queue_order,
 )
 
 #: Every migration, in the order applied.
@@ -55,4 +56,5 @@ MIGRATIONS = (
     m0105_audit_unit,
     m0110_check_constraints,
     m0120_rollup_outcomes,
+    m0130_queue_order,
 )
