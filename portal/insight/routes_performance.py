@@ -109,8 +109,9 @@ def _trend_csv(data: dict, filename: str) -> Response:
         writer.writerow([x["month"], s["n"], v(s["ikm"]), v(s["category"]),
                          v(s["ci95"][0] if s["ci95"] else None), v(s["ci95"][1] if s["ci95"] else None),
                          tm["n"], tm["within"], v(tm["rate"]), v(tm["ci95"][0] if tm["ci95"] else None),
-                         v(tm["ci95"][1] if tm["ci95"] else None), tm["basis"], v(tm["completed_rate"]),
-                         v(tm["horizon_days"]), "" if tm["provisional"] is None else str(tm["provisional"]).lower()])
+                         v(tm["ci95"][1] if tm["ci95"] else None), v(tm.get("basis")), v(tm.get("completed_rate")),
+                         v(tm.get("horizon_days")),
+                         "" if tm.get("provisional") is None else str(tm["provisional"]).lower()])
     return Response(content=buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{filename}"'})
 
