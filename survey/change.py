@@ -28,6 +28,22 @@ class Change:
     p_value: float | None
 
 
+def two_estimates(p1: float, var1: float, p2: float, var2: float) -> Change:
+    """Difference p2 - p1 of two independent estimates with known variances, e.g. two Kaplan-Meier estimates
+    read at the same time (Klein, Logan, Harhoff & Andersen 2007, "Analyzing survival curves at a fixed point
+    in time", Stat Med 26:4505): Wald interval d +/- z sqrt(V1 + V2) and the two-sided z-test. A missing
+    estimate gives NaN diff and no interval or p-value; with no variance at all the difference is exact
+    (p-value 1 when it is 0, none otherwise)."""
+    if not all(math.isfinite(x) for x in (p1, var1, p2, var2)):
+        return Change(math.nan, None, None)
+    d = p2 - p1
+    se = math.sqrt(max(var1, 0.0) + max(var2, 0.0))
+    if se == 0:
+        return Change(d, (d, d), 1.0 if d == 0 else None)
+    z = float(stats.norm.ppf(0.975))
+    return Change(d, (d - z * se, d + z * se), float(2 * stats.norm.sf(abs(d) / se)))
+
+
 def two_proportions(k1: int, n1: int, k2: int, n2: int) -> Change:
     """Difference p2 - p1 of two independent proportions.
 

@@ -136,6 +136,24 @@ def durations(start, end, unit: str, tz: str = "Asia/Jakarta", closures=(), year
     return out
 
 
+def deadline_day(start_day: _dt.date, limit: int, unit: str, closures=(), cuti_bersama: bool = True) -> _dt.date:
+    """The local day on which a case begun on `start_day` reaches `limit` (domain rule 4, "hari kerja"):
+    working days = the `limit`-th working day after `start_day` (the count of `durations`: weekends, national
+    holidays, cuti bersama unless off, the unit's closures); calendar days = start + limit. A case still open
+    after that day is past its deadline. Other units (minutes, hours) end on the same day."""
+    if unit == "calendar_days":
+        return start_day + _dt.timedelta(days=int(limit))
+    if unit != "working_days" or limit <= 0:
+        return start_day
+    years = range(start_day.year, start_day.year + 2 + int(limit) // 200)
+    cal = np.busdaycalendar(weekmask=WEEKMASK, holidays=holiday_calendar(list(years), closures, cuti_bersama))
+    first = np.busday_offset(np.datetime64(start_day, "D") + np.timedelta64(1, "D"), 0, roll="forward",
+                             busdaycal=cal)
+    day = np.busday_offset(first, int(limit) - 1, roll="forward", busdaycal=cal).item()
+    assert isinstance(day, _dt.date)  # a datetime64[D] item
+    return day
+
+
 def within_limit(durations, limit: float) -> np.ndarray:
     """Boolean array: duration <= limit (same unit); NaN (open case) is False."""
     d = np.asarray(durations, dtype=float)

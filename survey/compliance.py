@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats
@@ -97,35 +98,71 @@ def _status(k: float, n: int, target: float, alpha: float = ALPHA) -> str:
     return "inconclusive"
 
 
+SCAN_BLOCK = 256  # a stretch that cannot be ruled out is tested case by case, this many at a time
+MIN_SKIP = 32  # shorter stretches are not worth ruling out (one quantile costs about as much as a block)
+
+
+def _conclusive(k: int, n: int, target: float, extra: np.ndarray, alpha: float) -> np.ndarray:
+    """For each additional sample size m in `extra`: would k/n held at n + m cases (round(p (n + m)) of them,
+    half to even as Python's round) make the verdict conclusive? The p-values of `_status` (scipy's binomtest:
+    'greater' = binom.sf(k - 1), 'less' = binom.cdf(k)), vectorised."""
+    total = n + extra
+    kk = np.round(k / n * total)
+    return (stats.binom.sf(kk - 1, total, target) <= alpha) | (stats.binom.cdf(kk, total, target) <= alpha)
+
+
+def _critical(above: bool, target: float, total: int, alpha: float) -> float:
+    """K(N) - 1 for N = `total` cases: a lower bound (the quantile function may differ by one from the exact
+    p-values at a tie) of the critical count of the one test the observed side can reach, written so that the
+    verdict is conclusive only when c(N) >= K(N). Above the target ('meets'): c(N) = round(p N) and K(N) = the
+    smallest k with P(X >= k) <= alpha = binom.ppf(1 - alpha) + 1. Below it ('below'): c(N) = N - round(p N)
+    and K(N) = N - kmax(N), kmax(N) = the largest k with P(X <= k) <= alpha = binom.ppf(alpha) - 1. In both
+    forms K is non-decreasing in N and grows by at most 1 per added case (P_{N+1}(X >= k + 1) <= P_N(X >= k),
+    P_{N+1}(X <= k + 1) >= P_N(X <= k))."""
+    if above:
+        return float(stats.binom.ppf(1 - alpha, total, target))
+    return total - float(stats.binom.ppf(alpha, total, target))
+
+
+@lru_cache(maxsize=4096)
 def _extra_needed(k: int, n: int, target: float, alpha: float = ALPHA) -> int | None:
-    """Smallest extra sample m (at the observed rate, cases rounded to whole numbers) that makes the verdict
-    conclusive, by doubling then bisection (the status is monotone in m up to the rounding of cases).
-    None when the observed rate equals the target or no m up to MAX_EXTRA suffices."""
-    p = k / n
-    if p == target:
+    """Smallest extra sample m >= 1 (at the observed rate, cases rounded to whole numbers) that makes the verdict
+    conclusive, found exactly. The verdict is not monotone in m (the rounding of cases and the discreteness of
+    the binomial make it flip near the boundary), so a doubling-and-bisection search overshoots (issue 22: 46
+    shown where 18 was the smallest). Here the sizes are walked in order. A stretch of totals [N_a, N_b] is
+    skipped when it provably holds no conclusive size: there c(N) <= s N + 1/2 (s = p above the target,
+    1 - p below it) and K(N) >= max(K(N_a), K(N_b) - (N_b - N)) (`_critical`), two bounds that cross at
+    N* = N_b - (K(N_b) - K(N_a)), so no N is conclusive when s N* + 1/2 < K(N_a). Every other size is tested
+    with the exact p-values (`_conclusive`). None when the observed rate equals the target (never conclusive)
+    or no m up to MAX_EXTRA suffices."""
+    if n <= 0 or k / n == target:
         return None
-
-    def conclusive(m: int) -> bool:
-        total = n + m
-        return _status(round(p * total), total, target, alpha) != "inconclusive"
-
-    hi = 1
-    while not conclusive(hi):
-        hi *= 2
-        if hi > MAX_EXTRA:
-            return None if not conclusive(MAX_EXTRA) else _bisect(conclusive, hi // 2, MAX_EXTRA)
-    return _bisect(conclusive, hi // 2, hi)
-
-
-def _bisect(ok, lo: int, hi: int) -> int:
-    """Smallest m in (lo, hi] with ok(m), given ok(hi) (and assuming not ok(lo))."""
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if ok(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    above = k / n > target
+    share = k / n if above else 1 - k / n
+    # K grows by about `target` per added case above the target (1 - target below it), so a stretch of
+    # length L that starts with c - K <= -gap is ruled out when gap > share (1 - growth) L + 1/2
+    slack = max(share * (1 - target if above else target), 1e-9)
+    m = 1
+    crit_m = _critical(above, target, n + m, alpha)  # K(n + m) - 1, a lower bound of K at every later size
+    while m <= MAX_EXTRA:
+        gap = crit_m - (share * (n + m) + 0.5)
+        step = min(int(gap / slack), MAX_EXTRA - m) if gap > 0 else 0
+        while step >= MIN_SKIP:
+            crit_b = _critical(above, target, n + m + step, alpha)
+            crossing = (n + m + step) - min(max(crit_b - crit_m, 0.0), step)
+            if share * crossing + 0.5 + 1e-9 < crit_m:
+                break
+            step //= 2
+        if step >= MIN_SKIP:
+            m, crit_m = m + step + 1, crit_b
+            continue
+        block = np.arange(m, min(m + SCAN_BLOCK, MAX_EXTRA + 1), dtype=np.int64)
+        hits = np.flatnonzero(_conclusive(k, n, target, block, alpha))
+        if hits.size:
+            return int(block[hits[0]])
+        m = int(block[-1]) + 1
+        crit_m = _critical(above, target, n + m, alpha)
+    return None
 
 
 def verdict(k: int, n: int, target: float, alpha: float = ALPHA) -> tuple[str, float | None, int | None]:

@@ -57,6 +57,105 @@ def km_within(durations, observed, limit: float) -> KaplanMeier:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """Kaplan-Meier completion read where the data can carry it: P(done within `horizon`), `horizon` <= `limit`.
+
+    `variance` is Greenwood's variance of the estimate (of S, the same as of 1 - S); `limited` is True when the
+    follow-up is shorter than the limit, so the figure is P(done within the horizon reached), not within the
+    limit; `follow_up` is the longest time observed (completed or still open)."""
+
+    prob: float
+    ci95: tuple[float, float] | None
+    variance: float
+    horizon: float
+    limit: float
+    follow_up: float
+    limited: bool
+    n: int
+    events: int
+    censored: int
+
+
+def log_log_interval(surv: float, v: float, conf: float = 0.95) -> tuple[float, float] | None:
+    """95 % interval of P = 1 - S from S and Greenwood's V = Var(S) / S^2 on the log(-log S) scale (Kalbfleisch &
+    Prentice 2002, sec. 4.3): S^exp(+/- z sqrt(V) / log S), as scipy's confidence_interval(method="log-log").
+    None where it is undefined: S = 0 or 1, or no variance."""
+    if not 0 < surv < 1 or not math.isfinite(v) or v < 0:
+        return None
+    z = float(stats.norm.ppf(0.5 + conf / 2))
+    half = z * math.sqrt(v) / math.log(surv)  # negative: log S < 0
+    s_low, s_high = surv ** math.exp(-half), surv ** math.exp(half)  # S^exp(-h) <= S <= S^exp(h) for h < 0
+    return (1 - s_high, 1 - s_low)
+
+
+def km_reading(durations, observed, limit: float, at: float | None = None) -> Reading:
+    """Kaplan-Meier estimate of P(T <= h) read at the horizon h the follow-up reaches (issue 22 item 2).
+
+    The product-limit estimator (Kaplan & Meier 1958) with open cases right-censored at their time so far, a
+    censored case at t at risk at t. It can be read at the limit only when the data reach it: when some case
+    is still open at a time before the limit, the estimate is read at h = min(limit, longest time observed)
+    and is then P(done within h) (`limited`), never an extrapolation to the limit; with no open case before
+    the limit (every case done, or open past the limit) h = limit. `at` reads it earlier still (h = min(h,
+    at)): two periods compared at the same horizon. Greenwood's variance V = sum over event times t_j <= h of
+    d_j / (n_j (n_j - d_j)) (Var S = S^2 V; Kalbfleisch & Prentice 2002, sec. 4.3) and the log-log interval
+    (`log_log_interval`; the same as scipy.stats.ecdf's confidence_interval(method="log-log")). NaN durations
+    are dropped; no cases gives prob NaN; no event by h gives prob 0 and no interval.
+    """
+    d = np.asarray(durations, dtype=float).ravel()
+    obs = np.asarray(observed, dtype=bool).ravel()
+    if d.shape != obs.shape:
+        raise ValueError("durations and observed must have the same length")
+    keep = np.isfinite(d)
+    d, obs = d[keep], obs[keep]
+    n, events = int(d.size), int(obs.sum())
+    if n == 0:
+        return Reading(math.nan, None, math.nan, float(limit), float(limit), 0.0, False, 0, 0, 0)
+    follow_up = float(d.max())
+    open_before = bool(np.any(~obs & (d < limit)))
+    horizon = float(min(limit, follow_up)) if open_before else float(limit)
+    if at is not None:
+        horizon = min(horizon, float(at))
+    limited = horizon < limit
+    surv, v = 1.0, 0.0
+    for t in np.unique(d[obs & (d <= horizon)]):
+        at_risk = int(np.count_nonzero(d >= t))
+        done = int(np.count_nonzero((d == t) & obs))
+        surv *= 1 - done / at_risk
+        v = math.inf if done >= at_risk else v + done / (at_risk * (at_risk - done))
+    variance = 0.0 if surv == 0 else surv * surv * v
+    ci95 = log_log_interval(surv, v) if events else None
+    return Reading(1 - surv, ci95, variance, horizon, float(limit), follow_up, limited, n, events, n - events)
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """A stratified estimate: strata weighted by their number of cases, with its variance and interval."""
+
+    prob: float
+    ci95: tuple[float, float] | None
+    variance: float
+    n: int
+
+
+def pooled(strata) -> Pooled:
+    """P(done within its own limit) over strata judged each against its own limit (issue 22 item 3: a unit's
+    services, a city's units): the direct-standardised combination with case-count weights w_s = n_s / N,
+    P = sum w_s P_s, Var P = sum w_s^2 Var P_s (strata independent: disjoint cases), and the log-log interval of
+    `log_log_interval` with V = Var / S^2 on S = 1 - P. One stratum gives back its own estimate and interval.
+    When no stratum is censored before its limit each P_s = k_s / n_s, so P = sum k_s / N, the completed share.
+    `strata`: (n_s, P_s, Var P_s) per stratum; strata with no cases or no estimate are left out."""
+    kept = [(int(n), float(p), float(v)) for n, p, v in strata if n and math.isfinite(p)]
+    total = sum(n for n, _p, _v in kept)
+    if total == 0:
+        return Pooled(math.nan, None, math.nan, 0)
+    prob = sum(n / total * p for n, p, _v in kept)
+    variance = sum((n / total) ** 2 * v for n, _p, v in kept)
+    surv = 1 - prob
+    ci95 = log_log_interval(surv, variance / (surv * surv)) if 0 < surv < 1 else None
+    return Pooled(prob, ci95, variance, total)
+
+
+@dataclass(frozen=True)
 class CumulativeIncidence:
     """P(completed within the limit) with competing outcomes, by Aalen-Johansen; counts of each kind."""
 

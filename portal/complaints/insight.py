@@ -1,7 +1,7 @@
 """Complaint figures for the dashboard, the public performance page and the evidence pack (ISO 9001 9.1.2,
 ISO 10002 8.4): complaints received, the share answered within the deadline with its Wilson 95 % interval and
 verdict (survey.compliance.proportion), time to answer by Kaplan-Meier with open complaints censored
-(survey.survival.km_within), and the categories.
+(survey.survival.km_reading, never read past the follow-up), and the categories.
 
 Definitions (docs/measures.md, "Complaints"): a complaint counts for the period of its receipt day. It is
 *due* once it is answered or its deadline has passed while still open; it is *on time* when answered on or
@@ -25,7 +25,7 @@ from portal.db.tables_complaints import CATEGORIES, OPEN_STATUSES, Complaint
 from portal.insight.aggregate import closures_of
 from portal.timeutil import local_day, utcnow
 from survey.compliance import proportion
-from survey.survival import km_within
+from survey.survival import km_reading
 
 #: Target share of complaints answered within their deadline (the verdict compares the interval with it).
 ANSWER_TARGET = 0.95
@@ -78,6 +78,9 @@ def _on_time(rows: list[FigureRow], today_of: dict[int, date]) -> dict[str, Any]
 
 
 def _km(rows: list[FigureRow], units: dict[int, dict], now: datetime) -> list[dict[str, Any]]:
+    """Time to answer at each of KM_LIMITS working days (survey.survival.km_reading): never read past the
+    follow-up (issue 22 item 2): with a complaint still open short of the limit the figure is read at the
+    longest time observed (`horizon_days`, `horizon_limited`) and is `provisional`."""
     durations: list[float] = []
     observed: list[bool] = []
     for unit_id, unit in units.items():
@@ -89,11 +92,14 @@ def _km(rows: list[FigureRow], units: dict[int, dict], now: datetime) -> list[di
         d = working_days_between(starts, ends, unit["timezone"], closures_of(unit))
         durations.extend(float(x) for x in d)
         observed.extend(r["answered_at"] is not None for r in mine)
+    times, answered = np.asarray(durations, dtype=float), np.asarray(observed, dtype=bool)
     out = []
     for limit in KM_LIMITS:
-        km = km_within(durations, observed, limit)
+        km = km_reading(times, answered, limit)
         out.append({"limit": limit, "prob": _num(km.prob), "ci95": list(km.ci95) if km.ci95 else None,
-                    "n": km.n, "answered": km.events, "open": km.censored})
+                    "n": km.n, "answered": km.events, "open": km.censored,
+                    "horizon_days": km.horizon if km.n else None, "horizon_limited": km.limited,
+                    "provisional": bool(np.any(~answered & (times < limit)))})
     return out
 
 

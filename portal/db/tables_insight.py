@@ -21,6 +21,10 @@ CHANNEL_FIELDS = {"qr_counter": "ch_qr", "qr_ticket": "ch_ticket", "kiosk": "ch_
 CHANNEL_OTHER = "ch_other"
 CHANNEL_COLUMNS = (*CHANNEL_FIELDS.values(), CHANNEL_OTHER)
 
+#: Visits that ended without the product, by outcome (issue 22 item 6; `completed` is counted apart): the
+#: rejection, cancellation and no-show rates. An open visit has none of these.
+OUTCOME_FIELDS = ("rejected", "cancelled", "no_show")
+
 #: Every additive count of a rollup row (see portal.insight.aggregate for each definition).
 COUNT_FIELDS = (
     "responses", "respondents", *UNSUR_COLUMNS,
@@ -33,6 +37,7 @@ COUNT_FIELDS = (
     "cost_unrecorded", "ftr_disagree",
     *NOT_COUNTED_FIELDS,
     *CHANNEL_COLUMNS,
+    *OUTCOME_FIELDS,
 )
 
 
@@ -144,6 +149,10 @@ class RollupDay(Table, tablename="rollup_day"):
     ch_kiosk = Integer(default=0)
     ch_paper = Integer(default=0)
     ch_other = Integer(default=0)
+    # Visits that ended without the product, by outcome (OUTCOME_FIELDS; issue 22).
+    rejected = Integer(default=0)
+    cancelled = Integer(default=0)
+    no_show = Integer(default=0)
 
 
 class OverchargeCase(Table, tablename="overcharge_case"):

@@ -9,7 +9,9 @@ dashboards: a licence breaching its time limit (izin-reklame), citizens reportin
 fee (kartu-keluarga), low U3/U8 at the hospital registration (pendaftaran-rawat-jalan), open multi-day cases
 (censored for Kaplan-Meier), a few visits of today still in the queue, and a week worth planning for (issue 29):
 busy Monday mornings, a counter roster (content.ROSTER) that leaves some busy hours short of counters, and the
-day's longest waits in its most crowded hours (`_staffed`, from a random stream of its own).
+day's longest waits in its most crowded hours (`_staffed`, from a random stream of its own). Each unit also gets a
+complaint register (issue 22 item 7): complaints received on working days, classified, then answered on time,
+answered late, left open or rejected, filed and moved through the complaints capability's own services (audited).
 """
 
 from __future__ import annotations
@@ -22,9 +24,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from portal.accounts.auth import CurrentUser
 from portal.accounts.passwords import hash_password
 from portal.accounts.queries import create_user
 from portal.catalog.queries import pick_in_force
+from portal.complaints import queries as complaint_queries
+from portal.complaints import services as complaint_services
+from portal.complaints.schemas import ComplaintInput
 from portal.db.tables import (
     AuditLog,
     Counter,
@@ -37,6 +43,7 @@ from portal.db.tables import (
     User,
     Visit,
 )
+from portal.db.tables_complaints import Complaint
 from portal.db.tables_insight import RollupDirty
 from portal.demo import content
 from portal.timeutil import local_midnight_utc, utcnow
@@ -145,6 +152,7 @@ class _Builder:
     async def run(self) -> None:
         await self._structure()
         await self._simulate()
+        await self._complaints()
 
     # ----------------------------------------------------------------- structure
     async def _structure(self) -> None:
@@ -266,6 +274,91 @@ class _Builder:
                                        details={"months": self.months, "scale": self.scale,
                                                 "visits": inserted, "responses": len(responses)})).run()
         self.say(f"rollups marked… {len(dirty)} service-days")
+
+    async def _complaints(self) -> None:
+        """A plausible complaint register per unit (DEMO DATA), through the complaints capability's own services
+        (each filing and step audited, deadlines from the unit's class table): received on working days of the
+        simulated months, classified the next working day, then answered on time, answered late, still open
+        (mostly the recent ones) or rejected. Steps that would fall after `now` have not happened yet."""
+        rng, plan = self.rng, _ComplaintPlan
+        filed = 0
+        for spec in content.UNITS:
+            unit = self.units[spec["slug"]]
+            services = [s for s in self.services.values() if s["unit"] == spec["slug"]]
+            if not services:
+                continue
+            row = await complaint_queries.unit_by_id(unit["id"])
+            assert row is not None  # inserted above
+            staff = next((u for u, _p, role, slugs, _d in content.ACCOUNTS
+                          if role in ("manager", "head") and spec["slug"] in slugs), "admin")
+            actor = CurrentUser(self.users[staff], staff, staff, "admin" if staff == "admin" else "manager",
+                                frozenset([unit["id"]]))
+            offset = unit["offset"]
+            today = (self.now + offset).date()
+            start = today - timedelta(days=round(self.months * 30.44))
+            days = np.arange(np.datetime64(start), np.datetime64(today) + 1, dtype="datetime64[D]")
+            days = days[np.is_busday(days, busdaycal=self.calendar)]
+            counts = rng.poisson(plan.PER_DAY * max(self.scale, 0.25), len(days))
+            for day64, count in zip(days, counts, strict=True):
+                for _ in range(int(count)):
+                    d: date = day64.item()
+                    received = datetime(d.year, d.month, d.day, tzinfo=UTC) - offset + \
+                        timedelta(minutes=int(rng.integers(8 * 60, 15 * 60)))
+                    if received > self.now:
+                        continue
+                    category = str(rng.choice(list(plan.CATEGORIES), p=list(plan.CATEGORIES.values())))
+                    service = services[int(rng.integers(0, len(services)))]
+                    code, _ = await complaint_services.file_complaint(
+                        ComplaintInput(category, plan.TEXT[category], None, None, "",
+                                       channel=str(rng.choice(["web", "paper", "phone", "lapor"],
+                                                              p=[0.55, 0.2, 0.15, 0.1]))),
+                        unit=row, service_id=service["id"], counter_id=None, actor=actor, now=received)
+                    filed += 1
+                    complaint = await Complaint.select(Complaint.id, Complaint.deadline).where(
+                        Complaint.code == code).first().run()
+                    assert complaint is not None  # just filed
+                    await self._complaint_steps(complaint["id"], d, offset, actor)
+        self.say(f"complaints… {filed}")
+
+    async def _complaint_steps(self, complaint_id: int, day: date, offset: timedelta, actor) -> None:
+        """Classify, then answer on time or late, leave open, or reject one demo complaint received on `day`."""
+        rng, plan = self.rng, _ComplaintPlan
+
+        def on_working_day(k: int, hour: float) -> datetime:
+            """Local `hour` on the k-th working day after `day` (national holidays skipped), as UTC."""
+            target = np.busday_offset(np.datetime64(day, "D") + np.timedelta64(1, "D"), k - 1, roll="forward",
+                                      busdaycal=self.calendar).item()
+            assert isinstance(target, date)  # a datetime64[D] item
+            return (datetime(target.year, target.month, target.day, tzinfo=UTC) - offset
+                    + timedelta(minutes=round(hour * 60)))
+
+        ending = str(rng.choice(list(plan.ENDING), p=list(plan.ENDING.values())))
+        if ending == "rejected":
+            at = on_working_day(1, 10)
+            if at <= self.now:
+                await complaint_services.transition(complaint_id, "reject", actor,
+                                                    {"reason": "Bukan pengaduan pelayanan (DEMO)."}, now=at)
+            return
+        classified = on_working_day(1, 9.5)
+        if classified > self.now:
+            return
+        severity = str(rng.choice(list(plan.SEVERITY), p=list(plan.SEVERITY.values())))
+        await complaint_services.transition(complaint_id, "classify", actor, {"severity": severity}, now=classified)
+        if ending == "open":
+            return
+        row = await Complaint.select(Complaint.deadline_days).where(Complaint.id == complaint_id).first().run()
+        assert row is not None
+        limit = int(row["deadline_days"])
+        k = int(rng.integers(1, limit + 1)) if ending == "on_time" else limit + int(rng.integers(1, 6))
+        answered = on_working_day(max(k, 1), float(rng.uniform(9, 15)))
+        if answered > self.now:
+            return
+        await complaint_services.transition(complaint_id, "answer", actor,
+                                            {"answer": "Terima kasih, sudah kami tindak lanjuti (DEMO)."},
+                                            now=answered)
+        closed = on_working_day(max(k, 1) + 2, 10)
+        if rng.random() < 0.6 and closed <= self.now:
+            await complaint_services.transition(complaint_id, "close", actor, {}, now=closed)
 
     def _plan_service(self, service: dict) -> list[dict]:
         """Simulated visits of one service as dicts of Python values (UTC datetimes), ticket-numbered."""
@@ -565,6 +658,23 @@ def _staffed(codes: list[str], day_of: np.ndarray, weekday: np.ndarray, arrive_m
         choice = staffed or codes
         counter_at.append(choice[int(pick[i]) % len(choice)])
     return shuffled, counter_at
+
+
+class _ComplaintPlan:
+    """How the demo's complaint register behaves: complaints per unit per working day, their subjects, the class
+    a manager gives them, and how they end (answered on time, answered late, still open, rejected)."""
+
+    PER_DAY = 0.35  # per unit, before the scale: a few complaints a week, tens a quarter
+    CATEGORIES = {"time": 0.34, "conduct": 0.18, "requirements": 0.16, "facilities": 0.14, "overcharge": 0.08,
+                  "other": 0.10}
+    SEVERITY = {"light": 0.30, "normative": 0.50, "plain": 0.15, "investigation": 0.05}
+    ENDING = {"on_time": 0.76, "late": 0.14, "open": 0.06, "rejected": 0.04}
+    TEXT = {"time": "Berkas sudah lewat batas waktu standar tetapi belum selesai.",
+            "conduct": "Petugas loket kurang ramah saat menjelaskan persyaratan.",
+            "requirements": "Diminta dokumen tambahan yang tidak ada di standar pelayanan.",
+            "facilities": "Ruang tunggu panas dan kursi kurang.",
+            "overcharge": "Diminta membayar di luar tarif resmi tanpa kuitansi.",
+            "other": "Informasi jam layanan di papan berbeda dengan di situs."}
 
 
 def _in_force(versions: list[dict], at: datetime) -> dict | None:

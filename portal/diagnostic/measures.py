@@ -1,7 +1,7 @@
 """Automatic indicators: figures the portal measures itself for a year, each with the colour its rule gives.
 
 The registry MEASURES maps an indicator code to `async def measure(ctx: Context) -> Measured`; another
-capability adds its own with `register("G07", fn)` (e.g. complaints answered on time). A measure reads the
+capability adds its own with `register(code, fn)`. A measure reads the
 year's data through existing functions (portal.insight.results.unit_results, portal.catalog.queries) or
 Piccolo reads of the tables; it never writes. Colour thresholds are documented in docs/diagnostic.md.
 """
@@ -15,9 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from portal.catalog.queries import approved_versions_of, pick_in_force
-from portal.db.tables import Service, Visit
+from portal.complaints import insight as complaint_insight
+from portal.db.tables import Service, Unit, Visit
 from portal.db.tables_insight import Nonconformity
-from portal.insight.results import unit_results
+from portal.insight import time_headline
+from portal.insight.results import unit_parts, unit_results
 from portal.locale import gettext
 from portal.timeutil import utcnow
 from survey.ikm import round_half_up
@@ -68,12 +70,23 @@ class Context:
         year_end = datetime(year, 12, 31, 23, 59, 59, tzinfo=ZoneInfo(timezone))
         self.at = min(now or utcnow(), year_end)
         self._results: dict[int, dict] | None = None
+        self._strata: list[dict] | None = None
 
     async def results(self) -> dict[int, dict]:
         """portal.insight.results.unit_results of each unit over the year (unit-local days)."""
         if self._results is None:
             self._results = {u: await unit_results(u, self.start, self.end) for u in self.unit_ids}
         return self._results
+
+    async def time_strata(self) -> list[dict]:
+        """The time stratum of every service of the scope over the year (portal.insight.results.unit_parts),
+        to pool across units (the city) as a unit pools its services."""
+        if self._strata is None:
+            self._strata = []
+            for unit in await Unit.select().where(Unit.id.is_in(self.unit_ids or [0])).order_by(Unit.id).run():
+                _services, parts = await unit_parts(unit, self.start, self.end)
+                self._strata += [p["stratum"] for p in parts]
+        return self._strata
 
 
 Measure = Callable[[Context], Awaitable[Measured]]
@@ -131,28 +144,47 @@ async def satisfaction(ctx: Context) -> Measured:
 
 
 async def time_compliance(ctx: Context) -> Measured:
-    """G03: completed cases within the time limit of the standard in force at arrival (portal.insight.results)."""
-    rule = _t("Green from 95%%, yellow from 80%% of completed cases within the time limit.")
-    results = await ctx.results()
-    k = sum(r["time"]["within"] for r in results.values())
-    n = sum(r["time"]["n"] for r in results.values())
-    if n == 0:
-        return Measured(None, _t("No completed cases this year."), rule, {"k": 0, "n": 0})
-    return Measured(banded(k / n, 0.95, 0.80), _t("%(k)s of %(n)s completed cases (%(pct)s%%) within the time limit."),
-                    rule, {"k": k, "n": n, "pct": pct(k / n)})
+    """G03: the year's cases finished within their time limit, as the results API's headline gives it
+    (portal.insight.time_headline, issue 22): every service of the scope is a stratum judged against its own
+    limit (same-day services by their completed visits, multi-day services by the Kaplan-Meier estimate that
+    counts open cases, read at the horizon the follow-up reaches), pooled with case weights. A provisional
+    estimate (a case still open inside its deadline) is at most yellow: it cannot meet the target yet."""
+    rule = _t("Green from 95%%, yellow from 80%% of cases finished within their time limit (estimate counting "
+              "open cases, each service against its own limit); a provisional estimate is at most yellow.")
+    strata = await ctx.time_strata()
+    time = time_headline.headline(strata, 0.95)
+    if not time["n"] or time["rate"] is None:
+        return Measured(None, _t("No cases this year."), rule, {"k": 0, "n": 0})
+    colour = banded(time["rate"], 0.95, 0.80)
+    values = {"n": time["n"], "pct": pct(time["rate"]), "open": time["open"] or 0, "late": time["open_late"] or 0}
+    if time["provisional"]:
+        return Measured("yellow" if colour == "green" else colour,
+                        _t("Estimated %(pct)s%% of %(n)s cases finished within their time limit, counting the "
+                           "%(open)s still open (%(late)s of them late); provisional until %(final)s."), rule,
+                        {**values, "final": time["final_after"]})
+    return Measured(colour, _t("%(pct)s%% of %(n)s cases finished within their time limit (%(open)s still open, "
+                               "all past their deadline and counted as late)."), rule, values)
 
 
 async def cost_compliance(ctx: Context) -> Measured:
-    """G04: payments above the official fee, recorded by officers or reported by citizens (every case counts)."""
-    rule = _t("Green when no payment exceeds the official fee, yellow up to 1%%, red above 1%%.")
+    """G04: payments above the official fee (every case counts): visits, one verdict each (the officer's record
+    or the citizen's answer bound to it), and answers bound to no visit, judged apart (one transaction may be
+    in both, so they are never added into one rate; issue 22). Green when neither has a case; otherwise the
+    higher of the two shares decides yellow (up to 1 %) or red."""
+    rule = _t("Green when no payment exceeds the official fee, yellow up to 1%%, red above 1%% (visits and answers "
+              "bound to no visit judged apart; the higher share counts).")
     results = await ctx.results()
     k = sum(r["cost"]["overcharged"] for r in results.values())
     n = sum(r["cost"]["n"] for r in results.values())
-    if n == 0:
+    ku = sum((r["cost"].get("unbound") or {}).get("overcharged", 0) for r in results.values())
+    nu = sum((r["cost"].get("unbound") or {}).get("n", 0) for r in results.values())
+    if n + nu == 0:
         return Measured(None, _t("No payments recorded or reported this year."), rule, {"k": 0, "n": 0})
-    colour = "green" if k == 0 else "yellow" if k / n <= 0.01 else "red"
-    return Measured(colour, _t("%(k)s of %(n)s payments (%(pct)s%%) above the official fee."), rule,
-                    {"k": k, "n": n, "pct": pct(k / n)})
+    worst = max(k / n if n else 0.0, ku / nu if nu else 0.0)
+    colour = "green" if k + ku == 0 else "yellow" if worst <= 0.01 else "red"
+    return Measured(colour, _t("%(k)s of %(n)s visits (%(pct)s%%) paid above the official fee; %(ku)s of %(nu)s "
+                               "answers bound to no visit reported paying above it."), rule,
+                    {"k": k, "n": n, "pct": pct(k / n) if n else "0.0", "ku": ku, "nu": nu})
 
 
 async def corrective_actions(ctx: Context) -> Measured:
@@ -188,8 +220,31 @@ async def sample_adequacy(ctx: Context) -> Measured:
                     {"k": k, "n": n})
 
 
+async def complaints_answered(ctx: Context) -> Measured:
+    """G07: complaints received in the year answered within their deadline, from the complaint register
+    (portal.complaints.insight: k = answered on or before the deadline day, n = answered plus still open past
+    the deadline, rejected ones left out; ISO 10002 8.4). The colours follow the catalogue's criteria: nearly
+    all on time green (>= 90 %), answered but often late yellow (>= 50 %), most unanswered or late red."""
+    rule = _t("Green from 90%%, yellow from 50%% of the year's complaints answered within their deadline "
+              "(open ones past it count as late).")
+    units = await Unit.select().where(Unit.id.is_in(ctx.unit_ids or [0])).run()
+    figures = await complaint_insight.figures(units, None, ctx.start, ctx.end, now=ctx.at)
+    share = figures["on_time"]
+    if not figures["received"]:
+        return Measured(None, _t("No complaints received this year."), rule, {"k": 0, "n": 0})
+    if not share["n"]:
+        return Measured(None, _t("%(received)s complaints received, none due yet."), rule,
+                        {"received": figures["received"], "k": 0, "n": 0})
+    return Measured(banded(share["rate"], 0.90, 0.50),
+                    _t("%(k)s of %(n)s complaints due (%(pct)s%%) answered within their deadline; %(open)s "
+                       "still open, %(overdue)s of them overdue."), rule,
+                    {"k": share["k"], "n": share["n"], "pct": pct(share["rate"]), "open": figures["open"],
+                     "overdue": figures["overdue"], "received": figures["received"]})
+
+
 for _code, _measure in (("G01", standards_in_force), ("G02", satisfaction), ("G03", time_compliance),
-                        ("G04", cost_compliance), ("G05", corrective_actions), ("G06", sample_adequacy)):
+                        ("G04", cost_compliance), ("G05", corrective_actions), ("G06", sample_adequacy),
+                        ("G07", complaints_answered)):
     register(_code, _measure)
 
 

@@ -1,7 +1,8 @@
 """Nonconformities and corrective actions (ISO 9001:2015 clause 10.2): opened from results, planned, verified.
 
 Opened automatically and idempotently (one per unit, service, source and period) for a closed period when:
-the time verdict is "below" target (one-sided exact binomial test, survey.compliance.verdict) and survives the
+the verdict of the headline time figure (portal.insight.time_headline: for a multi-day service the estimate that
+counts open cases) is "below" target (one-sided exact binomial test, survey.compliance.verdict) and survives the
 Benjamini-Hochberg step-up at q = 5 % across the time tests of all the unit's services in that review
 (survey.compliance.benjamini_hochberg; docs/measures.md, "Multiplicity"), any payment above
 the official fee is reported (officer or citizen), or the IKM falls in category C or D (PermenPANRB 14/2017).
@@ -20,9 +21,9 @@ from typing import Any, TypedDict, cast
 from portal.db.engine import is_unique_violation
 from portal.db.tables import AuditLog, Service, Unit
 from portal.db.tables_insight import NC_SOURCES, Nonconformity, NonconformityEvent
-from portal.insight import report
+from portal.insight import report, time_headline
 from portal.insight.periods import Period
-from portal.insight.results import service_totals
+from portal.insight.results import service_part
 from portal.timeutil import local_day, utcnow
 from survey.compliance import ALPHA, benjamini_hochberg
 from survey.ikm import round_half_up
@@ -106,17 +107,25 @@ async def _audit(actor: Actor | None, action: str, item: NonconformityRow, chang
     )).run()
 
 
-def findings(agg: dict, targets: dict) -> list[tuple[str, str, dict]]:
-    """(source, figure, details) of each nonconformity the aggregate of one service shows."""
+def findings(agg: dict, targets: dict, time: dict | None = None) -> list[tuple[str, str, dict]]:
+    """(source, figure, details) of each nonconformity the aggregate of one service shows. `time` is the
+    service's headline time figure (portal.insight.time_headline: for a multi-day service the estimate that
+    counts open cases; a provisional figure is "below" only when even its best case is); without it, the
+    completed share of `agg`."""
     out = []
     fig = report.block(agg, targets.get("target_time") or report.DEFAULT_TARGET_TIME)
-    time = fig["time"]
+    if time is None:
+        time = time_headline.headline([time_headline.same_day(agg["time_within"], agg["time_n"], targets)],
+                                      targets.get("target_time") or report.DEFAULT_TARGET_TIME)
     if time["verdict"] == "below":
+        basis = ", Kaplan-Meier counting open cases" if time["basis"] == "kaplan_meier" else ""
         out.append(("time_below_target",
-                    f"{time['k']}/{time['n']} within limit ({round_half_up(time['rate'] * 100, 1)} %), "
+                    f"{time['within']}/{time['n']} within limit ({round_half_up(time['rate'] * 100, 1)} %{basis}), "
                     f"target {round_half_up(time['target'] * 100, 1)} %, p = {time['p_value']:.4f}",
-                    {"k": time["k"], "n": time["n"], "rate": time["rate"], "ci95": time["ci95"],
-                     "target": time["target"], "p_value": time["p_value"]}))
+                    {"k": time["within"], "n": time["n"], "rate": time["rate"], "ci95": time["ci95"],
+                     "target": time["target"], "p_value": time["p_value"], "basis": time["basis"],
+                     "open": time["open"], "open_late": time["open_late"], "provisional": time["provisional"],
+                     "horizon_days": time["horizon_days"]}))
     over = agg["cost_visit_over"] + agg["cost_resp_over"]
     if over > 0:
         n = agg["cost_visit_n"] + agg["cost_resp_n"]
@@ -171,10 +180,10 @@ async def review_unit(unit: dict, period: Period, today: date | None = None) -> 
     targets = await report._targets(ids)
     found = []
     for sid in ids:
-        agg = await service_totals(sid, period.start, period.end)
-        time = report.prop(agg["time_within"], agg["time_n"],
-                           targets.get(sid, {}).get("target_time") or report.DEFAULT_TARGET_TIME)
-        found.append((sid, time["p_value"], findings(agg, targets.get(sid, {}))))
+        # the headline time figure, as the results API and the dashboard give it (issue 22)
+        part = await service_part(sid, unit, period.start, period.end)
+        time = time_headline.headline([part["stratum"]], part["target_time"])
+        found.append((sid, time["p_value"], findings(part["agg"], targets.get(sid, {}), time)))
     # the family: every service whose time was tested in this review (one p-value each)
     tested = [(sid, p) for sid, p, _ in found if p is not None]
     reject, adjusted = benjamini_hochberg([p for _, p in tested], ALPHA)

@@ -26,7 +26,9 @@ Definitions (the single place they are coded; results.py and the rollups only ad
   the officer's record (completed with `correction_needed` recorded: right = no correction) where there is
   one, else by the bound response's product_correct ("yes" right, "no" not; "not_yet" is no product yet);
   when both exist and disagree the product is not right first time and counts in `ftr_disagree` (for review).
-  A response bound to no visit answering yes/no is its own product (`ftr_resp_n`, `ftr_resp_ok`).
+  A response bound to no visit answering yes/no is its own product (`ftr_resp_n`, `ftr_resp_ok`). A visit that
+  ended without the product (rejected as incomplete, cancelled, no-show) has no product: a citizen's answer
+  bound to it is not an accuracy verdict (issue 22 item 5).
 - requirements consistency: responses answering extra_requirements (consistent = not asked for more).
 - time per standard version: `time_version_n` {version id: 1} and `time_version_within` {version id: 1 if
   within}, so that a period spanning two versions reports each version's limit and compliance.
@@ -35,6 +37,8 @@ Definitions (the single place they are coded; results.py and the rollups only ad
 - Kaplan-Meier inputs (multi-day limits only): `km_hist` = completed durations in the limit's unit
   {whole days: count}; `km_open` = visits still open (no outcome and no delivery yet, even when finished at the
   counter), judged at read time by portal.insight.timecases (censored within the limit, a breach past it).
+- outcomes (issue 22 item 6): `rejected`, `cancelled`, `no_show` = visits that ended with outcome
+  rejected_incomplete, cancelled or no_show (OUTCOME_FIELDS); with `completed` they are the visits that ended.
 - funnel: visits, served (served_at or finished_at recorded, or outcome completed), completed, offered
   (survey_offered on a served visit: the citizen was shown the survey; never more than served), responded
   (responses bound to a visit).
@@ -66,6 +70,9 @@ from survey.clock import durations, within_limit
 from survey.ikm import DEFAULT_B, PROFILE_SHAPE, ikm_from_counts
 
 MULTI_DAY = ("working_days", "calendar_days")
+#: Outcomes that end a visit without its product, and the rollup column each adds to (OUTCOME_FIELDS).
+OUTCOME_COLUMNS = {"rejected_incomplete": "rejected", "cancelled": "cancelled", "no_show": "no_show"}
+NO_PRODUCT = tuple(OUTCOME_COLUMNS)
 CASES = ("cases", None)  # key of the overcharge case list in compute()'s result
 #: The hour-by-hour histograms of a rollup row (staffing plan, issue 29; see hourly_part).
 HOURLY = ("arrival_hours", "activity_hours", "wait_hours", "busy_hours", "busy_seconds")
@@ -283,6 +290,8 @@ def visit_part(v: dict, std: dict | None, duration: float | None,
     agg["visits"] = 1
     agg["served"] = int(bool(v.get("served_at")) or bool(v.get("finished_at")) or completed)
     agg["completed"] = int(completed)
+    if v.get("outcome") in OUTCOME_COLUMNS:
+        agg[OUTCOME_COLUMNS[v["outcome"]]] = 1
     # offered = shown the survey; only a served visit counts as offered, so offered <= served (issue 17 item 4)
     agg["offered"] = int(bool(v.get("survey_offered")) and bool(agg["served"]))
     for a, b, hist in (("arrived_at", "called_at", "wait_hist"), ("served_at", "finished_at", "handle_hist")):
@@ -310,7 +319,9 @@ def visit_part(v: dict, std: dict | None, duration: float | None,
     if completed and v.get("correction_needed") is not None:
         officer_right = not v["correction_needed"]
     citizen = (bound or {}).get("product_correct")
-    citizen_right = {"yes": True, "no": False}.get(citizen) if citizen else None
+    # a visit that ended without the product (rejected, cancelled, no-show) has no product to judge (issue 22)
+    citizen_right = {"yes": True, "no": False}.get(citizen) if citizen and v.get("outcome") not in NO_PRODUCT \
+        else None
     if officer_right is not None or citizen_right is not None:
         # One accuracy verdict per delivered product: the officer's record where there is one, else the
         # citizen's answer; when both exist and disagree, not right first time (and counted for review).

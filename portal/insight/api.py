@@ -12,6 +12,10 @@ from litestar.params import FromPath, QueryParameter
 
 from portal import exports
 from portal.catalog.queries import service_by_slug, unit_by_id, unit_by_slug
+from portal.complaints.insight import KM_LIMITS
+from portal.db.tables import NOT_COUNTED_REASONS
+from portal.db.tables_complaints import CATEGORIES
+from portal.db.tables_insight import CHANNEL_COLUMNS
 from portal.insight import periods, published
 from portal.insight.schemas import ServiceResults, UnitResults
 from portal.timeutil import local_day
@@ -32,6 +36,86 @@ CSV_COLUMNS = (
     "accuracy_n", "accuracy_first_time_right", "accuracy_rate", "accuracy_ci95_low", "accuracy_ci95_high",
     "accuracy_disagreements",
 )
+
+#: Every other figure of the JSON (issue 22 item 6: what the dashboard shows), one column per JSON path joined
+#: by "_" (an interval's two ends as `_low` / `_high`): a script reading the CSV finds the JSON's names.
+MORE_PATHS: tuple[tuple[str, ...], ...] = (
+    ("time", "completed_rate"), ("time", "completed_ci95"), ("time", "limit"), ("time", "limit_unit"),
+    ("time", "horizon_days"), ("time", "horizon_limited"), ("time", "final_after"), ("time", "target"),
+    ("time", "verdict"), ("time", "p_value"), ("time", "extra_needed"),
+    ("satisfaction", "certain"), ("satisfaction", "ci_method"), ("satisfaction", "population"),
+    ("satisfaction", "sample_needed"), ("satisfaction", "sample_met"),
+    *(("satisfaction", "unsur", code, key) for code in (f"U{i}" for i in range(1, 10))
+      for key in ("grade", "answers")),
+    ("satisfaction", "weakest"),
+    *(("satisfaction", "response", key) for key in ("served", "offered", "responded", "all_responses",
+                                                    "offer_rate", "response_rate", "response_ci95", "coverage",
+                                                    "coverage_ci95", "not_counted_total")),
+    *(("satisfaction", "response", "not_counted", reason) for reason in NOT_COUNTED_REASONS),
+    *(("satisfaction", "channels", column[3:]) for column in CHANNEL_COLUMNS),
+    *(("durations", kind, key, *part) for kind in ("waiting", "handling")
+      for key, part in (("n", ()), ("median", ("est",)), ("median", ("low",)), ("median", ("high",)),
+                        ("p90", ("est",)), ("p90", ("low",)), ("p90", ("high",)))),
+    *(("outcomes", key) for key in ("visits", "ended", "open")),
+    *(("outcomes", f"{name}{suffix}") for name in ("completed", "rejected", "cancelled", "no_show")
+      for suffix in ("", "_rate", "_ci95")),
+    *(("cost", "unbound", key) for key in ("n", "overcharged", "rate", "ci95")),
+    *(("accuracy", key) for key in ("target", "verdict", "p_value", "extra_needed")),
+    *(("accuracy", "unbound", key) for key in ("n", "first_time_right", "rate", "ci95")),
+    *(("requirements", key) for key in ("n", "consistent", "rate", "ci95")),
+    *(("complaints", key) for key in ("received", "open", "overdue", "rejected")),
+    *(("complaints", "on_time", key) for key in ("k", "n", "rate", "ci95", "target", "verdict")),
+    *(("complaints", "km", str(limit), key) for limit in KM_LIMITS
+      for key in ("prob", "ci95", "n", "answered", "open", "horizon_days", "provisional")),
+    *(("complaints", "categories", category) for category in CATEGORIES),
+)
+
+
+def _column_names(path: tuple[str, ...]) -> list[str]:
+    name = "_".join(path)
+    return [f"{name}_low", f"{name}_high"] if path[-1].endswith("ci95") else [name]
+
+
+def _lookup(entry: dict, path: tuple[str, ...]):
+    """The value at `path`; the lists of unsur, answer times and subjects are keyed by code, limit and category
+    (a subject gives its count, 0 when none was received)."""
+    value = entry
+    for key in path:
+        if isinstance(value, list):
+            value = next((x for x in value if str(x.get("code", x.get("limit", x.get("category")))) == key), None)
+            if path[:2] == ("complaints", "categories"):
+                value = value["count"] if value else 0
+        elif isinstance(value, dict):
+            value = value.get(key)
+        else:
+            return None
+    return value
+
+
+def _cell(value) -> str | int:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, list):
+        return ";".join(str(x) for x in value)
+    return value
+
+
+def _more_cells(entry: dict) -> list:
+    cells: list = []
+    for path in MORE_PATHS:
+        value = _lookup(entry, path)
+        if path[-1].endswith("ci95"):
+            cells += ["", ""] if not value else [repr(value[0]), repr(value[1])]
+        else:
+            cells.append(_cell(value))
+    return cells
+
+
+ALL_COLUMNS = (*CSV_COLUMNS, *(name for path in MORE_PATHS for name in _column_names(path)))
 
 
 def period_or_400(request: Request, date_from: str | None, date_to: str | None, timezone: str,
@@ -79,14 +163,16 @@ def _cells(entry: dict) -> list:
                  for x in tm.get("versions") or []),
         c["n"], c["overcharged"], v(c["rate"]), ci(c, 0), ci(c, 1), c.get("unrecorded_payments", 0),
         a["n"], a["first_time_right"], v(a["rate"]), ci(a, 0), ci(a, 1), a.get("disagreements", 0),
+        *_more_cells(entry),
     ]
 
 
 def results_csv(entries: list[dict], filename: str) -> Response:
-    """One row per service (aggregates only; full-precision floats; blank = no data)."""
+    """One row per service (aggregates only; full-precision floats; blank = no data): the JSON's figures under
+    their JSON names (ALL_COLUMNS)."""
     buffer = io.StringIO()
     writer = exports.csv_writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(ALL_COLUMNS)
     for entry in entries:
         writer.writerow(_cells(entry))
     return Response(content=buffer.getvalue(), media_type="text/csv; charset=utf-8",

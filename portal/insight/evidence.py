@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from portal.exports import inert_workbook
-from portal.formatting import number, time_limit_text
+from portal.formatting import local_date, number, time_limit_text
 from portal.insight import actions, report, wording
 from portal.insight.periods import Period
 from portal.locale import gettext
@@ -38,19 +38,24 @@ METHOD_NOTES = (
      "the one-sided exact binomial test rejects p >= target at 5 %; otherwise not yet conclusive, with the "
      "extra cases needed at the observed rate."),
     ("Time",
-     "Completed visits, from arrival to the finish (or to delivery for limits in working or calendar days), "
-     "measured in the unit's timezone with national holidays and local closures, against the standard version "
-     "in force at arrival. Multi-day services: Kaplan-Meier probability of completion within the limit with "
-     "open cases censored (Greenwood interval). Waiting and handling: median and 90th percentile from "
-     "log-binned duration histograms kept in the rollups (bins 5 % wide, so within 5 % of the exact value), "
-     "with order-statistic intervals taken to the bin edges."),
+     "Same-day services: completed visits, from arrival to the finish, measured in the unit's timezone with "
+     "national holidays and local closures, against the standard version in force at arrival (Wilson interval). "
+     "Multi-day services (the headline): the Kaplan-Meier probability of completion within the limit counting "
+     "every case, completed or open (open cases within the limit censored, open cases past it late; log-log "
+     "Greenwood interval), read at the limit, or at the follow-up reached when it is shorter, and provisional "
+     "while a case is open inside its deadline (never 'meets' then). A unit pools its services, each against "
+     "its own limit, weighted by cases. The completed-only share is shown beside it. Waiting and handling: "
+     "median and 90th percentile from log-binned duration histograms kept in the rollups (bins 5 % wide, so "
+     "within 5 % of the exact value), with order-statistic intervals taken to the bin edges."),
     ("Cost",
-     "Fees recorded by officers plus amounts reported by citizens; an overcharge is any amount above the "
-     "official fee of the version in force. Every case is listed."),
+     "One verdict per visit (the headline): overcharged when the fee the officer recorded or the amount the "
+     "citizen reports in the answer bound to it is above the official fee of the version in force. Answers bound "
+     "to no visit are their own line, never added to the visits. Every case is listed."),
     ("Accuracy",
-     "First-time-right: completed visits needing no correction plus citizens answering that the product was "
-     "correct (answers 'not yet' left out). Requirements consistency: citizens not asked for documents beyond "
-     "the published requirements."),
+     "First-time-right, one verdict per product delivered at a visit (the headline): the officer's record "
+     "(no correction needed) where there is one, else the citizen's answer; a visit rejected, cancelled or not "
+     "attended has no product. Answers bound to no visit are their own line. Requirements consistency: "
+     "citizens not asked for documents beyond the published requirements."),
     ("Change and control charts",
      "Change against the previous period of equal length: Newcombe hybrid score interval and pooled z-test "
      "for rates, bootstrap of the difference for the IKM. p-chart with 3-sigma limits varying with n and "
@@ -105,10 +110,31 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
     label = sat["label"][0] if lang == "id" else sat["label"][1]
     ws.append(["IKM", sat["ikm"], *(sat["ci95"] or [None, None]), sat["n"],
                f"{sat['category'] or '-'} {label}".strip()])
-    for name, p in ((_("Within the time limit"), d["time"]), (_("Overcharged"), d["cost"]),
-                    (_("First time right"), d["accuracy"]), (_("Requirements consistency"), d["requirements"])):
-        ws.append([name, p["rate"], *(p["ci95"] or [None, None]), p["n"],
-                   wording.label(wording.VERDICTS, p["verdict"], lang)])
+    tm = d["time"]
+    time_name = _("Within the time limit")
+    if tm["basis"] == "kaplan_meier":
+        time_name += " (" + _("estimate counting open cases") + (
+            ", " + gettext(lang, "provisional until %(date)s", date=local_date(tm["final_after"], lang=lang))
+            if tm["provisional"] else "") + ")"
+    rows = [(time_name, tm, wording.label(wording.VERDICTS, tm["verdict"], lang))]
+    if tm["basis"] == "kaplan_meier":
+        rows.append((_("Completed cases only (leaves the open ones out)"),
+                     {"rate": tm["completed_rate"], "ci95": tm["completed_ci95"], "n": tm["completed"]}, ""))
+    rows += [(_("Overcharged") + " (" + _("visits") + ")", d["cost"], ""),
+             (_("Overcharged") + " (" + _("answers bound to no visit, counted apart") + ")", d["cost_responses"], ""),
+             (_("First time right") + " (" + _("products delivered at visits") + ")", d["accuracy"],
+              wording.label(wording.VERDICTS, d["accuracy"]["verdict"], lang)),
+             (_("First time right") + " (" + _("answers bound to no visit, counted apart") + ")",
+              d["accuracy_responses"], ""),
+             (_("Requirements consistency"), d["requirements"], "")]
+    outcomes = d["outcomes"]
+    for key, name in (("rejected", "Rejected as incomplete"), ("cancelled", "Cancelled"),
+                      ("no_show", "Did not show up")):
+        rows.append((_(name) + " (" + _("of the visits that ended") + ")",
+                     {"rate": outcomes[f"{key}_rate"], "ci95": outcomes[f"{key}_ci95"], "n": outcomes["ended"]},
+                     outcomes[key]))
+    for name, p, verdict in rows:
+        ws.append([name, p["rate"], *(p["ci95"] or [None, None]), p["n"], verdict])
     for row in ws.iter_rows(min_row=5, max_row=ws.max_row):
         if row[0].value != "IKM":
             for cell in row[1:4]:
@@ -143,17 +169,22 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
     ws = wb.create_sheet(_(SHEETS[2]))
     header(ws, [_("Service"), _("Time limit"), _("Within the time limit"), _("low"), _("high"), "n", _("Target"),
                 _("Verdict"), _("Overcharged"), "n", _("First time right"), _("low"), _("high"), "n",
-                _("Requirements consistency"), "n"])
+                _("Requirements consistency"), "n", _("Read within"), _("Provisional until"),
+                _("Completed cases only (leaves the open ones out)")])
     for s in d["services"]:
         std = s["standard"]
         limit = time_limit_text(std["time_limit_value"], std["time_limit_unit"], lang) \
             if std.get("time_limit_unit") and std.get("time_limit_value") is not None else ""
         t, c, a, r = s["time"], s["cost"], s["accuracy"], s["requirements"]
+        horizon = time_limit_text(t["horizon_days"], t["limit_unit"], lang) \
+            if t["basis"] == "kaplan_meier" and t["horizon_days"] is not None and t["limit_unit"] else ""
         ws.append([s["service"]["name"], limit, t["rate"], *(t["ci95"] or [None, None]), t["n"], t["target"],
-                   wording.label(wording.VERDICTS, t["verdict"], lang), c["k"], c["n"], a["rate"], *(a["ci95"] or [None, None]), a["n"], r["rate"],
-                   r["n"]])
+                   wording.label(wording.VERDICTS, t["verdict"], lang), c["k"], c["n"], a["rate"],
+                   *(a["ci95"] or [None, None]), a["n"], r["rate"], r["n"], horizon,
+                   local_date(t["final_after"], lang=lang) if t["provisional"] else "",
+                   t["completed_rate"] if t["basis"] == "kaplan_meier" else None])
         row = ws[ws.max_row]
-        for i in (2, 3, 4, 6, 10, 11, 12, 14):
+        for i in (2, 3, 4, 6, 10, 11, 12, 14, 18):
             row[i].number_format = "0.0%"
     ws.append([])
     header(ws, [_("Every overcharge case"), _("Date"), _("Service"), _("Source"), _("Amount"), _("Official fee")])
@@ -161,7 +192,7 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
         ws.append([case["ref"], case["day"].isoformat(), case["service"]["name"],
                    wording.label(wording.PAYERS, case["source"], lang), case["amount"],
                    case["fee"]])
-    widths(ws, [30, 16, 14, 8, 8, 8, 8, 14, 12, 8, 14, 8, 8, 8, 14, 8])
+    widths(ws, [30, 16, 14, 8, 8, 8, 8, 14, 12, 8, 14, 8, 8, 8, 14, 8, 16, 14, 14])
 
     ws = wb.create_sheet(_(SHEETS[3]))
     header(ws, ["#", _("Service"), _("Source"), _("Period"), _("Figure"), _("State"), _("Opened"),

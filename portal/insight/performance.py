@@ -1,5 +1,7 @@
 """Public performance of a unit or service: results of a closed period, the monthly trend, the follow-up plan.
 
+The time figure of the trend is each month's headline (portal.insight.time_headline), as in the results.
+
 Aggregates only: no individual response, no comment, no personal data (the action owner is left out).
 """
 
@@ -8,9 +10,11 @@ from __future__ import annotations
 from datetime import date
 
 from portal.db.tables import Service
-from portal.insight import actions, report, rollups
+from portal.insight import actions, report, rollups, time_headline, timecases
+from portal.insight.aggregate import empty, load_standards
 from portal.insight.periods import Period, custom
-from portal.insight.results import service_results, unit_results
+from portal.insight.results import DEFAULT_TARGET_TIME, service_results, target_of, unit_results
+from portal.timeutil import utcnow
 
 TREND_MONTHS = 12
 
@@ -23,14 +27,34 @@ def trend_window(period: Period) -> Period:
     return custom(start, end)
 
 
-def _trend_points(rows: list[dict], window: Period) -> list[dict]:
+async def _time_by_month(unit: dict, service_ids: list[int], window: Period) -> dict[str, dict]:
+    """The headline time figure of each month of the window (portal.insight.time_headline, issue 22): for a
+    multi-day service the estimate counting open cases, read at the horizon that month's follow-up reaches and
+    provisional while a case is open inside its deadline; several services pooled, each against its own limit.
+    Read from the rollups: one sum per month plus each multi-day service's cases."""
+    standards = {sid: (await load_standards(sid)).in_force(utcnow()) for sid in service_ids}
+    target = max((target_of(std, "target_time", DEFAULT_TARGET_TIME) for std in standards.values()),
+                 default=DEFAULT_TARGET_TIME)
+    out = {}
+    for start, end in window.months():
+        per = {r["group"]: r for r in await rollups.sums(service_ids, start, end, by="service")}
+        strata = []
+        for sid in service_ids:
+            std = standards[sid]
+            cases = await timecases.service_inputs(sid, std, unit, start, end)
+            strata.append(time_headline.stratum(per.get(sid, empty()), std, cases))
+        out[f"{start.year}-{start.month:02d}"] = time_headline.headline(strata, target)
+    return out
+
+
+def _trend_points(rows: list[dict], window: Period, times: dict[str, dict]) -> list[dict]:
     out = []
     for p in report.monthly_trend(rows, window):
-        sat, tm = p["satisfaction"], p["time"]
+        sat = p["satisfaction"]
         out.append({"month": p["label"],
                     "satisfaction": {"n": sat["n"], "ikm": sat["ikm"], "category": sat["category"],
                                      "ci95": sat["ci95"], "nrr": [u["nrr"] for u in sat["unsur"]]},
-                    "time": {"n": tm["n"], "within": tm["k"], "rate": tm["rate"], "ci95": tm["ci95"]}})
+                    "time": times[p["label"]]})
     return out
 
 
@@ -54,7 +78,8 @@ async def of_service(service: dict, unit: dict, period: Period, lang: str) -> di
     window = trend_window(period)
     rows = await rollups.sums([service["id"]], window.start, window.end, by="day", profiles=True)
     agg = report._sum([r for r in rows if period.start <= r["group"] <= period.end])
-    return {"results": results, "period_label": period.label, "trend": _trend_points(rows, window),
+    times = await _time_by_month(unit, [service["id"]], window)
+    return {"results": results, "period_label": period.label, "trend": _trend_points(rows, window, times),
             "weakest_unsur": _weakest(agg, lang), "follow_up": await _follow_up(unit["id"], service["id"])}
 
 
@@ -64,7 +89,8 @@ async def of_unit(unit: dict, period: Period, lang: str) -> dict:
     window = trend_window(period)
     rows = await rollups.sums(ids, window.start, window.end, by="day", profiles=True)
     agg = report._sum([r for r in rows if period.start <= r["group"] <= period.end])
-    return {"results": results, "period_label": period.label, "trend": _trend_points(rows, window),
+    times = await _time_by_month(unit, ids, window)
+    return {"results": results, "period_label": period.label, "trend": _trend_points(rows, window, times),
             "weakest_unsur": _weakest(agg, lang), "follow_up": await _follow_up(unit["id"], None)}
 
 

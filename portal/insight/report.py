@@ -18,31 +18,36 @@ from typing import Any
 import numpy as np
 
 from portal.db.tables import Counter, Service, StandardVersion
-from portal.db.tables_insight import CHANNEL_COLUMNS, NOT_COUNTED_FIELDS, OverchargeCase
-from portal.insight import rollups, sketch, timecases
+from portal.db.tables_insight import CHANNEL_COLUMNS, OverchargeCase
+from portal.insight import rollups, time_headline, timecases
 from portal.insight.aggregate import (
     Standards,
     _day,
     add_into,
-    closures_of,
     counts_matrix,
     empty,
     ikm_of,
     profiles_matrix,
 )
 from portal.insight.periods import Period
-from portal.insight.results import num, version_blocks
+from portal.insight.results import (
+    DEFAULT_TARGET_ACCURACY,
+    DEFAULT_TARGET_TIME,
+    num,
+    outcomes_block,
+    quantiles,
+    response_block,
+    version_blocks,
+)
 from portal.timeutil import utcnow
 from survey.change import ikm_change, two_proportions
 from survey.compliance import proportion
 from survey.ikm import CATEGORY_LABELS, PROFILE_SHAPE
 from survey.instrument import UNSUR_2017
-from survey.sampling import krejcie_morgan, response_rate
+from survey.sampling import krejcie_morgan
 from survey.spc import funnel as spc_funnel
 from survey.spc import p_chart
 
-DEFAULT_TARGET_TIME = 0.95
-DEFAULT_TARGET_ACCURACY = 0.95
 WEEKLY_MAX_DAYS = 92  # p-chart by week up to a quarter, by month beyond
 
 
@@ -142,21 +147,26 @@ def channels(agg: dict) -> dict[str, Any]:
 
 def block(agg: dict, target_time: float | None = None, target_accuracy: float | None = None,
           with_ci: bool = True) -> dict[str, Any]:
-    """All the headline figures of one aggregate (with_ci=False skips the IKM bootstrap)."""
+    """The figures of one aggregate that come from its counts alone (with_ci=False skips the IKM bootstrap).
+
+    `time` here is the completed-only share (what the p-chart and the funnels plot); the headline time figure
+    of a scope counts open cases and is set by `build` (portal.insight.time_headline). Cost and accuracy: the
+    headline counts visits (one verdict per visit, per product delivered at a visit); answers bound to no
+    visit are their own line (`cost_responses`, `accuracy_responses`), never added to them (issue 22 item 5).
+    """
     return {
         "satisfaction": satisfaction(agg, with_ci),
         "time": prop(agg["time_within"], agg["time_n"], target_time),
-        "cost": prop(agg["cost_visit_over"] + agg["cost_resp_over"], agg["cost_visit_n"] + agg["cost_resp_n"]),
-        "cost_visits": prop(agg["cost_visit_over"], agg["cost_visit_n"]),
+        "cost": prop(agg["cost_visit_over"], agg["cost_visit_n"]),
         "cost_responses": prop(agg["cost_resp_over"], agg["cost_resp_n"]),
-        "accuracy": prop(agg["ftr_visit_ok"] + agg["ftr_resp_ok"], agg["ftr_visit_n"] + agg["ftr_resp_n"],
-                         target_accuracy),
-        "accuracy_visits": prop(agg["ftr_visit_ok"], agg["ftr_visit_n"]),
+        "cost_cases": int(agg["cost_visit_over"] + agg["cost_resp_over"]),
+        "accuracy": prop(agg["ftr_visit_ok"], agg["ftr_visit_n"], target_accuracy),
         "accuracy_responses": prop(agg["ftr_resp_ok"], agg["ftr_resp_n"]),
         "accuracy_disagree": int(agg["ftr_disagree"]),
         "cost_unrecorded": int(agg["cost_unrecorded"]),
         "requirements": prop(agg["req_ok"], agg["req_n"]),
         "channels": channels(agg),
+        "outcomes": outcomes_block(agg),
     }
 
 
@@ -208,29 +218,21 @@ def funnel(items: list[tuple[str, int, int]]) -> dict[str, Any]:
     return {"rows": rows, "p0": f.p0, "method": f.method, "phi": num(f.phi), "tau2": f.tau2}
 
 
-async def _durations(scope: Scope, period: Period, targets: dict[int, dict], tz: str, closures: list[str]) -> dict:
+def _durations(hists: dict, strata: list[tuple[dict, dict]]) -> dict:
     """Waiting and handling: median and 90th percentile with intervals from the rollups' duration sketches.
-    Kaplan-Meier per multi-day service from the rollups too (portal.insight.timecases): completed durations as
-    events, open cases censored at their time so far, open cases past their deadline counted as breaches."""
-    sk = await rollups.sums(scope.service_ids, period.start, period.end, scope.counter_id, sketches=True)
-    hists = sk[0] if sk else empty()
-
-    def quantiles(hist: dict) -> dict:
-        n = sum(hist.values())
-        return {"n": n, "median": sketch.quantile_ci(hist, 0.5), "p90": sketch.quantile_ci(hist, 0.9)}
-
+    Kaplan-Meier per multi-day service (portal.insight.timecases, from the rollups too): completed durations as
+    events, open cases censored at their time so far, open cases past their deadline counted as breaches, read
+    at the horizon the follow-up reaches."""
     km = []
-    now = utcnow()
-    for service in scope.services:
-        target = targets.get(service["id"]) or {}
-        res = await timecases.service_cases(service["id"], target, scope.unit, period.start, period.end,
-                                            scope.counter_id, now)
-        if res is None or res["n"] == 0:
+    for service, st in strata:
+        if not st["multi_day"] or st["n"] == 0:
             continue
-        km.append({"service": service, "limit": res["limit"], "limit_unit": res["limit_unit"],
-                   "prob": res["estimate"], "ci95": res["ci95"], "n": res["n"], "events": res["completed"],
-                   "censored": res["open"], "completed": res["completed"], "open": res["open"],
-                   "open_late": res["open_late"], "provisional": res["provisional"]})
+        km.append({"service": service, "limit": st["limit"], "limit_unit": st["limit_unit"],
+                   "prob": num(st["prob"]), "ci95": st["ci95"], "n": st["n"], "events": st["completed"],
+                   "censored": st["open"], "completed": st["completed"], "open": st["open"],
+                   "open_late": st["open_late"], "provisional": st["provisional"], "horizon": st["horizon"],
+                   "limited": st["limited"],
+                   "final_after": st["final_after"].isoformat() if st["final_after"] else None})
     return {"waiting": quantiles(hists["wait_hist"]), "handling": quantiles(hists["handle_hist"]), "km": km}
 
 
@@ -252,71 +254,86 @@ async def overcharge_cases(scope: Scope, period: Period, targets: dict[int, dict
              "counter": counters.get(r["counter"])} for r in rows]
 
 
-def _targets_pooled(service_ids: list[int], targets: dict[int, dict]) -> tuple[float, float]:
-    """For several services pooled, the strictest (highest) target of each kind."""
-    tt = [targets[s].get("target_time") for s in service_ids if s in targets]
-    ta = [targets[s].get("target_accuracy") for s in service_ids if s in targets]
-    return (max([x for x in tt if x is not None], default=DEFAULT_TARGET_TIME),
-            max([x for x in ta if x is not None], default=DEFAULT_TARGET_ACCURACY))
+async def _strata(scope: Scope, period: Period, targets: dict[int, dict]) -> list[dict]:
+    """The time stratum of each service in scope over the period (portal.insight.time_headline.stratum), with
+    its summed rollups; services in the scope's order."""
+    rows = {r["group"]: r for r in await rollups.sums(scope.service_ids, period.start, period.end,
+                                                      scope.counter_id, "service", True, versions=True)}
+    now = utcnow()
+    out = []
+    for s in scope.services:
+        std = targets.get(s["id"])
+        std = std if std and std.get("time_limit_unit") else None
+        agg = rows.get(s["id"], empty())
+        cases = await timecases.service_inputs(s["id"], std, scope.unit, period.start, period.end,
+                                               scope.counter_id, now)
+        out.append({"service": s, "agg": agg, "stratum": time_headline.stratum(agg, std, cases)})
+    return out
+
+
+def _target(targets: dict[int, dict], service_id: int, key: str, default: float) -> float:
+    value = targets.get(service_id, {}).get(key)
+    return default if value is None else float(value)
 
 
 async def build(scope: Scope, period: Period, *, with_durations: bool = True) -> dict[str, Any]:
     """Every figure of the dashboard for this scope and period (see the module docstring for what reads raw rows).
 
     Sums come from the database over the rollups (GROUP BY service, counter or day), so the cost grows with
-    services x counters x days, not with responses.
+    services x counters x days, not with responses. The time headline of the scope and of each service is
+    portal.insight.time_headline's, the same function the results API uses (issue 22).
     """
     targets = await _targets(scope.service_ids)
-    target_time, target_accuracy = _targets_pooled(scope.service_ids, targets)
     ids, cid = scope.service_ids, scope.counter_id
-    per_service = {r["group"]: r for r in await rollups.sums(ids, period.start, period.end, cid, "service", True,
-                                                             versions=True)}
+    target_time = max((_target(targets, i, "target_time", DEFAULT_TARGET_TIME) for i in ids),
+                      default=DEFAULT_TARGET_TIME)
+    target_accuracy = max((_target(targets, i, "target_accuracy", DEFAULT_TARGET_ACCURACY) for i in ids),
+                          default=DEFAULT_TARGET_ACCURACY)
+    current = await _strata(scope, period, targets)
+    per_service = {c["service"]["id"]: c["agg"] for c in current}
     previous = period.previous()
+    before = await _strata(scope, previous, targets)
     # with the respondent profiles: the IKM-change interval resamples respondents of both periods (issue 17 item 6)
     prev = _sum(await rollups.sums(ids, previous.start, previous.end, cid, profiles=True))
     total = _sum(list(per_service.values()))
     head = block(total, target_time, target_accuracy)
+    head["completed_time"] = head["time"]
+    head["time"] = time_headline.headline([c["stratum"] for c in current], target_time)
     prev_head = block(prev, target_time, target_accuracy, with_ci=False)
+    prev_head["time"] = time_headline.headline([c["stratum"] for c in before], target_time)
 
     sat = head["satisfaction"]
     served = total["served"]
     needed = krejcie_morgan(served) if served > 0 else None
-    rr = response_rate(served, total["offered"], total["responded"])
     sat.update({"population": served, "sample_needed": needed,
                 "sample_met": None if needed is None else sat["n"] >= needed,
-                "response": {"served": rr.served, "offered": rr.offered, "responded": rr.responded,
-                             "all_responses": total["responses"], "offer_rate": num(rr.offer_rate),
-                             # the counting rule (issue 10): stored but not counted, by reason
-                             "not_counted": {f[3:]: int(total[f]) for f in NOT_COUNTED_FIELDS},
-                             "not_counted_total": sum(int(total[f]) for f in NOT_COUNTED_FIELDS),
-                             "response_rate": num(rr.response_rate), "coverage": num(rr.coverage),
-                             # Wilson intervals; responses bound to a visit can outnumber the visits marked
-                             # "offered" when officers forget the mark, so k is capped at n for the interval.
-                             "response_prop": prop(min(rr.responded, rr.offered), rr.offered),
-                             "coverage_prop": prop(min(rr.responded, rr.served), rr.served)}})
+                "response": {**response_block(total),
+                             # the funnel's two rates as rate dicts for the page (k capped at n, as the API)
+                             "response_prop": prop(min(total["responded"], total["offered"]), total["offered"]),
+                             "coverage_prop": prop(min(total["responded"], total["served"]), total["served"])}})
 
     change = {
         "ikm": change_dict(_ikm_change(prev, total)),
-        "time": change_dict(two_proportions(prev["time_within"], prev["time_n"], total["time_within"], total["time_n"])),
-        "cost": change_dict(two_proportions(prev["cost_visit_over"] + prev["cost_resp_over"],
-                                            prev["cost_visit_n"] + prev["cost_resp_n"],
-                                            total["cost_visit_over"] + total["cost_resp_over"],
-                                            total["cost_visit_n"] + total["cost_resp_n"])),
-        "accuracy": change_dict(two_proportions(prev["ftr_visit_ok"] + prev["ftr_resp_ok"],
-                                                prev["ftr_visit_n"] + prev["ftr_resp_n"],
-                                                total["ftr_visit_ok"] + total["ftr_resp_ok"],
-                                                total["ftr_visit_n"] + total["ftr_resp_n"])),
+        "time": change_dict(time_headline.change([(b["stratum"], c["stratum"])
+                                                  for b, c in zip(before, current, strict=True)])),
+        "cost": change_dict(two_proportions(prev["cost_visit_over"], prev["cost_visit_n"],
+                                            total["cost_visit_over"], total["cost_visit_n"])),
+        "accuracy": change_dict(two_proportions(prev["ftr_visit_ok"], prev["ftr_visit_n"],
+                                                total["ftr_visit_ok"], total["ftr_visit_n"])),
     }
     grain = "week" if period.days <= WEEKLY_MAX_DAYS else "month"
     points = series(await rollups.sums(ids, period.start, period.end, cid, "day"), period, grain)
 
     services = []
-    for s in scope.services:
+    for c in current:
+        s, agg = c["service"], c["agg"]
         t = targets.get(s["id"], {})
-        agg = per_service.get(s["id"], empty())
+        figures = block(agg, t.get("target_time"), t.get("target_accuracy"))
+        figures["completed_time"] = figures["time"]
+        figures["time"] = time_headline.headline(
+            [c["stratum"]], _target(targets, s["id"], "target_time", DEFAULT_TARGET_TIME))
         services.append({"service": s, "standard": t, "agg": agg,
-                         "time_versions": version_blocks(agg, t.get("_standards")),
-                         **block(agg, t.get("target_time"), t.get("target_accuracy"))})
+                         "time_versions": version_blocks(agg, t.get("_standards")), **figures})
 
     counters = {c["id"]: c for c in await Counter.select().where(Counter.unit == scope.unit["id"])
                 .order_by(Counter.code).run()}
@@ -333,7 +350,6 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
             items.append((peer["unit"]["short_name"] or peer["unit"]["slug"], agg["time_within"], agg["time_n"]))
         unit_funnel = funnel(items)
 
-    tz, closures = scope.unit["timezone"], closures_of(scope.unit)
     result: dict[str, Any] = {
         "period": period, "previous": previous, "grain": grain, "totals": total, **head,
         "target_time": target_time, "target_accuracy": target_accuracy,
@@ -342,7 +358,9 @@ async def build(scope: Scope, period: Period, *, with_durations: bool = True) ->
         "overcharges": await overcharge_cases(scope, period),
     }
     if with_durations:
-        result["durations"] = await _durations(scope, period, targets, tz, closures)
+        sk = await rollups.sums(ids, period.start, period.end, cid, sketches=True)
+        result["durations"] = _durations(sk[0] if sk else empty(),
+                                         [(c["service"], c["stratum"]) for c in current])
     return result
 
 

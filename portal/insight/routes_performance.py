@@ -92,7 +92,8 @@ async def api_performance_service(request: Request, service_slug: FromPath[str],
 
 
 TREND_COLUMNS = ("month", "satisfaction_n", "ikm", "category", "ikm_ci95_low", "ikm_ci95_high",
-                 "time_n", "time_within", "time_rate", "time_ci95_low", "time_ci95_high")
+                 "time_n", "time_within", "time_rate", "time_ci95_low", "time_ci95_high", "time_basis",
+                 "time_completed_rate", "time_horizon_days", "time_provisional")
 
 
 def _trend_csv(data: dict, filename: str) -> Response:
@@ -108,7 +109,9 @@ def _trend_csv(data: dict, filename: str) -> Response:
         writer.writerow([x["month"], s["n"], v(s["ikm"]), v(s["category"]),
                          v(s["ci95"][0] if s["ci95"] else None), v(s["ci95"][1] if s["ci95"] else None),
                          tm["n"], tm["within"], v(tm["rate"]), v(tm["ci95"][0] if tm["ci95"] else None),
-                         v(tm["ci95"][1] if tm["ci95"] else None)])
+                         v(tm["ci95"][1] if tm["ci95"] else None), v(tm.get("basis")), v(tm.get("completed_rate")),
+                         v(tm.get("horizon_days")),
+                         "" if tm.get("provisional") is None else str(tm["provisional"]).lower()])
     return Response(content=buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{filename}"'})
 
@@ -116,7 +119,7 @@ def _trend_csv(data: dict, filename: str) -> Response:
 @get("/api/v1/performance/units/{unit_slug:str}/trend.csv", name="api_performance_unit_csv", opt=PUBLIC,
      tags=["performance"], summary="Monthly trend of a unit (CSV)", media_type="text/csv")
 async def api_performance_unit_csv(request: Request, unit_slug: FromPath[str], period: PeriodParam = None) -> Response:
-    """One row per month: IKM with its interval and the share within the time limit (aggregates only)."""
+    """One row per month: IKM with its interval and the headline time figure (aggregates only)."""
     unit, p = await _public_unit(request, unit_slug, period)
     return _trend_csv(await performance.of_unit(unit, p, request_lang(request)), f"{unit_slug}-trend.csv")
 
@@ -124,7 +127,7 @@ async def api_performance_unit_csv(request: Request, unit_slug: FromPath[str], p
 @get("/api/v1/performance/services/{service_slug:str}/trend.csv", name="api_performance_service_csv",
      opt=PUBLIC, tags=["performance"], summary="Monthly trend of a service (CSV)", media_type="text/csv")
 async def api_performance_service_csv(request: Request, service_slug: FromPath[str], period: PeriodParam = None) -> Response:
-    """One row per month: IKM with its interval and the share within the time limit (aggregates only)."""
+    """One row per month: IKM with its interval and the headline time figure (aggregates only)."""
     service, unit, p = await _public_service(request, service_slug, period)
     return _trend_csv(await performance.of_service(service, unit, p, request_lang(request)),
                       f"{service_slug}-trend.csv")

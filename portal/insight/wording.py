@@ -12,7 +12,8 @@ from portal.locale import gettext
 if TYPE_CHECKING:
     from portal.insight.actions import NonconformityRow
 
-VERDICTS = {"meets": "meets the target", "below": "below the target", "inconclusive": "not yet conclusive"}
+VERDICTS = {"meets": "meets the target", "below": "below the target", "inconclusive": "not yet conclusive",
+            "provisional": "provisional"}
 SOURCES = {"time_below_target": "Time below target", "overcharge": "Overcharge",
            "ikm_category": "IKM category C or D", "complaint": "Complaint"}
 STATES = {"open": "open", "action_planned": "action planned", "closed": "closed"}

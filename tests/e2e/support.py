@@ -220,12 +220,38 @@ SCENES_SEED = textwrap.dedent("""
         head = built["users"]["head"]
         return {"unit": built["unit"]["slug"], "head": [head["username"], head["password"]]}
 
+    async def headline():  # test_headline_browser: a multi-day service whose latest cases are still open
+        from datetime import timedelta
+
+        import numpy as np
+
+        from portal.db.tables import StandardVersion
+        from portal.timeutil import local_day
+        from survey.clock import WEEKMASK, deadline_day, holiday_calendar
+        from tests.integration.test_insight_support import add_visit, at
+
+        unit = await make_unit(name="Dinas Perizinan Browser")
+        service = await make_service(unit, fee=0, time_limit=(20, "working_days"), name="Izin Bangunan Uji")
+        await StandardVersion.update({StandardVersion.target_time: 0.8}).where(
+            StandardVersion.service == service["id"]).run()
+        today = local_day(unit["timezone"])
+        cal = np.busdaycalendar(weekmask=WEEKMASK, holidays=holiday_calendar([today.year - 1, today.year]))
+        start = np.busday_offset(np.datetime64(today, "D"), -8, roll="backward", busdaycal=cal).item()
+        for i in range(30):  # done in 3 working days
+            arrived = at(unit, start, 9, i)
+            await add_visit(unit, service, arrived, minutes=30,
+                            delivered_at=at(unit, deadline_day(start, 3, "working_days"), 10))
+        for i in range(2):  # still waiting for the product
+            await add_visit(unit, service, at(unit, start, 11, i), outcome=None, minutes=30)
+        head = await make_user("head", [unit])
+        return {"unit": unit["slug"], "service": service["slug"], "from": start.isoformat(),
+                "to": today.isoformat(), "username": head["username"], "password": head["password"]}
+
     async def work(settings):
         await apply_migrations(settings)
         scenes = {"citizen_loop": await citizen_loop(), "complaints": await complaints(),
                   "diagnostic": await diagnostic(), "kiosk": await kiosk(), "kiosk_sync": await kiosk_sync(),
-                  "queue": await queue(),
-                  "staffing": await staffing()}
+                  "queue": await queue(), "staffing": await staffing(), "headline": await headline()}
         print(json.dumps(scenes))
 
     run_with_db(work)

@@ -125,3 +125,40 @@ async def test_demo_data_feeds_at_least_five_governance_indicators(demo, app):
     assert all(code.startswith("G") for code in coloured)
     for m in coloured.values():
         assert m.values and m.rule
+
+
+async def test_demo_complaint_register_feeds_g07_and_the_pages(client, demo, app):
+    """Issue 22 item 7: the demo seeds a plausible complaint register (received, answered on time, answered late,
+    open), so G07 is measured from it with its rule shown, and the dashboard, the results API and the public
+    performance page show its figures."""
+    from portal.complaints import insight as complaint_insight
+    from portal.db.tables import Unit
+    from portal.db.tables_complaints import Complaint
+
+    gov = await queries.government_by_slug(demo["government"])
+    scope = await queries.scope_of(gov)
+    units = await Unit.select().where(Unit.id.is_in(list(scope.unit_ids))).run()
+    rows = await Complaint.select(Complaint.status, Complaint.answered_day, Complaint.deadline).where(
+        Complaint.unit.is_in(list(scope.unit_ids))).run()
+    answered = [r for r in rows if r["answered_day"] is not None]
+    assert len(rows) >= 10
+    assert any(r["answered_day"] <= r["deadline"] for r in answered)  # on time
+    assert any(r["answered_day"] > r["deadline"] for r in answered)  # late
+    assert any(r["status"] in ("received", "classified", "in_progress") for r in rows)  # still open
+    year = (datetime.now(UTC) - timedelta(days=31)).year
+    ctx = measures.Context(list(scope.unit_ids), year)
+    g07 = await measures.measure("G07", ctx)
+    assert g07 is not None and g07.colour in ("green", "yellow", "red")
+    figures = await complaint_insight.figures(units, None, ctx.start, ctx.end, now=ctx.at)
+    assert (g07.values["k"], g07.values["n"]) == (figures["on_time"]["k"], figures["on_time"]["n"])
+    assert "answered within their deadline" in measures.describe(g07.as_json(), "en")["figure"]
+    assert "Green from 90%" in measures.describe(g07.as_json(), "en")["rule"]
+    # G03 pools every service of the city, each against its own limit
+    g03 = await measures.measure("G03", ctx)
+    assert g03 is not None and g03.colour is not None and "cases finished within their time limit" in g03.figure
+
+    unit = next(u for u in units if u["slug"] == "disdukcapil-kupang")
+    body = (await client.get(f"/api/v1/units/{unit['slug']}/results?from={ctx.start}&to={ctx.end}")).json()
+    assert body["complaints"]["received"] > 0
+    public = (await client.get(f"/performance/units/{unit['slug']}?period={year}&lang=en")).text
+    assert 'class="complaints-received">' in public and "No complaint was received" not in public

@@ -18,7 +18,8 @@ from survey.ikm import ikm_from_answers
 from tests.integration.test_insight_support import DAY, add_response, add_visit, at, build_scene
 
 SAME_DAY = {"basis": "completed", "completed": None, "open": None, "open_late": None, "estimate": None,
-            "estimate_ci95": None, "provisional": None}  # no open-case fields for a limit in minutes
+            "estimate_ci95": None, "provisional": None, "horizon_days": None, "horizon_limited": False,
+            "final_after": None}  # no open-case fields for a limit in minutes
 
 
 @pytest.fixture
@@ -42,33 +43,47 @@ async def test_service_results_equal_survey_by_hand(client, scene):
     assert sat["nrr"] == list(expected.nrr)
 
     within = sum(m <= 30 for m in scene["minutes"])
-    time_p = proportion(within, 10)
+    time_p = proportion(within, 10, 0.95)
     assert body["time"] == {"n": 10, "within": within, "rate": time_p.rate, "ci95": list(time_p.ci95), **SAME_DAY,
+                            "completed_rate": time_p.rate, "completed_ci95": list(time_p.ci95),
+                            "limit": 30, "limit_unit": "minutes", "target": 0.95, "verdict": time_p.verdict,
+                            "p_value": time_p.p_value, "extra_needed": time_p.extra_needed,
                             "versions": [{"version": 1, "limit": 30, "limit_unit": "minutes", "n": 10,
                                           "within": within, "rate": time_p.rate, "ci95": list(time_p.ci95)}],
                             "combined_versions": False}
 
-    fees = [[5000, 5000, 10000, None, 5000][i % 5] for i in range(10)]
-    paid = [[None, 5000, 7000, 0][i % 4] for i in range(40)]
-    reported = [x for x in fees + paid if x is not None]
-    over = sum(x > 5000 for x in reported)
-    cost_p = proportion(over, len(reported))
-    assert body["cost"] == {"n": len(reported), "overcharged": over, "rate": cost_p.rate, "ci95": list(cost_p.ci95),
-                            "unrecorded_payments": 0}
+    # cost: the visits are the headline (one verdict each); answers bound to no visit are their own line
+    fees = [x for x in ([5000, 5000, 10000, None, 5000][i % 5] for i in range(10)) if x is not None]
+    paid = [x for x in ([None, 5000, 7000, 0][i % 4] for i in range(40)) if x is not None]
+    visits_p = proportion(sum(x > 5000 for x in fees), len(fees))
+    unbound_p = proportion(sum(x > 5000 for x in paid), len(paid))
+    assert body["cost"] == {"n": len(fees), "overcharged": visits_p.k, "rate": visits_p.rate,
+                            "ci95": list(visits_p.ci95), "unrecorded_payments": 0,
+                            "unbound": {"n": len(paid), "overcharged": unbound_p.k, "rate": unbound_p.rate,
+                                        "ci95": list(unbound_p.ci95)}}
 
     corrections = [[False, True, None, False, False][i % 5] for i in range(10)]
     products = [[None, "yes", "no", "not_yet", "yes"][i % 5] for i in range(40)]
-    n_acc = sum(c is not None for c in corrections) + sum(p in ("yes", "no") for p in products)
-    k_acc = sum(c is False for c in corrections) + sum(p == "yes" for p in products)
-    acc_p = proportion(k_acc, n_acc)
-    assert body["accuracy"] == {"n": n_acc, "first_time_right": k_acc, "rate": acc_p.rate,
-                                "ci95": list(acc_p.ci95), "disagreements": 0}
+    acc_p = proportion(sum(c is False for c in corrections), sum(c is not None for c in corrections), 0.95)
+    unbound_acc = proportion(sum(p == "yes" for p in products), sum(p in ("yes", "no") for p in products))
+    assert body["accuracy"] == {"n": acc_p.n, "first_time_right": acc_p.k, "rate": acc_p.rate,
+                                "ci95": list(acc_p.ci95), "disagreements": 0, "target": 0.95,
+                                "verdict": acc_p.verdict, "p_value": acc_p.p_value, "extra_needed": acc_p.extra_needed,
+                                "unbound": {"n": unbound_acc.n, "first_time_right": unbound_acc.k,
+                                            "rate": unbound_acc.rate, "ci95": list(unbound_acc.ci95)}}
+    # how the visits ended: ten completed, one no-show (the scene's eleventh visit)
+    out = body["outcomes"]
+    assert (out["visits"], out["ended"], out["completed"], out["no_show"], out["rejected"], out["open"]) == \
+        (11, 11, 10, 1, 0, 0)
+    assert out["no_show_rate"] == 1 / 11 and out["no_show_ci95"] == list(proportion(1, 11).ci95)
 
 
 async def test_empty_service_gives_nulls(client, scene):
     r = await client.get(f"/api/v1/services/{scene['other']['slug']}/results?from=2026-03-01&to=2026-03-31")
     body = r.json()
-    assert body["satisfaction"] == {"n": 0, "ikm": None, "category": None, "ci95": None, "nrr": [None] * 9}
+    sat = body["satisfaction"]
+    assert {k: sat[k] for k in ("n", "ikm", "category", "ci95", "nrr", "certain")} == \
+        {"n": 0, "ikm": None, "category": None, "ci95": None, "nrr": [None] * 9, "certain": None}
     assert body["time"]["basis"] == "kaplan_meier"  # the other service's limit is in working days
     assert {k: body["time"][k] for k in ("n", "within", "rate", "ci95", "completed", "open", "open_late",
                                          "estimate")} == {"n": 0, "within": 0, "rate": None, "ci95": None,

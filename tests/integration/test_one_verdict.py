@@ -67,11 +67,14 @@ async def test_one_product_one_verdict_and_one_visit_one_cost_verdict(client, ap
 
     body = (await client.get(URL.format(svc["slug"]))).json()
     acc, cost = body["accuracy"], body["cost"]
-    # a: not right (disagree); b: right; c: right (citizen); unbound: right -> 3 of 4, one disagreement
-    assert (acc["n"], acc["first_time_right"], acc["disagreements"]) == (4, 3, 1)
-    assert acc["rate"] == proportion(3, 4).rate
-    # d: over; e: not over, unrecorded; f: over (citizen); unbound 7000: over -> 3 of 4
-    assert (cost["n"], cost["overcharged"], cost["unrecorded_payments"]) == (4, 3, 1)
+    # visits (the headline): a not right (disagree); b right; c right (citizen) -> 2 of 3, one disagreement;
+    # the answer bound to no visit is its own line, never added (issue 22 item 5)
+    assert (acc["n"], acc["first_time_right"], acc["disagreements"]) == (3, 2, 1)
+    assert acc["rate"] == proportion(2, 3).rate
+    assert (acc["unbound"]["n"], acc["unbound"]["first_time_right"]) == (1, 1)
+    # d: over; e: not over, unrecorded; f: over (citizen) -> 2 of 3 visits; unbound 7000: over, its own line
+    assert (cost["n"], cost["overcharged"], cost["unrecorded_payments"]) == (3, 2, 1)
+    assert (cost["unbound"]["n"], cost["unbound"]["overcharged"]) == (1, 1)
     cases = await OverchargeCase.select().where(OverchargeCase.service == svc["id"]).run()
     assert len(cases) == 3  # one per overcharged visit, one for the unbound answer
     assert sorted(x["source"] for x in cases) == ["citizen", "citizen", "officer"]
@@ -83,8 +86,8 @@ async def test_one_product_one_verdict_and_one_visit_one_cost_verdict(client, ap
     await refresh()
     body = (await client.get(URL.format(svc["slug"]))).json()
     assert (body["accuracy"]["n"], body["accuracy"]["first_time_right"], body["accuracy"]["disagreements"]) == \
-        (4, 2, 2)
-    assert (body["cost"]["n"], body["cost"]["overcharged"], body["cost"]["unrecorded_payments"]) == (4, 4, 0)
+        (3, 1, 2)
+    assert (body["cost"]["n"], body["cost"]["overcharged"], body["cost"]["unrecorded_payments"]) == (3, 3, 0)
 
     from tests.factories import make_user
 

@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from portal.db.tables import Service, Unit
+from portal.db.tables import Service, Unit, Visit
+from portal.formatting import percent
 from portal.insight import timecases
-from portal.timeutil import local_day
-from survey.survival import km_within
+from portal.timeutil import local_day, local_midnight_utc
+from survey.clock import durations
+from survey.survival import km_reading, km_within
 from tests.factories import make_service, make_unit, make_user, refresh
 from tests.integration.test_insight_support import add_visit, at
 
@@ -44,11 +46,15 @@ async def test_open_case_past_deadline_is_a_breach_and_within_is_censored(client
     assert (tm["basis"], tm["completed"], tm["open"], tm["open_late"]) == ("kaplan_meier", 5, 5, 3)
     # At day 2 the risk set is 5 completed + 3 late (the two censored at 0 left before): 4 of 8 finish by
     # the limit, the next event is after it, so P(done within 5 working days) = 0.5 exactly.
-    assert tm["estimate"] == 0.5
+    assert tm["estimate"] == tm["rate"] == 0.5  # the headline is the estimate (issue 22)
     assert tm["estimate_ci95"][0] < 0.5 < tm["estimate_ci95"][1]
-    assert tm["provisional"] is False
-    # the completed-only figure is still there, and reads 4 of 5
-    assert (tm["n"], tm["within"]) == (5, 4)
+    # two cases of today are still inside their deadline: provisional, and it says until when; but even if both
+    # finish in time the share (6 of 10) is below the 95 % target: that much is already certain
+    assert tm["provisional"] is True and tm["final_after"] > today.isoformat()
+    assert (tm["horizon_days"], tm["horizon_limited"]) == (5, False)
+    assert tm["verdict"] == "below"
+    # the completed-only figure is beside it, labelled, and reads 4 of 5; n counts every case
+    assert (tm["n"], tm["within"], tm["completed_rate"]) == (10, 4, 0.8)
 
     # October alone: no censored case, the late ones are breaches; independent KM with the late cases as
     # not-done-by-the-limit agrees
@@ -56,11 +62,16 @@ async def test_open_case_past_deadline_is_a_breach_and_within_is_censored(client
     assert (oct_["completed"], oct_["open"], oct_["open_late"]) == (5, 3, 3)
     durations = [2, 2, 2, 2, 10, 40, 40, 40]
     expected = km_within(np.array(durations, dtype=float), [True] * 5 + [False] * 3, 5)
-    assert oct_["estimate"] == expected.prob == 0.5
+    assert oct_["estimate"] == oct_["rate"] == expected.prob == 0.5
+    # final: no case is open inside its deadline, so the estimate is the share of October's cases done in time
+    assert (oct_["provisional"], oct_["final_after"], oct_["n"], oct_["within"]) == (False, None, 8, 4)
+    assert oct_["verdict"] == "below"
 
     # today alone: two open cases within their deadline, nothing completed: censored, none late, provisional
     now_ = (await client.get(f"/api/v1/services/{svc['slug']}/results?from={today}&to={today}")).json()["time"]
     assert (now_["completed"], now_["open"], now_["open_late"], now_["provisional"]) == (0, 2, 0, True)
+    # nobody has been followed for a whole working day yet: read at a horizon of 0, never at the limit
+    assert (now_["horizon_days"], now_["horizon_limited"], now_["verdict"]) == (0, True, "provisional")
 
     csv_text = (await client.get(f"/api/v1/services/{svc['slug']}/results.csv?from=2026-10-01&to=2026-10-31")).text
     row = next(csv.DictReader(io.StringIO(csv_text)))
@@ -70,6 +81,7 @@ async def test_open_case_past_deadline_is_a_breach_and_within_is_censored(client
 
     unit_body = (await client.get(f"/api/v1/units/{unit['slug']}/results?from=2026-10-01&to=2026-10-31")).json()
     assert (unit_body["time"]["open"], unit_body["time"]["open_late"], unit_body["time"]["estimate"]) == (3, 3, 0.5)
+    assert unit_body["time"]["rate"] == 0.5
 
 
 async def test_same_day_service_has_no_open_case_fields(client, app):
@@ -89,7 +101,9 @@ async def test_dashboard_and_public_page_show_open_and_late(client, app):
     assert "Open and past the deadline" in html and "counted as late" in html
     assert "50.0" in html
     public = (await client.get(f"/performance/services/{svc['slug']}?period=2026-10&lang=en")).text
-    assert "Kaplan–Meier estimate within the limit" in public
+    fact = public.split('id="fact-time"')[1].split("</div>")[0]
+    # the estimate stands first; the completed-only share (4 of 5) beside it, labelled
+    assert fact.index("50.0 %") < fact.index("Completed cases only") < fact.index("80.0 %")
 
 
 def test_estimate_judges_deadline_at_read_time():
@@ -102,19 +116,59 @@ def test_estimate_judges_deadline_at_read_time():
     assert (late["open"], late["open_late"]) == (2, 2)
     # 3 of 5 done at day 1; the open cases are censored after it (at 2 or past the limit): 0.6 either way
     assert early["estimate"] == late["estimate"] == 0.6
-    assert early["provisional"] is False
+    # early: the open cases have 2 working days of follow-up, the limit is 5: read at 2, provisional until
+    # their deadline (the 5th working day after 2 November); late: past it, final, read at the limit
+    assert (early["horizon"], early["limited"], early["provisional"]) == (2, True, True)
+    assert early["final_after"] == date(2026, 11, 9)
+    assert (late["horizon"], late["limited"], late["provisional"], late["final_after"]) == (5, False, False, None)
 
 
-async def test_demo_building_permit_latest_month_reports_open_cases(client, demo):
+async def test_demo_building_permit_latest_month_headlines_the_estimate(client, demo):
+    """Issue 22's done criterion: for the demo's latest full month (and for cases that arrived 7 to 37 days ago,
+    whose recent ones are still open whatever the day of the month) the building permit's `time.rate` is its
+    Kaplan-Meier estimate (recomputed here from the raw visits), read at the horizon its follow-up reaches and
+    stated; the dashboard's on-time tile shows that estimate and, while it is provisional, does not say the
+    target is met; the units' results carry a time estimate for every unit with multi-day services."""
     svc = await Service.select().where(Service.slug == "persetujuan-bangunan-gedung").first().run()
     unit = await Unit.select().where(Unit.id == svc["unit"]).first().run()
-    # Cases that arrived 7 to 37 days ago (the demo is laid out up to today; a "latest full month" read early in a
-    # month): the recent ones still open against a typical 20 working days, whatever the day of the month. What the
-    # estimate is worth against the follow-up reached is tested on constructed data (the horizon rule).
     today = local_day(unit["timezone"])
-    start, end = today - timedelta(days=37), today - timedelta(days=7)
-    body = (await client.get(f"/api/v1/services/{svc['slug']}/results?from={start}&to={end}")).json()
-    tm = body["time"]
-    assert tm["basis"] == "kaplan_meier"
-    assert tm["open"] > 0 and tm["open_late"] >= 0
-    assert tm["estimate"] is not None and 0 < tm["estimate"] <= 1.0
+    last_full_end = today.replace(day=1) - timedelta(days=1)
+    head = await make_user("head", [unit])
+    assert (await client.login(head["username"], head["password"])).status_code == 303
+    provisional_seen = False
+    for start, end in ((last_full_end.replace(day=1), last_full_end), (today - timedelta(days=37),
+                                                                       today - timedelta(days=7))):
+        tm = (await client.get(f"/api/v1/services/{svc['slug']}/results?from={start}&to={end}")).json()["time"]
+        assert tm["basis"] == "kaplan_meier" and tm["limit"] == 28
+        assert tm["rate"] is not None and tm["rate"] == tm["estimate"]
+
+        visits = await (Visit.select(Visit.arrived_at, Visit.local_day, Visit.delivered_at, Visit.outcome)
+                        .where((Visit.service == svc["id"]) & (Visit.local_day >= start) & (Visit.local_day <= end))
+                        .run())
+        done = [v for v in visits if v["outcome"] == "completed"]
+        waiting = [v for v in visits if v["outcome"] is None and v["delivered_at"] is None]
+        now = datetime.now(UTC)
+        events = durations([v["arrived_at"] for v in done], [v["delivered_at"] for v in done], "working_days",
+                           unit["timezone"])
+        so_far = durations([local_midnight_utc(unit["timezone"], v["local_day"]) for v in waiting],
+                           [now] * len(waiting), "working_days", unit["timezone"])
+        reading = km_reading(np.concatenate([events, so_far]), [True] * len(done) + [False] * len(waiting), 28)
+        assert (tm["completed"], tm["open"]) == (len(done), len(waiting))
+        assert abs(tm["rate"] - reading.prob) < 1e-12
+        assert (tm["horizon_days"], tm["horizon_limited"]) == (reading.horizon, reading.limited)
+
+        html = (await client.get(f"/dashboard?unit={unit['slug']}&service={svc['slug']}&from={start}"
+                                 f"&to={end}&lang=en")).text
+        tile = html.split('id="tile-time"')[1].split("</article>")[0]
+        assert percent(tm["rate"], 1, "en") in tile
+        horizon = f"within {reading.horizon:g} working days" if not reading.limited else \
+            f"within {reading.horizon:g} working days (limit 28 working days, not reached yet)"
+        assert horizon in tile
+        if tm["provisional"]:
+            provisional_seen = True
+            assert "meets the target" not in tile and "provisional" in tile
+
+        for slug in ("dpmptsp-kupang", "disdukcapil-kupang", "dinkes-kupang", "kecamatan-kelapa-lima"):
+            unit_time = (await client.get(f"/api/v1/units/{slug}/results?from={start}&to={end}")).json()["time"]
+            assert unit_time["basis"] == "kaplan_meier" and unit_time["rate"] is not None, slug
+    assert provisional_seen  # the recent cases against a 28-working-day limit are still open

@@ -104,6 +104,52 @@ def test_verdict_inconclusive_with_extra_needed():
     assert verdict(round(0.86 * total), total, 0.9)[0] == "below"
 
 
+def _status_at(k: int, n: int, target: float, extra: int) -> str:
+    """The verdict's status at n + extra cases with the observed rate held (its two exact p-values)."""
+    total = n + extra
+    p_meets, p_below = p_values(round(k / n * total), total, target)
+    return "meets" if p_meets <= 0.05 else "below" if p_below <= 0.05 else "inconclusive"
+
+
+@pytest.mark.parametrize(("k", "n", "target", "overshoot"), [(26, 31, 0.9, 66), (124, 146, 0.8, 47),
+                                                             (75, 84, 0.9, 4877)])
+def test_cases_needed_is_the_smallest_on_a_non_monotone_verdict(k, n, target, overshoot):
+    """Issue 22 item 4: the verdict is not monotone in the extra cases (rounding, a discrete binomial), so the
+    doubling-and-bisection search that stood here overshot (the overshoot column is what it said). The smallest
+    conclusive extra sample is found exactly: every smaller one is inconclusive, checked one by one."""
+    status, _, extra = verdict(k, n, target)
+    assert status == "inconclusive"
+    assert extra is not None and extra < overshoot
+    assert _status_at(k, n, target, extra) != "inconclusive"
+    assert all(_status_at(k, n, target, m) == "inconclusive" for m in range(1, extra))
+    # and the function really is non-monotone here: some larger extra sample is inconclusive again
+    assert any(_status_at(k, n, target, m) == "inconclusive" for m in range(extra + 1, overshoot + 1))
+
+
+def test_cases_needed_agrees_with_a_full_scan():
+    """Against a scan of every extra sample size up to 10,000 for rates near their targets (both sides)."""
+    rng = np.random.default_rng(22)
+    checked = 0
+    for _ in range(50):
+        n = int(rng.integers(20, 400))
+        target = float(rng.choice([0.5, 0.8, 0.9, 0.95]))
+        k = min(n, max(0, round(n * (target + rng.normal(0, 0.03)))))
+        status, _, extra = verdict(k, n, target)
+        if status != "inconclusive" or k / n == target:
+            continue
+        sizes = np.arange(1, 10_001)
+        total = n + sizes
+        kk = np.round(k / n * total)
+        conclusive = (stats.binom.sf(kk - 1, total, target) <= 0.05) | (stats.binom.cdf(kk, total, target) <= 0.05)
+        first = int(sizes[np.argmax(conclusive)]) if conclusive.any() else None
+        if first is None:
+            assert extra is None or extra > 10_000
+            continue
+        assert extra == first, (k, n, target)
+        checked += 1
+    assert checked > 12
+
+
 def test_verdict_unreachable_and_empty():
     assert verdict(90, 100, 0.9) == ("inconclusive", pytest.approx(stats.binomtest(90, 100, 0.9,
                                                                                     alternative="less").pvalue),
