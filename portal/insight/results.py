@@ -236,8 +236,8 @@ async def service_results(service_id: int, date_from: date, date_to: date) -> di
     part = await service_part(service_id, unit, date_from, date_to)
     complaints = await complaint_insight.figures([unit], [service_id], date_from, date_to)
     return {"service": service["slug"], "period": _period(date_from, date_to),
-            **await figures((part["agg"], [part["stratum"]], part["versions"], part["target_time"],
-                             part["target_accuracy"], complaints))}
+            **(await figures((part["agg"], [part["stratum"]], part["versions"], part["target_time"],
+                              part["target_accuracy"], complaints)))[0]}
 
 
 async def unit_parts(unit: dict, date_from: date, date_to: date) -> tuple[list[dict], list[dict]]:
@@ -278,8 +278,7 @@ async def unit_results(unit_id: int, date_from: date, date_to: date) -> dict:
     }
 
 
-async def figures(*inputs: tuple) -> Any:  # one dict, or a list of them for several inputs
-    """public(...) of each input, computed in a worker thread: the respondent bootstrap and the exact searches
-    are CPU work that must not hold up the event loop. One input gives one dict, several a list."""
-    done = await anyio.to_thread.run_sync(lambda: [public(*args) for args in inputs])
-    return done[0] if len(inputs) == 1 else done
+async def figures(*inputs: tuple) -> list[dict]:
+    """public(...) of each input, in order, computed in a worker thread: the respondent bootstrap and the exact
+    searches are CPU work that must not hold up the event loop."""
+    return await anyio.to_thread.run_sync(lambda: [public(*args) for args in inputs])

@@ -218,3 +218,16 @@ async def test_concurrent_refresher_passes_are_safe(client, scene):
     await rollups.rebuild([service["id"]])
     assert await OverchargeCase.count().where(OverchargeCase.service == service["id"]).run() == before
     assert (await client.get(urls[0])).json() == body
+
+
+async def test_a_unit_without_services_has_results_and_a_diagnostic(client, app):
+    """A new unit with no service yet: its results API and the admin's diagnostic page answer (was a 500: the
+    pooled figures of one input came back as a dict and were unpacked as a list)."""
+    from tests.factories import make_unit, make_user
+
+    unit = await make_unit()
+    body = (await client.get(f"/api/v1/units/{unit['slug']}/results?from=2026-09-01&to=2026-09-30")).json()
+    assert body["unit"] == unit["slug"] and body["services"] == []
+    admin = await make_user("admin", [unit])
+    assert (await client.login(admin["username"], admin["password"])).status_code == 303
+    assert (await client.get("/console/diagnostic/2026")).status_code == 200
