@@ -26,7 +26,15 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from portal import formatting
 from portal.accounts.permissions import jinja_can
 from portal.db.engine import is_unique_violation
-from portal.locale import LANG_COOKIE, gettext, jinja_gettext, jinja_ngettext, negotiate
+from portal.locale import (
+    LANG_COOKIE,
+    gettext,
+    jinja_gettext,
+    jinja_ngettext,
+    jinja_npgettext,
+    jinja_pgettext,
+    negotiate,
+)
 from portal.paths import TEMPLATES_DIR
 from portal.settings import LANGUAGES, Settings
 from portal.timeutil import DEFAULT_TIMEZONE, local_day
@@ -43,7 +51,8 @@ def jinja_environment(settings: Settings) -> Environment:
         lstrip_blocks=True,
         auto_reload=False,  # templates ship inside the package and do not change while the server runs
     )
-    env.install_gettext_callables(jinja_gettext, jinja_ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        jinja_gettext, jinja_ngettext, newstyle=True, pgettext=jinja_pgettext, npgettext=jinja_npgettext)
     env.filters.update(formatting.JINJA_FILTERS)
     env.globals["time_limit"] = formatting.jinja_time_limit
     env.globals["public_url"] = settings.public_url
