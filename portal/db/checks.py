@@ -46,3 +46,13 @@ ALLOWED_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("diagnostic_rating", "status"): tables_diagnostic.RATING_STATUSES,
     ("diagnostic_evidence", "content_type"): tables_diagnostic.EVIDENCE_CONTENT_TYPES,
 }
+
+#: Times that never go backwards, {table: ((earlier, later), ...)}: when both are set, earlier <= later. A visit's
+#: stages happen in order (arrived, called, served, finished, delivered: a call after the finish is impossible)
+#: and a repeated call comes after the call. m0130 enforces them (PostgreSQL CHECK `visit_order_<a>_<b>`, SQLite
+#: triggers `visit_order_<a>_<b>_insert|update`); tests/integration/test_queue_order.py tries every pair on the
+#: session's engine.
+ORDERED_TIMES: dict[str, tuple[tuple[str, str], ...]] = {
+    "visit": (*((f"{a}_at", f"{b}_at") for i, a in enumerate(tables.VISIT_STAGES) for b in tables.VISIT_STAGES[i + 1:]),
+              ("called_at", "recalled_at")),
+}

@@ -28,6 +28,7 @@ ROLES = ("admin", "head", "manager", "officer")
 OUTCOMES = ("completed", "rejected_incomplete", "no_show", "cancelled")
 SOURCES = ("officer", "citizen")
 VISIT_STAGES = ("arrived", "called", "served", "finished", "delivered")
+#: The database refuses a visit whose stage times go backwards (m0130; portal.db.checks.ORDERED_TIMES).
 #: Allowed values of the enum-like columns below (portal.db.checks collects them; m0110 enforces them).
 GOVERNMENT_KINDS = ("kota", "kabupaten", "provinsi")
 UNIT_KINDS = ("OPD", "UPT")
@@ -169,6 +170,9 @@ class Visit(Table, tablename="visit"):
     officer = ForeignKey(references=User, null=True)
     survey_offered = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
+    # m0130: a ticket transferred to a counter waits for that counter only; the last repeated call on the board
+    transferred_to = ForeignKey(references=Counter, null=True)
+    recalled_at = Timestamptz(null=True, default=None)
 
 
 #: Why a response counts: bound to a visit or ticket, a paper form verified by the importing officer, an unbound

@@ -371,7 +371,9 @@ class _Builder:
         return plan
 
     def _live_queue(self, plans: list[list[dict]]) -> list[list[dict]]:
-        """A handful of visits of today still waiting, called or being served, so the queue board shows something."""
+        """A handful of visits of today still waiting, called or being served, so the queue board shows something.
+        Today's tickets of these services are then numbered again in arrival order (the order calls take), and
+        each counter keeps at most one ticket in service (_one_open_per_counter)."""
         live_services = {"ktp-el", "pendaftaran-rawat-jalan", "pemeriksaan-umum-puskesmas"}
         for service, plan in zip(self.services.values(), plans, strict=True):
             if service["slug"] not in live_services:
@@ -382,17 +384,18 @@ class _Builder:
             version = _in_force(versions, self.now)
             if version is None:
                 continue
-            used = [int(v["ticket"].split("-")[1]) for v in plan if v["local_day"] == today]
             letter = plan[0]["ticket"].split("-")[0] if plan else "A"
-            number = max(used, default=0)
+            counters = [self.counters[c] for c in service["counters"]]
             for minutes_ago, state in ((38, "served"), (31, "called"), (24, "waiting"), (17, "waiting"),
                                        (9, "waiting"), (4, "waiting")):
-                number += 1
                 arrived = self.now - timedelta(minutes=minutes_ago)
+                # the called ticket stands at a second counter (one ticket in service per counter), or waits
+                counter = counters[1 if state == "called" and len(counters) > 1 else 0]
+                if state == "called" and len(counters) == 1:
+                    state = "waiting"
                 row = {
                     "service_id": service["id"], "unit_id": unit["id"], "version_id": version["id"],
-                    "local_day": today, "ticket": f"{letter}-{number:03d}",
-                    "counter": self.counters[service["counters"][0]], "arrived": arrived, "called": None,
+                    "local_day": today, "ticket": "", "counter": counter, "arrived": arrived, "called": None,
                     "served": None, "finished": None, "delivered": None, "outcome": None, "fee_charged": None,
                     "correction": None, "officer": None, "late": False, "tz_offset": unit["offset"],
                     "fee": version["fee"], "overcharged": False,
@@ -402,7 +405,10 @@ class _Builder:
                 if state == "served":
                     row["served"] = arrived + timedelta(minutes=minutes_ago - 2)
                 plan.append(row)
-        return plans
+            todays = sorted((v for v in plan if v["local_day"] == today), key=lambda v: v["arrived"])
+            for number, v in enumerate(todays, start=1):
+                v["ticket"] = f"{letter}-{number:03d}"
+        return _one_open_per_counter(plans, self.now)
 
     async def _insert_visits(self, pending: list[tuple[dict, dict]]) -> list[tuple[dict, dict, int]]:
         rows = []
@@ -518,6 +524,24 @@ def _in_force(versions: list[dict], at: datetime) -> dict | None:
     the simulation's versions are numbered in order."""
     return pick_in_force([{**v, "effective_from": v["effective"], "version": number}
                           for number, v in enumerate(versions, start=1)], at)
+
+
+def _one_open_per_counter(plans: list[list[dict]], now: datetime) -> list[list[dict]]:
+    """At most one ticket in service per counter and day (the database's ux_visit_counter_open, m0130): of the
+    tickets called and neither finished nor closed at one counter on one day, the last called stays; an earlier
+    one not yet served becomes a no-show, one being served is finished a few minutes after it started."""
+    open_rows: dict[tuple[int, object], list[dict]] = defaultdict(list)
+    for plan in plans:
+        for v in plan:
+            if v["called"] is not None and v["finished"] is None and v["outcome"] is None:
+                open_rows[(v["counter"], v["local_day"])].append(v)
+    for rows in open_rows.values():
+        for v in sorted(rows, key=lambda r: r["called"])[:-1]:
+            if v["served"] is None:
+                v["outcome"] = "no_show"
+            else:
+                v["finished"] = min(now, v["served"] + timedelta(minutes=4))
+    return plans
 
 
 def _truncate_at(row: dict, now: datetime) -> None:

@@ -1,5 +1,7 @@
-"""A ticket holder's page (/t/{token}, the officer's ticket QR): status, where to go, and the survey bound to the
-visit."""
+"""A ticket holder's page (/t/{token}, the officer's ticket QR): status, how many people are ahead and the estimated
+wait (portal.queue.waits.position), where to go once called, and the survey bound to the visit. Its live part is
+also served alone (/t/{token}/live) so the page's script can refresh it on every event of the unit's board channel
+without reloading; without JavaScript the page reloads itself."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from portal.feedback.survey_pages import (
     survey_context,
     visit_status,
 )
+from portal.queue import waits
 from portal.queue.queries import VisitRow
 from portal.tokens import verify
 from portal.web import t
@@ -47,25 +50,41 @@ def _ticket_channel(visit: VisitRow) -> tuple[str, bool]:
     return ("qr_ticket", True) if visit["origin"] == "ticket" else ("qr_counter", False)
 
 
+async def _live(request: Request, visit: VisitRow, unit: UnitRow) -> dict[str, Any]:
+    """What changes while the citizen waits: status, people ahead and the estimate, where to go."""
+    status = visit_status(visit)
+    return {
+        "status": status, "status_label": status_label(request, status),
+        "position": await waits.position(visit, unit) if status == "waiting" else None,
+        "counter": await Counter.select(Counter.name, Counter.code).where(Counter.id == visit["counter"]).first()
+        .run() if visit["counter"] else None,  # where to go once called
+    }
+
+
 @get("/t/{token:str}", name="feedback_ticket_page")
 async def ticket_page(request: Request, token: FromPath[str]) -> Template:
     visit, unit, service, standard = await _ticket(request, token)
-    status = visit_status(visit)
+    live = await _live(request, visit, unit)
     answered = await queries.response_exists_for_visit(visit["id"])
-    survey_open = status in ("being_served", "finished", "delivered") and not answered
+    survey_open = live["status"] in ("being_served", "finished", "delivered") and not answered
     context: dict[str, Any] = {
-        "visit": visit, "unit": unit, "service": service, "service_name": service_name(request, service),
-        "standard": standard, "status": status, "status_label": status_label(request, status),
-        "answered": answered, "survey_open": survey_open,
+        **live, "visit": visit, "unit": unit, "service": service, "service_name": service_name(request, service),
+        "standard": standard, "answered": answered, "survey_open": survey_open,
         "progress": await progress.of_visit(visit, unit),
         "back": request.app.route_reverse("feedback_ticket_page", token=token),
-        "counter": await Counter.select(Counter.name, Counter.code).where(Counter.id == visit["counter"]).first()
-        .run() if visit["counter"] else None,  # where to go once called
     }
     if survey_open:
         action = request.app.route_reverse("feedback_ticket_survey_submit", token=token)
         context.update(survey_context(request, action, service))
     return Template("feedback/ticket.html", context=context)
+
+
+@get("/t/{token:str}/live", name="feedback_ticket_live")
+async def ticket_live(request: Request, token: FromPath[str]) -> Template:
+    """The live part of the ticket page alone (an HTML fragment the page's script puts in place)."""
+    visit, unit, _service, _standard = await _ticket(request, token)
+    return Template("feedback/_ticket_live.html", context={**await _live(request, visit, unit), "visit": visit,
+                                                          "unit": unit})
 
 
 @post("/t/{token:str}/survey", name="feedback_ticket_survey_submit", status_code=200,
@@ -84,4 +103,4 @@ async def ticket_survey_submit(request: Request, token: FromPath[str]) -> Templa
 
 
 ticket_public = Router(path="/", opt={"exclude_from_auth": True}, include_in_schema=False,
-                       route_handlers=[ticket_page, ticket_survey_submit])
+                       route_handlers=[ticket_page, ticket_live, ticket_survey_submit])

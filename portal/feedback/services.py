@@ -37,7 +37,10 @@ async def start_scan_visit(unit: UnitRow, service_id: int, counter_id: int, stan
 
 
 async def citizen_stage(visit: VisitRow, stage: str) -> bool:
-    """Record `stage` (served | finished) now, by the citizen, unless already recorded; True if written.
+    """Record `stage` (served | finished) now, by the citizen, unless already recorded or a later stage already
+    is (a "being served" tap after "finished" would put the stages out of order; the database refuses that too,
+    m0130); True if written. The citizen's own visit never enters the officer's queue (docs/queue.md), so these
+    taps are its only stages after arrival.
 
     Reaching "finished" opens the survey on the citizen's page, so the visit counts as offered from then on.
     """
@@ -45,9 +48,12 @@ async def citizen_stage(visit: VisitRow, stage: str) -> bool:
         raise ValueError(stage)
     at, source = getattr(Visit, f"{stage}_at"), getattr(Visit, f"{stage}_source")
     values = {at: utcnow(), source: "citizen"}
+    condition = at.is_null() & Visit.delivered_at.is_null()
     if stage == "finished":
         values[Visit.survey_offered] = True
-    return await ledger.change_visit(visit["id"], values, at.is_null()) is not None
+    else:
+        condition &= Visit.finished_at.is_null()
+    return await ledger.change_visit(visit["id"], values, condition) is not None
 
 
 #: Unbound answers counted per service, per unit-local day, per address (keyed client hash). See

@@ -96,6 +96,15 @@ NOTICES = {
     "no-show": "No-show applies to a called ticket whose service has not started.",
     "no-cancel": "A finished visit cannot be cancelled.",
     "not-now": "That step is not possible for this ticket now.",
+    "counter-busy": "This counter still has a ticket in service: start and finish it, or record a no-show, "
+                    "before calling another.",
+    "scan-not-queued": "A visit the citizen recorded by scanning the counter's code is not in the queue: it cannot "
+                       "be called.",
+    "served-not-callable": "A visit already served or finished cannot be called.",
+    "recall-called": "Only a called ticket whose service has not started can be called again.",
+    "transfer-unserved": "Only a ticket not yet served can be transferred.",
+    "transfer-other": "Choose another counter of this unit.",
+    "transferred": "The ticket was transferred; it keeps its number and its place by arrival.",
 }
 
 

@@ -1,4 +1,6 @@
-"""Reads and writes of the console: counters, services, visits and history, maklumat, scoped to the user's units."""
+"""Reads of the console and the queue: counters, services, visits and history, scoped to the user's units; the one
+definition of who is waiting (waiting_condition) that the console, the board, the queue API and the ticket page
+share (docs/queue.md)."""
 
 from __future__ import annotations
 
@@ -52,6 +54,14 @@ class VisitRow(TypedDict):
     officer: int | None
     survey_offered: bool
     created_at: datetime
+    transferred_to: int | None  # the counter a transfer sent the ticket to (it waits for that counter only)
+    recalled_at: datetime | None  # the last repeated call on the board
+
+
+class WaitingRow(VisitRow):
+    """A waiting ticket of a counter's list with its service's name (waiting_for_counter())."""
+
+    service_name: str
 
 
 class HistoryRow(VisitRow):
@@ -103,6 +113,10 @@ async def services_of_units(unit_ids: list[int]) -> list[ServiceRow]:
         Service.unit).order_by(Service.name).run())
 
 
+async def service_by_id(service_id: int) -> ServiceRow | None:
+    return cast("ServiceRow | None", await Service.select().where(Service.id == service_id).first().run())
+
+
 async def service_by_slug(slug: str) -> ServiceRow | None:
     return cast("ServiceRow | None", await Service.select().where(Service.slug == slug).first().run())
 
@@ -111,13 +125,46 @@ async def visit_by_id(visit_id: int) -> VisitRow | None:
     return cast("VisitRow | None", await Visit.select().where(Visit.id == visit_id).first().run())
 
 
-async def waiting_for_counter(unit_id: int, service_ids: list[int], day: date) -> list[VisitRow]:
-    if not service_ids:
-        return []
-    return cast("list[VisitRow]", await Visit.select().where(
-        (Visit.unit == unit_id) & (Visit.local_day == day) & Visit.service.is_in(service_ids)
-        & Visit.called_at.is_null() & Visit.outcome.is_null()
-    ).order_by(Visit.arrived_at).order_by(Visit.id).run())
+def waiting_condition(unit_id: int, day: date):
+    """Who is waiting (docs/queue.md): a ticket the officer issued (origin "ticket": a visit the citizen recorded
+    by scanning the counter's QR is the citizen's own record and never enters the queue) on the unit's local day,
+    arrived and neither called, served, finished nor closed by an outcome. The console's list, the board's and the
+    queue API's counts and the ticket page's "ahead of you" all filter with this condition."""
+    return ((Visit.unit == unit_id) & (Visit.local_day == day) & (Visit.origin == "ticket")
+            & Visit.arrived_at.is_not_null() & Visit.called_at.is_null() & Visit.served_at.is_null()
+            & Visit.finished_at.is_null() & Visit.delivered_at.is_null() & Visit.outcome.is_null())
+
+
+def counter_queue_condition(unit_id: int, counter_id: int, service_ids: list[int], day: date):
+    """The tickets a counter calls: waiting for one of its services (and not transferred to another counter), or
+    transferred to this counter whatever their service."""
+    for_services = Visit.transferred_to.is_null() & Visit.service.is_in(service_ids or [0])
+    return waiting_condition(unit_id, day) & (for_services | (Visit.transferred_to == counter_id))
+
+
+#: The order calls take: arrival, then the visit's id (ticket numbers are given in arrival order).
+CALL_ORDER = (Visit.arrived_at, Visit.id)
+
+
+async def waiting_for_counter(unit_id: int, counter_id: int, service_ids: list[int], day: date) -> list[WaitingRow]:
+    """Every ticket the counter will call, in the order "call next" takes them (complete: the page pages it)."""
+    query = Visit.select(*Visit.all_columns(), Visit.service.name.as_alias("service_name")).where(
+        counter_queue_condition(unit_id, counter_id, service_ids, day))
+    for column in CALL_ORDER:
+        query = query.order_by(column)
+    return cast("list[WaitingRow]", await query.run())
+
+
+def open_condition(counter_id: int, day: date):
+    """The ticket in service at a counter: called there on `day`, neither finished nor closed by an outcome (the
+    database keeps it to one: m0130's unique index ux_visit_counter_open)."""
+    return ((Visit.counter == counter_id) & (Visit.local_day == day) & Visit.called_at.is_not_null()
+            & Visit.finished_at.is_null() & Visit.outcome.is_null())
+
+
+async def current_at_counter(counter_id: int, day: date) -> VisitRow | None:
+    """The ticket called to this counter today and still open (waiting to be served, or being served)."""
+    return cast("VisitRow | None", await Visit.select().where(open_condition(counter_id, day)).first().run())
 
 
 async def open_at_counter(counter_id: int, since_day: date) -> list[VisitRow]:
@@ -127,6 +174,13 @@ async def open_at_counter(counter_id: int, since_day: date) -> list[VisitRow]:
         & (Visit.outcome.is_null() | (Visit.delivered_at.is_null() & (Visit.outcome == "completed")
                                       & Visit.finished_at.is_not_null()))
     ).order_by(Visit.called_at, ascending=False).limit(50).run())
+
+
+async def other_counters(unit_id: int, counter_id: int) -> list[CounterRow]:
+    """The unit's other active counters, in the order they stand (codes), for a transfer."""
+    return cast("list[CounterRow]", await Counter.select().where(
+        (Counter.unit == unit_id) & (Counter.id != counter_id) & (Counter.active == True)  # noqa: E712
+    ).order_by(Counter.code).run())
 
 
 async def history(unit_ids: list[int], since: date, until: date) -> list[HistoryRow]:

@@ -1,5 +1,6 @@
-"""Officer console: counters' queues, tickets and visits (call, serve, finish, deliver, outcome), history and the
-audit log. Writes go through portal.queue.tickets (one transaction each, with the rollup delta)."""
+"""Officer console: home, visits (call, serve, finish, deliver, outcome), the printed ticket, history and the audit
+log; a counter's own page and its actions are in routes_counter. Writes go through portal.queue.tickets (one
+transaction each, with the rollup delta)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,10 @@ from litestar.response import Redirect, Template
 
 from portal.accounts import audit
 from portal.accounts.guards import current_user, requires
-from portal.catalog.queries import standard_in_force
 from portal.db.tables import OUTCOMES, Service
 from portal.queue import board, queries, tickets
 from portal.queue.console_web import (
-    NOTICES,
-    ConflictException,
     channels_of,
-    counter_in_scope,
     my_units,
     notice_text,
     safe_next,
@@ -29,8 +26,8 @@ from portal.queue.console_web import (
     visit_in_scope,
     with_notice,
 )
+from portal.queue.counter_view import counter_page
 from portal.queue.queries import CounterRow, UnitRow, VisitRow
-from portal.timeutil import local_day
 from portal.web import t
 
 # --- console home, counter queue, visits ----------------------------------------------------------------------
@@ -43,65 +40,9 @@ async def console_home(request: Request) -> Template:
                                                        "units_by_id": {u["id"]: u for u in units}})
 
 
-@get("/console/counters/{counter_code:str}", name="console_counter", guards=[requires("tickets.operate")])
-async def console_counter(request: Request, counter_code: FromPath[str], issued: FromQuery[int | None] = None,
-                          notice: FromQuery[str | None] = None) -> Template:
-    counter, unit = await counter_in_scope(request, counter_code)
-    services = await tickets.counter_services(counter["id"])
-    today = local_day(unit["timezone"])
-    waiting = await queries.waiting_for_counter(unit["id"], [s["id"] for s in services], today)
-    open_visits = await queries.open_at_counter(counter["id"], today.fromordinal(today.toordinal() - 30))
-    issued_visit = await queries.visit_by_id(issued) if issued else None
-    if issued_visit and issued_visit["unit"] != unit["id"]:
-        issued_visit = None
-    return Template("queue/counter.html", context={
-        "counter": counter, "unit": unit, "services": services, "waiting": waiting, "open_visits": open_visits,
-        "services_by_id": {s["id"]: s for s in services}, "issued": issued_visit, "stage": tickets.stage,
-        "outcomes": OUTCOMES, "notice": notice_text(request, notice),
-    })
-
-
 async def _after_write(request: Request, unit: UnitRow, event: str, visit: VisitRow,
                        counter: CounterRow | None) -> None:
     await board.publish(channels_of(request), unit, event, visit, counter)
-
-
-@post("/console/counters/{counter_code:str}/tickets", name="ticket_issue", guards=[requires("tickets.operate")], status_code=303)
-async def ticket_issue(request: Request, counter_code: FromPath[str]) -> Redirect:
-    counter, unit = await counter_in_scope(request, counter_code)
-    if not counter["active"]:
-        raise ConflictException(t(request, "This counter is not active."))
-    form = await request.form()
-    services = {s["id"]: s for s in await tickets.counter_services(counter["id"])}
-    try:
-        service_id = int(form.get("service") or "")
-    except ValueError:
-        service_id = 0
-    if service_id not in services:
-        raise ClientException(t(request, "Choose one of this counter's services."))
-    version = await standard_in_force(service_id)
-    issued = await tickets.issue(unit=unit, service_id=service_id, counter_id=counter["id"],
-                                 officer_id=current_user(request).id,
-                                 standard_version_id=version["id"] if version else None,
-                                 secret_key=request.app.state.settings.secret_key)
-    visit = await queries.visit_by_id(issued.visit_id)
-    assert visit is not None  # issued just above
-    await _after_write(request, unit, "issued", visit, counter)
-    counter_page = request.app.route_reverse("console_counter", counter_code=counter_code)
-    return Redirect(path=f"{counter_page}?issued={issued.visit_id}", status_code=303)
-
-
-@post("/console/counters/{counter_code:str}/call-next", name="ticket_call_next", guards=[requires("tickets.operate")], status_code=303)
-async def ticket_call_next(request: Request, counter_code: FromPath[str]) -> Redirect:
-    counter, unit = await counter_in_scope(request, counter_code)
-    if not counter["active"]:
-        raise ConflictException(t(request, "This counter is not active."))
-    visit = await tickets.call_next(unit["id"], counter["id"], local_day(unit["timezone"]), current_user(request).id)
-    if visit is None:  # not an error page: the officer stays on the console with a notice
-        counter_page = request.app.route_reverse("console_counter", counter_code=counter_code)
-        return with_notice(counter_page, NOTICES["nobody-waiting"])
-    await _after_write(request, unit, "called", visit, counter)
-    return Redirect(path=request.app.route_reverse("console_counter", counter_code=counter_code), status_code=303)
 
 
 def _parse_fee(request: Request, text: str | None) -> int | None:
@@ -117,7 +58,7 @@ def _parse_fee(request: Request, text: str | None) -> int | None:
     return fee
 
 
-async def _visit_action(request: Request, visit_id: int, action: str) -> Redirect:
+async def _visit_action(request: Request, visit_id: int, action: str) -> Redirect | Template:
     visit, unit = await visit_in_scope(request, visit_id)
     form = await request.form()
     user = current_user(request)
@@ -131,7 +72,10 @@ async def _visit_action(request: Request, visit_id: int, action: str) -> Redirec
                     raise ClientException(t(request, "Unknown counter."))
             if counter is None:
                 raise ClientException(t(request, "Choose the counter that calls this ticket."))
-            await tickets.call(visit, counter["id"], user.id)
+            try:
+                await tickets.call(visit, counter["id"], user.id)
+            except tickets.CounterBusy as exc:  # the database refused a second ticket in service: 409
+                return await counter_page(request, counter, unit, notice=t(request, exc.message), status_code=409)
             event = "called"
         elif action == "start":
             await tickets.start(visit, user.id)
@@ -163,27 +107,27 @@ async def _visit_action(request: Request, visit_id: int, action: str) -> Redirec
 
 
 @post("/console/visits/{visit_id:int}/call", name="visit_call", guards=[requires("tickets.operate")], status_code=303)
-async def visit_call(request: Request, visit_id: FromPath[int]) -> Redirect:
+async def visit_call(request: Request, visit_id: FromPath[int]) -> Redirect | Template:
     return await _visit_action(request, visit_id, "call")
 
 
 @post("/console/visits/{visit_id:int}/start", name="visit_start", guards=[requires("tickets.operate")], status_code=303)
-async def visit_start(request: Request, visit_id: FromPath[int]) -> Redirect:
+async def visit_start(request: Request, visit_id: FromPath[int]) -> Redirect | Template:
     return await _visit_action(request, visit_id, "start")
 
 
 @post("/console/visits/{visit_id:int}/finish", name="visit_finish", guards=[requires("tickets.operate")], status_code=303)
-async def visit_finish(request: Request, visit_id: FromPath[int]) -> Redirect:
+async def visit_finish(request: Request, visit_id: FromPath[int]) -> Redirect | Template:
     return await _visit_action(request, visit_id, "finish")
 
 
 @post("/console/visits/{visit_id:int}/deliver", name="visit_deliver", guards=[requires("tickets.operate")], status_code=303)
-async def visit_deliver(request: Request, visit_id: FromPath[int]) -> Redirect:
+async def visit_deliver(request: Request, visit_id: FromPath[int]) -> Redirect | Template:
     return await _visit_action(request, visit_id, "deliver")
 
 
 @post("/console/visits/{visit_id:int}/outcome", name="visit_outcome", guards=[requires("tickets.operate")], status_code=303)
-async def visit_outcome(request: Request, visit_id: FromPath[int]) -> Redirect:
+async def visit_outcome(request: Request, visit_id: FromPath[int]) -> Redirect | Template:
     return await _visit_action(request, visit_id, "outcome")
 
 
@@ -238,6 +182,6 @@ async def audit_log(request: Request, before: FromQuery[int | None] = None) -> T
 
 
 console = Router(path="/", include_in_schema=False, route_handlers=[
-    console_home, console_counter, ticket_issue, ticket_call_next, visit_call, visit_start, visit_finish,
+    console_home, visit_call, visit_start, visit_finish,
     visit_deliver, visit_outcome, visit_detail, visit_ticket, console_history, audit_log,
 ])

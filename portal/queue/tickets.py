@@ -1,9 +1,13 @@
-"""Tickets and the visit state machine: issue (number per unit per local day), call, serve, finish, deliver, outcome.
+"""Tickets and the visit state machine: issue (number per unit per local day), call, recall, transfer, serve, finish,
+deliver, outcome.
 
 Every transition is one conditional UPDATE ("… WHERE called_at IS NULL …") in one transaction with its rollup
 delta (portal.insight.ledger.change_visit): a replayed or out-of-order form changes nothing and is refused with
-a clear reason. Times always come from the server clock. A ticket's survey counts as offered once service
-starts: from then on the citizen's ticket page shows it.
+a clear reason. Times always come from the server clock. The database refuses the rest (m0130): stage times that
+go backwards, and a second open ticket at one counter (CounterBusy, HTTP 409). Only officer-issued tickets are
+queued (portal.queue.queries.waiting_condition); a visit the citizen recorded by scanning the counter's QR is
+never called. A ticket's survey counts as offered once service starts: from then on the citizen's ticket page
+shows it.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
+from portal.accounts import audit
+from portal.accounts.auth import CurrentUser
 from portal.db.engine import is_unique_violation
 from portal.db.tables import OUTCOMES, Counter, CounterService, Service, Visit
 from portal.insight import ledger
+from portal.queue import queries
 from portal.queue.queries import CounterRow, ServiceRow, UnitRow, VisitRow
 from portal.timeutil import local_day, utcnow
 from portal.tokens import new_token
@@ -36,6 +43,14 @@ class TransitionError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class CounterBusy(TransitionError):
+    """The counter still has a ticket called and not finished: the database's unique index refused a second one."""
+
+    def __init__(self) -> None:
+        super().__init__(_t("This counter still has a ticket in service: start and finish it, or record a no-show, "
+                            "before calling another."))
 
 
 def stage(visit: VisitRow) -> str:
@@ -105,37 +120,105 @@ async def _conditional_update(visit_id: int, values: dict, condition) -> bool:
     return await ledger.change_visit(visit_id, values, condition) is not None
 
 
+async def _open_at(visit_id: int, values: dict, condition) -> bool:
+    """A change that opens a ticket at a counter (a call): refused as CounterBusy when the counter has one open."""
+    try:
+        return await _conditional_update(visit_id, values, condition)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise CounterBusy() from None
+        raise
+
+
+#: A ticket that can be called: officer-issued, not yet called, served, finished or closed.
+CALLABLE = ((Visit.origin == "ticket") & Visit.called_at.is_null() & Visit.served_at.is_null()
+            & Visit.finished_at.is_null() & Visit.delivered_at.is_null() & Visit.outcome.is_null())
+
+
 async def call(visit: VisitRow, counter_id: int, officer_id: int, now: datetime | None = None) -> datetime:
+    """Call a waiting ticket to a counter (its counter from now on); refused for a visit the citizen recorded
+    (never queued), one already called, served, finished or closed, and when the counter has one open."""
     now = now or utcnow()
-    ok = await _conditional_update(
+    ok = await _open_at(
         visit["id"],
-        {Visit.called_at: now, Visit.called_source: "officer", Visit.counter: counter_id, Visit.officer: officer_id},
-        Visit.called_at.is_null() & Visit.outcome.is_null(),
+        {Visit.called_at: now, Visit.called_source: "officer", Visit.counter: counter_id, Visit.officer: officer_id,
+         Visit.transferred_to: None, Visit.recalled_at: None},
+        CALLABLE,
     )
     if not ok:
+        if visit["origin"] != "ticket":
+            raise TransitionError(_t("A visit the citizen recorded by scanning the counter's code is not in the "
+                                     "queue: it cannot be called."))
+        if visit["finished_at"] or visit["served_at"]:
+            raise TransitionError(_t("A visit already served or finished cannot be called."))
         raise TransitionError(_t("This ticket has already been called or closed."))
     return now
 
 
 async def call_next(unit_id: int, counter_id: int, day, officer_id: int) -> VisitRow | None:
-    """Call the oldest waiting visit of today for the counter's services at this unit (None when nobody waits)."""
+    """Call the first ticket of the counter's queue (queries.waiting_for_counter's order: arrival); None when
+    nobody waits. CounterBusy when the counter still has a ticket open."""
     services = await CounterService.select(CounterService.service).where(CounterService.counter == counter_id).run()
     service_ids = [r["service"] for r in services]
-    if not service_ids:
-        return None
+    condition = queries.counter_queue_condition(unit_id, counter_id, service_ids, day)
     for _ in range(ALLOCATION_ATTEMPTS):
-        candidate = cast("VisitRow | None", await Visit.select().where(
-            (Visit.unit == unit_id) & (Visit.local_day == day) & Visit.service.is_in(service_ids)
-            & Visit.called_at.is_null() & Visit.outcome.is_null() & Visit.arrived_at.is_not_null()
-        ).order_by(Visit.arrived_at).order_by(Visit.id).first().run())
+        query = Visit.select().where(condition)
+        for column in queries.CALL_ORDER:
+            query = query.order_by(column)
+        candidate = cast("VisitRow | None", await query.first().run())
         if candidate is None:
             return None
         try:
             await call(candidate, counter_id, officer_id)
+        except CounterBusy:
+            raise
         except TransitionError:
             continue  # another counter called it first: take the next one
         return cast("VisitRow | None", await Visit.select().where(Visit.id == candidate["id"]).first().run())
     return None
+
+
+async def recall(visit: VisitRow, officer_id: int, now: datetime | None = None) -> datetime:
+    """Repeat the call on the board: a called ticket whose service has not started (its call time is kept, so
+    the wait it measures is unchanged)."""
+    now = now or utcnow()
+    ok = await _conditional_update(
+        visit["id"], {Visit.recalled_at: now, Visit.officer: officer_id},
+        Visit.called_at.is_not_null() & Visit.served_at.is_null() & Visit.finished_at.is_null()
+        & Visit.outcome.is_null(),
+    )
+    if not ok:
+        raise TransitionError(_t("Only a called ticket whose service has not started can be called again."))
+    return now
+
+
+async def transfer(visit: VisitRow, target: CounterRow, actor: CurrentUser) -> None:
+    """Send a waiting or called ticket, not yet served, to another counter of its unit: it waits again for that
+    counter only, keeping its number and its place by arrival (arrived_at is unchanged, so the target counter calls
+    it in arrival order). Its call is undone (the wait then runs to the call at the target counter). The change,
+    its rollup delta and the audit entry commit together."""
+    if target["unit"] != visit["unit"] or target["id"] == visit.get("transferred_to"):
+        raise TransitionError(_t("Choose another counter of this unit."))
+    if not target["active"]:
+        raise TransitionError(_t("This counter is not active."))
+    async with Visit._meta.db.transaction():
+        changed = await ledger.change_visit(
+            visit["id"],
+            {Visit.counter: target["id"], Visit.transferred_to: target["id"], Visit.called_at: None,
+             Visit.called_source: None, Visit.recalled_at: None},
+            (Visit.origin == "ticket") & Visit.served_at.is_null() & Visit.finished_at.is_null()
+            & Visit.outcome.is_null(),
+        )
+        if changed is None:
+            raise TransitionError(_t("Only a ticket not yet served can be transferred."))
+        before, _after = changed
+        from_code = (await Counter.select(Counter.code).where(Counter.id == before["counter"]).first().run()
+                     if before["counter"] else None)
+        await audit.record(actor, "transfer", "visit", visit["id"], unit_id=visit["unit"],
+                           before={"counter": from_code["code"] if from_code else None,
+                                   "called_at": before["called_at"]},
+                           after={"counter": target["code"], "called_at": None},
+                           note=visit["ticket_number"] or "")
 
 
 async def start(visit: VisitRow, officer_id: int, now: datetime | None = None) -> None:

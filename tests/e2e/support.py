@@ -201,10 +201,20 @@ SCENES_SEED = textwrap.dedent("""
         await make_counter(unit, [service], name="Loket Kios Sinkron", code="KIO02")
         return {"counter": "KIO02"}
 
+    async def queue():  # test_queue_browser: two counters of one unit, an officer
+        unit = await make_unit(name="Dinas Antrean Browser", timezone="Asia/Jakarta")
+        ktp = await make_service(unit, name="KTP Elektronik")
+        kk = await make_service(unit, name="Kartu Keluarga", time_limit=(3, "working_days"))
+        await make_counter(unit, [ktp, kk], name="Loket 1", code="ANT01")
+        await make_counter(unit, [ktp, kk], name="Loket 2", code="ANT02")
+        officer = await make_user("officer", [unit])
+        return {"unit": unit["slug"], "officer": [officer["username"], officer["password"]]}
+
     async def work(settings):
         await apply_migrations(settings)
         scenes = {"citizen_loop": await citizen_loop(), "complaints": await complaints(),
-                  "diagnostic": await diagnostic(), "kiosk": await kiosk(), "kiosk_sync": await kiosk_sync()}
+                  "diagnostic": await diagnostic(), "kiosk": await kiosk(), "kiosk_sync": await kiosk_sync(),
+                  "queue": await queue()}
         print(json.dumps(scenes))
 
     run_with_db(work)

@@ -22,7 +22,8 @@ MIGRATION_INDEXES = {
     "counter_service": [(("counter", "service"), True)],
     "user_unit": [(("user", "unit"), True)],
     "visit": [(("unit", "local_day", "ticket_number"), True), (("service", "local_day"), False),
-              (("unit", "local_day"), False), (("counter", "local_day"), False), (("unit", "called_at"), False)],
+              (("unit", "local_day"), False), (("counter", "local_day"), False), (("unit", "called_at"), False),
+              (("counter", "local_day"), True)],  # m0130: partial, one open ticket per counter and day
     "survey_response": [(("service", "local_day"), False), (("unit", "local_day"), False),
                         (("counter", "local_day"), False), (("client_hash", "service", "local_day"), False)],
     "audit_log": [(("entity", "entity_id"), False), (("unit", "id"), False)],

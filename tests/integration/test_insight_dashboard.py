@@ -87,7 +87,8 @@ async def test_kaplan_meier_and_durations_from_rollups_match_raw(app):
     for i, days in enumerate([0, 1, 2, 3, 6, 1, 2]):
         arrived = at(unit, DAY + timedelta(days=i % 3), 9, i)
         delivered = arrived + timedelta(days=days, hours=2)
-        await add_visit(unit, svc, arrived, minutes=20, delivered_at=delivered, called_after=3 + i)
+        await add_visit(unit, svc, arrived, minutes=20, delivered_at=delivered, called_after=3 + i,
+                        served_after=3 + i)  # served once called (m0130 keeps the stages in order)
         arrivals.append(arrived)
         ends.append(delivered)
     for i in range(2):  # still open: censored at their time so far

@@ -21,10 +21,13 @@ async def _visit(w: dict, service: dict, *, arrived_minutes_ago: float, called_m
     now = utcnow()
     arrived = now - timedelta(minutes=arrived_minutes_ago)
     called = now - timedelta(minutes=called_minutes_ago) if called_minutes_ago is not None else None
+    done = called + timedelta(minutes=1) if called else None  # served and finished: one ticket open per counter
     await Visit.insert(Visit(
         unit=w["unit"]["id"], service=service["id"], counter=w["counter"]["id"] if called else None,
         origin="ticket", local_day=local_day(w["unit"]["timezone"], arrived), token=uuid.uuid4().hex,
         arrived_at=arrived, arrived_source="officer", called_at=called, called_source="officer" if called else None,
+        served_at=done, served_source="officer" if done else None, finished_at=done,
+        finished_source="officer" if done else None,
     )).run()
 
 
@@ -48,7 +51,8 @@ async def test_waiting_times_per_service_match_the_console_and_state_their_basis
     assert (two["waiting"], two["counters_open"], two["median_wait_minutes"]) == (1, 0, None)
     assert (two["estimate_minutes"], two["estimate_basis"]) == (None, "no_data")
     today = local_day(w["unit"]["timezone"])
-    console = await queue_queries.waiting_for_counter(w["unit"]["id"], [s1["id"], s2["id"]], today)
+    console = await queue_queries.waiting_for_counter(w["unit"]["id"], w["counter"]["id"], [s1["id"], s2["id"]],
+                                                      today)
     assert body["waiting"] == len(console) == one["waiting"] + two["waiting"]
     assert "token" not in json.dumps(body)  # counts and minutes only
     unit_page = await client.get(f"/units/{w['unit']['slug']}")

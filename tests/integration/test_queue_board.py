@@ -86,6 +86,8 @@ async def test_queue_state_api_and_board_page(client):
     # Known waits: 4 and 10 minutes (arrival moved back) -> median 7.
     await Visit.update({Visit.arrived_at: first["called_at"] - timedelta(minutes=4)}).where(
         Visit.id == first["id"]).run()
+    for step in ("start", "finish"):  # one ticket in service per counter: A-001 done before A-002 is called
+        assert (await post(client, f"/console/visits/{first['id']}/{step}")).status_code == 303
     await post(client, f"/console/counters/{code}/call-next")
     second = await Visit.select().where((Visit.unit == w["unit"]["id"]) & (Visit.ticket_number == "A-002")).first().run()
     await Visit.update({Visit.arrived_at: second["called_at"] - timedelta(minutes=10)}).where(

@@ -144,9 +144,16 @@ async def test_call_next_takes_the_oldest_waiting_and_notices_when_empty(client)
         await post(client, f"/console/counters/{code}/tickets", {"service": service["id"]})
     rows = await Visit.select().where(Visit.unit == w["unit"]["id"]).order_by(Visit.id).run()
     assert [r["ticket_number"] for r in rows] == ["A-001", "B-001", "A-002"]
-    for expected in rows:
+    for i, expected in enumerate(rows):
         assert (await post(client, f"/console/counters/{code}/call-next")).status_code == 303
         assert (await visit(expected["id"]))["called_at"] is not None
+        if i < len(rows) - 1:  # one ticket in service per counter: the next call waits until this one is closed
+            busy = await post(client, f"/console/counters/{code}/call-next")
+            assert busy.status_code == 409 and "masih melayani" in busy.text
+            assert f'<p class="current-number">{expected["ticket_number"]}</p>' in busy.text
+            assert (await visit(rows[i + 1]["id"]))["called_at"] is None
+            assert (await post(client, f"/console/visits/{expected['id']}/outcome",
+                               {"outcome": "no_show"})).status_code == 303
     empty = await post(client, f"/console/counters/{code}/call-next")
     assert refused(empty)
     assert empty.headers["location"] == f"/console/counters/{code}?notice=nobody-waiting"

@@ -87,13 +87,16 @@ async def test_queue_rows_are_what_their_typed_dicts_say(client):
     for _ in range(2):
         await tickets.issue(unit=unit, service_id=services[0]["id"], counter_id=counter["id"],
                             officer_id=officer["id"], standard_version_id=None, secret_key="k")
-    waiting = await queries.waiting_for_counter(unit_id, [s["id"] for s in services], day)
+    waiting = await queries.waiting_for_counter(unit_id, counter["id"], [s["id"] for s in services], day)
     assert len(waiting) == 2
     for row in waiting:
-        check(row, queries.VisitRow)
+        check(row, queries.WaitingRow)
     visit = await tickets.call_next(unit_id, counter["id"], day, officer["id"])
     check(visit, queries.VisitRow)
     assert visit is not None
+    check(await queries.current_at_counter(counter["id"], day), queries.VisitRow)
+    for row in await queries.other_counters(unit_id, counter["id"]):
+        check(row, queries.CounterRow)
     await tickets.start(visit, officer["id"])
     await tickets.finish(visit, officer["id"])
     await tickets.deliver(visit, officer["id"])

@@ -27,6 +27,7 @@ from portal.db.migrations import (
     m0101_rollup_channels,
     m0105_audit_unit,
     m0110_check_constraints,
+    m0130_queue_order,
 )
 
 #: Every migration, in the order applied.
@@ -53,4 +54,5 @@ MIGRATIONS = (
     m0101_rollup_channels,
     m0105_audit_unit,
     m0110_check_constraints,
+    m0130_queue_order,
 )
