@@ -36,7 +36,7 @@ from portal.resilience import FallbackStore, ResilientStreamBackend
 from portal.security import RequestGuardMiddleware, SecurityHeadersMiddleware
 from portal.settings import Settings
 from portal.staffing import routes as staffing_routes
-from portal.web import EXCEPTION_HANDLERS, LanguageMiddleware, jinja_environment
+from portal.web import EXCEPTION_HANDLERS, LanguageMiddleware, debug_error_response, jinja_environment
 
 #: Each capability's routers and handlers, mounted in this order.
 CAPABILITY_ROUTES = (catalog_routes, feedback_routes, queue_routes, insight_routes, accounts_routes,
@@ -120,9 +120,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="Open data: service standards, counters, and aggregated results (never individual responses).",
             render_plugins=[ApiReferencePlugin()],
         ),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, Exception: debug_error_response} if settings.debug
+        else EXCEPTION_HANDLERS,
         request_max_body_size=2 * 1024 * 1024,
-        debug=False,
+        debug=settings.debug,  # PORTAL_DEBUG, development only (docs/deploy.md)
     )
     app.state.settings = settings
     publish_json_api_only(app)

@@ -24,6 +24,8 @@ ENVIRONMENT = {
     "scheme, or a full origin such as http://10.0.0.5:8000): forms posted from them are believed (default none)",
     "PORTAL_REFRESH_SECONDS": "how often the background refresher folds new facts into the rollups and republishes "
     "figures (default 5; 0 = no background refresher, e.g. in tests that run it by hand)",
+    "PORTAL_DEBUG": "development only: 1 reloads changed templates and answers a server error with Litestar's "
+    "traceback page (default 0; never in production)",
 }
 
 LANGUAGES = ("id", "en")
@@ -44,6 +46,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
     refresh_seconds: float = 5.0
     redis_namespace: str = "portal"
+    debug: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,7 +86,18 @@ class Settings:
             trusted_proxies=proxies,
             allowed_hosts=allowed_hosts,
             redis_namespace=env.get("PORTAL_REDIS_NAMESPACE") or "portal",
+            debug=_flag(env.get("PORTAL_DEBUG"), "PORTAL_DEBUG"),
         )
+
+
+def _flag(value: str | None, name: str) -> bool:
+    """An on/off setting: 1, true, yes, on or 0, false, no, off (unset or empty: off); anything else is refused."""
+    text = (value or "").strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"{name} must be 1 or 0 (true/false, yes/no, on/off)")
 
 
 def _reachable(host: str) -> str:

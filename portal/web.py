@@ -20,13 +20,22 @@ from litestar.exceptions import (
     NotFoundException,
     ValidationException,
 )
+from litestar.exceptions.responses import create_debug_response
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal import formatting
 from portal.accounts.permissions import jinja_can
 from portal.db.engine import is_unique_violation
-from portal.locale import LANG_COOKIE, gettext, jinja_gettext, jinja_ngettext, negotiate
+from portal.locale import (
+    LANG_COOKIE,
+    gettext,
+    jinja_gettext,
+    jinja_ngettext,
+    jinja_npgettext,
+    jinja_pgettext,
+    negotiate,
+)
 from portal.paths import TEMPLATES_DIR
 from portal.settings import LANGUAGES, Settings
 from portal.timeutil import DEFAULT_TIMEZONE, local_day
@@ -41,9 +50,12 @@ def jinja_environment(settings: Settings) -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
-        auto_reload=False,  # templates ship inside the package and do not change while the server runs
+        # Templates ship inside the package and do not change while the server runs; PORTAL_DEBUG (development
+        # only) reloads a template whose file changed.
+        auto_reload=settings.debug,
     )
-    env.install_gettext_callables(jinja_gettext, jinja_ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        jinja_gettext, jinja_ngettext, newstyle=True, pgettext=jinja_pgettext, npgettext=jinja_npgettext)
     env.filters.update(formatting.JINJA_FILTERS)
     env.globals["time_limit"] = formatting.jinja_time_limit
     env.globals["public_url"] = settings.public_url
@@ -274,3 +286,10 @@ def error_response(request: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS = {HTTPException: error_response, Exception: error_response}
+
+
+def debug_error_response(request: Request, exc: Exception) -> Response:
+    """PORTAL_DEBUG only (development): an unexpected exception that would be a 500 shows Litestar's traceback page
+    instead of the portal's error page (logged the same way); every other error is answered as usual."""
+    response = error_response(request, exc)
+    return create_debug_response(request, exc) if (response.status_code or 200) >= 500 else response

@@ -24,6 +24,7 @@ import asyncio
 import functools
 import sqlite3
 from collections.abc import Iterable
+from string import Formatter
 from types import ModuleType
 from typing import Any, cast
 from urllib.parse import unquote, urlparse
@@ -304,24 +305,49 @@ def is_unique_violation(exc: BaseException) -> bool:
     return isinstance(exc, asyncpg.UniqueViolationError)
 
 
+def read_template(sql: str) -> list[tuple[str, str | None]]:
+    """Raw SQL as the portal writes it, everywhere (CONTRIBUTING.md, "Raw SQL"): Python's format-string syntax as
+    `string.Formatter` reads it. `{}` marks a value passed separately and bound by the driver, `{{` and `}}` are
+    literal braces, and `{name}` is a spelling the migration helpers fill in (portal.db.migration_support.run_all:
+    a dialect's column type, an identifier). Returns (literal text, field) pairs: field "" for a value, the name for
+    a spelling, None after the last field. Anything else (`{0}`, `{x!r}`, `{:>3}`, an unpaired brace) is refused."""
+    pieces: list[tuple[str, str | None]] = []
+    for literal, field, spec, conversion in Formatter().parse(sql):
+        if field is not None and (spec or conversion or (field and not field.isidentifier())):
+            raise ValueError(f"SQL template: only {{}} (a value) or {{name}} (a spelling) may stand in braces: {sql!r}")
+        pieces.append((literal, field))
+    return pieces
+
+
 @functools.lru_cache(maxsize=64)
 def _placeholders(sql: str, postgres: bool) -> str:
-    """`{}` placeholders as the driver wants them: `?` for sqlite3, `$1, $2, ...` for asyncpg."""
-    if not postgres:
-        return sql.replace("{}", "?")
-    parts = sql.split("{}")
-    return "".join(part + (f"${i}" if i < len(parts) else "") for i, part in enumerate(parts, start=1))
+    """`{}` markers as the driver wants them (`?` for sqlite3, `$1, $2, ...` for asyncpg), `{{ }}` as braces."""
+    out, index = [], 0
+    for literal, field in read_template(sql):
+        out.append(literal)
+        if field is None:
+            continue
+        if field:
+            raise ValueError(f"SQL template: {{{field}}} is a spelling for migration_support.run_all, not a value: "
+                             f"pass the value and write {{}}: {sql!r}")
+        index += 1
+        out.append(f"${index}" if postgres else "?")
+    return "".join(out)
 
 
 async def execute(sql: str, *args: Any) -> list[dict[str, Any]]:
-    """Run one plain SQL statement with `{}` placeholders (and no literal braces) on the configured engine,
+    """Run one plain SQL statement with `{}` value markers (`{{ }}` for a literal brace) on the configured engine,
     inside the current transaction when there is one; returns its rows as dicts.
 
     For the few statements every survey submit runs (portal.feedback.services, portal.insight.ledger): Piccolo's
     `raw()` parses its template and wraps every value again on each call, about 30 µs a statement on the
     development machine; this goes straight to the same connection, with the same type adapters, and the same
     fall-back to the threaded SQLite connection while another process holds the write lock."""
-    engine = current_engine()
+    return await execute_on(current_engine(), sql, *args)
+
+
+async def execute_on(engine: Engine, sql: str, *args: Any) -> list[dict[str, Any]]:
+    """`execute` on a given engine (the migrations get theirs as an argument)."""
     transaction = engine.current_transaction.get()
     if isinstance(engine, PostgresEngine):
         query = _placeholders(sql, True)

@@ -3,6 +3,12 @@
 Message ids are English; the Indonesian catalogs translate them. Indonesian is the default language. Every
 .po file under a language folder is read at start-up (no compile step) and merged into one catalog, so each
 capability keeps its own file (catalog.po, feedback.po, queue.po, insight.po, accounts.po, ...).
+
+Merged means one translation per message: where one English word means two things on two pages (a citizen's
+"Ticket" is a "Tiket", the officer's "Ticket" column is the queue number, "Antrean"), the message carries a
+context (`msgctxt` in the .po file; `pgettext(context, message)` in templates, `pgettext(lang, context, message)`
+in code). tests/unit/test_translations.py fails when two files translate the same message (and context)
+differently, since the merge would silently keep the last.
 """
 
 from __future__ import annotations
@@ -53,6 +59,12 @@ def ngettext(lang: str, singular: str, plural: str, n: int, **variables: object)
     return text % variables
 
 
+def pgettext(lang: str, context: str, message: str, **variables: object) -> str:
+    """`message` as meant in `context` (its `msgctxt` in the .po files), e.g. pgettext(lang, "queue number", "Ticket")."""
+    text = translations(lang if lang in LANGUAGES else "id").pgettext(context, message)
+    return text % variables if variables else text
+
+
 def negotiate(query_lang: str | None, cookie_lang: str | None, accept_language: str | None, default: str) -> str:
     """?lang= beats the remembered cookie, which beats Accept-Language, which beats the site default."""
     for candidate in (query_lang, cookie_lang):
@@ -94,3 +106,13 @@ def jinja_gettext(context, message: str) -> str:
 @pass_context
 def jinja_ngettext(context, singular: str, plural: str, n: int) -> str:
     return translations(_context_lang(context)).ngettext(singular, plural, n)
+
+
+@pass_context
+def jinja_pgettext(context, message_context: str, message: str) -> str:
+    return translations(_context_lang(context)).pgettext(message_context, message)
+
+
+@pass_context
+def jinja_npgettext(context, message_context: str, singular: str, plural: str, n: int) -> str:
+    return translations(_context_lang(context)).npgettext(message_context, singular, plural, n)

@@ -41,3 +41,15 @@ def test_port_and_host_feed_the_default_public_url(tmp_path):
     assert Settings.from_env({**base, "PORTAL_HOST": "0.0.0.0"}).public_url == "http://127.0.0.1:8000"
     assert Settings.from_env({**base, "PORTAL_PORT": "8311", "PORTAL_PUBLIC_URL": "https://x.go.id/"}).public_url \
         == "https://x.go.id"
+
+
+def test_debug_is_off_unless_asked_for(tmp_path):
+    base = {"PORTAL_VAR_DIR": str(tmp_path), "PORTAL_SECRET_KEY": "k" * 32}
+    assert Settings.from_env(base).debug is False
+    assert Settings.from_env({**base, "PORTAL_DEBUG": ""}).debug is False
+    assert Settings.from_env({**base, "PORTAL_DEBUG": "0"}).debug is False
+    assert Settings.from_env({**base, "PORTAL_DEBUG": "off"}).debug is False
+    assert Settings.from_env({**base, "PORTAL_DEBUG": "1"}).debug is True
+    assert Settings.from_env({**base, "PORTAL_DEBUG": " True "}).debug is True
+    with pytest.raises(ValueError, match="PORTAL_DEBUG"):
+        Settings.from_env({**base, "PORTAL_DEBUG": "maybe"})

@@ -1,35 +1,64 @@
-"""Indonesian first: every message the pages and Python code show has an Indonesian translation."""
+"""Indonesian first: every message the pages and Python code show has an Indonesian translation, and each message
+(with its context) has one translation whichever capability's .po file holds it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 
 from portal.locale import translations
 
 REPO = Path(__file__).resolve().parents[2]
-KEYWORDS = {"_": None, "gettext": (2,), "ngettext": (2, 3), "t": (2,), "_t": (1,)}
+CATALOGS = REPO / "portal" / "locale" / "id" / "LC_MESSAGES"
+KEYWORDS = {"_": None, "gettext": (2,), "ngettext": (2, 3), "t": (2,), "_t": (1,), "pgettext": ((2, "c"), 3)}
 
 
-def _messages() -> set[str]:
-    found: set[str] = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+def _messages() -> set[tuple[str | None, str]]:
+    """(context, message id) of every message the templates and portal/ use (context None: plain `_()`)."""
+    found: set[tuple[str | None, str]] = set()
+    extracted = [*extract_from_dir(
         str(REPO / "templates"), method_map=[("**.html", "jinja2"), ("**.svg", "jinja2")],
         options_map={"**.html": {"extensions": "jinja2.ext.i18n"}, "**.svg": {"extensions": "jinja2.ext.i18n"}},
-    ):
-        found.update([message] if isinstance(message, str) else [m for m in message if m])
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        str(REPO / "portal"), method_map=[("**.py", "python")], keywords=KEYWORDS
-    ):
-        found.update([message] if isinstance(message, str) else [m for m in message if m])
-    return {m for m in found if m and not m.startswith("%(")}
+    ), *extract_from_dir(str(REPO / "portal"), method_map=[("**.py", "python")], keywords=KEYWORDS)]
+    for _file, _line, message, _comments, context in extracted:
+        found.update((context, m) for m in ([message] if isinstance(message, str) else message) if m)
+    return {(c, m) for c, m in found if not m.startswith("%(")}
 
 
 def test_every_message_has_an_indonesian_translation():
     catalog = translations("id")
-    missing = sorted(m for m in _messages() if catalog.gettext(m) == m)
+    missing = sorted(f"{m} (context {c!r})" if c else m for c, m in _messages()
+                     if (catalog.pgettext(c, m) if c else catalog.gettext(m)) == m)
     assert not missing, "add these to a portal/locale/id/LC_MESSAGES/*.po file:\n" + "\n".join(missing)
+
+
+def _translations_by_file() -> dict[tuple[str | None, str], dict[str, object]]:
+    found: dict[tuple[str | None, str], dict[str, object]] = {}
+    for po in sorted(CATALOGS.glob("*.po")):
+        with po.open("rb") as f:
+            for message in read_po(f):
+                if message.id and message.string:
+                    key = (message.context, message.id if isinstance(message.id, str) else message.id[0])
+                    found.setdefault(key, {})[po.name] = message.string
+    return found
+
+
+def test_no_message_is_translated_differently_in_two_files():
+    """The catalogs are merged into one (portal.locale.translations): a message translated differently in two
+    files would show the last file's wording everywhere. Where one English word means two things, give each use
+    a context (msgctxt, pgettext); where it means one thing, use one wording."""
+    conflicts = [f"{'[' + c + '] ' if c else ''}{m!r}: " + ", ".join(f"{f} {s!r}" for f, s in strings.items())
+                 for (c, m), strings in _translations_by_file().items()
+                 if len({str(s) for s in strings.values()}) > 1]
+    assert not conflicts, "translated differently in two .po files:\n" + "\n".join(conflicts)
+
+
+def test_a_context_keeps_two_meanings_apart():
+    catalog = translations("id")
+    assert catalog.gettext("Ticket") == "Tiket"  # the citizen's ticket
+    assert catalog.pgettext("queue number", "Ticket") == "Antrean"  # the officer's queue number
 
 
 def test_english_is_the_message_id():
@@ -41,11 +70,9 @@ def test_every_translation_keeps_the_placeholders_of_its_message():
     """A translation that renames or drops a %(name)s placeholder breaks the page that formats it."""
     import re
 
-    from babel.messages.pofile import read_po
-
     placeholder = re.compile(r"%\((\w+)\)s")
     wrong = []
-    for po in sorted((REPO / "portal" / "locale" / "id" / "LC_MESSAGES").glob("*.po")):
+    for po in sorted(CATALOGS.glob("*.po")):
         with po.open("rb") as f:
             for message in read_po(f):
                 if not message.id or not message.string:

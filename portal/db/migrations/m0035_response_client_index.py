@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
+from portal.db.migration_support import run_all
+
 
 async def forwards(engine: Engine) -> None:
-    await engine.run_ddl("CREATE INDEX IF NOT EXISTS ix_response_client_day "
-                         "ON survey_response (client_hash, service, local_day)")
+    await run_all(engine, ["CREATE INDEX IF NOT EXISTS ix_response_client_day "
+                           "ON survey_response (client_hash, service, local_day)"])

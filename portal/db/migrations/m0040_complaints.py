@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+
+from portal.db.migration_support import is_postgres, run_all
 
 TABLES = [
     """CREATE TABLE IF NOT EXISTS complaint (
@@ -82,10 +83,6 @@ POSTGRES_TRIGGERS = [
 
 
 async def forwards(engine: Engine) -> None:
-    is_pg = isinstance(engine, PostgresEngine)
-    types = {"id": "SERIAL PRIMARY KEY" if is_pg else "INTEGER PRIMARY KEY",
-             "blob": "BYTEA" if is_pg else "BLOB"}
-    for sql in TABLES:
-        await engine.run_ddl(sql.format(**types))
-    for sql in POSTGRES_TRIGGERS if is_pg else SQLITE_TRIGGERS:
-        await engine.run_ddl(sql)
+    is_pg = is_postgres(engine)
+    await run_all(engine, TABLES, id="SERIAL PRIMARY KEY" if is_pg else "INTEGER PRIMARY KEY")  # {blob}: types()
+    await run_all(engine, POSTGRES_TRIGGERS if is_pg else SQLITE_TRIGGERS)

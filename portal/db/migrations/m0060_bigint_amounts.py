@@ -4,7 +4,8 @@ real retribution). SQLite's INTEGER is already 64-bit, so nothing changes there.
 from __future__ import annotations
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+
+from portal.db.migration_support import is_postgres, run_all
 
 COLUMNS = [
     ("standard_version", "fee"),
@@ -18,9 +19,9 @@ COLUMNS = [
 
 
 async def forwards(engine: Engine) -> None:
-    if not isinstance(engine, PostgresEngine):
+    if not is_postgres(engine):
         return
     # Some of these were BIGINT already (m0001 and m0032 spelt fee, amount_paid, amount and fee so); altering a
     # BIGINT column to BIGINT changes nothing, so no probe is needed.
     for table, column in COLUMNS:
-        await engine.run_ddl(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE BIGINT')
+        await run_all(engine, ['ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE BIGINT'], table=table, column=column)

@@ -4,13 +4,14 @@ so that wrong passwords from one client never lock the account's owner out on an
 from __future__ import annotations
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+
+from portal.db.migration_support import is_postgres, run_all
 
 
 async def forwards(engine: Engine) -> None:
-    key = "BIGSERIAL PRIMARY KEY" if isinstance(engine, PostgresEngine) else "INTEGER PRIMARY KEY AUTOINCREMENT"
-    await engine.run_ddl(
-        f"CREATE TABLE IF NOT EXISTS login_throttle (id {key}, user_id BIGINT NOT NULL, client VARCHAR(64) NOT NULL, "
-        "failures INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMPTZ NULL, updated_at TIMESTAMPTZ NOT NULL)"
-    )
-    await engine.run_ddl("CREATE UNIQUE INDEX IF NOT EXISTS ux_login_throttle ON login_throttle (user_id, client)")
+    key = "BIGSERIAL PRIMARY KEY" if is_postgres(engine) else "INTEGER PRIMARY KEY AUTOINCREMENT"
+    await run_all(engine, [
+        "CREATE TABLE IF NOT EXISTS login_throttle (id {key}, user_id BIGINT NOT NULL, client VARCHAR(64) NOT NULL, "
+        "failures INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMPTZ NULL, updated_at TIMESTAMPTZ NOT NULL)",
+        "CREATE UNIQUE INDEX IF NOT EXISTS ux_login_throttle ON login_throttle (user_id, client)",
+    ], key=key)

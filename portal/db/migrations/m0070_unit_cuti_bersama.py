@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from portal.db.migration_support import mark_all_dirty
+from portal.db.migration_support import mark_all_dirty, run_all
 
 COLUMN = "cuti_bersama BOOLEAN NOT NULL DEFAULT TRUE"  # valid on SQLite (>= 3.23) and PostgreSQL
 
 
 async def forwards(engine: Engine) -> None:
-    await engine.run_ddl(f"ALTER TABLE unit ADD COLUMN {COLUMN}")
+    await run_all(engine, ["ALTER TABLE unit ADD COLUMN {column}"], column=COLUMN)
     await mark_all_dirty(engine)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from portal.db.migration_support import mark_all_dirty
+from portal.db.migration_support import mark_all_dirty, run_all
 
 
 async def forwards(engine: Engine) -> None:
-    for column in ("cost_unrecorded", "ftr_disagree"):
-        await engine.run_ddl(f"ALTER TABLE rollup_day ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+    await run_all(engine, [
+        "ALTER TABLE rollup_day ADD COLUMN cost_unrecorded INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE rollup_day ADD COLUMN ftr_disagree INTEGER NOT NULL DEFAULT 0",
+    ])
     await mark_all_dirty(engine)

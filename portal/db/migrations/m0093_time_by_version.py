@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from portal.db.migration_support import mark_all_dirty
+from portal.db.migration_support import mark_all_dirty, run_all
 
 
 async def forwards(engine: Engine) -> None:
-    for column in ("time_version_n", "time_version_within"):
-        await engine.run_ddl(f"ALTER TABLE rollup_day ADD COLUMN {column} JSON NOT NULL DEFAULT '{{}}'")
+    await run_all(engine, [
+        "ALTER TABLE rollup_day ADD COLUMN time_version_n JSON NOT NULL DEFAULT '{{}}'",
+        "ALTER TABLE rollup_day ADD COLUMN time_version_within JSON NOT NULL DEFAULT '{{}}'",
+    ])
     await mark_all_dirty(engine)

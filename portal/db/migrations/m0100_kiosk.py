@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+
+from portal.db.migration_support import is_postgres, run_all
 
 TABLES = [
     """CREATE TABLE IF NOT EXISTS kiosk (
@@ -36,6 +37,4 @@ TABLES = [
 
 
 async def forwards(engine: Engine) -> None:
-    is_pg = isinstance(engine, PostgresEngine)
-    for sql in TABLES:
-        await engine.run_ddl(sql.format(id="SERIAL PRIMARY KEY" if is_pg else "INTEGER PRIMARY KEY"))
+    await run_all(engine, TABLES, id="SERIAL PRIMARY KEY" if is_postgres(engine) else "INTEGER PRIMARY KEY")

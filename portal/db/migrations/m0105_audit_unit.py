@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from portal.db.migration_support import is_postgres
+from portal.db.migration_support import is_postgres, run_all
 
 SQLITE = [
     "ALTER TABLE audit_log ADD COLUMN unit INTEGER NULL DEFAULT NULL",
@@ -26,7 +26,7 @@ POSTGRES = [
     "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
     "UPDATE audit_log SET unit = (details ->> 'unit_id')::integer "
     "WHERE json_typeof(details) = 'object' AND json_typeof(details -> 'unit_id') = 'number' "
-    "AND (details ->> 'unit_id') ~ '^-?[0-9]{1,9}$'",
+    "AND (details ->> 'unit_id') ~ '^-?[0-9]{{1,9}}$'",  # {{ }}: literal braces (run_all)
     "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
     "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
     "CREATE INDEX IF NOT EXISTS ix_audit_unit ON audit_log (unit, id)",
@@ -35,5 +35,4 @@ POSTGRES = [
 
 async def forwards(engine: Engine) -> None:
     async with engine.transaction():  # the triggers are never missing outside this migration
-        for sql in POSTGRES if is_postgres(engine) else SQLITE:
-            await engine.run_ddl(sql)
+        await run_all(engine, POSTGRES if is_postgres(engine) else SQLITE)

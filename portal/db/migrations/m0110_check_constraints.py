@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from portal.db.migration_support import is_postgres
+from portal.db.migration_support import execute, is_postgres, run_all
 
 SOURCES = ("officer", "citizen")
 NC_STATUSES = ("open", "action_planned", "closed")
@@ -73,10 +73,11 @@ def _in_list(values: tuple[str, ...]) -> str:
 async def _disallowed(engine: Engine) -> list[str]:
     found = []
     for (table, column), values in CHECKS.items():
-        rows = await engine.run_ddl(
-            f'SELECT "{column}" AS value, COUNT(*) AS n FROM "{table}" '
-            f'WHERE "{column}" IS NOT NULL AND "{column}" NOT IN ({_in_list(values)}) GROUP BY "{column}"')
-        for row in rows or []:
+        marks = ", ".join("{}" for _ in values)
+        rows = await execute(
+            engine, f'SELECT "{column}" AS value, COUNT(*) AS n FROM "{table}" '
+            f'WHERE "{column}" IS NOT NULL AND "{column}" NOT IN ({marks}) GROUP BY "{column}"', *values)
+        for row in rows:
             found.append(f"{table}.{column} = {row['value']!r}: {row['n']} row(s); allowed: {', '.join(values)}")
     return found
 
@@ -109,5 +110,4 @@ async def forwards(engine: Engine) -> None:
         raise DisallowedValues("m0110_check_constraints: correct these rows, then run `portal migrate` again:\n  "
                                + "\n  ".join(found))
     async with engine.transaction():
-        for sql in _postgres() if is_postgres(engine) else _sqlite():
-            await engine.run_ddl(sql)
+        await run_all(engine, _postgres() if is_postgres(engine) else _sqlite())

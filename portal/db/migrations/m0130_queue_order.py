@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from portal.db.migration_support import is_postgres
+from portal.db.migration_support import execute, is_postgres, run_all
 
 #: The stage times of a visit in the order they happen (tables.VISIT_STAGES as it was written).
 STAGES = ("arrived", "called", "served", "finished", "delivered")
@@ -55,18 +55,18 @@ async def _violations(engine: Engine) -> list[str]:
     for earlier, later in PAIRS:
         if later == "recalled":
             continue  # a new column: empty
-        rows = await engine.run_ddl(
-            f"SELECT id, ticket_number, origin, {earlier}_at AS a, {later}_at AS b FROM visit "
-            f"WHERE {_broken(earlier, later, postgres)} ORDER BY id") or []
+        rows = await execute(
+            engine, f"SELECT id, ticket_number, origin, {earlier}_at AS a, {later}_at AS b FROM visit "
+            f"WHERE {_broken(earlier, later, postgres)} ORDER BY id")
         if rows:
             listed = "; ".join(f"visit {r['id']} ({r['ticket_number'] or r['origin']}): {later}_at {r['b']} before "
                                f"{earlier}_at {r['a']}" for r in rows[:LISTED])
             more = f" and {len(rows) - LISTED} more" if len(rows) > LISTED else ""
             found.append(f"{len(rows)} visit(s) with {later}_at before {earlier}_at: {listed}{more}")
-    rows = await engine.run_ddl(
-        "SELECT counter, local_day, COUNT(*) AS n FROM visit "
+    rows = await execute(
+        engine, "SELECT counter, local_day, COUNT(*) AS n FROM visit "
         f"WHERE counter IS NOT NULL AND {OPEN_CONDITION} GROUP BY counter, local_day HAVING COUNT(*) > 1 "
-        "ORDER BY local_day, counter") or []
+        "ORDER BY local_day, counter")
     for r in rows[:LISTED]:
         found.append(f"counter {r['counter']} on {str(r['local_day'])[:10]}: {r['n']} tickets called and neither "
                      "finished nor closed (one at a time: finish them or record an outcome)")
@@ -111,5 +111,4 @@ async def forwards(engine: Engine) -> None:
             "m0130_queue_order: correct these visits (docs/queue.md, \"Upgrading a database with ghost visits\"), "
             "then run `portal migrate` again:\n  " + "\n  ".join(found))
     async with engine.transaction():
-        for sql in _postgres() if is_postgres(engine) else _sqlite():
-            await engine.run_ddl(sql)
+        await run_all(engine, _postgres() if is_postgres(engine) else _sqlite())
