@@ -24,7 +24,13 @@ ENVIRONMENT = {
     "scheme, or a full origin such as http://10.0.0.5:8000): forms posted from them are believed (default none)",
     "PORTAL_REFRESH_SECONDS": "how often the background refresher folds new facts into the rollups and republishes "
     "figures (default 5; 0 = no background refresher, e.g. in tests that run it by hand)",
+    "PORTAL_LOG_FORMAT": "text (default, readable) or json (one JSON object per line, for log collectors)",
+    "PORTAL_METRICS_TOKEN": "bearer token that opens GET /metrics from any address (default none)",
+    "PORTAL_METRICS_ALLOW": "comma-separated addresses or networks that may read GET /metrics without the token, "
+    "when they connect directly (not through a proxy); default 127.0.0.1,::1; empty = token only",
 }
+
+LOG_FORMATS = ("text", "json")
 
 LANGUAGES = ("id", "en")
 
@@ -44,6 +50,9 @@ class Settings:
     allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
     refresh_seconds: float = 5.0
     redis_namespace: str = "portal"
+    log_format: str = "text"
+    metrics_token: str | None = None
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,6 +78,13 @@ class Settings:
         public_url = (env.get("PORTAL_PUBLIC_URL") or f"http://{_reachable(host)}:{port}").rstrip("/")
         proxies = tuple(p.strip() for p in (env.get("PORTAL_TRUSTED_PROXIES") or "").split(",") if p.strip())
         allowed_hosts = tuple(h.strip() for h in (env.get("PORTAL_ALLOWED_HOSTS") or "").split(",") if h.strip())
+        log_format = (env.get("PORTAL_LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise ValueError(f"PORTAL_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        allow = env.get("PORTAL_METRICS_ALLOW")
+        metrics_allow = ("127.0.0.1", "::1") if allow is None else tuple(
+            a.strip() for a in allow.split(",") if a.strip())
+        _check_networks(metrics_allow)
         return cls(
             var_dir=var_dir,
             database_url=database_url,
@@ -83,7 +99,21 @@ class Settings:
             trusted_proxies=proxies,
             allowed_hosts=allowed_hosts,
             redis_namespace=env.get("PORTAL_REDIS_NAMESPACE") or "portal",
+            log_format=log_format,
+            metrics_token=env.get("PORTAL_METRICS_TOKEN") or None,
+            metrics_allow=metrics_allow,
         )
+
+
+def _check_networks(values: tuple[str, ...]) -> None:
+    """Each PORTAL_METRICS_ALLOW entry is an address or a network (10.0.0.0/8); refused at start-up otherwise."""
+    import ipaddress
+
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(f"PORTAL_METRICS_ALLOW: {value!r} is not an address or a network") from None
 
 
 def _reachable(host: str) -> str:
