@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[ApiReferencePlugin()],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
+        logging_config=None,  # logging is configured once, in the chosen format (portal.ops.logs)
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )

@@ -64,8 +64,9 @@ class JsonLineFormatter(JsonFormatter):
         log_data.update(extra)
 
 
-#: Record attributes that are not fields of a line (python-json-logger's list, and Python 3.12's task name).
-_RESERVED = [*RESERVED_ATTRS, "taskName"]
+#: Record attributes that are not fields of a line (python-json-logger's list, Python 3.12's task name, and
+#: uvicorn's copy of its message with terminal colours).
+_RESERVED = [*RESERVED_ATTRS, "taskName", "color_message"]
 
 
 def dict_config(settings: Settings, level: str = "INFO") -> dict[str, Any]:

@@ -16,7 +16,6 @@ over live workers; last pass: the latest of them).
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,12 +26,14 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from portal import __version__
 
+disable_created_metrics()  # no *_created series: each counter is its value, as in multiprocess mode
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 #: Seconds: a citizen page takes milliseconds; an evidence pack or an export can take seconds.
@@ -65,11 +66,12 @@ def multiprocess_dir() -> Path | None:
 
 
 def prepare_multiprocess(directory: Path) -> None:
-    """Empty (or create) the folder the workers will write their values to, and name it for them: call before
-    the workers start, never while they run (prometheus-client's rule)."""
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+    """Create the folder the workers will write their values to, remove the value files of an earlier run (only
+    those: *.db) and name it for the workers: call before they start, never while they run (prometheus-client's
+    rule)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
     os.environ[MULTIPROC_ENV] = str(directory)
 
 
