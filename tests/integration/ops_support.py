@@ -122,7 +122,7 @@ async def _seed_scene(settings) -> dict:
     _kiosk_id, code = await kiosk_services.create(dict(counter), "uji", None)  # type: ignore[arg-type]
     paired = await kiosk_services.pair(code)
     assert paired is not None
-    return {"unit": unit["slug"], "service": service["slug"], "counter": counter["code"],
+    return {"unit": unit["slug"], "service": service["slug"], "service_id": service["id"], "counter": counter["code"],
             "officer": [officer["username"], officer["password"]], "kiosk_token": paired[1]}
 
 
@@ -133,6 +133,18 @@ def seed(env: dict[str, str]) -> dict:
     from portal.settings import Settings
 
     return run_with_db(_seed_scene, Settings.from_env(env))
+
+
+def query(env: dict[str, str], sql: str) -> list[dict]:
+    """Rows of one SQL statement on the portal's own database (either engine), read from this process."""
+    from portal.cli import run_with_db
+    from portal.db.tables import Unit
+    from portal.settings import Settings
+
+    async def work(settings) -> list[dict]:
+        return await Unit.raw(sql).run()
+
+    return run_with_db(work, Settings.from_env(env))
 
 
 @contextmanager
