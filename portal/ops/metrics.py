@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -32,6 +33,9 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from portal import __version__
+
+if TYPE_CHECKING:
+    from portal.ops.queries import PendingRow
 
 disable_created_metrics()  # no *_created series: each counter is its value, as in multiprocess mode
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -130,7 +134,7 @@ class _Families:
         return self.families
 
 
-def scrape_families(pending: dict, waiting: list[tuple[str, int]]) -> list[Metric]:
+def scrape_families(pending: PendingRow, waiting: list[tuple[str, int]]) -> list[Metric]:
     """The gauges computed at scrape time from the database (portal.ops.queries)."""
     lag = GaugeMetricFamily("portal_refresher_lag_seconds", "Age of the oldest rollup delta not yet folded into "
                             "the rollups (0 when none is pending)")
