@@ -15,7 +15,7 @@ import time
 from portal.db.tables_insight import RollupDelta
 from portal.insight import actions, periods, published, rollups
 from portal.ops import metrics
-from portal.timeutil import local_day
+from portal.timeutil import local_day, utcnow
 
 log = logging.getLogger("portal.refresher")
 
@@ -70,11 +70,11 @@ class Refresher:
             try:
                 await self.run_once(full=first)
                 first = False
-                metrics.refresher_pass(time.monotonic() - started, True, time.time())
+                metrics.refresher_pass(time.monotonic() - started, True, utcnow().timestamp())
             except asyncio.CancelledError:
                 raise
             except Exception:  # a failed pass is retried on the next; the facts are safe in their tables
-                metrics.refresher_pass(time.monotonic() - started, False, time.time())
+                metrics.refresher_pass(time.monotonic() - started, False, utcnow().timestamp())
                 log.exception("refresher pass failed")
             await asyncio.sleep(interval)
 
