@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
+#: The suite's clock (tests/clock.py: PORTAL_TEST_TODAY, PORTAL_TEST_CLOCK_SHIFT) reaches every server started here.
+TEST_CLOCK = "PORTAL_TEST_"
 ANSWERS = {f"u{i}": "3" for i in range(1, 10)}
 
 
@@ -53,7 +55,8 @@ def portal_env(var_dir: Path, *, embedded: bool = False, **extra: str) -> Iterat
     """The environment of a portal of its own: a var folder, a secret, no background refresher unless asked;
     SQLite, or in the scale-out pass (unless `embedded`) a fresh PostgreSQL database (dropped afterwards) and a
     Redis namespace of its own."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and k != "PROMETHEUS_MULTIPROC_DIR"}
+    env = {k: v for k, v in os.environ.items()
+           if (not k.startswith("PORTAL_") or k.startswith(TEST_CLOCK)) and k != "PROMETHEUS_MULTIPROC_DIR"}
     env.update({"PORTAL_VAR_DIR": str(var_dir), "PORTAL_SECRET_KEY": "ops-test-" + uuid.uuid4().hex,
                 "PORTAL_REFRESH_SECONDS": "1", "PYTHONPATH": str(REPO) + os.pathsep + env.get("PYTHONPATH", "")})
     database = None
@@ -91,16 +94,19 @@ def cli(env: dict[str, str], *args: str, ok: bool = True) -> Ran:
     interpreter's start-up), with the portal's environment `env` for the time of the call."""
     from portal.cli import main
 
-    saved = {k: v for k, v in os.environ.items() if k.startswith("PORTAL_")}
+    def settings_of(environ) -> list[str]:
+        return [k for k in environ if k.startswith("PORTAL_") and not k.startswith(TEST_CLOCK)]
+
+    saved = {k: os.environ[k] for k in settings_of(os.environ)}
     out, err = io.StringIO(), io.StringIO()
     try:
         for key in saved:
             del os.environ[key]
-        os.environ.update({k: v for k, v in env.items() if k.startswith("PORTAL_")})
+        os.environ.update({k: env[k] for k in settings_of(env)})
         with redirect_stdout(out), redirect_stderr(err):
             code = main(list(args))
     finally:
-        for key in [k for k in os.environ if k.startswith("PORTAL_")]:
+        for key in settings_of(os.environ):
             del os.environ[key]
         os.environ.update(saved)
     ran = Ran(code, out.getvalue(), err.getvalue())

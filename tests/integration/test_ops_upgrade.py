@@ -5,9 +5,9 @@ every row of every table is still there with the same values, and the published 
 every unit and service, default window and fixed periods) are what the earlier release serves from the same data.
 
 The earlier release runs from `git archive b5ad380` (the history is in every clone; nothing is fetched) with this
-environment's packages. Its SQLite database is built once and cached under .cache/upgrade/<commit>-<recipe>/;
-the scale-out pass builds its PostgreSQL database afresh. Keep this test for each later release: add the newest
-release beside OLD_RELEASES when it ships.
+environment's packages. Its SQLite database is built once a day (demo data ends on the day it is made) and
+cached under .cache/upgrade/<commit>-<recipe>/; the scale-out pass builds its PostgreSQL database afresh. Keep
+this test for each later release: add the newest release beside OLD_RELEASES when it ships.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from portal.timeutil import local_day
+from portal.timeutil import local_day, utcnow
 from tests.integration.ops_support import (
     REPO,
     _pg,
@@ -76,13 +76,19 @@ def old_source(commit: str) -> tuple[str, Path]:
 
 
 def old_env(env: dict[str, str], source: Path) -> dict[str, str]:
-    return {**env, "PYTHONPATH": str(source)}
+    """The environment with the earlier release first on the path instead of this checkout (the suite's clock
+    site, tests/clock_site, stays: the earlier release lives on the suite's day too)."""
+    others = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != REPO]
+    return {**env, "PYTHONPATH": os.pathsep.join([str(source), *others])}
 
 
-def run_old(env: dict[str, str], source: Path, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "portal", *args], env=env, cwd=source, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, f"old portal {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+def run_old(env: dict[str, str], source: Path, *commands: list[str]) -> str:
+    """The earlier release's `portal` commands, in order, through its own portal.cli.main (one interpreter)."""
+    script = ("import sys\nfrom portal.cli import main\nfor args in " + repr([list(c) for c in commands]) +
+              ":\n    code = main(args)\n    if code:\n        sys.exit(f'portal {args} exited {code}')\n")
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=source, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, f"old portal {commands} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
 
@@ -125,18 +131,17 @@ def _photo() -> bytes:
 def build_old_database(env: dict[str, str], source: Path, var: Path) -> None:
     """The earlier release's demo at a small scale, plus facts through its own commands and pages."""
     old = old_env(env, source)
-    run_old(old, source, "demo", "--months", "2", "--scale", "0.06", "--seed", "11")
-    run_old(old, source, "review")
+    run_old(old, source, ["demo", "--months", "2", "--scale", "0.06", "--seed", "11"], ["review"])
     rows = _rows(old, "SELECT c.code, s.slug, u.timezone FROM counter c JOIN counter_service cs ON cs.counter = c.id "
                       "JOIN service s ON s.id = cs.service JOIN unit u ON u.id = c.unit ORDER BY c.code, s.slug")
     code, slug, timezone = rows[0]["code"], rows[0]["slug"], rows[0]["timezone"]
-    run_old(old, source, "kiosk", "add", "--counter", code, "--label", "upgrade", "--no-qr")
     paper = var / "paper.csv"
     paper.write_text("u1,u2,u3,u4,u5,u6,u7,u8,u9,amount_paid\n" + "".join(
         f"{3 + n % 2},3,4,3,{2 + n % 3},4,3,4,3,{n * 1000}\n" for n in range(6)))
     today = local_day(timezone)
-    run_old(old, source, "import-paper", str(paper), "--service", slug, "--from",
-            (today - timedelta(days=20)).isoformat(), "--to", (today - timedelta(days=14)).isoformat())
+    run_old(old, source, ["kiosk", "add", "--counter", code, "--label", "upgrade", "--no-qr"],
+            ["import-paper", str(paper), "--service", slug, "--from", (today - timedelta(days=20)).isoformat(),
+             "--to", (today - timedelta(days=14)).isoformat()])
     process, base = start_old({**old, "PORTAL_REFRESH_SECONDS": "1"}, source, var)
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
@@ -155,7 +160,7 @@ def build_old_database(env: dict[str, str], source: Path, var: Path) -> None:
             client.post("/login", data={**hidden_fields(login.text), "username": "admin", "password": "wrong-one"})
     finally:
         stop(process)
-    run_old(old, source, "review")  # fold what the server left pending: the cached database has no backlog
+    run_old(old, source, ["review"])  # fold what the server left pending: the cached database has no backlog
 
 
 def _rows(env: dict[str, str], sql: str) -> list[dict]:
@@ -230,7 +235,8 @@ def test_a_database_of_the_earlier_release_survives_this_releases_migrate(tmp_pa
     old_var, new_var = tmp_path / "old", tmp_path / "new"
     old_var.mkdir()
     new_var.mkdir()
-    cached = source.parent / "portal.sqlite3"
+    # Demo data ends on the day it is made, so a cached database serves that day only (then it is made again).
+    cached = source.parent / f"portal-{utcnow().date().isoformat()}.sqlite3"
     with portal_env(old_var, PORTAL_REFRESH_SECONDS="0") as old, \
             portal_env(new_var, PORTAL_REFRESH_SECONDS="0") as new:
         for env in (old, new):
@@ -248,6 +254,8 @@ def test_a_database_of_the_earlier_release_survives_this_releases_migrate(tmp_pa
                 with sqlite3.connect(build / "portal.sqlite3") as src, sqlite3.connect(partial) as dst:
                     src.backup(dst)
                 shutil.copy2(build / "secret_key", source.parent / "secret_key")
+                for stale in source.parent.glob("portal-*.sqlite3"):
+                    stale.unlink()
                 os.replace(partial, cached)
             shutil.copy2(cached, old_var / "portal.sqlite3")
             shutil.copy2(source.parent / "secret_key", old_var / "secret_key")
