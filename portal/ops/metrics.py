@@ -142,7 +142,7 @@ def scrape_families(pending: PendingRow, waiting: list[tuple[str, int]]) -> list
     backlog = GaugeMetricFamily("portal_refresher_pending_deltas", "Rollup deltas waiting for the refresher")
     backlog.add_metric([], pending["count"])
     queue = GaugeMetricFamily("portal_queue_waiting", "People waiting now per unit (today's tickets not yet called, "
-                              "as in the officer console)", labels=["unit"])
+                              "by the queue's rule: docs/queue.md)", labels=["unit"])
     for slug, n in waiting:
         queue.add_metric([slug], n)
     info = GaugeMetricFamily("portal_info", "The running release", labels=["version"])

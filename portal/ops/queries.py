@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import TypedDict
 
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.query.functions.aggregate import Count
 
 from portal.db.tables import Unit, Visit
 from portal.db.tables_insight import RollupDelta
+from portal.queue.queries import waiting_condition
 from portal.timeutil import local_day
 
 #: The backlog is counted up to this many deltas (a scrape stays cheap even when the refresher is stuck).
@@ -56,21 +55,12 @@ async def pending_deltas() -> PendingRow:
 
 
 async def waiting_by_unit() -> list[tuple[str, int]]:
-    """(unit slug, people waiting now) for every unit: today's visits (in the unit's timezone) not yet called and
-    without an outcome, the officer console's waiting list (portal.queue.queries.waiting_for_counter)."""
+    """(unit slug, people waiting now) for every unit, by the queue's own rule (portal.queue.queries.
+    waiting_condition: the console's list, the board's and the API's counts) on the unit's local day; one
+    indexed count per unit."""
     units = await Unit.select(Unit.id, Unit.slug, Unit.timezone).order_by(Unit.slug).run()
-    by_day: dict = defaultdict(list)
-    for unit in units:
-        by_day[local_day(unit["timezone"])].append(unit["id"])
-    waiting: dict[int, int] = {}
-    for day, unit_ids in by_day.items():
-        rows = await Visit.select(Visit.unit, Count(Visit.id, alias="n")).where(
-            Visit.unit.is_in(unit_ids) & (Visit.local_day == day) & Visit.called_at.is_null()
-            & Visit.outcome.is_null()
-        ).group_by(Visit.unit).run()
-        waiting.update({row["unit"]: int(row["n"]) for row in rows})
-    return [(unit["slug"], waiting.get(unit["id"], 0)) for unit in units]
-
+    return [(unit["slug"], await Visit.count().where(waiting_condition(unit["id"], local_day(unit["timezone"]))))
+            for unit in units]
 
 def engine():
     """The engine the tables are bound to (its pool, on PostgreSQL, is what /metrics reports)."""

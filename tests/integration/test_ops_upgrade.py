@@ -1,6 +1,7 @@
 """Upgrade from the project's earlier release: a database made by commit b5ad380 (the 2026-12-03 state of main)
 with its own `portal demo` and a few more facts through its own doors (a corrective-action review, a kiosk, a
-paper batch, a complaint with its photo, a survey answer, a failed sign-in), then this release's `portal migrate`:
+paper batch, a complaint with its photo, a survey answer, a failed sign-in), prepared as docs/queue.md asks before
+m0130 (the ghost tickets its demo leaves closed on its own console), then this release's `portal migrate`:
 every row of every table is still there with the same values, and the published figures (the results API of
 every unit and service, default window and fixed periods) are what the earlier release serves from the same data.
 
@@ -41,7 +42,7 @@ from tests.integration.ops_support import (
 
 OLD_RELEASES = ("b5ad380",)
 #: Bump when the build below changes, so a cached database of the earlier recipe is not reused.
-RECIPE = "r1"
+RECIPE = "r2"
 #: Tables whose rows are derived and that a migration may rebuild (their figures are still compared): none yet.
 DERIVED: frozenset[str] = frozenset()
 
@@ -156,11 +157,38 @@ def build_old_database(env: dict[str, str], source: Path, var: Path) -> None:
                 "description": "Diminta bayar lebih.", "amount": "20000", "contact": "+62 812-0000-1111"},
                 files={"photo": ("struk.png", _photo(), "image/png")})
             assert filed.status_code == 303, filed.text[-800:]
-            login = client.get("/login")
-            client.post("/login", data={**hidden_fields(login.text), "username": "admin", "password": "wrong-one"})
+            close_ghost_tickets(client, old)
+        with httpx.Client(base_url=base, timeout=60) as stranger:
+            login = stranger.get("/login")
+            stranger.post("/login", data={**hidden_fields(login.text), "username": "admin", "password": "wrong-one"})
     finally:
         stop(process)
     run_old(old, source, ["review"])  # fold what the server left pending: the cached database has no backlog
+
+
+def close_ghost_tickets(client: httpx.Client, env: dict[str, str]) -> None:
+    """The operator's preparation for m0130 (docs/queue.md, "Upgrading a database with ghost visits"), on the
+    earlier release's console: where a counter holds several called tickets neither finished nor closed on one
+    day (the earlier release let an officer call the next before closing the last; its demo leaves such days),
+    record an outcome for all but the latest call: no-show when never served, else cancelled."""
+    open_tickets = _rows(env, "SELECT id, counter, local_day, served_at FROM visit WHERE counter IS NOT NULL AND "
+                              "called_at IS NOT NULL AND finished_at IS NULL AND outcome IS NULL "
+                              "ORDER BY counter, local_day, called_at, id")
+    by_counter_day: dict[tuple, list[dict]] = {}
+    for row in open_tickets:
+        by_counter_day.setdefault((row["counter"], str(row["local_day"])[:10]), []).append(row)
+    ghosts = [row for rows in by_counter_day.values() for row in rows[:-1]]
+    if not ghosts:
+        return
+    login = client.get("/login")
+    signed_in = client.post("/login", data={**hidden_fields(login.text), "username": "admin",
+                                            "password": "demo-admin-2026"})  # the earlier demo's printed account
+    assert signed_in.status_code == 303, signed_in.text[-500:]
+    for ghost in ghosts:
+        closed = client.post(f"/console/visits/{ghost['id']}/outcome", data={
+            "outcome": "no_show" if ghost["served_at"] is None else "cancelled",
+            "_csrf_token": client.cookies.get("csrftoken") or ""})
+        assert closed.status_code == 303, closed.text[-500:]
 
 
 def _rows(env: dict[str, str], sql: str) -> list[dict]:
