@@ -2,8 +2,9 @@
 with its own `portal demo` and a few more facts through its own doors (a corrective-action review, a kiosk, a
 paper batch, a complaint with its photo, a survey answer, a failed sign-in), prepared as docs/queue.md asks before
 m0130 (the ghost tickets its demo leaves closed on its own console), then this release's `portal migrate`:
-every row of every table is still there with the same values, and the published figures (the results API of
-every unit and service, default window and fixed periods) are what the earlier release serves from the same data.
+every row of every table is still there with the same values (derived rollups may be rebuilt), and the published
+figures (the results API of every unit and service, default window and fixed periods) are what the earlier release
+serves from the same data, except those redefined on purpose since (REDEFINED_SINCE, each with its reason).
 
 The earlier release runs from `git archive b5ad380` (the history is in every clone; nothing is fetched) with this
 environment's packages. Its SQLite database is built once a day (demo data ends on the day it is made) and
@@ -41,6 +42,18 @@ from tests.integration.ops_support import (
 )
 
 OLD_RELEASES = ("b5ad380",)
+#: Figures whose definition changed on purpose since an earlier release (so its answers and this release's differ
+#: by design): for each, the block of the results API and why. Every other published figure of that release
+#: must come back unchanged; rows are compared whatever the definitions.
+REDEFINED_SINCE: dict[str, dict[str, str]] = {
+    "b5ad380": {
+        "time": "issue 22: the on-time headline counts open cases (estimate at the horizon, provisional), and a "
+                "unit pools its services each against its own limit",
+        "accuracy": "issue 22: leaves out visits that ended without the product, and visits apart from unbound "
+                    "answers",
+        "cost": "issue 22: visits apart from unbound answers",
+    },
+}
 #: Bump when the build below changes, so a cached database of the earlier recipe is not reused.
 RECIPE = "r2"
 #: Tables whose rows are derived from the facts and that a migration may rebuild (portal.db.migration_support.
@@ -248,6 +261,16 @@ def figures(base: str, units: list[dict], services: list[dict], today) -> dict[s
     return found
 
 
+def differences(a, b, path: tuple = ()) -> list[tuple]:
+    """The leaf paths (keys, list positions as '*') where the later answer `b` differs from the earlier `a`; a key
+    the earlier release did not publish is an addition, not a change."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(a) for d in differences(a[k], b.get(k), (*path, k))]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for x, y in zip(a, b, strict=True) for d in differences(x, y, (*path, "*"))]
+    return [] if a == b else [path]
+
+
 def _copy_database(old: dict[str, str], new: dict[str, str]) -> None:
     if old.get("PORTAL_DATABASE_URL", "").startswith("postgres"):
         source_db = old["PORTAL_DATABASE_URL"].rpartition("/")[2]
@@ -328,7 +351,10 @@ def test_a_database_of_the_earlier_release_survives_this_releases_migrate(tmp_pa
             assert ready["status"] == "ready" and ready["checks"]["refresher"]["status"] == "running", ready
             now = figures(server["base"], units, services, today)
         assert now.keys() == earlier.keys()
+        redefined = REDEFINED_SINCE.get(commit, {})
+        for key in earlier:
+            changed = [path for path in differences(earlier[key], now[key])
+                       if not set(path[:1] + path[2:3]) & set(redefined)]  # a block, or a service's block
+            assert not changed, f"{key}: {changed[:5]} changed across the upgrade from {full[:7]}"
         assert sum(v["satisfaction"]["n"] for k, v in earlier.items() if k.endswith(" default")) > 50  # type: ignore[index]
         assert any(v["time"]["n"] for v in earlier.values())  # type: ignore[index]
-        for key in earlier:
-            assert now[key] == earlier[key], f"{key} changed across the upgrade from {full[:7]}"
