@@ -30,6 +30,10 @@ from portal.insight import routes as insight_routes
 from portal.insight.refresher import Refresher
 from portal.kiosk import routes as kiosk_routes
 from portal.openapi import ApiReferencePlugin, publish_json_api_only
+from portal.ops import health as ops_health
+from portal.ops import logs as ops_logs
+from portal.ops import routes as ops_routes
+from portal.ops.observe import ObserveMiddleware
 from portal.paths import STATIC_DIR
 from portal.queue import routes as queue_routes
 from portal.resilience import FallbackStore, ResilientStreamBackend
@@ -40,7 +44,8 @@ from portal.web import EXCEPTION_HANDLERS, LanguageMiddleware, debug_error_respo
 
 #: Each capability's routers and handlers, mounted in this order.
 CAPABILITY_ROUTES = (catalog_routes, feedback_routes, queue_routes, insight_routes, accounts_routes,
-                     diagnostic_routes, complaints_routes, kiosk_routes, staffing_routes)
+                     diagnostic_routes, complaints_routes, kiosk_routes, staffing_routes,
+                     ops_routes)
 
 
 def _route_handlers() -> list:
@@ -81,14 +86,16 @@ def _channels(settings: Settings) -> ChannelsPlugin:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    ops_logs.ensure_configured(settings)
     engine = db.configure(settings)
+    refresher = Refresher() if settings.refresh_seconds > 0 else None
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
         await db.start(engine)
         background = None
-        if settings.refresh_seconds > 0:
-            background = asyncio.create_task(Refresher().loop(settings.refresh_seconds), name="portal-refresher")
+        if refresher is not None:
+            background = asyncio.create_task(refresher.loop(settings.refresh_seconds), name="portal-refresher")
         try:
             yield
         finally:
@@ -106,7 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                        include_in_schema=False, opt={"exclude_from_auth": True},
                                        cache_control=None),
         ],
-        lifespan=[lifespan],
+        lifespan=[ops_health.lifespan, lifespan, ops_health.pool_sampling],
         on_app_init=[auth.on_app_init],
         middleware=[RequestGuardMiddleware],
         stores=_stores(settings),
@@ -122,12 +129,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={**EXCEPTION_HANDLERS, Exception: debug_error_response} if settings.debug
         else EXCEPTION_HANDLERS,
+        logging_config=None,  # logging is configured once, in the chosen format (portal.ops.logs)
         request_max_body_size=2 * 1024 * 1024,
         debug=settings.debug,  # PORTAL_DEBUG, development only (docs/deploy.md)
     )
     app.state.settings = settings
+    app.state.refresher = refresher
     publish_json_api_only(app)
     # Outermost, so that even a 404 from the router is answered in the negotiated language.
     app.asgi_handler = LanguageMiddleware(app.asgi_handler, default=settings.default_language)
     app.asgi_handler = SecurityHeadersMiddleware(app.asgi_handler, https=settings.public_url.startswith("https://"))
+    app.asgi_handler = ObserveMiddleware(app.asgi_handler)  # outermost: ids, counts and times every answer
     return app

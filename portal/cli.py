@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -16,6 +17,7 @@ from portal.feedback import commands as feedback_commands
 from portal.insight import commands as insight_commands
 from portal.kiosk import commands as kiosk_commands
 from portal.measure import commands as measure_commands
+from portal.ops import commands as ops_commands
 from portal.settings import Settings
 from portal.staffing import commands as staffing_commands
 
@@ -23,7 +25,8 @@ T = TypeVar("T")
 
 #: Modules with `register(subparsers)` adding their commands, in this order.
 COMMAND_MODULES = (measure_commands, demo_commands, catalog_commands, feedback_commands, insight_commands,
-                   complaints_commands, kiosk_commands, staffing_commands)
+                   complaints_commands, kiosk_commands, staffing_commands,
+                   ops_commands)
 
 
 def run_with_db(work: Callable[[Settings], Awaitable[T]], settings: Settings | None = None) -> T:
@@ -71,10 +74,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.port:
         os.environ["PORTAL_PORT"] = str(args.port)
     settings = Settings.from_env()
+    from portal.ops import logs, metrics
+
+    logs.configure(settings, args.log_level)
+    say = logging.getLogger("portal").info if settings.log_format == "json" else print  # json: every line a record
     if settings.is_sqlite or args.demo:
         applied = run_with_db(apply_migrations, settings)
         if applied:
-            print("applied migrations: " + ", ".join(applied))
+            say("applied migrations: " + ", ".join(applied))
     if args.demo:
         from portal.demo.seed import seed_demo
 
@@ -84,9 +91,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if workers > 1 and (settings.is_sqlite or not settings.redis_url):
         print("several workers need PORTAL_DATABASE_URL (PostgreSQL) and PORTAL_REDIS_URL", file=sys.stderr)
         return 2
-    print(f"Portal at http://{host}:{port}  (public URL {settings.public_url})", flush=True)
+    if workers > 1:  # prometheus-client's multiprocess mode: each worker writes its values under var/metrics
+        metrics.prepare_multiprocess(metrics.multiprocess_dir() or settings.var_dir / "metrics")
+    say(f"Portal at http://{host}:{port}  (public URL {settings.public_url})")
+    sys.stdout.flush()
     uvicorn.run("portal.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=False, log_level=args.log_level)
+                proxy_headers=False, log_level=args.log_level, access_log=False,
+                log_config=logs.uvicorn_config(settings, args.log_level))
     return 0
 
 

@@ -26,7 +26,13 @@ ENVIRONMENT = {
     "figures (default 5; 0 = no background refresher, e.g. in tests that run it by hand)",
     "PORTAL_DEBUG": "development only: 1 reloads changed templates and answers a server error with Litestar's "
     "traceback page (default 0; never in production)",
+    "PORTAL_LOG_FORMAT": "text (default, readable) or json (one JSON object per line, for log collectors)",
+    "PORTAL_METRICS_TOKEN": "bearer token that opens GET /metrics from any address (default none)",
+    "PORTAL_METRICS_ALLOW": "comma-separated addresses or networks that may read GET /metrics without the token, "
+    "when they connect directly (not through a proxy); default 127.0.0.1,::1; empty = token only",
 }
+
+LOG_FORMATS = ("text", "json")
 
 LANGUAGES = ("id", "en")
 
@@ -47,6 +53,9 @@ class Settings:
     refresh_seconds: float = 5.0
     redis_namespace: str = "portal"
     debug: bool = False
+    log_format: str = "text"
+    metrics_token: str | None = None
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,6 +81,13 @@ class Settings:
         public_url = (env.get("PORTAL_PUBLIC_URL") or f"http://{_reachable(host)}:{port}").rstrip("/")
         proxies = tuple(p.strip() for p in (env.get("PORTAL_TRUSTED_PROXIES") or "").split(",") if p.strip())
         allowed_hosts = tuple(h.strip() for h in (env.get("PORTAL_ALLOWED_HOSTS") or "").split(",") if h.strip())
+        log_format = (env.get("PORTAL_LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise ValueError(f"PORTAL_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        allow = env.get("PORTAL_METRICS_ALLOW")
+        metrics_allow = ("127.0.0.1", "::1") if allow is None else tuple(
+            a.strip() for a in allow.split(",") if a.strip())
+        _check_networks(metrics_allow)
         return cls(
             var_dir=var_dir,
             database_url=database_url,
@@ -87,6 +103,9 @@ class Settings:
             allowed_hosts=allowed_hosts,
             redis_namespace=env.get("PORTAL_REDIS_NAMESPACE") or "portal",
             debug=_flag(env.get("PORTAL_DEBUG"), "PORTAL_DEBUG"),
+            log_format=log_format,
+            metrics_token=env.get("PORTAL_METRICS_TOKEN") or None,
+            metrics_allow=metrics_allow,
         )
 
 
@@ -98,6 +117,17 @@ def _flag(value: str | None, name: str) -> bool:
     if text in ("1", "true", "yes", "on"):
         return True
     raise ValueError(f"{name} must be 1 or 0 (true/false, yes/no, on/off)")
+
+
+def _check_networks(values: tuple[str, ...]) -> None:
+    """Each PORTAL_METRICS_ALLOW entry is an address or a network (10.0.0.0/8); refused at start-up otherwise."""
+    import ipaddress
+
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(f"PORTAL_METRICS_ALLOW: {value!r} is not an address or a network") from None
 
 
 def _reachable(host: str) -> str:

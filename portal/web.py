@@ -266,7 +266,9 @@ def error_response(request: Request, exc: Exception) -> Response:
     exc = _mapped(request, exc)
     status = getattr(exc, "status_code", 500)
     if status >= 500:
-        log.exception("server error on %s %s", request.method, request.url.path, exc_info=exc)
+        # The route template, not the path: tokens and tracking codes in a path stay out of the logs.
+        log.exception("server error on %s %s", request.method, request.scope.get("path_template") or "<unmatched>",
+                      exc_info=exc)
     if isinstance(exc, NotAuthorizedException) and not wants_json(request):
         return Redirect(path=f"{request.app.route_reverse('login_form')}?next={request.url.path}")
     message = _message_for(request, exc, status)

@@ -219,6 +219,7 @@ class RollupDelta(Table, tablename="rollup_delta"):
     counter = Integer(default=0)
     day = Date()
     payload = Text(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow())  # by the database's clock (m0160): the refresher's lag
 
 
 class PublishedResult(Table, tablename="published_result"):

@@ -17,6 +17,7 @@ from portal.db.tables_feedback import PaperBatch, PaperBatchResponse
 from portal.feedback import queries
 from portal.insight import ledger
 from portal.insight.aggregate import RESPONSE_COLUMNS
+from portal.ops import metrics
 from portal.queue.queries import VisitRow
 from portal.timeutil import local_day, utcnow
 
@@ -117,6 +118,7 @@ async def _store_response(values: dict, nonce: str | None, standard: StandardVer
             await ledger.responses_added(values["service"], values["unit"], [row])
         else:
             await ledger.responses_added(values["service"], values["unit"], [row], standard=standard)
+    metrics.answers_stored(values.get("channel", ""), values["counted"], values["count_reason"])  # committed
     return row["id"]
 
 
@@ -154,6 +156,7 @@ async def submit_given(values: dict, receipt) -> int | None:
         if is_unique_violation(exc):
             return None
         raise
+    metrics.answers_stored(values.get("channel", ""), True, values["count_reason"])  # committed
     return row["id"]
 
 
@@ -180,6 +183,7 @@ async def import_paper(service: ServiceRow, period_from: date, period_to: date, 
         await audit.record(actor, "import", "paper_batch", batch_id, unit_id=service["unit"],
                            after={"service": service["slug"], "rows": len(rows), "filename": filename[:200],
                                   "period_from": period_from, "period_to": period_to})
+    metrics.answers_stored("paper", True, "paper", len(rows))  # committed
     return batch_id
 
 

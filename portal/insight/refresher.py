@@ -14,7 +14,8 @@ import time
 
 from portal.db.tables_insight import RollupDelta
 from portal.insight import actions, periods, published, rollups
-from portal.timeutil import local_day
+from portal.ops import metrics
+from portal.timeutil import local_day, utcnow
 
 log = logging.getLogger("portal.refresher")
 
@@ -65,12 +66,15 @@ class Refresher:
         self.last_review = time.monotonic() - REVIEW_SECONDS + 60  # first review a minute after start
         first = True
         while True:
+            started = time.monotonic()
             try:
                 await self.run_once(full=first)
                 first = False
+                metrics.refresher_pass(time.monotonic() - started, True, utcnow().timestamp())
             except asyncio.CancelledError:
                 raise
             except Exception:  # a failed pass is retried on the next; the facts are safe in their tables
+                metrics.refresher_pass(time.monotonic() - started, False, utcnow().timestamp())
                 log.exception("refresher pass failed")
             await asyncio.sleep(interval)
 

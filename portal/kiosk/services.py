@@ -27,6 +27,7 @@ from portal.kiosk import queries
 from portal.kiosk.queries import CounterRow, KioskRow
 from portal.kiosk.schemas import BatchResult, ItemResult, KioskItem
 from portal.locale import gettext
+from portal.ops import metrics
 from portal.settings import LANGUAGES
 from portal.timeutil import local_day, utcnow
 
@@ -213,6 +214,7 @@ async def store_batch(kiosk: KioskRow, unit: Mapping[str, Any], services: Sequen
         assert answer is not None  # check_item returns an answer or a refusal
         stored = await _store(kiosk, unit, answer, now)
         results.append(ItemResult(id=answer["uuid"], status="stored" if stored else "duplicate"))
+    metrics.kiosk_batch((r.status, r.reason) for r in results)
     return BatchResult(stored=sum(r.status == "stored" for r in results),
                        duplicates=sum(r.status == "duplicate" for r in results),
                        refused=sum(r.status == "refused" for r in results), items=results)

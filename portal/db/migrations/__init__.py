@@ -29,6 +29,7 @@ from portal.db.migrations import (
     m0110_check_constraints,
     m0120_rollup_outcomes,
     m0130_queue_order,
+    m0160_rollup_delta_created,
     m0170_rollup_hours,
     m0171_staffing_target,
 )
@@ -59,6 +60,7 @@ MIGRATIONS = (
     m0110_check_constraints,
     m0120_rollup_outcomes,
     m0130_queue_order,
+    m0160_rollup_delta_created,
     m0170_rollup_hours,
     m0171_staffing_target,
 )

@@ -1,0 +1,1 @@
+"""Operations: health and readiness, Prometheus metrics, request logs, backup and restore of the embedded mode."""
