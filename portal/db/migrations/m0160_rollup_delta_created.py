@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from portal.db.migration_support import is_postgres
+from portal.db.migration_support import is_postgres, run_all
 
 SQLITE = [
     "CREATE TABLE rollup_delta_new (id INTEGER PRIMARY KEY AUTOINCREMENT, service INTEGER NOT NULL,"
     " unit INTEGER NOT NULL, counter INTEGER NOT NULL DEFAULT 0, day DATE NOT NULL,"
-    " payload TEXT NOT NULL DEFAULT '{}', created_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+    " payload TEXT NOT NULL DEFAULT '{{}}', created_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP)",
     "INSERT INTO rollup_delta_new (id, service, unit, counter, day, payload)"
     " SELECT id, service, unit, counter, day, payload FROM rollup_delta ORDER BY id",
     "DELETE FROM sqlite_sequence WHERE name = 'rollup_delta_new'",
@@ -32,6 +32,5 @@ POSTGRES = [
 
 
 async def forwards(engine: Engine) -> None:
-    async with engine.transaction():
-        for sql in POSTGRES if is_postgres(engine) else SQLITE:
-            await engine.run_ddl(sql)
+    # The runner applies and records each migration in one transaction (portal.db.migrate).
+    await run_all(engine, POSTGRES if is_postgres(engine) else SQLITE)
