@@ -7,12 +7,14 @@ import hashlib
 import hmac
 import logging
 import re
+import sqlite3
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from litestar import MediaType, Request, Response
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import (
     ClientException,
     HTTPException,
@@ -21,12 +23,14 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.exceptions.responses import create_debug_response
+from litestar.params import Body
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal import formatting
 from portal.accounts.permissions import jinja_can
-from portal.db.engine import is_unique_violation
+from portal.db.engine import is_unique_violation, unique_field
+from portal.errors import Conflict, DomainError, Invalid, _t
 from portal.locale import (
     LANG_COOKIE,
     gettext,
@@ -73,6 +77,15 @@ def lang_url(context, code: str) -> str:
         return f"?lang={code}"
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     return "?" + urlencode([*params, ("lang", code)])
+
+
+#: The body of an HTML form, read by Litestar into a typed input: `data: Annotated[SomeForm, FORM]`.
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def form_errors(request: Request, exc: DomainError) -> dict[str, str]:
+    """Each wrong field of a refused form and its message in the request's language, to show beside the field."""
+    return domain_messages(request, exc)
 
 
 def chosen_ids(values: list[str], allowed: set[int], error: str) -> list[int]:
@@ -232,34 +245,54 @@ _BEYOND_INT32 = re.compile(r"/-?\d{10,}(/|$)")
 
 def _value_out_of_range(exc: Exception) -> bool:
     """The database refused a value it cannot hold: SQLite OverflowError (beyond 64 bits), asyncpg DataError
-    (beyond 32/64 bits, NUL in text, numeric out of range). The request is at fault, never the server."""
-    return isinstance(exc, OverflowError) or any(
-        cls.__name__ in ("DataError", "NumericValueOutOfRangeError", "CharacterNotInRepertoireError")
-        for cls in type(exc).__mro__
-    )
+    (beyond 32/64 bits, NUL in text, numeric out of range: all subclasses). The request is at fault."""
+    if isinstance(exc, OverflowError):
+        return True
+    asyncpg = _asyncpg()
+    return asyncpg is not None and isinstance(exc, asyncpg.DataError)
 
 
 def _refers_to_nothing(exc: Exception) -> bool:
     """A form named a row that does not exist (SQLite "FOREIGN KEY constraint failed", asyncpg
     ForeignKeyViolationError): the statement failed, nothing was stored, and the request is at fault."""
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    return "ForeignKeyViolationError" in names or ("IntegrityError" in names and "FOREIGN KEY" in str(exc))
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "FOREIGN KEY" in str(exc)
+    asyncpg = _asyncpg()
+    return asyncpg is not None and isinstance(exc, asyncpg.ForeignKeyViolationError)
+
+
+def _asyncpg():
+    try:
+        import asyncpg.exceptions
+    except ImportError:  # pragma: no cover
+        return None
+    return asyncpg.exceptions
 
 
 def _mapped(request: Request, exc: Exception) -> Exception:
     """An id in the path that no column can hold cannot exist: 404; any other unstorable value: 400; a unique
-    index refusing a write that no service caught (a race its code did not expect) is a conflict: 409, logged."""
+    index refusing a write that no service turned into a Conflict (a race its code did not expect): 409 naming the
+    column, logged."""
+    if isinstance(exc, DomainError | HTTPException):
+        return exc
     if _refers_to_nothing(exc):
-        return ClientException(t(request, "The request is not valid."))
+        return Invalid(_t("The request is not valid."))
     if is_unique_violation(exc):
-        log.warning("unique violation not handled by its service on %s %s: %s", request.method, request.url.path,
-                    type(exc).__name__)
-        return ClientException(t(request, "This conflicts with the current state."), status_code=409)
+        field = unique_field(exc)
+        log.warning("unique violation not handled by its service on %s %s: %s (%s)", request.method,
+                    request.url.path, type(exc).__name__, field)
+        return Conflict(_t("This value is already taken."), field=field, code="taken")
     if not _value_out_of_range(exc):
         return exc
     if _BEYOND_INT32.search(request.url.path):
         return NotFoundException()
-    return ClientException(t(request, "A value is out of the allowed range."))
+    return Invalid(_t("A value is out of the allowed range."))
+
+
+def domain_messages(request: Request, exc: DomainError) -> dict[str, str]:
+    """field -> message in the request's language, every wrong field of the form ("" for one without a field)."""
+    errors = exc.errors or {exc.field or "": exc.message}
+    return {field: t(request, message, **exc.values) for field, message in errors.items()}
 
 
 def error_response(request: Request, exc: Exception) -> Response:
@@ -271,11 +304,24 @@ def error_response(request: Request, exc: Exception) -> Response:
                       exc_info=exc)
     if isinstance(exc, NotAuthorizedException) and not wants_json(request):
         return Redirect(path=f"{request.app.route_reverse('login_form')}?next={request.url.path}")
+    headers = getattr(exc, "headers", None) or {}
+    if isinstance(exc, DomainError):
+        message = t(request, exc.message, **exc.values)
+        fields = domain_messages(request, exc)
+        if wants_json(request):
+            body: dict[str, Any] = {"status": status, "error": message, "code": exc.code}
+            if exc.field:
+                body["field"] = exc.field
+            if len(fields) > 1 or exc.field:
+                body["fields"] = fields
+            return Response(content=body, status_code=status, media_type=MediaType.JSON)
+        details = [m for f, m in fields.items() if m != message] if len(fields) > 1 else []
+        return Template(template_name="error.html", status_code=status,
+                        context={"status": status, "message": message, "details": details})
     message = _message_for(request, exc, status)
     extra = getattr(exc, "extra", None)
-    headers = getattr(exc, "headers", None) or {}
     if wants_json(request):
-        body: dict[str, Any] = {"status": status, "error": message}
+        body = {"status": status, "error": message}
         if isinstance(exc, ValidationException) and extra:
             body["fields"] = extra
         return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)

@@ -35,16 +35,23 @@ def changes(before: dict | None, after: dict | None) -> dict[str, dict[str, Any]
 
 async def record(actor: CurrentUser | None, action: str, entity: str, entity_id: int | None, *,
                  unit_id: int | None, before: dict | None = None, after: dict | None = None,
-                 note: str = "", unit_ids: Iterable[int | None] = ()) -> None:
+                 note: str = "", unit_ids: Iterable[int | None] = (), changed: dict[str, dict[str, Any]] | None = None,
+                 actor_id: int | None = None, actor_name: str | None = None) -> None:
     """Append one entry per unit touched (`unit_id` and `unit_ids`; one entry without a unit when none): the
-    `unit` column scopes it, so heads see every entry of their units."""
+    `unit` column scopes it, so heads see every entry of their units. Call it inside the change's transaction
+    (the change and its record commit together or not at all). `changed` gives the {field: {"before", "after"}}
+    map directly instead of `before`/`after`; `actor_id`/`actor_name` name an actor that is not a signed-in user
+    (a command, the system)."""
     units = list(dict.fromkeys(u for u in (unit_id, *unit_ids) if u is not None)) or [None]
+    diff = {k: {"before": _plain(v.get("before")), "after": _plain(v.get("after"))} for k, v in changed.items()} \
+        if changed is not None else changes(before, after)
     entries_ = []
     for unit in units:
-        details: dict[str, Any] = {"unit_id": unit, "changes": changes(before, after)}
+        details: dict[str, Any] = {"unit_id": unit, "changes": diff}
         if note:
             details["note"] = note
-        entries_.append(AuditLog(actor=actor.id if actor else None, actor_name=actor.username if actor else "",
+        entries_.append(AuditLog(actor=actor.id if actor else actor_id,
+                                 actor_name=actor.username if actor else (actor_name or ""),
                                  action=action, entity=entity, entity_id=entity_id, unit=unit,
                                  details=json.dumps(details, default=str)))
     await AuditLog.insert(*entries_).run()

@@ -24,6 +24,7 @@ def cmd_unit_calendar(args: argparse.Namespace) -> int:
     async def work(settings) -> dict | str:
         from portal.catalog.services import set_cuti_bersama
         from portal.db.tables import Unit
+        from portal.errors import NotFound
 
         if args.cuti_bersama is None:
             unit = await Unit.select(Unit.slug, Unit.cuti_bersama).where(Unit.slug == args.unit).first().run()
@@ -32,7 +33,7 @@ def cmd_unit_calendar(args: argparse.Namespace) -> int:
             return {"unit": unit["slug"], "after": True if unit["cuti_bersama"] is None else bool(unit["cuti_bersama"])}
         try:
             return await set_cuti_bersama(args.unit, args.cuti_bersama == "closed")
-        except LookupError:
+        except NotFound:
             return f"unknown unit: {args.unit}"
 
     result = run_with_db(work)

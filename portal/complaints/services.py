@@ -14,7 +14,6 @@ from portal.complaints.deadlines import CLASSES, INITIAL_CLASS, due_day
 from portal.complaints.images import CleanImage
 from portal.complaints.schemas import ANSWER_MAX, ComplaintInput, _t
 from portal.db.engine import is_unique_violation
-from portal.db.tables import AuditLog
 from portal.db.tables_complaints import Complaint, ComplaintPhoto, ComplaintSetting
 from portal.db.tables_insight import Nonconformity, NonconformityEvent
 from portal.insight.aggregate import closures_of
@@ -198,11 +197,8 @@ async def open_nonconformity(complaint_id: int, actor: CurrentUser) -> int:
             await NonconformityEvent.insert(NonconformityEvent(
                 nonconformity=nc_id, actor=actor.id, actor_name=actor.username, action="nonconformity_opened",
                 status="open", changes=json.dumps({"source": "complaint", "complaint": row["code"]}))).run()
-            await AuditLog.insert(AuditLog(
-                actor=actor.id, actor_name=actor.username, action="nonconformity_opened", entity="nonconformity",
-                entity_id=nc_id, unit=row["unit"], details=json.dumps({"unit_id": row["unit"], "changes": {
-                    "source": {"before": None, "after": "complaint"},
-                    "figure": {"before": None, "after": figure}}}))).run()
+            await audit.record(actor, "nonconformity_opened", "nonconformity", nc_id, unit_id=row["unit"],
+                               after={"source": "complaint", "figure": figure})
         await Complaint.update({Complaint.nonconformity: nc_id}).where(Complaint.id == complaint_id).run()
         await audit.record(actor, "complaint_nonconformity", "complaint", complaint_id, unit_id=row["unit"],
                            before={"nonconformity": None}, after={"nonconformity": nc_id})

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 import sqlite3
 from collections.abc import Iterable
 from string import Formatter
@@ -303,6 +304,24 @@ def is_unique_violation(exc: BaseException) -> bool:
     except ImportError:  # pragma: no cover
         return False
     return isinstance(exc, asyncpg.UniqueViolationError)
+
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
+_PG_KEY = re.compile(r"Key \((.+?)\)=")
+
+
+def unique_field(exc: BaseException) -> str | None:
+    """The column a unique violation names, when it names plain columns (the last one of a composite index, e.g.
+    `version` of (service, version)): SQLite "UNIQUE constraint failed: counter.code", PostgreSQL
+    "Key (code)=(A1) already exists." None for an expression index or an unknown message."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        found = _SQLITE_UNIQUE.search(str(exc))
+        columns = [c.strip().rpartition(".")[2] for c in found.group(1).split(",")] if found else []
+    else:
+        found = _PG_KEY.search(getattr(exc, "detail", None) or "")
+        columns = [c.strip() for c in found.group(1).split(",")] if found else []
+    plain = [c for c in columns if re.fullmatch(r"[a-z_][a-z0-9_]*", c)]
+    return plain[-1] if plain and len(plain) == len(columns) else None
 
 
 def read_template(sql: str) -> list[tuple[str, str | None]]:

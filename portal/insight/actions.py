@@ -18,8 +18,9 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, TypedDict, cast
 
+from portal.accounts import audit
 from portal.db.engine import is_unique_violation
-from portal.db.tables import AuditLog, Service, Unit
+from portal.db.tables import Service, Unit
 from portal.db.tables_insight import NC_SOURCES, Nonconformity, NonconformityEvent
 from portal.insight import report, time_headline
 from portal.insight.periods import Period
@@ -92,14 +93,10 @@ def _plain(value: Any) -> Any:
 
 async def _audit(actor: Actor | None, action: str, item: NonconformityRow, changes: dict[str, Any],
                  note: str = "") -> None:
-    details: dict[str, Any] = {"unit_id": item["unit"], "changes": changes}
-    if note:
-        details["note"] = note
-    await AuditLog.insert(AuditLog(
-        actor=actor["id"] if actor else None, actor_name=actor["username"] if actor else "system",
-        action=action, entity="nonconformity", entity_id=item["id"], unit=item["unit"],
-        details=json.dumps(details, default=str),
-    )).run()
+    await audit.record(None, action, "nonconformity", item["id"], unit_id=item["unit"], note=note,
+                       changed={k: v if isinstance(v, dict) and set(v) <= {"before", "after"} else {"after": v}
+                                for k, v in changes.items()},
+                       actor_id=actor["id"] if actor else None, actor_name=actor["username"] if actor else "system")
     await NonconformityEvent.insert(NonconformityEvent(
         nonconformity=item["id"], actor=actor["id"] if actor else None,
         actor_name=actor["username"] if actor else "system", action=action, status=item["status"],

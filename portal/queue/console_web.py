@@ -117,9 +117,10 @@ def notice_text(request: Request, code: str | None) -> str | None:
     return t(request, NOTICES[code]) if code in NOTICES else None
 
 
-def form_unit_id(request: Request, form) -> int:
+def form_unit_id(request: Request, value: str) -> int:
+    """The unit a back-office form names (its `unit` field), which must be one of the user's units."""
     try:
-        unit_id = int(form.get("unit") or "")
+        unit_id = int(value or "")
     except ValueError:
         raise ClientException(t(request, "Unknown unit.")) from None
     ensure_unit_access(request, unit_id)

@@ -12,9 +12,11 @@ from datetime import date
 import httpx
 from litestar.handlers import HTTPRouteHandler
 
-from portal.accounts.auth import session_auth
+from portal.accounts.auth import CurrentUser, session_auth
 from portal.accounts.permissions import PERMISSIONS, action_of
-from portal.queue import standards, tickets
+from portal.catalog import services as catalog_services
+from portal.catalog.schemas import DraftForm
+from portal.queue import tickets
 from tests.conftest import PortalClient
 from tests.factories import make_counter, make_service, make_unit, make_user
 from tests.integration.access_rules import BODIES, NOT_UNIT_PARAMETERS
@@ -86,15 +88,21 @@ async def _world(app, settings) -> dict:
     issued = await tickets.issue(unit=unit, service_id=service["id"], counter_id=counter["id"],
                                  officer_id=users["officer"]["id"], standard_version_id=None,
                                  secret_key=settings.secret_key)
-    version = await standards.create_draft(service["id"], {
-        "requirements": ["KTP"], "procedure": ["Datang"], "time_limit_value": 1, "time_limit_unit": "hours",
-        "fee": 0, "product": "Surat", "complaint_channel": "LAPOR!"}, users["manager"]["id"])
+    version = await _draft(service, users["manager"], unit)
     other = await make_unit()
     await make_service(other)
     outsiders = {role: await make_user(role, [other]) for role in ("head", "manager", "officer")}
     return {"unit": unit, "service": service, "counter": counter, "users": users, "target": target,
             "visit_id": issued.visit_id, "token": issued.token, "version_id": version["id"], "outsiders": outsiders}
 
+
+
+async def _draft(service: dict, manager: dict, unit: dict) -> dict:
+    actor = CurrentUser(manager["id"], manager["username"], manager["username"], "manager", frozenset([unit["id"]]))
+    return await catalog_services.create_draft(actor, service, DraftForm(
+        requirements="KTP", procedure="Datang", time_limit_value="1", time_limit_unit="hours", fee="0",
+        product="Surat", complaint_channel="LAPOR!", target_time="0.95", target_cost="0.99",
+        target_accuracy="0.95"))
 
 async def _batch_id(w: dict) -> int:
     from portal.feedback.services import import_paper
@@ -147,9 +155,7 @@ async def _complaint_id(w: dict) -> int:
 async def _fresh_draft(w: dict) -> int:
     """A draft of its own service: discarding it (allowed roles do) leaves the shared draft in place."""
     service = await make_service(w["unit"])
-    version = await standards.create_draft(service["id"], {
-        "requirements": ["KTP"], "procedure": ["Datang"], "time_limit_value": 1, "time_limit_unit": "hours",
-        "fee": 0, "product": "Surat", "complaint_channel": "LAPOR!"}, w["users"]["manager"]["id"])
+    version = await _draft(service, w["users"]["manager"], w["unit"])
     return version["id"]
 
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from portal.catalog.queries import standard_in_force
+from portal.catalog.services import effective_instant
 from portal.db.tables import AuditLog, Counter, CounterService, Service, StandardVersion, Unit
-from portal.queue.standards import effective_instant
 from portal.timeutil import local_day
 from tests.conftest import PortalClient
 from tests.integration.queue_support import login, post, world

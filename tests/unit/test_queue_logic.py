@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from portal.accounts.audit import _normalised, changes
+from portal.catalog.schemas import DraftForm
+from portal.catalog.services import effective_instant
+from portal.errors import Invalid
 from portal.queue.board import median_wait_minutes
-from portal.queue.standards import as_form, effective_instant, parse_draft, status_of
+from portal.queue.standards import as_form, status_of
 from portal.queue.tickets import stage
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -32,25 +35,39 @@ FORM = {"requirements": " KTP \n\n KK ", "procedure": "a\r\nb", "time_limit_valu
         "staff_count": "2", "target_time": "0,95", "target_cost": "1", "target_accuracy": "0"}
 
 
-def test_parse_draft_reads_every_component():
-    values, errors = parse_draft(FORM)
-    assert errors == []
+def _parse(form: dict):
+    try:
+        return DraftForm(**form).validated(), {}
+    except Invalid as exc:
+        return None, exc.errors
+
+
+def test_draft_form_reads_every_component():
+    values, errors = _parse(FORM)
+    assert errors == {} and values is not None
     assert values["requirements"] == ["KTP", "KK"] and values["procedure"] == ["a", "b"]
     assert values["fee"] == 1_500_000 and values["time_limit_value"] == 14 and values["staff_count"] == 2
     assert (values["target_time"], values["target_cost"], values["target_accuracy"]) == (0.95, 1.0, 0.0)
 
 
-def test_parse_draft_refuses_bad_values():
+def test_draft_form_refuses_bad_values_naming_the_field():
     for field, bad in [("fee", "-1"), ("fee", "gratis"), ("time_limit_value", "0"), ("time_limit_unit", "weeks"),
-                       ("requirements", " \n "), ("target_cost", "1.01"), ("staff_count", "0"), ("product", "")]:
-        _values, errors = parse_draft({**FORM, field: bad})
-        assert errors, (field, bad)
+                       ("requirements", " \n "), ("target_cost", "1.01"), ("staff_count", "0"), ("product", ""),
+                       ("fee", "9" * 30), ("time_limit_value", "800")]:
+        _values, errors = _parse({**FORM, field: bad})
+        assert list(errors) == [field], (field, bad, errors)
+
+
+def test_draft_form_reports_every_wrong_field_at_once():
+    _values, errors = _parse({**FORM, "fee": "-1", "product": "", "target_time": "2", "requirements": ""})
+    assert set(errors) == {"fee", "product", "target_time", "requirements"}
 
 
 def test_as_form_round_trips_a_version():
-    values, _ = parse_draft(FORM)
-    again, errors = parse_draft({k: str(v) for k, v in as_form(values).items()})
-    assert errors == [] and again["requirements"] == values["requirements"] and again["fee"] == values["fee"]
+    values, _ = _parse(FORM)
+    again, errors = _parse({k: str(v) for k, v in as_form(values).items()})
+    assert errors == {} and again is not None
+    assert again["requirements"] == values["requirements"] and again["fee"] == values["fee"]
 
 
 def test_status_of_versions():
