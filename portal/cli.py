@@ -115,7 +115,7 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def cmd_createuser(args: argparse.Namespace) -> int:
     from portal.accounts.passwords import hash_password
-    from portal.accounts.queries import create_user
+    from portal.accounts.services import create_or_reset_user as create_user
 
     try:
         password = _read_password(args)

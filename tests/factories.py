@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from portal.accounts.passwords import hash_password_sync
-from portal.accounts.queries import create_user
+from portal.accounts.services import create_or_reset_user as create_user
 from portal.db.tables import Counter, CounterService, Government, Service, StandardVersion, Unit
 
 PASSWORD = "test-password-123"

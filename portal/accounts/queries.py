@@ -1,8 +1,8 @@
-"""Reads and writes of users and their unit scope."""
+"""Reads of users and their unit scope (the writes: portal.accounts.services)."""
 
 from __future__ import annotations
 
-from portal.db.tables import ROLES, Unit, User, UserUnit
+from portal.db.tables import Unit, User, UserUnit
 
 
 async def user_by_name(username: str) -> dict | None:
@@ -16,35 +16,6 @@ async def user_by_id(user_id: int) -> dict | None:
 async def unit_ids_of(user_id: int) -> list[int]:
     rows = await UserUnit.select(UserUnit.unit).where(UserUnit.user == user_id).run()
     return sorted(row["unit"] for row in rows)
-
-
-async def create_user(username: str, password_hash: str, role: str, unit_slugs: list[str], display_name: str = "") -> int:
-    """Create (or, if the username exists, update) a user with these units; returns the user id."""
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    units = await Unit.select(Unit.id, Unit.slug).where(Unit.slug.is_in(unit_slugs)).run() if unit_slugs else []
-    missing = sorted(set(unit_slugs) - {u["slug"] for u in units})
-    if missing:
-        raise ValueError(f"unknown unit: {', '.join(missing)}")
-    if role != "admin" and not units:
-        raise ValueError("a head, manager or officer needs at least one --unit")
-    existing = await user_by_name(username)
-    async with User._meta.db.transaction():
-        if existing:
-            user_id = existing["id"]
-            await User.update(
-                {User.password_hash: password_hash, User.role: role, User.display_name: display_name or username,
-                 User.active: True, User.failed_logins: 0, User.locked_until: None}
-            ).where(User.id == user_id).run()
-            await UserUnit.delete().where(UserUnit.user == user_id).run()
-        else:
-            rows = await User.insert(
-                User(username=username, password_hash=password_hash, role=role, display_name=display_name or username)
-            ).returning(User.id).run()
-            user_id = rows[0]["id"]
-        for unit in units:
-            await UserUnit.insert(UserUnit(user=user_id, unit=unit["id"])).run()
-    return user_id
 
 
 async def list_users(unit_id: int | None = None) -> list[dict]:
@@ -61,25 +32,6 @@ async def list_users(unit_id: int | None = None) -> list[dict]:
     if unit_id is not None:
         users = [u for u in users if unit_id in u["unit_ids"]]
     return users
-
-
-async def update_user(user_id: int, *, role: str, unit_ids: list[int], display_name: str, active: bool) -> None:
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    async with User._meta.db.transaction():
-        await User.update({User.role: role, User.display_name: display_name, User.active: active}).where(
-            User.id == user_id
-        ).run()
-        await UserUnit.delete().where(UserUnit.user == user_id).run()
-        for unit_id in sorted(set(unit_ids)):
-            await UserUnit.insert(UserUnit(user=user_id, unit=unit_id)).run()
-
-
-async def set_password(user_id: int, password_hash: str) -> None:
-    """A new password (also unlocks the account; open sessions end because their password stamp no longer matches)."""
-    await User.update({User.password_hash: password_hash, User.failed_logins: 0, User.locked_until: None}).where(
-        User.id == user_id
-    ).run()
 
 
 async def all_units() -> list[dict]:

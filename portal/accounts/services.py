@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from portal.accounts import audit
+from portal.accounts import audit, schemas
 from portal.accounts.auth import CurrentUser
-from portal.db.engine import is_unique_violation
-from portal.db.tables import User, UserUnit
+from portal.accounts.passwords import hash_password
+from portal.db.tables import ROLES, Unit, User, UserUnit
 from portal.db.tables_accounts import LoginThrottle
+from portal.errors import Invalid, _t, unique_as_conflict
 from portal.timeutil import utcnow
 
 LOCK_AFTER_FAILURES = 5
@@ -26,31 +29,107 @@ FIRST_LOCK_MINUTES = 15
 MAX_LOCK_MINUTES = 24 * 60
 
 
-class UsernameTaken(Exception):
-    """Another account has this username (found before the insert, or by the unique index when two admins create
-    the same name at once): nothing was written."""
+async def _known_units() -> set[int]:
+    return {r["id"] for r in await Unit.select(Unit.id).run()}
 
 
-async def create_user(actor: CurrentUser, username: str, password_hash: str, role: str, unit_ids: list[int],
-                      display_name: str) -> int:
+def _snapshot(row: Mapping[str, Any], unit_ids: list[int]) -> dict:
+    return {"username": row["username"], "display_name": row["display_name"], "role": row["role"],
+            "active": row["active"], "unit_ids": sorted(unit_ids)}
+
+
+async def _unit_ids_of(user_id: int) -> list[int]:
+    rows = await UserUnit.select(UserUnit.unit).where(UserUnit.user == user_id).run()
+    return sorted(r["unit"] for r in rows)
+
+
+async def _set_units(user_id: int, unit_ids: list[int]) -> None:
+    await UserUnit.delete().where(UserUnit.user == user_id).run()
+    for unit_id in sorted(set(unit_ids)):
+        await UserUnit.insert(UserUnit(user=user_id, unit=unit_id)).run()
+
+
+async def create_user(actor: CurrentUser, form: schemas.NewUserForm) -> int:
     """A new account with its units and its audit entry, in one transaction; never updates an existing account
-    (the `portal createuser` command is the one that may reset an account). Raises UsernameTaken."""
-    if await User.exists().where(User.username == username).run():
-        raise UsernameTaken(username)
-    try:
+    (the `portal createuser` command is the one that may reset an account). A username already taken (also by a
+    request a moment ago: the unique index refuses it) is Conflict(username) and nothing is stored."""
+    values = form.validated(await _known_units())
+    password_hash = await hash_password(values.password)
+    with unique_as_conflict({"username": _t("This username is taken.")}):
         async with User._meta.db.transaction():
-            rows = await User.insert(User(username=username, password_hash=password_hash, role=role,
-                                          display_name=display_name or username)).returning(User.id).run()
+            rows = await User.insert(User(username=values.username, password_hash=password_hash, role=values.role,
+                                          display_name=values.display_name)).returning(*User.all_columns()).run()
             user_id = rows[0]["id"]
-            for unit_id in sorted(set(unit_ids)):
-                await UserUnit.insert(UserUnit(user=user_id, unit=unit_id)).run()
-            await audit.record(actor, "create", "user", user_id, unit_id=None, unit_ids=unit_ids, after={
-                "username": username, "display_name": display_name or username, "role": role, "active": True,
-                "unit_ids": sorted(set(unit_ids))})
-    except Exception as exc:
-        if is_unique_violation(exc):  # the same name created a moment ago, by another request
-            raise UsernameTaken(username) from None
-        raise
+            await _set_units(user_id, values.unit_ids)
+            await audit.record(actor, "create", "user", user_id, unit_id=None, unit_ids=values.unit_ids,
+                               after=_snapshot(rows[0], values.unit_ids))
+    return user_id
+
+
+async def update_user(actor: CurrentUser, row: Mapping[str, Any], form: schemas.UserEditForm) -> None:
+    """Role, name, units and active flag with the audit entry (one per unit before and after), one transaction;
+    an admin cannot remove their own admin access."""
+    values = form.validated(row["username"], await _known_units(), editing_self=row["id"] == actor.id)
+    async with User._meta.db.transaction():
+        before = _snapshot(row, await _unit_ids_of(row["id"]))
+        await User.update({User.role: values.role, User.display_name: values.display_name,
+                           User.active: values.active}).where(User.id == row["id"]).run()
+        await _set_units(row["id"], values.unit_ids)
+        after = _snapshot({**row, "role": values.role, "display_name": values.display_name,
+                           "active": values.active}, values.unit_ids)
+        await audit.record(actor, "update", "user", row["id"], unit_id=None,
+                           unit_ids=[*before["unit_ids"], *values.unit_ids], before=before, after=after)
+
+
+async def set_password(actor: CurrentUser, user_id: int, form: schemas.PasswordForm) -> None:
+    """A new password with its audit entry (also unlocks the account; open sessions end because their password
+    stamp no longer matches). The hash never enters the audit log."""
+    password_hash = await hash_password(form.validated())
+    async with User._meta.db.transaction():
+        await User.update({User.password_hash: password_hash, User.failed_logins: 0, User.locked_until: None}) \
+            .where(User.id == user_id).run()
+        await audit.record(actor, "reset_password", "user", user_id, unit_id=None,
+                           unit_ids=await _unit_ids_of(user_id), note="password reset")
+
+
+async def deactivate(actor: CurrentUser, row: Mapping[str, Any]) -> None:
+    """The account can no longer sign in (its open sessions end); nothing happens to an inactive one."""
+    if row["id"] == actor.id:
+        raise Invalid(_t("You cannot remove your own admin access."))
+    async with User._meta.db.transaction():
+        changed = await User.update({User.active: False}).where(
+            (User.id == row["id"]) & (User.active == True)).returning(User.id).run()  # noqa: E712
+        if changed:
+            await audit.record(actor, "deactivate", "user", row["id"], unit_id=None,
+                               unit_ids=await _unit_ids_of(row["id"]), before={"active": True}, after={"active": False})
+
+
+async def create_or_reset_user(username: str, password_hash: str, role: str, unit_slugs: list[str],
+                               display_name: str = "") -> int:
+    """The `portal createuser` command and the demo: create (or, if the username exists, reset) a user with these
+    units; returns the user id. ValueError (an English sentence for the terminal) for a bad role or unit."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    units = await Unit.select(Unit.id, Unit.slug).where(Unit.slug.is_in(unit_slugs)).run() if unit_slugs else []
+    missing = sorted(set(unit_slugs) - {u["slug"] for u in units})
+    if missing:
+        raise ValueError(f"unknown unit: {', '.join(missing)}")
+    if role != "admin" and not units:
+        raise ValueError("a head, manager or officer needs at least one --unit")
+    async with User._meta.db.transaction():
+        existing = await User.select(User.id).where(User.username == username).first().run()
+        if existing:
+            user_id = existing["id"]
+            await User.update(
+                {User.password_hash: password_hash, User.role: role, User.display_name: display_name or username,
+                 User.active: True, User.failed_logins: 0, User.locked_until: None}
+            ).where(User.id == user_id).run()
+        else:
+            rows = await User.insert(
+                User(username=username, password_hash=password_hash, role=role, display_name=display_name or username)
+            ).returning(User.id).run()
+            user_id = rows[0]["id"]
+        await _set_units(user_id, [u["id"] for u in units])
     return user_id
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from portal.accounts.auth import CurrentUser
 from portal.accounts.passwords import hash_password
-from portal.accounts.queries import create_user
+from portal.accounts.services import create_or_reset_user as create_user
 from portal.catalog.queries import pick_in_force
 from portal.complaints import queries as complaint_queries
 from portal.complaints import services as complaint_services
