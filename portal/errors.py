@@ -27,7 +27,7 @@ class DomainError(Exception):
     """A refused request. `message` is an English msgid with %(name)s `values`; `field` the form field at fault;
     `code` a stable machine name (URL notices, JSON clients)."""
 
-    status_code: ClassVar[int] = 400
+    status_code: int = 400  # a subclass's; an instance may narrow it (ComplaintError's 404 for an unknown action)
     default_code: ClassVar[str] = "invalid"
 
     def __init__(self, message: str, *, field: str | None = None, code: str | None = None, **values: Any) -> None:

@@ -62,10 +62,10 @@ class UserEditForm(msgspec.Struct):
     active: str = ""
 
     def validated(self, username: str, known_units: set[int], editing_self: bool) -> UserValues:
-        chosen = ids(self.unit)
-        errors = _scope_errors(self.role, chosen, known_units)
+        chosen, role = ids(self.unit), self.role
+        errors = _scope_errors(role, chosen, known_units)
         active = self.active == "on"
-        if editing_self and (self.role != "admin" or not active) and "role" not in errors:
+        if editing_self and (role != "admin" or not active) and "role" not in errors:
             errors["role"] = _t("You cannot remove your own admin access.")
         if errors:
             raise Invalid.fields(errors)

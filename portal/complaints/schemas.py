@@ -9,16 +9,12 @@ from datetime import date, timedelta
 import msgspec
 
 from portal.db.tables_complaints import CATEGORIES, CHANNELS
+from portal.errors import _t
 
 DESCRIPTION_MAX = 4000
 ANSWER_MAX = 4000
 CONTACT_MAX = 120
 AMOUNT_MAX = 10**12
-
-
-def _t(message: str) -> str:
-    """Marks an English msgid for extraction; translated where it is shown (portal.web.t)."""
-    return message
 
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")

@@ -16,6 +16,7 @@ from portal.complaints.schemas import ANSWER_MAX, ComplaintInput, _t
 from portal.db.engine import is_unique_violation
 from portal.db.tables_complaints import Complaint, ComplaintPhoto, ComplaintSetting
 from portal.db.tables_insight import Nonconformity, NonconformityEvent
+from portal.errors import Invalid
 from portal.insight.aggregate import closures_of
 from portal.timeutil import local_day, utcnow
 
@@ -31,12 +32,11 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 NOTE_MAX = 4000
 
 
-class ComplaintError(ValueError):
-    """A change refused; `message` is an English msgid (with %(value)s when `value` is given)."""
+class ComplaintError(Invalid, ValueError):
+    """A change refused (portal.errors); `message` is an English msgid (with %(value)s when `value` is given)."""
 
     def __init__(self, message: str, status_code: int = 400, value: str = ""):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, value=value)
         self.status_code = status_code
         self.value = value
 

@@ -18,17 +18,13 @@ from portal.catalog.queries import approved_versions_of, pick_in_force
 from portal.complaints import insight as complaint_insight
 from portal.db.tables import Service, Unit, Visit
 from portal.db.tables_insight import Nonconformity
+from portal.errors import _t
 from portal.insight import time_headline
 from portal.insight.results import unit_parts, unit_results
 from portal.locale import gettext
 from portal.timeutil import utcnow
 from survey.ikm import round_half_up
 from survey.sampling import krejcie_morgan
-
-
-def _t(message: str) -> str:
-    """Marks a message id for extraction; translated when shown (see `describe`)."""
-    return message
 
 
 @dataclass(frozen=True)

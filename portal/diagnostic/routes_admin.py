@@ -8,8 +8,8 @@ from litestar.response import Redirect, Template
 from portal.accounts.guards import current_user, requires
 from portal.db.tables_diagnostic import AREAS, COLOURS
 from portal.diagnostic import catalogue, services
-from portal.diagnostic.services import DiagnosticError
 from portal.diagnostic.web import AREA_TITLES, COLOUR_LABELS, message
+from portal.errors import DomainError
 
 FIELDS = ("code", "area", "title_id", "title_en", "evidence_id", "evidence_en",
           *(f"{c}_{lang}" for c in COLOURS for lang in ("id", "en")))
@@ -43,8 +43,8 @@ async def add_indicator(request: Request) -> Response:
     }
     try:
         await services.add_local_indicator(current_user(request), indicator)
-    except DiagnosticError as exc:
-        return await _page(request, [message(request, exc)], values, exc.status)
+    except DomainError as exc:
+        return await _page(request, [message(request, exc)], values, exc.status_code)
     return Redirect(path=request.app.route_reverse("diagnostic_catalogue"), status_code=303)
 
 

@@ -13,7 +13,6 @@ from portal.accounts.guards import current_user, ensure_unit_access, requires
 from portal.db.tables_diagnostic import AREAS, COLOURS
 from portal.diagnostic import catalogue, measures, queries, services
 from portal.diagnostic.queries import Scope
-from portal.diagnostic.services import DiagnosticError
 from portal.diagnostic.web import (
     AREA_TITLES,
     COLOUR_LABELS,
@@ -27,6 +26,7 @@ from portal.diagnostic.web import (
     message,
     resolve_scope,
 )
+from portal.errors import DomainError
 from portal.timeutil import DEFAULT_TIMEZONE, local_day
 from portal.web import request_lang, t
 
@@ -134,8 +134,8 @@ async def rate(request: Request, year: FromPath[int], code: FromPath[str], gover
     values = {k: _field(form, k) for k in ("colour", "evidence_text", "evidence_link", "override_reason")}
     try:
         await services.rate(scope, year, code, current_user(request), **values)
-    except DiagnosticError as exc:
-        return await _indicator_page(request, scope, year, code, [message(request, exc)], values, exc.status)
+    except DomainError as exc:
+        return await _indicator_page(request, scope, year, code, [message(request, exc)], values, exc.status_code)
     return _back(request, scope, year, code)
 
 
@@ -152,8 +152,8 @@ async def upload(request: Request, year: FromPath[int], code: FromPath[str], gov
         name, data = upload_file.filename or "", await upload_file.read()
     try:
         await services.attach_evidence(scope, year, code, current_user(request), name, data)
-    except DiagnosticError as exc:
-        return await _indicator_page(request, scope, year, code, [message(request, exc)], None, exc.status)
+    except DomainError as exc:
+        return await _indicator_page(request, scope, year, code, [message(request, exc)], None, exc.status_code)
     return _back(request, scope, year, code)
 
 
@@ -166,8 +166,8 @@ async def verify(request: Request, year: FromPath[int], code: FromPath[str], gov
     values = {"decision": _field(form, "decision"), "note": _field(form, "note")}
     try:
         await services.verify(scope, year, code, current_user(request), **values)
-    except DiagnosticError as exc:
-        return await _indicator_page(request, scope, year, code, [message(request, exc)], values, exc.status)
+    except DomainError as exc:
+        return await _indicator_page(request, scope, year, code, [message(request, exc)], values, exc.status_code)
     return _back(request, scope, year, code)
 
 
@@ -179,7 +179,7 @@ async def fill_automatic(request: Request, year: FromPath[int], government: Gove
     scope = await _scope(request, year, government, unit)
     try:
         await services.fill_automatic(scope, year, current_user(request))
-    except DiagnosticError as exc:
+    except DomainError as exc:
         raise http_error(request, exc) from None
     return Redirect(path=request.app.route_reverse("diagnostic_console", year=year) + scope.query(), status_code=303)
 

@@ -1,4 +1,4 @@
-"""Writes of the diagnostic, each one transaction with its audit entry (portal.accounts.audit.record).
+"""Writes of the diagnostic (refusals: portal.errors), each one transaction with its audit entry (portal.accounts.audit.record).
 
 Rules enforced here, whatever door the request came through:
 - managers (or admins) rate and attach evidence; heads (or admins) verify; the account that rated an indicator
@@ -22,19 +22,12 @@ from portal.db.engine import is_unique_violation
 from portal.db.tables_diagnostic import COLOURS, DiagnosticAssessment, DiagnosticEvidence, DiagnosticRating
 from portal.diagnostic import catalogue, measures, queries
 from portal.diagnostic.queries import MAX_YEAR, MIN_YEAR, Scope
-from portal.diagnostic.uploads import UploadError, clean_upload_off_loop
+from portal.diagnostic.uploads import clean_upload_off_loop
+from portal.errors import Conflict, Invalid, NotAllowed, NotFound, _t
 from portal.timeutil import utcnow
 
 MAX_TEXT = 4000
 LINK = re.compile(r"^https?://[^\s<>\"']{3,490}$")
-
-
-class DiagnosticError(Exception):
-    """A change refused: HTTP `status` and an English msgid `message` with its `values`."""
-
-    def __init__(self, status: int, message: str, **values: object) -> None:
-        super().__init__(message)
-        self.status, self.message, self.values = status, message, values
 
 
 def _transaction():
@@ -59,13 +52,13 @@ def retry_once_on_conflict(fn):
 
 def check_year(year: int) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise DiagnosticError(404, "No diagnostic for this year.")
+        raise NotFound("No diagnostic for this year.")
 
 
 def _allowed(actor: CurrentUser, action: str) -> None:
     """The permissions table (portal.accounts.permissions) allows the actor this action."""
     if not actor.can(action):
-        raise DiagnosticError(403, "You are not allowed to do this.")
+        raise NotAllowed("You are not allowed to do this.")
 
 
 def context(scope: Scope, year: int) -> measures.Context:
@@ -101,21 +94,21 @@ async def _indicator(assessment: dict, code: str) -> dict:
     _version, indicators = await queries.indicators_of(assessment)
     found = catalogue.by_code(indicators).get(code)
     if found is None:
-        raise DiagnosticError(404, "No such indicator in this catalogue.")
+        raise NotFound("No such indicator in this catalogue.")
     return found
 
 
 def _open(assessment: dict, current: dict | None) -> None:
     if assessment["status"] == "verified":
-        raise DiagnosticError(409, "This assessment is verified and can no longer be changed.")
+        raise Conflict("This assessment is verified and can no longer be changed.")
     if current is not None and current["status"] == "verified":
-        raise DiagnosticError(409, "This indicator is verified and can no longer be changed.")
+        raise Conflict("This indicator is verified and can no longer be changed.")
 
 
 def _text(value: str, name: str) -> str:
     value = (value or "").strip()
     if len(value) > MAX_TEXT:
-        raise DiagnosticError(400, "%(field)s is too long (at most 4000 characters).", field=name)
+        raise Invalid(_t("%(label)s is too long (at most 4000 characters)."), label=name)
     return value
 
 
@@ -133,12 +126,12 @@ async def rate(scope: Scope, year: int, code: str, actor: CurrentUser, colour: s
     check_year(year)
     _allowed(actor, "diagnostic.rate")
     if colour not in COLOURS:
-        raise DiagnosticError(400, "Choose red, yellow or green.")
+        raise Invalid("Choose red, yellow or green.")
     evidence_text = _text(evidence_text, "Evidence")
     override_reason = _text(override_reason, "Reason")
     evidence_link = (evidence_link or "").strip()
     if evidence_link and not LINK.match(evidence_link):
-        raise DiagnosticError(400, "The link must be a web address starting with http:// or https://.")
+        raise Invalid("The link must be a web address starting with http:// or https://.")
     measured = await measures.measure(code, context(scope, year))  # read before the write transaction
     async with _transaction():
         assessment = await _open_assessment(scope, year, actor)
@@ -147,13 +140,13 @@ async def rate(scope: Scope, year: int, code: str, actor: CurrentUser, colour: s
         _open(assessment, before)
         if measured is not None and measured.colour is not None:
             if colour != measured.colour and not override_reason:
-                raise DiagnosticError(400, "The measured colour is %(colour)s: write why you rate it differently.",
+                raise Invalid("The measured colour is %(colour)s: write why you rate it differently.",
                                       colour=measured.colour)
             source = "automatic" if colour == measured.colour else "override"
         else:
             source = "manual"
             if not (evidence_text or evidence_link or await queries.evidence_of(assessment["id"], code)):
-                raise DiagnosticError(400, "Give the evidence: a note, a link or an uploaded file.")
+                raise Invalid("Give the evidence: a note, a link or an uploaded file.")
         values = {
             "colour": colour, "source": source, "status": "submitted", "evidence_text": evidence_text,
             "evidence_link": evidence_link, "override_reason": override_reason if source == "override" else "",
@@ -209,25 +202,25 @@ async def verify(scope: Scope, year: int, code: str, actor: CurrentUser, decisio
     check_year(year)
     _allowed(actor, "diagnostic.verify")
     if decision not in ("confirm", "return"):
-        raise DiagnosticError(400, "Choose to confirm or to return the rating.")
+        raise Invalid("Choose to confirm or to return the rating.")
     note = _text(note, "Note")
     if decision == "return" and not note:
-        raise DiagnosticError(400, "Write a note saying what the assessor should correct.")
+        raise Invalid("Write a note saying what the assessor should correct.")
     fresh = await measures.measure(code, context(scope, year))
     async with _transaction():
         assessment = await queries.assessment(scope, year)
         before = await queries.rating(assessment["id"], code) if assessment else None
         if assessment is None or before is None:
-            raise DiagnosticError(409, "This indicator has not been rated yet.")
+            raise Conflict("This indicator has not been rated yet.")
         _open(assessment, before)
         if before["status"] == "returned":
-            raise DiagnosticError(409, "This rating was returned: it can be verified once it is rated again.")
+            raise Conflict("This rating was returned: it can be verified once it is rated again.")
         if before["assessed_by"] == actor.id:
-            raise DiagnosticError(403, "The account that rated an indicator cannot verify it.")
+            raise NotAllowed("The account that rated an indicator cannot verify it.")
         now = utcnow()
         if decision == "confirm":
             if before["source"] == "automatic" and fresh is not None and fresh.colour != before["colour"]:
-                raise DiagnosticError(409, "The measured figure has changed since the rating: return it so the "
+                raise Conflict("The measured figure has changed since the rating: return it so the "
                                            "assessor rates it again.")
             values = {"status": "verified", "verified_by": actor.id, "verified_at": now, "return_note": ""}
             if fresh is not None:
@@ -263,10 +256,7 @@ async def attach_evidence(scope: Scope, year: int, code: str, actor: CurrentUser
     """Store an evidence file (checked and cleaned by portal.diagnostic.uploads) for one indicator."""
     check_year(year)
     _allowed(actor, "diagnostic.rate")
-    try:
-        clean = await clean_upload_off_loop(filename, data)
-    except UploadError as exc:
-        raise DiagnosticError(400, exc.message, **exc.values) from None
+    clean = await clean_upload_off_loop(filename, data)  # UploadError (Invalid) when refused
     async with _transaction():
         assessment = await _open_assessment(scope, year, actor)
         await _indicator(assessment, code)
@@ -287,15 +277,15 @@ async def attach_evidence(scope: Scope, year: int, code: str, actor: CurrentUser
 async def add_local_indicator(actor: CurrentUser, indicator: dict) -> int:
     """Admins add a local indicator: a new catalogue version (assessments already open keep theirs)."""
     if not actor.can("diagnostic.catalogue"):
-        raise DiagnosticError(403, "You are not allowed to do this.")
+        raise NotAllowed("You are not allowed to do this.")
     try:
         catalogue.validate(indicator)
     except catalogue.CatalogueError as exc:
-        raise DiagnosticError(400, str(exc)) from None
+        raise Invalid(str(exc)) from None
     async with _transaction():
         current = await catalogue.current()
         if indicator["code"] in catalogue.by_code(current["indicators"]):
-            raise DiagnosticError(409, "An indicator with this code already exists.")
+            raise Conflict("An indicator with this code already exists.")
         content = {"shipped": current["shipped"],
                    "indicators": [*current["indicators"], {**indicator, "local": True}]}
         number = await catalogue.store(content, actor.id, f"local indicator {indicator['code']}")

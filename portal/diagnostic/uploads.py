@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from portal import images
+from portal.errors import Invalid
 
 MAX_BYTES = 1_500_000  # under the app's 2 MB request cap, with room for the other form fields
 MAX_PIXELS = images.MAX_PIXELS
@@ -20,13 +21,11 @@ PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/OpenActio
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-class UploadError(ValueError):
-    """An upload refused (the message is an English msgid; `values` fill it)."""
+class UploadError(Invalid):
+    """An upload refused (the message is an English msgid; `values` fill it): the `file` field is at fault."""
 
     def __init__(self, message: str, **values: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.values = values
+        super().__init__(message, field="file", code="upload", **values)
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,8 @@ from litestar.params import QueryParameter
 
 from portal.diagnostic import queries
 from portal.diagnostic.queries import MAX_YEAR, MIN_YEAR, Scope
-from portal.diagnostic.services import DiagnosticError
+from portal.errors import DomainError, _t
 from portal.web import t
-
-
-def _t(message: str) -> str:
-    """Marks a message id for extraction; translated where it is shown."""
-    return message
-
 
 AREA_TITLES = {
     "governance": _t("Institutional development for good governance"),
@@ -61,8 +55,8 @@ async def resolve_scope(request: Request, government: str | None, unit: str | No
     return await queries.scope_of(gov)
 
 
-def http_error(request: Request, exc: DiagnosticError) -> HTTPException:
-    return HTTPException(status_code=exc.status, detail=t(request, exc.message, **_translated(request, exc.values)))
+def http_error(request: Request, exc: DomainError) -> HTTPException:
+    return HTTPException(status_code=exc.status_code, detail=message(request, exc))
 
 
 def _translated(request: Request, values: dict) -> dict:
@@ -70,10 +64,10 @@ def _translated(request: Request, values: dict) -> dict:
     out = dict(values)
     if "colour" in out and out["colour"] in COLOUR_LABELS:
         out["colour"] = t(request, COLOUR_LABELS[out["colour"]])
-    if "field" in out and out["field"] in FIELD_LABELS:
-        out["field"] = t(request, FIELD_LABELS[out["field"]])
+    if "label" in out and out["label"] in FIELD_LABELS:
+        out["label"] = t(request, FIELD_LABELS[out["label"]])
     return out
 
 
-def message(request: Request, exc: DiagnosticError) -> str:
+def message(request: Request, exc: DomainError) -> str:
     return t(request, exc.message, **_translated(request, exc.values))

@@ -22,6 +22,7 @@ from portal.accounts import audit
 from portal.db.engine import is_unique_violation
 from portal.db.tables import Service, Unit
 from portal.db.tables_insight import NC_SOURCES, Nonconformity, NonconformityEvent
+from portal.errors import Invalid
 from portal.insight import report, time_headline
 from portal.insight.periods import Period
 from portal.insight.results import service_part
@@ -32,8 +33,8 @@ from survey.ikm import round_half_up
 OPEN_STATUSES = ("open", "action_planned")
 
 
-class ActionError(ValueError):
-    """A change refused (the message is an English msgid)."""
+class ActionError(Invalid, ValueError):
+    """A change refused (portal.errors; the message is an English msgid)."""
 
 
 class NonconformityRow(TypedDict):

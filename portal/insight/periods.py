@@ -6,16 +6,18 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from portal.errors import Invalid
+
 DEFAULT_DAYS = 90
 MAX_DAYS = 3660  # ten years: keeps a custom range bounded
 
 
-class PeriodError(ValueError):
-    """A period or date the user gave is not valid (the message is an English msgid with %(value)s)."""
+class PeriodError(Invalid, ValueError):
+    """A period or date the user gave is not valid (portal.errors; the message is an English msgid with
+    %(value)s)."""
 
     def __init__(self, message: str, value: str = ""):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, value=value)
         self.value = value
 
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.channels import ChannelsPlugin
-from litestar.exceptions import ClientException, HTTPException, NotFoundException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.response import Redirect
 
 from portal.accounts.guards import current_user, ensure_unit_access
@@ -25,10 +25,6 @@ CODE_RE = re.compile(r"^[A-Z0-9]{2,16}$")
 
 #: A row that belongs to a unit (a counter, visit or service row: it has a "unit" key).
 R = TypeVar("R", bound=Mapping[str, Any])
-
-
-class ConflictException(HTTPException):
-    status_code = 409
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
@@ -83,34 +79,20 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 #: Why a console step could not be done: shown as a notice on the page the officer came from (?notice=code),
-#: never as a bare error page. Only these codes are shown; anything else in ?notice= is ignored.
+#: never as a bare error page. Only these codes are shown; anything else in ?notice= is ignored. The refusals of a
+#: visit's transitions come with their code (tickets.TransitionError.code); a few notices are the console's own.
 NOTICES = {
+    **tickets.TRANSITIONS,
     "nobody-waiting": "Nobody is waiting for this counter.",
-    "counter-inactive": "This counter is not active.",
-    "already-called": "This ticket has already been called or closed.",
-    "start-once": "Service can start only once, after the ticket is called.",
-    "finish-once": "Only a visit being served can be finished, and only once.",
-    "deliver-once": "The product can be delivered once, after the service is finished.",
-    "outcome-recorded": "The outcome of this visit is already recorded.",
-    "reject-after-start": "A visit can be rejected for incomplete requirements only once service has started.",
-    "no-show": "No-show applies to a called ticket whose service has not started.",
-    "no-cancel": "A finished visit cannot be cancelled.",
     "not-now": "That step is not possible for this ticket now.",
-    "counter-busy": "This counter still has a ticket in service: start and finish it, or record a no-show, "
-                    "before calling another.",
-    "scan-not-queued": "A visit the citizen recorded by scanning the counter's code is not in the queue: it cannot "
-                       "be called.",
-    "served-not-callable": "A visit already served or finished cannot be called.",
-    "recall-called": "Only a called ticket whose service has not started can be called again.",
-    "transfer-unserved": "Only a ticket not yet served can be transferred.",
-    "transfer-other": "Choose another counter of this unit.",
     "transferred": "The ticket was transferred; it keeps its number and its place by arrival.",
 }
 
 
-def with_notice(path: str, message: str) -> Redirect:
-    code = next((k for k, v in NOTICES.items() if v == message), "not-now")
-    return Redirect(path=f"{path}{'&' if '?' in path else '?'}notice={code}", status_code=303)
+def with_notice(path: str, code: str) -> Redirect:
+    """Back to `path` with the notice `code` (a key of NOTICES)."""
+    return Redirect(path=f"{path}{'&' if '?' in path else '?'}notice={code if code in NOTICES else 'not-now'}",
+                    status_code=303)
 
 
 def notice_text(request: Request, code: str | None) -> str | None:

@@ -97,7 +97,7 @@ async def _visit_action(request: Request, visit_id: int, action: str) -> Redirec
     except tickets.TransitionError as exc:  # back where the officer was, with the reason as a notice
         default = (request.app.route_reverse("console_counter", counter_code=counter["code"]) if counter
                    else request.app.route_reverse("visit_detail", visit_id=visit_id))
-        return with_notice(safe_next(form.get("next"), default), exc.message)
+        return with_notice(safe_next(form.get("next"), default), exc.code)
     fresh = await queries.visit_by_id(visit_id)
     assert fresh is not None  # visits are never deleted
     await _after_write(request, unit, event, fresh, counter)

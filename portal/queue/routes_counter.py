@@ -14,8 +14,6 @@ from portal.accounts.guards import current_user, requires
 from portal.catalog.queries import standard_in_force
 from portal.queue import board, queries, tickets
 from portal.queue.console_web import (
-    NOTICES,
-    ConflictException,
     channels_of,
     counter_in_scope,
     notice_text,
@@ -40,7 +38,7 @@ async def console_counter(request: Request, counter_code: FromPath[str], issued:
 async def ticket_issue(request: Request, counter_code: FromPath[str]) -> Redirect:
     counter, unit = await counter_in_scope(request, counter_code)
     if not counter["active"]:
-        raise ConflictException(t(request, "This counter is not active."))
+        raise tickets.TransitionError("counter-inactive")
     form = await request.form()
     services = {s["id"]: s for s in await tickets.counter_services(counter["id"])}
     try:
@@ -65,7 +63,7 @@ async def ticket_issue(request: Request, counter_code: FromPath[str]) -> Redirec
 async def ticket_call_next(request: Request, counter_code: FromPath[str]) -> Redirect | Template:
     counter, unit = await counter_in_scope(request, counter_code)
     if not counter["active"]:
-        raise ConflictException(t(request, "This counter is not active."))
+        raise tickets.TransitionError("counter-inactive")
     try:
         visit = await tickets.call_next(unit["id"], counter["id"], local_day(unit["timezone"]),
                                         current_user(request).id)
@@ -73,7 +71,7 @@ async def ticket_call_next(request: Request, counter_code: FromPath[str]) -> Red
         return await counter_page(request, counter, unit, notice=t(request, exc.message), status_code=409)
     page = request.app.route_reverse("console_counter", counter_code=counter_code)
     if visit is None:  # not an error page: the officer stays on the console with a notice
-        return with_notice(page, NOTICES["nobody-waiting"])
+        return with_notice(page, "nobody-waiting")
     await board.publish(channels_of(request), unit, "called", visit, counter)
     return Redirect(path=page, status_code=303)
 
@@ -89,7 +87,7 @@ async def visit_recall(request: Request, visit_id: FromPath[int]) -> Redirect:
     try:
         await tickets.recall(visit, current_user(request).id)
     except tickets.TransitionError as exc:
-        return with_notice(back, exc.message)
+        return with_notice(back, exc.code)
     fresh = await queries.visit_by_id(visit_id)
     assert fresh is not None  # visits are never deleted
     await board.publish(channels_of(request), unit, "recalled", fresh, counter)
@@ -111,11 +109,11 @@ async def visit_transfer(request: Request, visit_id: FromPath[int]) -> Redirect:
     try:
         await tickets.transfer(visit, target, current_user(request))
     except tickets.TransitionError as exc:
-        return with_notice(back, exc.message)
+        return with_notice(back, exc.code)
     fresh = await queries.visit_by_id(visit_id)
     assert fresh is not None  # visits are never deleted
     await board.publish(channels_of(request), unit, "transferred", fresh, target)
-    return with_notice(back, NOTICES["transferred"])
+    return with_notice(back, "transferred")
 
 
 counter_console = Router(path="/", include_in_schema=False, route_handlers=[

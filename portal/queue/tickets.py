@@ -21,6 +21,7 @@ from portal.accounts import audit
 from portal.accounts.auth import CurrentUser
 from portal.db.engine import is_unique_violation
 from portal.db.tables import OUTCOMES, Counter, CounterService, Service, Visit
+from portal.errors import Conflict, _t
 from portal.insight import ledger
 from portal.queue import queries
 from portal.queue.queries import CounterRow, ServiceRow, UnitRow, VisitRow
@@ -32,25 +33,42 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ALLOCATION_ATTEMPTS = 8
 
 
-def _t(message: str) -> str:
-    """Marks an English message id for extraction; routes translate it for the request."""
-    return message
+#: Why a step is refused for the visit's current state: a stable code (the console's ?notice=code) and its
+#: English message id. Every TransitionError names one of these, so the notice shown is always the real reason.
+TRANSITIONS = {
+    "already-called": _t("This ticket has already been called or closed."),
+    "start-once": _t("Service can start only once, after the ticket is called."),
+    "finish-once": _t("Only a visit being served can be finished, and only once."),
+    "deliver-once": _t("The product can be delivered once, after the service is finished."),
+    "outcome-recorded": _t("The outcome of this visit is already recorded."),
+    "complete-after-finish": _t("A visit is completed only after the service is finished."),
+    "reject-after-start": _t("A visit can be rejected for incomplete requirements only once service has started."),
+    "no-show": _t("No-show applies to a called ticket whose service has not started."),
+    "no-cancel": _t("A finished visit cannot be cancelled."),
+    "counter-inactive": _t("This counter is not active."),
+    "counter-busy": _t("This counter still has a ticket in service: start and finish it, or record a no-show, "
+                       "before calling another."),
+    "scan-not-queued": _t("A visit the citizen recorded by scanning the counter's code is not in the queue: it "
+                          "cannot be called."),
+    "served-not-callable": _t("A visit already served or finished cannot be called."),
+    "recall-called": _t("Only a called ticket whose service has not started can be called again."),
+    "transfer-unserved": _t("Only a ticket not yet served can be transferred."),
+    "transfer-other": _t("Choose another counter of this unit."),
+}
 
 
-class TransitionError(Exception):
-    """A transition that the visit's current state does not allow (HTTP 409). `message` is an English msgid."""
+class TransitionError(Conflict):
+    """A transition that the visit's current state does not allow (409), named by its code in TRANSITIONS."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str) -> None:
+        super().__init__(TRANSITIONS[code], code=code)
 
 
 class CounterBusy(TransitionError):
     """The counter still has a ticket called and not finished: the database's unique index refused a second one."""
 
     def __init__(self) -> None:
-        super().__init__(_t("This counter still has a ticket in service: start and finish it, or record a no-show, "
-                            "before calling another."))
+        super().__init__("counter-busy")
 
 
 def stage(visit: VisitRow) -> str:
@@ -147,11 +165,10 @@ async def call(visit: VisitRow, counter_id: int, officer_id: int, now: datetime 
     )
     if not ok:
         if visit["origin"] != "ticket":
-            raise TransitionError(_t("A visit the citizen recorded by scanning the counter's code is not in the "
-                                     "queue: it cannot be called."))
+            raise TransitionError("scan-not-queued")
         if visit["finished_at"] or visit["served_at"]:
-            raise TransitionError(_t("A visit already served or finished cannot be called."))
-        raise TransitionError(_t("This ticket has already been called or closed."))
+            raise TransitionError("served-not-callable")
+        raise TransitionError("already-called")
     return now
 
 
@@ -188,7 +205,7 @@ async def recall(visit: VisitRow, officer_id: int, now: datetime | None = None) 
         & Visit.outcome.is_null(),
     )
     if not ok:
-        raise TransitionError(_t("Only a called ticket whose service has not started can be called again."))
+        raise TransitionError("recall-called")
     return now
 
 
@@ -198,9 +215,9 @@ async def transfer(visit: VisitRow, target: CounterRow, actor: CurrentUser) -> N
     it in arrival order). Its call is undone (the wait then runs to the call at the target counter). The change,
     its rollup delta and the audit entry commit together."""
     if target["unit"] != visit["unit"] or target["id"] == visit.get("transferred_to"):
-        raise TransitionError(_t("Choose another counter of this unit."))
+        raise TransitionError("transfer-other")
     if not target["active"]:
-        raise TransitionError(_t("This counter is not active."))
+        raise TransitionError("counter-inactive")
     async with Visit._meta.db.transaction():
         changed = await ledger.change_visit(
             visit["id"],
@@ -210,7 +227,7 @@ async def transfer(visit: VisitRow, target: CounterRow, actor: CurrentUser) -> N
             & Visit.outcome.is_null(),
         )
         if changed is None:
-            raise TransitionError(_t("Only a ticket not yet served can be transferred."))
+            raise TransitionError("transfer-unserved")
         before, _after = changed
         from_code = (await Counter.select(Counter.code).where(Counter.id == before["counter"]).first().run()
                      if before["counter"] else None)
@@ -228,7 +245,7 @@ async def start(visit: VisitRow, officer_id: int, now: datetime | None = None) -
         Visit.called_at.is_not_null() & Visit.served_at.is_null() & Visit.outcome.is_null(),
     )
     if not ok:
-        raise TransitionError(_t("Service can start only once, after the ticket is called."))
+        raise TransitionError("start-once")
 
 
 async def finish(visit: VisitRow, officer_id: int, now: datetime | None = None) -> None:
@@ -237,7 +254,7 @@ async def finish(visit: VisitRow, officer_id: int, now: datetime | None = None) 
         Visit.served_at.is_not_null() & Visit.finished_at.is_null() & Visit.outcome.is_null(),
     )
     if not ok:
-        raise TransitionError(_t("Only a visit being served can be finished, and only once."))
+        raise TransitionError("finish-once")
 
 
 async def deliver(visit: VisitRow, officer_id: int, now: datetime | None = None) -> None:
@@ -247,7 +264,7 @@ async def deliver(visit: VisitRow, officer_id: int, now: datetime | None = None)
         & (Visit.outcome.is_null() | (Visit.outcome == "completed")),
     )
     if not ok:
-        raise TransitionError(_t("The product can be delivered once, after the service is finished."))
+        raise TransitionError("deliver-once")
 
 
 async def record_outcome(visit: VisitRow, outcome: str, fee_charged: int | None, correction_needed: bool,
@@ -263,23 +280,23 @@ async def record_outcome(visit: VisitRow, outcome: str, fee_charged: int | None,
     condition = Visit.outcome.is_null()
     if outcome == "completed":
         condition &= Visit.finished_at.is_not_null()
-        message = _t("A visit is completed only after the service is finished.")
+        code = "complete-after-finish"
     elif outcome == "rejected_incomplete":
         condition &= Visit.served_at.is_not_null()
         if not visit["finished_at"]:
             values[Visit.finished_at] = utcnow()
             values[Visit.finished_source] = "officer"
-        message = _t("A visit can be rejected for incomplete requirements only once service has started.")
+        code = "reject-after-start"
     elif outcome == "no_show":
         condition &= Visit.called_at.is_not_null() & Visit.served_at.is_null()
-        message = _t("No-show applies to a called ticket whose service has not started.")
+        code = "no-show"
     else:
         condition &= Visit.finished_at.is_null()
-        message = _t("A finished visit cannot be cancelled.")
+        code = "no-cancel"
     if not await _conditional_update(visit["id"], values, condition):
         if visit["outcome"]:
-            raise TransitionError(_t("The outcome of this visit is already recorded."))
-        raise TransitionError(message)
+            raise TransitionError("outcome-recorded")
+        raise TransitionError(code)
 
 
 async def counter_services(counter_id: int) -> list[ServiceRow]:

@@ -86,7 +86,7 @@ async def staffing_target(request: Request) -> Redirect | Template:
         wait, share = services.parse_target(values["wait_minutes"], values["share_percent"])
     except services.TargetError as exc:
         return await _render(request, unit, units, values["week"] or None, form=values, status=400,
-                             errors={exc.field: t(request, exc.message)})
+                             errors={exc.field or "": t(request, exc.message)})
     await services.set_target(unit["id"], wait, share, current_user(request))
     week = values["week"] if plan.WEEK_RE.fullmatch(values["week"]) else ""
     query = f"?unit={unit['slug']}" + (f"&week={week}" if week else "") + "&saved=1"

@@ -8,6 +8,7 @@ from portal.accounts import audit
 from portal.accounts.auth import CurrentUser
 from portal.db.tables import Unit
 from portal.db.tables_staffing import StaffingTarget
+from portal.errors import Invalid
 from portal.insight.ledger import locked
 from portal.timeutil import utcnow
 
@@ -16,13 +17,11 @@ WAIT_RANGE = (1.0, 480.0)
 SHARE_RANGE = (0.01, 0.999)
 
 
-class TargetError(ValueError):
-    """A target refused; `message` is an English message id, `field` the form field at fault."""
+class TargetError(Invalid, ValueError):
+    """A target refused (portal.errors); `message` is an English message id, `field` the form field at fault."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
 
 
 def parse_target(wait_minutes: str, share_percent: str) -> tuple[float, float]:

@@ -128,7 +128,8 @@ def test_pdf_is_kept_as_is():
     assert clean.content == data and clean.content_type == "application/pdf"
 
 
-KEYWORDS = {"_": None, "gettext": (2,), "t": (2,), "_t": (1,), "DiagnosticError": (2,), "UploadError": (1,),
+KEYWORDS = {"_": None, "gettext": (2,), "t": (2,), "_t": (1,), "Invalid": (1,), "NotFound": (1,), "Conflict": (1,),
+            "NotAllowed": (1,), "UploadError": (1,),
             "CatalogueError": (1,)}
 
 

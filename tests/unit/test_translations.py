@@ -12,7 +12,9 @@ from portal.locale import translations
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGS = REPO / "portal" / "locale" / "id" / "LC_MESSAGES"
-KEYWORDS = {"_": None, "gettext": (2,), "ngettext": (2, 3), "t": (2,), "_t": (1,), "pgettext": ((2, "c"), 3)}
+KEYWORDS = {"_": None, "gettext": (2,), "ngettext": (2, 3), "t": (2,), "_t": (1,), "pgettext": ((2, "c"), 3),
+            # portal.errors: a service's refusal is shown in the user's language
+            "Invalid": (1,), "NotFound": (1,), "Conflict": (1,), "NotAllowed": (1,), "TooLate": (1,), "TooLarge": (1,)}
 
 
 def _messages() -> set[tuple[str | None, str]]:
