@@ -5,6 +5,7 @@ transaction each, with the rollup delta)."""
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 import qrcode
 import qrcode.image.svg
@@ -28,7 +29,8 @@ from portal.queue.console_web import (
 )
 from portal.queue.counter_view import counter_page
 from portal.queue.queries import CounterRow, UnitRow, VisitRow
-from portal.web import t
+from portal.queue.schemas import VisitForm
+from portal.web import FORM, t
 
 # --- console home, counter queue, visits ----------------------------------------------------------------------
 
@@ -45,27 +47,13 @@ async def _after_write(request: Request, unit: UnitRow, event: str, visit: Visit
     await board.publish(channels_of(request), unit, event, visit, counter)
 
 
-def _parse_fee(request: Request, text: str | None) -> int | None:
-    text = (text or "").strip().replace(".", "").replace(",", "")
-    if not text:
-        return None
-    try:
-        fee = int(text)
-    except ValueError:
-        raise ClientException(t(request, "The fee must be a whole number of rupiah, zero or more.")) from None
-    if fee < 0:
-        raise ClientException(t(request, "The fee must be a whole number of rupiah, zero or more."))
-    return fee
-
-
-async def _visit_action(request: Request, visit_id: int, action: str) -> Redirect | Template:
+async def _visit_action(request: Request, visit_id: int, action: str, form: VisitForm) -> Redirect | Template:
     visit, unit = await visit_in_scope(request, visit_id)
-    form = await request.form()
     user = current_user(request)
     counter = await queries.counter_by_id(visit["counter"]) if visit["counter"] else None
     try:
         if action == "call":
-            code = (form.get("counter") or "").strip()
+            code = form.counter.strip()
             if code:
                 counter = await tickets.counter_by_code(code)
                 if counter is None or counter["unit"] != unit["id"]:
@@ -87,48 +75,49 @@ async def _visit_action(request: Request, visit_id: int, action: str) -> Redirec
             await tickets.deliver(visit, user.id)
             event = "delivered"
         else:
-            outcome = form.get("outcome") or ""
-            if outcome not in OUTCOMES:
-                raise ClientException(t(request, "Choose an outcome."))
-            fee = _parse_fee(request, form.get("fee_charged"))
-            await tickets.record_outcome(visit, outcome, fee, form.get("correction_needed") in ("on", "1", "true"),
-                                         user.id)
+            outcome, fee, correction = form.validated_outcome()
+            await tickets.record_outcome(visit, outcome, fee, correction, user.id)
             event = "outcome"
     except tickets.TransitionError as exc:  # back where the officer was, with the reason as a notice
         default = (request.app.route_reverse("console_counter", counter_code=counter["code"]) if counter
                    else request.app.route_reverse("visit_detail", visit_id=visit_id))
-        return with_notice(safe_next(form.get("next"), default), exc.code)
+        return with_notice(safe_next(form.next, default), exc.code)
     fresh = await queries.visit_by_id(visit_id)
     assert fresh is not None  # visits are never deleted
     await _after_write(request, unit, event, fresh, counter)
     default = (request.app.route_reverse("console_counter", counter_code=counter["code"]) if counter
                else request.app.route_reverse("visit_detail", visit_id=visit_id))
-    return Redirect(path=safe_next(form.get("next"), default), status_code=303)
+    return Redirect(path=safe_next(form.next, default), status_code=303)
 
 
 @post("/console/visits/{visit_id:int}/call", name="visit_call", guards=[requires("tickets.operate")], status_code=303)
-async def visit_call(request: Request, visit_id: FromPath[int]) -> Redirect | Template:
-    return await _visit_action(request, visit_id, "call")
+async def visit_call(request: Request, visit_id: FromPath[int],
+                      data: Annotated[VisitForm, FORM]) -> Redirect | Template:
+    return await _visit_action(request, visit_id, "call", data)
 
 
 @post("/console/visits/{visit_id:int}/start", name="visit_start", guards=[requires("tickets.operate")], status_code=303)
-async def visit_start(request: Request, visit_id: FromPath[int]) -> Redirect | Template:
-    return await _visit_action(request, visit_id, "start")
+async def visit_start(request: Request, visit_id: FromPath[int],
+                      data: Annotated[VisitForm, FORM]) -> Redirect | Template:
+    return await _visit_action(request, visit_id, "start", data)
 
 
 @post("/console/visits/{visit_id:int}/finish", name="visit_finish", guards=[requires("tickets.operate")], status_code=303)
-async def visit_finish(request: Request, visit_id: FromPath[int]) -> Redirect | Template:
-    return await _visit_action(request, visit_id, "finish")
+async def visit_finish(request: Request, visit_id: FromPath[int],
+                      data: Annotated[VisitForm, FORM]) -> Redirect | Template:
+    return await _visit_action(request, visit_id, "finish", data)
 
 
 @post("/console/visits/{visit_id:int}/deliver", name="visit_deliver", guards=[requires("tickets.operate")], status_code=303)
-async def visit_deliver(request: Request, visit_id: FromPath[int]) -> Redirect | Template:
-    return await _visit_action(request, visit_id, "deliver")
+async def visit_deliver(request: Request, visit_id: FromPath[int],
+                      data: Annotated[VisitForm, FORM]) -> Redirect | Template:
+    return await _visit_action(request, visit_id, "deliver", data)
 
 
 @post("/console/visits/{visit_id:int}/outcome", name="visit_outcome", guards=[requires("tickets.operate")], status_code=303)
-async def visit_outcome(request: Request, visit_id: FromPath[int]) -> Redirect | Template:
-    return await _visit_action(request, visit_id, "outcome")
+async def visit_outcome(request: Request, visit_id: FromPath[int],
+                      data: Annotated[VisitForm, FORM]) -> Redirect | Template:
+    return await _visit_action(request, visit_id, "outcome", data)
 
 
 @get("/console/visits/{visit_id:int}", name="visit_detail", guards=[requires("tickets.operate")])

@@ -5,6 +5,8 @@ counter, and a call it refuses is answered 409 with the counter page and the rea
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request, Router, get, post
 from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery
@@ -22,8 +24,9 @@ from portal.queue.console_web import (
     with_notice,
 )
 from portal.queue.counter_view import counter_page
+from portal.queue.schemas import TicketForm, TransferForm
 from portal.timeutil import local_day
-from portal.web import t
+from portal.web import FORM, t
 
 
 @get("/console/counters/{counter_code:str}", name="console_counter", guards=[requires("tickets.operate")])
@@ -35,18 +38,11 @@ async def console_counter(request: Request, counter_code: FromPath[str], issued:
 
 
 @post("/console/counters/{counter_code:str}/tickets", name="ticket_issue", guards=[requires("tickets.operate")], status_code=303)
-async def ticket_issue(request: Request, counter_code: FromPath[str]) -> Redirect:
+async def ticket_issue(request: Request, counter_code: FromPath[str], data: Annotated[TicketForm, FORM]) -> Redirect:
     counter, unit = await counter_in_scope(request, counter_code)
     if not counter["active"]:
         raise tickets.TransitionError("counter-inactive")
-    form = await request.form()
-    services = {s["id"]: s for s in await tickets.counter_services(counter["id"])}
-    try:
-        service_id = int(form.get("service") or "")
-    except ValueError:
-        service_id = 0
-    if service_id not in services:
-        raise ClientException(t(request, "Choose one of this counter's services."))
+    service_id = data.service_id({s["id"] for s in await tickets.counter_services(counter["id"])})
     version = await standard_in_force(service_id)
     issued = await tickets.issue(unit=unit, service_id=service_id, counter_id=counter["id"],
                                  officer_id=current_user(request).id,
@@ -77,12 +73,11 @@ async def ticket_call_next(request: Request, counter_code: FromPath[str]) -> Red
 
 
 @post("/console/visits/{visit_id:int}/recall", name="visit_recall", guards=[requires("tickets.operate")], status_code=303)
-async def visit_recall(request: Request, visit_id: FromPath[int]) -> Redirect:
+async def visit_recall(request: Request, visit_id: FromPath[int], data: Annotated[TransferForm, FORM]) -> Redirect:
     """Repeat the call: the board announces the ticket again."""
     visit, unit = await visit_in_scope(request, visit_id)
-    form = await request.form()
     counter = await queries.counter_by_id(visit["counter"]) if visit["counter"] else None
-    back = safe_next(form.get("next"), request.app.route_reverse("console_counter", counter_code=counter["code"])
+    back = safe_next(data.next, request.app.route_reverse("console_counter", counter_code=counter["code"])
                      if counter else request.app.route_reverse("visit_detail", visit_id=visit_id))
     try:
         await tickets.recall(visit, current_user(request).id)
@@ -95,16 +90,15 @@ async def visit_recall(request: Request, visit_id: FromPath[int]) -> Redirect:
 
 
 @post("/console/visits/{visit_id:int}/transfer", name="visit_transfer", guards=[requires("tickets.operate")], status_code=303)
-async def visit_transfer(request: Request, visit_id: FromPath[int]) -> Redirect:
+async def visit_transfer(request: Request, visit_id: FromPath[int], data: Annotated[TransferForm, FORM]) -> Redirect:
     """Send a ticket not yet served to another counter of its unit (audited); it keeps its number and its place
     by arrival in that counter's queue."""
     visit, unit = await visit_in_scope(request, visit_id)
-    form = await request.form()
-    target = await tickets.counter_by_code((form.get("counter") or "").strip())
+    target = await tickets.counter_by_code(data.counter.strip())
     if target is None or target["unit"] != unit["id"]:
         raise ClientException(t(request, "Choose another counter of this unit."))
     source = await queries.counter_by_id(visit["counter"]) if visit["counter"] else None
-    back = safe_next(form.get("next"), request.app.route_reverse("console_counter", counter_code=source["code"])
+    back = safe_next(data.next, request.app.route_reverse("console_counter", counter_code=source["code"])
                      if source else request.app.route_reverse("visit_detail", visit_id=visit_id))
     try:
         await tickets.transfer(visit, target, current_user(request))

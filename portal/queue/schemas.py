@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import msgspec
 
+from portal.db.tables import OUTCOMES
+from portal.errors import Invalid, _t
+
 
 class Serving(msgspec.Struct):
     counter: str  # the counter's name as shown on the board
@@ -43,3 +46,54 @@ class QueueEvent(msgspec.Struct):
     counter: str | None = None
     counter_code: str | None = None
     at: str = ""
+
+
+# --- the officer's forms (typed inputs: Litestar reads the form body into these) ---------------------------------
+
+class VisitForm(msgspec.Struct):
+    """An officer's step on a visit: the counter that calls it, the outcome with the fee charged, and the console
+    page to return to (`next`)."""
+
+    next: str = ""
+    counter: str = ""
+    outcome: str = ""
+    fee_charged: str = ""
+    correction_needed: str = ""
+
+    def validated_outcome(self) -> tuple[str, int | None, bool]:
+        """(outcome, fee charged or None, correction needed); Invalid naming every wrong field."""
+        errors = {}
+        if self.outcome not in OUTCOMES:
+            errors["outcome"] = _t("Choose an outcome.")
+        text = self.fee_charged.strip().replace(".", "").replace(",", "")
+        fee = None
+        if text:
+            try:
+                fee = int(text)
+            except ValueError:
+                fee = -1
+            if not 0 <= fee <= 10**15:
+                errors["fee_charged"] = _t("The fee must be a whole number of rupiah, zero or more.")
+        if errors:
+            raise Invalid.fields(errors)
+        return self.outcome, fee, self.correction_needed in ("on", "1", "true")
+
+
+class TicketForm(msgspec.Struct):
+    """A ticket issued at the counter: one of the counter's services."""
+
+    service: str = ""
+
+    def service_id(self, offered: set[int]) -> int:
+        try:
+            chosen = int(self.service)
+        except ValueError:
+            chosen = 0
+        if chosen not in offered:
+            raise Invalid(_t("Choose one of this counter's services."), field="service")
+        return chosen
+
+
+class TransferForm(msgspec.Struct):
+    counter: str = ""
+    next: str = ""
