@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from litestar import Request, Response, get, post
@@ -11,8 +10,10 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_unit_access, requires
+from portal.errors import Invalid
 from portal.insight import actions, scope
-from portal.web import t
+from portal.insight.schemas import ActionCloseForm, ActionPlanForm
+from portal.web import FORM, form_errors, t
 
 Q = QueryParameter
 
@@ -62,52 +63,27 @@ async def action_detail(request: Request, item_id: FromPath[int]) -> Template:
 
 @post("/console/actions/{item_id:int}/plan", name="action_plan", guards=[requires("actions.plan")],
       status_code=303)
-async def action_plan(request: Request, item_id: FromPath[int]) -> Response:
+async def action_plan(request: Request, item_id: FromPath[int], data: Annotated[ActionPlanForm, FORM]) -> Response:
     """Managers of the unit record root cause, action, owner and due date (ISO 9001 10.2.1 b-c)."""
     found = await _item_or_404(request, item_id)
-    form = await request.form()
-    values = {k: str(form.get(k, "") or "").strip() for k in ("root_cause", "action", "owner", "due_date")}
-    errors = []
-    for key, message in (("root_cause", "Write the root cause."), ("action", "Write the corrective action."),
-                         ("owner", "Name the owner of the action.")):
-        if not values[key]:
-            errors.append(t(request, message))
-        elif len(values[key]) > 4000:
-            errors.append(t(request, "A field is too long (at most 4000 characters)."))
-    due = None
     try:
-        due = date.fromisoformat(values["due_date"])
-    except ValueError:
-        errors.append(t(request, "Give the due date as YYYY-MM-DD."))
-    if found["status"] == "closed":
-        errors.append(t(request, "This item is closed."))
-    if errors:
-        return _detail(request, found, await actions.history(item_id), errors, values, status_code=400)
-    assert due is not None  # else errors
-    await actions.plan(item_id, _actor(request), values["root_cause"], values["action"], values["owner"], due)
+        await actions.plan(item_id, _actor(request), *data.validated(found["status"] == "closed"))
+    except Invalid as exc:
+        return _detail(request, found, await actions.history(item_id), list(form_errors(request, exc).values()),
+                       data.values(), status_code=exc.status_code)
     return Redirect(path=request.app.route_reverse("action_detail", item_id=item_id), status_code=303)
 
 
 @post("/console/actions/{item_id:int}/close", name="action_close", guards=[requires("actions.close")],
       status_code=303)
-async def action_close(request: Request, item_id: FromPath[int]) -> Response:
+async def action_close(request: Request, item_id: FromPath[int], data: Annotated[ActionCloseForm, FORM]) -> Response:
     """Heads of the unit verify the action's effectiveness and close the item (a verification note is required)."""
     found = await _item_or_404(request, item_id)
-    form = await request.form()
-    note = str(form.get("verification_note", "") or "").strip()
-    errors = []
-    if not note:
-        errors.append(t(request, "A verification note is required to close."))
-    elif len(note) > 4000:
-        errors.append(t(request, "A field is too long (at most 4000 characters)."))
-    if found["status"] == "closed":
-        errors.append(t(request, "This item is closed."))
-    elif found["status"] != "action_planned":
-        errors.append(t(request, "Record the root cause and action before closing."))
-    if errors:
-        return _detail(request, found, await actions.history(item_id), errors, {"verification_note": note},
-                       status_code=400)
-    await actions.close(item_id, _actor(request), note)
+    try:
+        await actions.close(item_id, _actor(request), data.validated(found["status"]))
+    except Invalid as exc:
+        return _detail(request, found, await actions.history(item_id), list(form_errors(request, exc).values()),
+                       {"verification_note": data.verification_note.strip()}, status_code=exc.status_code)
     return Redirect(path=request.app.route_reverse("action_detail", item_id=item_id), status_code=303)
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import msgspec
+
+from portal.errors import Invalid, _t
 
 
 class Period(msgspec.Struct):
@@ -333,3 +337,54 @@ class UnitPerformance(msgspec.Struct):
     trend: list[TrendPoint]
     weakest_unsur: list[WeakUnsur]
     follow_up: list[FollowUp]
+
+
+# --- the corrective-action forms (typed inputs: Litestar reads the form body into these) ------------------------
+
+class ActionPlanForm(msgspec.Struct):
+    """Root cause, corrective action, owner and due date of a nonconformity (ISO 9001 10.2.1 b-c)."""
+
+    root_cause: str = ""
+    action: str = ""
+    owner: str = ""
+    due_date: str = ""
+
+    def values(self) -> dict[str, str]:
+        return {k: getattr(self, k).strip() for k in ("root_cause", "action", "owner", "due_date")}
+
+    def validated(self, closed: bool) -> tuple[str, str, str, date]:
+        values, errors = self.values(), {}
+        for key, message in (("root_cause", _t("Write the root cause.")), ("action", _t("Write the corrective action.")),
+                             ("owner", _t("Name the owner of the action."))):
+            if not values[key]:
+                errors[key] = message
+            elif len(values[key]) > 4000:
+                errors[key] = _t("A field is too long (at most 4000 characters).")
+        due = None
+        try:
+            due = date.fromisoformat(values["due_date"])
+        except ValueError:
+            errors["due_date"] = _t("Give the due date as YYYY-MM-DD.")
+        if closed:
+            errors[""] = _t("This item is closed.")
+        if errors or due is None:
+            raise Invalid.fields(errors)
+        return values["root_cause"], values["action"], values["owner"], due
+
+
+class ActionCloseForm(msgspec.Struct):
+    verification_note: str = ""
+
+    def validated(self, status: str) -> str:
+        note, errors = self.verification_note.strip(), {}
+        if not note:
+            errors["verification_note"] = _t("A verification note is required to close.")
+        elif len(note) > 4000:
+            errors["verification_note"] = _t("A field is too long (at most 4000 characters).")
+        if status == "closed":
+            errors[""] = _t("This item is closed.")
+        elif status != "action_planned":
+            errors[""] = _t("Record the root cause and action before closing.")
+        if errors:
+            raise Invalid.fields(errors)
+        return note

@@ -3,6 +3,8 @@ a new pairing link, revocation. Managers act; heads see."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request, get, post
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath
@@ -13,7 +15,8 @@ from portal.accounts.permissions import units_visible
 from portal.feedback.qr import inline_svg
 from portal.kiosk import queries, services
 from portal.kiosk.queries import CounterRow, KioskRow
-from portal.web import t
+from portal.kiosk.schemas import KioskForm
+from portal.web import FORM, t
 
 
 def _scope(request: Request) -> list[int] | None:
@@ -48,13 +51,12 @@ async def kiosk_list(request: Request) -> Template:
 
 
 @post("/console/kiosks", name="kiosk_create", guards=[requires("kiosks.manage")], status_code=200)
-async def kiosk_create(request: Request) -> Template:
-    form = await request.form()
-    counter = await queries.counter_by_code(str(form.get("counter") or "")[:16])
+async def kiosk_create(request: Request, data: Annotated[KioskForm, FORM]) -> Template:
+    counter = await queries.counter_by_code(data.counter[:16])
     if counter is None or not counter["active"]:
         raise ClientException(t(request, "Choose one of your unit's counters."))
     ensure_can(request, "kiosks.manage", counter["unit"])
-    kiosk_id, code = await services.create(counter, str(form.get("label") or "").strip(), current_user(request))
+    kiosk_id, code = await services.create(counter, data.label.strip(), current_user(request))
     return _link_page(request, kiosk_id, counter, code)
 
 

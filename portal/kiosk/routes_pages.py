@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -19,10 +19,10 @@ from portal.feedback import queries as feedback_queries
 from portal.feedback.queries import CounterServiceRow
 from portal.kiosk import queries, services
 from portal.kiosk.queries import KioskRow
-from portal.kiosk.schemas import KioskItem
+from portal.kiosk.schemas import KioskAnswerForm, KioskItem
 from portal.paths import STATIC_DIR
 from portal.timeutil import utcnow
-from portal.web import request_lang, t
+from portal.web import FORM, request_lang, t
 from survey.instrument import UNSUR_2017
 
 COOKIE = "portal_kiosk"
@@ -86,20 +86,14 @@ async def kiosk_page(request: Request) -> Template:
 
 
 @post("/kiosk", name="kiosk_answer", status_code=200)
-async def kiosk_answer(request: Request) -> Template:
+async def kiosk_answer(request: Request, data: Annotated[KioskAnswerForm, FORM]) -> Template:
     """The plain-form answer (no JavaScript, online): one item through the same checks and write as a batch."""
     kiosk = await queries.kiosk_by_token(request.cookies.get(COOKIE))
     if kiosk is None:
         return _not_paired(request)
-    form = await request.form()
     counter, unit, services_ = await context_of(kiosk)
-    scores = []
-    for i in range(1, 10):
-        raw = str(form.get(f"u{i}") or "").strip()
-        scores.append(int(raw) if raw in ("1", "2", "3", "4") else (None if raw == "" else 0))
-    item = KioskItem(id=str(form.get("id") or ""), given_at=utcnow().isoformat(), u=scores,
-                     service=str(form.get("service") or "") or None, comment=str(form.get("comment") or ""),
-                     lang=request_lang(request))
+    item = KioskItem(id=data.id, given_at=utcnow().isoformat(), u=data.scores(), service=data.service or None,
+                     comment=data.comment, lang=request_lang(request))
     lang = request_lang(request)
     result = await services.store_batch(kiosk, unit, services_, [msgspec.json.encode(item)], lang)
     outcome = result.items[0]

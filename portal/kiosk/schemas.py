@@ -62,3 +62,33 @@ class BatchResult(msgspec.Struct):
     duplicates: int
     refused: int
     items: list[ItemResult]
+
+
+class KioskForm(msgspec.Struct):
+    """A kiosk registered for one of the unit's counters (console form)."""
+
+    counter: str = ""
+    label: str = ""
+
+
+class KioskAnswerForm(msgspec.Struct):
+    """The kiosk's plain-form answer (no JavaScript): the nine scores u1..u9 ("" = not answered), the service, a
+    comment and the answer's one-use id."""
+
+    id: str = ""
+    service: str = ""
+    comment: str = ""
+    u1: str = ""
+    u2: str = ""
+    u3: str = ""
+    u4: str = ""
+    u5: str = ""
+    u6: str = ""
+    u7: str = ""
+    u8: str = ""
+    u9: str = ""
+
+    def scores(self) -> list[int | None]:
+        """Each score 1-4, None when not answered, 0 (refused by the batch's checks) when not a score."""
+        raws = [getattr(self, f"u{i}").strip() for i in range(1, 10)]
+        return [int(raw) if raw in ("1", "2", "3", "4") else (None if raw == "" else 0) for raw in raws]
