@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request, Response, Router, get, post
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, requires
 from portal.db.tables_diagnostic import AREAS, COLOURS
 from portal.diagnostic import catalogue, services
+from portal.diagnostic.schemas import IndicatorForm
 from portal.diagnostic.web import AREA_TITLES, COLOUR_LABELS, message
 from portal.errors import DomainError
+from portal.web import FORM
 
 FIELDS = ("code", "area", "title_id", "title_en", "evidence_id", "evidence_en",
           *(f"{c}_{lang}" for c in COLOURS for lang in ("id", "en")))
@@ -31,10 +35,9 @@ async def catalogue_page(request: Request) -> Template:
 
 
 @post("/console/diagnostic/catalogue", name="diagnostic_catalogue_add", guards=[requires("diagnostic.catalogue")], status_code=303)
-async def add_indicator(request: Request) -> Response:
+async def add_indicator(request: Request, data: Annotated[IndicatorForm, FORM]) -> Response:
     """Add a local indicator (every text in Indonesian and English): the catalogue gets a new version."""
-    form = await request.form()
-    values = {k: (v if isinstance(v := form.get(k), str) else "").strip() for k in FIELDS}
+    values = {k: getattr(data, k).strip() for k in FIELDS}
     indicator = {
         "code": values["code"].upper(), "area": values["area"],
         "title": {"id": values["title_id"], "en": values["title_en"]},

@@ -3,6 +3,9 @@ admins add local indicators. Handlers parse, call one service function, render."
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -13,6 +16,7 @@ from portal.accounts.guards import current_user, ensure_unit_access, requires
 from portal.db.tables_diagnostic import AREAS, COLOURS
 from portal.diagnostic import catalogue, measures, queries, services
 from portal.diagnostic.queries import Scope
+from portal.diagnostic.schemas import RatingForm, VerifyForm
 from portal.diagnostic.web import (
     AREA_TITLES,
     COLOUR_LABELS,
@@ -28,7 +32,7 @@ from portal.diagnostic.web import (
 )
 from portal.errors import DomainError
 from portal.timeutil import DEFAULT_TIMEZONE, local_day
-from portal.web import request_lang, t
+from portal.web import FORM, request_lang, t
 
 LABELS = {"area_titles": AREA_TITLES, "colour_labels": COLOUR_LABELS, "colour_meanings": COLOUR_MEANINGS,
           "status_labels": STATUS_LABELS, "source_labels": SOURCE_LABELS, "colours": COLOURS, "areas": AREAS}
@@ -115,23 +119,17 @@ async def indicator_page(request: Request, year: FromPath[int], code: FromPath[s
     return await _indicator_page(request, scope, year, code)
 
 
-def _field(form, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
 def _back(request: Request, scope: Scope, year: int, code: str) -> Redirect:
     path = request.app.route_reverse("diagnostic_indicator", year=year, code=code)
     return Redirect(path=path + scope.query(), status_code=303)
 
 
 @post(INDICATOR + "/rate", name="diagnostic_rate", guards=[requires("diagnostic.rate")], status_code=303)
-async def rate(request: Request, year: FromPath[int], code: FromPath[str], government: GovernmentParam = None,
-               unit: UnitParam = None) -> Response:
+async def rate(request: Request, year: FromPath[int], code: FromPath[str], data: Annotated[RatingForm, FORM],
+               government: GovernmentParam = None, unit: UnitParam = None) -> Response:
     """The assessor's colour with its evidence (an override of a measured colour needs a written reason)."""
     scope = await _scope(request, year, government, unit)
-    form = await request.form()
-    values = {k: _field(form, k) for k in ("colour", "evidence_text", "evidence_link", "override_reason")}
+    values = msgspec.structs.asdict(data)
     try:
         await services.rate(scope, year, code, current_user(request), **values)
     except DomainError as exc:
@@ -158,12 +156,11 @@ async def upload(request: Request, year: FromPath[int], code: FromPath[str], gov
 
 
 @post(INDICATOR + "/verify", name="diagnostic_verify", guards=[requires("diagnostic.verify")], status_code=303)
-async def verify(request: Request, year: FromPath[int], code: FromPath[str], government: GovernmentParam = None,
-                 unit: UnitParam = None) -> Response:
+async def verify(request: Request, year: FromPath[int], code: FromPath[str], data: Annotated[VerifyForm, FORM],
+                 government: GovernmentParam = None, unit: UnitParam = None) -> Response:
     """A second account confirms the rating, or returns it to the assessor with a note."""
     scope = await _scope(request, year, government, unit)
-    form = await request.form()
-    values = {"decision": _field(form, "decision"), "note": _field(form, "note")}
+    values = msgspec.structs.asdict(data)
     try:
         await services.verify(scope, year, code, current_user(request), **values)
     except DomainError as exc:

@@ -53,6 +53,9 @@ class DiagnosticOut(msgspec.Struct):
 
 
 class RatingForm(msgspec.Struct):
+    """An assessor's colour for one indicator with its evidence (and the reason when it differs from the measured
+    colour): the console's form, read by Litestar; the diagnostic services check the values."""
+
     colour: str = ""
     evidence_text: str = ""
     evidence_link: str = ""
@@ -60,5 +63,26 @@ class RatingForm(msgspec.Struct):
 
 
 class VerifyForm(msgspec.Struct):
+    """A second account confirms the rating, or returns it with a note."""
+
     decision: str = ""
     note: str = ""
+
+
+# --- the console's forms (typed inputs: Litestar reads the form body into these) ---------------------------------
+
+class IndicatorForm(msgspec.Struct):
+    """A local indicator with every text in Indonesian and English (the admin's catalogue form)."""
+
+    code: str = ""
+    area: str = ""
+    title_id: str = ""
+    title_en: str = ""
+    evidence_id: str = ""
+    evidence_en: str = ""
+    red_id: str = ""
+    red_en: str = ""
+    yellow_id: str = ""
+    yellow_en: str = ""
+    green_id: str = ""
+    green_en: str = ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+import msgspec
 from litestar import Request, Router, get, post
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
@@ -14,10 +15,11 @@ from litestar.response import Redirect, Template
 from portal.accounts.guards import ensure_can, requires
 from portal.accounts.permissions import units_visible
 from portal.feedback import queries, services
+from portal.feedback.schemas import BurstReviewForm
 from portal.insight import periods
 from portal.insight.api import FromParam, ToParam
 from portal.timeutil import last_days, latest_local_day
-from portal.web import t
+from portal.web import FORM, t
 
 PeriodParam = Annotated[str | None, QueryParameter(name="period")]
 BURST_DAYS = 30          # the bursts list opens on the last 30 local days
@@ -56,10 +58,8 @@ async def bursts(request: Request, period: PeriodParam = None, date_from: FromPa
 
 
 @post("/console/bursts", name="feedback_burst_review", guards=[requires("bursts.review")], status_code=303)
-async def burst_review(request: Request) -> Template | Redirect:
-    form = await request.form()
-    fields = {k: v if isinstance(v := form.get(k), str) else "" for k in ("service", "day", "client",
-                                                                              "decision", "note")}
+async def burst_review(request: Request, data: Annotated[BurstReviewForm, FORM]) -> Template | Redirect:
+    fields = msgspec.structs.asdict(data)
     service = await queries.service_by_slug(fields["service"]) if fields["service"] else None
     try:
         day = date.fromisoformat(fields["day"].strip())

@@ -115,3 +115,13 @@ def parse_survey(form: Mapping[str, str], lang: str) -> tuple[SurveyAnswers | No
         extra_requirements=None if extra == "" else extra == "yes",
         product_correct=product or None, comment=comment, **profile,
     ), []
+
+
+class BurstReviewForm(msgspec.Struct):
+    """A manager's decision on a burst of unbound answers (one service, day and client)."""
+
+    service: str = ""
+    day: str = ""
+    client: str = ""
+    decision: str = ""
+    note: str = ""

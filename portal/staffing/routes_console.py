@@ -13,8 +13,9 @@ from portal.accounts.guards import current_user, ensure_can, requires
 from portal.accounts.permissions import units_visible
 from portal.staffing import plan, queries, services, views
 from portal.staffing.queries import UnitRow
+from portal.staffing.schemas import TargetForm
 from portal.timeutil import local_day
-from portal.web import request_lang, t
+from portal.web import FORM, request_lang, t
 
 Q = QueryParameter
 
@@ -72,10 +73,9 @@ async def staffing_plan(request: Request, unit: Annotated[str | None, Q(name="un
 
 
 @post("/console/staffing/target", name="staffing_target", guards=[requires("staffing.target")], status_code=303)
-async def staffing_target(request: Request) -> Redirect | Template:
+async def staffing_target(request: Request, data: Annotated[TargetForm, FORM]) -> Redirect | Template:
     """Set the unit's waiting target ("P % wait at most T minutes"): the row and its audit entry together."""
-    form = await request.form()
-    values = {name: str(form.get(name) or "")[:200] for name in ("unit", "wait_minutes", "share_percent", "week")}
+    values = data.values()
     raw = values["unit"]
     unit = await queries.unit_by_id(int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     if unit is None:

@@ -116,3 +116,15 @@ class StaffingPlan(msgspec.Struct):
     notes: list[str]
     generated_at: str
 
+
+
+class TargetForm(msgspec.Struct):
+    """A unit's waiting target ("P % wait at most T minutes") as the console form sends it."""
+
+    unit: str = ""
+    wait_minutes: str = ""
+    share_percent: str = ""
+    week: str = ""
+
+    def values(self) -> dict[str, str]:
+        return {name: getattr(self, name)[:200] for name in ("unit", "wait_minutes", "share_percent", "week")}
