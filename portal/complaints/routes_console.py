@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, QueryParameter
@@ -15,11 +16,18 @@ from portal.accounts.guards import current_user, ensure_can, requires
 from portal.accounts.permissions import units_visible
 from portal.complaints import codes, queries, services
 from portal.complaints.deadlines import CLASSES
-from portal.complaints.schemas import CONTACT_MAX, DESCRIPTION_MAX, parse_complaint
+from portal.complaints.schemas import (
+    CONTACT_MAX,
+    DESCRIPTION_MAX,
+    RecordForm,
+    SettingsForm,
+    TransitionForm,
+    parse_complaint,
+)
 from portal.complaints.views import category_labels, channel_labels, class_labels, status_labels
 from portal.db.tables_complaints import CATEGORIES, CHANNELS, STATUSES
 from portal.timeutil import DEFAULT_TIMEZONE, local_day
-from portal.web import request_lang, t
+from portal.web import FORM, request_lang, t
 
 Q = QueryParameter
 
@@ -101,21 +109,20 @@ async def record_form(request: Request) -> Template:
 
 
 @post("/console/complaints/new", name="complaints_record", include_in_schema=False, guards=[requires("complaints.record")], status_code=303)
-async def record(request: Request) -> Template | Redirect:
-    form = await request.form()
-    fields = {k: v for k in form if isinstance(v := form.get(k), str)}
+async def record(request: Request, data: Annotated[RecordForm, FORM]) -> Template | Redirect:
+    fields = msgspec.structs.asdict(data)
     values = {k: v[:DESCRIPTION_MAX + 100] for k, v in fields.items()}
     service = await queries.service_by_slug(fields.get("service") or "") if fields.get("service") else None
     unit = await queries.unit_by_id(service["unit"]) if service is not None else None
-    data, errors = parse_complaint(fields, local_day(unit["timezone"] if unit else DEFAULT_TIMEZONE), staff=True)
+    parsed, errors = parse_complaint(fields, local_day(unit["timezone"] if unit else DEFAULT_TIMEZONE), staff=True)
     if service is None:
         errors.append(("service", "Choose the service the complaint is about."))
     else:
         ensure_can(request, "complaints.record", service["unit"])
     if errors:
         return await _record_page(request, values, errors, 400)
-    assert data is not None and service is not None and unit is not None
-    code, _created = await services.file_complaint(data, unit=unit, service_id=service["id"], counter_id=None,
+    assert parsed is not None and service is not None and unit is not None
+    code, _created = await services.file_complaint(parsed, unit=unit, service_id=service["id"], counter_id=None,
                                                    language=request_lang(request), actor=current_user(request))
     return Redirect(path=f"{request.app.route_reverse('complaints_track', code=code)}?filed=1", status_code=303)
 
@@ -172,13 +179,13 @@ async def nonconformity(request: Request, complaint_id: FromPath[int]) -> Redire
 
 @post("/console/complaints/{complaint_id:int}/{action:str}", name="complaints_transition", include_in_schema=False, guards=[requires("complaints.handle")],
       status_code=303)
-async def transition(request: Request, complaint_id: FromPath[int], action: FromPath[str]) -> Template | Redirect:
+async def transition(request: Request, complaint_id: FromPath[int], action: FromPath[str],
+                     data: Annotated[TransitionForm, FORM]) -> Template | Redirect:
     """classify | start | answer | close | forward | reject: each audited; the answer is written once."""
     if action not in services.TRANSITIONS:
         raise NotFoundException(t(request, "Page not found."))
     await _complaint(request, complaint_id)
-    form = await request.form()
-    fields = {k: form.get(k) for k in form if isinstance(form.get(k), str)}
+    fields = msgspec.structs.asdict(data)
     try:
         await services.transition(complaint_id, action, current_user(request), fields)
     except services.ComplaintError as exc:
@@ -211,19 +218,15 @@ async def settings_page(request: Request, unit: Annotated[str | None, Q(name="un
 
 
 @post("/console/complaints/settings", name="complaints_settings_save", include_in_schema=False, guards=[requires("complaints.handle")], status_code=303)
-async def settings_save(request: Request) -> Template | Redirect:
-    form = await request.form()
+async def settings_save(request: Request, data: Annotated[SettingsForm, FORM]) -> Template | Redirect:
     units = await queries.units(_scope(request))
-    chosen = _settings_unit(request, units, form.get("unit") if isinstance(form.get("unit"), str) else None)
-    values: dict[str, Any] = {}
-    for key in services.SETTING_FIELDS:
-        raw = form.get(key)
-        values[key] = int(raw) if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() else None
+    chosen = _settings_unit(request, units, data.unit or None)
+    values: dict[str, Any] = data.days()
     try:
         await services.save_settings(chosen["id"], values, current_user(request))
     except services.ComplaintError as exc:
         return Template("complaints/settings.html", status_code=400, context={
-            "unit": chosen, "units": units, "values": {k: form.get(k) for k in services.SETTING_FIELDS},
+            "unit": chosen, "units": units, "values": {k: getattr(data, k) for k in services.SETTING_FIELDS},
             "error": t(request, exc.message), "fields": services.SETTING_FIELDS, **_labels(request)})
     return Redirect(path=f"{request.app.route_reverse('complaints_settings')}?unit={chosen['slug']}", status_code=303)
 

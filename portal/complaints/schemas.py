@@ -107,3 +107,49 @@ class ComplaintStatus(msgspec.Struct):
     reject_reason: str | None
     forwarded: bool
     lapor_number: str | None
+
+
+# --- the console's forms (typed inputs: Litestar reads the form body into these) ---------------------------------
+
+class RecordForm(msgspec.Struct):
+    """A complaint received on paper, by phone or through SP4N-LAPOR!, recorded by staff (checked by
+    parse_complaint with every wrong field named)."""
+
+    service: str = ""
+    channel: str = ""
+    lapor_number: str = ""
+    category: str = ""
+    description: str = ""
+    happened_on: str = ""
+    amount: str = ""
+    contact: str = ""
+
+
+class TransitionForm(msgspec.Struct):
+    """A complaint's status change: the class, the answer, the reason for a rejection, the unit it is forwarded to
+    and a note, as the step needs (portal.complaints.services.transition checks them)."""
+
+    severity: str = ""
+    answer: str = ""
+    reason: str = ""
+    unit: str = ""
+    note: str = ""
+
+
+class SettingsForm(msgspec.Struct):
+    """A unit's deadline table (working days per class) and how long contact data is kept after closure."""
+
+    unit: str = ""
+    light_days: str = ""
+    normative_days: str = ""
+    plain_days: str = ""
+    investigation_days: str = ""
+    contact_days: str = ""
+
+    def days(self) -> dict[str, int | None]:
+        """Each number of days, None when it is not a whole number (save_settings names the refusal)."""
+        out: dict[str, int | None] = {}
+        for key in ("light_days", "normative_days", "plain_days", "investigation_days", "contact_days"):
+            raw = getattr(self, key).strip()
+            out[key] = int(raw) if raw.isascii() and raw.isdigit() else None
+        return out
