@@ -1,5 +1,5 @@
 """Login and logout: server-side sessions, rate limits, and throttling per account and client (services.py).
-The admins' user management under /console/users lives in users.py."""
+The admins' user management under /console/users lives in routes_users.py."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
-from portal.accounts import queries, services, users
+from portal.accounts import queries, routes_users, services
 from portal.accounts.auth import CSRF_KEY, ROTATE_KEY
 from portal.accounts.passwords import verify_password
 from portal.accounts.permissions import requires
@@ -122,4 +122,4 @@ async def logout(request: Request) -> Redirect:
 
 
 router = Router(path="/", route_handlers=[login_form, login, logout], include_in_schema=False)
-route_handlers = [router, *users.route_handlers]
+route_handlers = [router, *routes_users.route_handlers]

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypedDict, TypeVar, cast
 
-from portal.db.rows import ServiceRow, UnitRow
+from portal.db.rows import CounterRow, ServiceRow, UnitRow
 from portal.db.tables import Counter, CounterService, Service, StandardVersion, Unit
 from portal.timeutil import utcnow
 
@@ -174,6 +174,10 @@ async def unit_by_slug(slug: str) -> UnitRow | None:
 
 async def unit_by_id(unit_id: int) -> UnitRow | None:
     return cast("UnitRow | None", await Unit.select().where(Unit.id == unit_id).first().run())
+
+
+async def counter_by_code(code: str) -> CounterRow | None:
+    return cast("CounterRow | None", await Counter.select().where(Counter.code == code).first().run())
 
 
 # --------------------------------------------------------------------------- public catalog reads

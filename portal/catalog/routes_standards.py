@@ -13,12 +13,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_unit_access, requires
-from portal.catalog import schemas, services
+from portal.catalog import schemas, services, standards
 from portal.catalog.queries import standard_in_force, standard_versions
+from portal.catalog.web import form_unit_id, my_units, service_in_scope
 from portal.db.tables import TIME_UNITS, Service
 from portal.errors import DomainError, Invalid
-from portal.queue import queries, standards
-from portal.queue.console_web import form_unit_id, my_units, service_in_scope
+from portal.queue import queries
 from portal.queue.queries import ServiceRow, UnitRow
 from portal.timeutil import local_day, utcnow
 from portal.web import FORM, form_errors, t
@@ -29,39 +29,39 @@ async def _services_page(request: Request, form: schemas.ServiceForm | None = No
                          error: DomainError | None = None) -> Template:
     units = await my_units(request)
     services_ = await queries.services_of_units([u["id"] for u in units])
-    return Template("queue/services.html", status_code=error.status_code if error else 200, context={
+    return Template("catalog/services.html", status_code=error.status_code if error else 200, context={
         "units": units, "services": services_, "units_by_id": {u["id"]: u for u in units},
         "errors": form_errors(request, error) if error else {}, "form": form or schemas.ServiceForm()})
 
 
-@get("/console/services", name="console_services", guards=[requires("services.view")])
+@get("/console/services", name="catalog_services", guards=[requires("services.view")])
 async def services_list(request: Request) -> Template:
     return await _services_page(request)
 
 
-@post("/console/services", name="service_create", guards=[requires("services.manage")], status_code=303)
+@post("/console/services", name="catalog_service_create", guards=[requires("services.manage")], status_code=303)
 async def service_create(request: Request, data: Annotated[schemas.ServiceForm, FORM]) -> Redirect | Template:
     unit_id = form_unit_id(request, data.unit)
     try:
         slug = await services.create_service(current_user(request), unit_id, data)
     except DomainError as exc:  # a wrong field or a taken address name: nothing stored
         return await _services_page(request, data, exc)
-    return Redirect(path=request.app.route_reverse("service_standards", service_slug=slug), status_code=303)
+    return Redirect(path=request.app.route_reverse("catalog_service_standards", service_slug=slug), status_code=303)
 
 
 def _service_edit_page(service: ServiceRow, unit: UnitRow, form=None, errors: dict | None = None,
                        status: int = 200) -> Template:
-    return Template("queue/service_edit.html", status_code=status, context={
+    return Template("catalog/service_edit.html", status_code=status, context={
         "service": form or service, "unit": unit, "slug": service["slug"], "errors": errors or {}})
 
 
-@get("/console/services/{service_slug:str}", name="service_edit", guards=[requires("services.manage")])
+@get("/console/services/{service_slug:str}", name="catalog_service_edit", guards=[requires("services.manage")])
 async def service_edit(request: Request, service_slug: FromPath[str]) -> Template:
     service, unit = await service_in_scope(request, service_slug)
     return _service_edit_page(service, unit)
 
 
-@post("/console/services/{service_slug:str}", name="service_update", guards=[requires("services.manage")], status_code=303)
+@post("/console/services/{service_slug:str}", name="catalog_service_update", guards=[requires("services.manage")], status_code=303)
 async def service_update(request: Request, service_slug: FromPath[str],
                          data: Annotated[schemas.ServiceEditForm, FORM]) -> Redirect | Template:
     service, unit = await service_in_scope(request, service_slug)
@@ -71,7 +71,7 @@ async def service_update(request: Request, service_slug: FromPath[str],
         return _service_edit_page(service, unit, {**service, "name": data.name, "name_en": data.name_en,
                                                   "description": data.description, "active": data.active == "on"},
                                   form_errors(request, exc), exc.status_code)
-    return Redirect(path=request.app.route_reverse("service_standards", service_slug=service_slug), status_code=303)
+    return Redirect(path=request.app.route_reverse("catalog_service_standards", service_slug=service_slug), status_code=303)
 
 
 async def _standards_page(request: Request, service: ServiceRow, unit: UnitRow, form: dict | None = None,
@@ -81,7 +81,7 @@ async def _standards_page(request: Request, service: ServiceRow, unit: UnitRow, 
     now = utcnow()
     rows = [{**v, "state": standards.status_of(v, in_force["id"] if in_force else None, now)}
             for v in versions]
-    return Template("queue/standards.html", status_code=error.status_code if error else 200, context={
+    return Template("catalog/standards.html", status_code=error.status_code if error else 200, context={
         "service": service, "unit": unit, "versions": rows, "in_force": in_force,
         "form": form or standards.prefill(versions, in_force), "errors": form_errors(request, error) if error else {},
         "draft": standards.open_draft(versions),
@@ -89,13 +89,13 @@ async def _standards_page(request: Request, service: ServiceRow, unit: UnitRow, 
     })
 
 
-@get("/console/services/{service_slug:str}/standards", name="service_standards", guards=[requires("services.view")])
+@get("/console/services/{service_slug:str}/standards", name="catalog_service_standards", guards=[requires("services.view")])
 async def service_standards(request: Request, service_slug: FromPath[str]) -> Template:
     service, unit = await service_in_scope(request, service_slug)
     return await _standards_page(request, service, unit)
 
 
-@post("/console/services/{service_slug:str}/standards", name="standard_draft", guards=[requires("standards.draft")], status_code=303)
+@post("/console/services/{service_slug:str}/standards", name="catalog_standard_draft", guards=[requires("standards.draft")], status_code=303)
 async def standard_draft(request: Request, service_slug: FromPath[str],
                          data: Annotated[schemas.DraftForm, FORM]) -> Redirect | Template:
     service, unit = await service_in_scope(request, service_slug)
@@ -103,7 +103,7 @@ async def standard_draft(request: Request, service_slug: FromPath[str],
         version = await services.create_draft(current_user(request), service, data)
     except Invalid as exc:
         return await _standards_page(request, service, unit, standards.as_typed(data), exc)
-    return Redirect(path=request.app.route_reverse("standard_detail", version_id=version["id"]), status_code=303)
+    return Redirect(path=request.app.route_reverse("catalog_standard_detail", version_id=version["id"]), status_code=303)
 
 
 async def _version(request: Request, version_id: int) -> tuple[dict, dict, UnitRow]:
@@ -121,7 +121,7 @@ async def _version(request: Request, version_id: int) -> tuple[dict, dict, UnitR
 async def _version_page(request: Request, version: dict, service: dict, unit: UnitRow, form: dict | None = None,
                         error: DomainError | None = None) -> Template:
     in_force = await standard_in_force(service["id"])
-    return Template("queue/standard.html", status_code=error.status_code if error else 200, context={
+    return Template("catalog/standard.html", status_code=error.status_code if error else 200, context={
         "version": version, "service": service, "unit": unit,
         "form": form or {**standards.as_form(version), "change_note": version["change_note"]},
         "state": standards.status_of(version, in_force["id"] if in_force else None),
@@ -129,13 +129,13 @@ async def _version_page(request: Request, version: dict, service: dict, unit: Un
         "today": local_day(unit["timezone"]).isoformat()})
 
 
-@get("/console/standards/{version_id:int}", name="standard_detail", guards=[requires("services.view")])
+@get("/console/standards/{version_id:int}", name="catalog_standard_detail", guards=[requires("services.view")])
 async def standard_detail(request: Request, version_id: FromPath[int]) -> Template:
     version, service, unit = await _version(request, version_id)
     return await _version_page(request, version, service, unit)
 
 
-@post("/console/standards/{version_id:int}", name="standard_update", guards=[requires("standards.draft")], status_code=303)
+@post("/console/standards/{version_id:int}", name="catalog_standard_update", guards=[requires("standards.draft")], status_code=303)
 async def standard_update(request: Request, version_id: FromPath[int],
                           data: Annotated[schemas.DraftForm, FORM]) -> Redirect | Template:
     version, service, unit = await _version(request, version_id)
@@ -143,10 +143,10 @@ async def standard_update(request: Request, version_id: FromPath[int],
         await services.update_draft(current_user(request), version, unit["id"], data)
     except Invalid as exc:
         return await _version_page(request, version, service, unit, standards.as_typed(data), exc)
-    return Redirect(path=request.app.route_reverse("standard_detail", version_id=version_id), status_code=303)
+    return Redirect(path=request.app.route_reverse("catalog_standard_detail", version_id=version_id), status_code=303)
 
 
-@post("/console/standards/{version_id:int}/approve", name="standard_approve", guards=[requires("standards.approve")], status_code=303)
+@post("/console/standards/{version_id:int}/approve", name="catalog_standard_approve", guards=[requires("standards.approve")], status_code=303)
 async def standard_approve(request: Request, version_id: FromPath[int],
                            data: Annotated[schemas.ApproveForm, FORM]) -> Redirect | Template:
     version, service, unit = await _version(request, version_id)
@@ -154,15 +154,15 @@ async def standard_approve(request: Request, version_id: FromPath[int],
         await services.approve(current_user(request), version, unit, data)
     except Invalid as exc:
         return await _version_page(request, version, service, unit, None, exc)
-    return Redirect(path=request.app.route_reverse("standard_detail", version_id=version_id), status_code=303)
+    return Redirect(path=request.app.route_reverse("catalog_standard_detail", version_id=version_id), status_code=303)
 
 
-@post("/console/standards/{version_id:int}/discard", name="standard_discard", guards=[requires("standards.draft")], status_code=303)
+@post("/console/standards/{version_id:int}/discard", name="catalog_standard_discard", guards=[requires("standards.draft")], status_code=303)
 async def standard_discard(request: Request, version_id: FromPath[int]) -> Redirect:
     """Managers throw a draft away (an approved version cannot be discarded)."""
     version, service, unit = await _version(request, version_id)
     await services.discard(current_user(request), version, unit["id"])
-    return Redirect(path=request.app.route_reverse("service_standards", service_slug=service["slug"]), status_code=303)
+    return Redirect(path=request.app.route_reverse("catalog_service_standards", service_slug=service["slug"]), status_code=303)
 
 
 

@@ -24,7 +24,7 @@ from portal.complaints.schemas import (
     TransitionForm,
     parse_complaint,
 )
-from portal.complaints.views import category_labels, channel_labels, class_labels, status_labels
+from portal.complaints.web import category_labels, channel_labels, class_labels, status_labels
 from portal.db.tables_complaints import CATEGORIES, CHANNELS, STATUSES
 from portal.timeutil import DEFAULT_TIMEZONE, local_day
 from portal.web import FORM, request_lang, t

@@ -15,7 +15,7 @@ from portal.complaints import codes, queries, services
 from portal.complaints.deadlines import DEFAULT_CONTACT_DAYS
 from portal.complaints.images import ImageRefused, clean_off_loop
 from portal.complaints.schemas import CONTACT_MAX, DESCRIPTION_MAX, ComplaintStatus, _t, parse_complaint
-from portal.complaints.views import category_labels, public_status
+from portal.complaints.web import category_labels, public_status
 from portal.feedback import antiabuse
 from portal.timeutil import DEFAULT_TIMEZONE, local_day
 from portal.web import client_key, request_lang, t

@@ -18,7 +18,10 @@ from portal.accounts import audit
 from portal.accounts.guards import current_user, requires
 from portal.db.tables import OUTCOMES, Service
 from portal.queue import board, queries, tickets
-from portal.queue.console_web import (
+from portal.queue.counter_view import counter_page
+from portal.queue.queries import CounterRow, UnitRow, VisitRow
+from portal.queue.schemas import VisitForm
+from portal.queue.web import (
     channels_of,
     my_units,
     notice_text,
@@ -27,9 +30,6 @@ from portal.queue.console_web import (
     visit_in_scope,
     with_notice,
 )
-from portal.queue.counter_view import counter_page
-from portal.queue.queries import CounterRow, UnitRow, VisitRow
-from portal.queue.schemas import VisitForm
 from portal.web import FORM, t
 
 # --- console home, counter queue, visits ----------------------------------------------------------------------

@@ -15,7 +15,9 @@ from litestar.response import Redirect, Template
 from portal.accounts.guards import current_user, requires
 from portal.catalog.queries import standard_in_force
 from portal.queue import board, queries, tickets
-from portal.queue.console_web import (
+from portal.queue.counter_view import counter_page
+from portal.queue.schemas import TicketForm, TransferForm
+from portal.queue.web import (
     channels_of,
     counter_in_scope,
     notice_text,
@@ -23,8 +25,6 @@ from portal.queue.console_web import (
     visit_in_scope,
     with_notice,
 )
-from portal.queue.counter_view import counter_page
-from portal.queue.schemas import TicketForm, TransferForm
 from portal.timeutil import local_day
 from portal.web import FORM, t
 

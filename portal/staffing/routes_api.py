@@ -13,7 +13,7 @@ from litestar.params import FromPath, QueryParameter
 
 from portal import exports
 from portal.accounts.guards import ensure_can, requires
-from portal.staffing import plan, queries, views
+from portal.staffing import plan, queries, web
 from portal.staffing.queries import UnitRow
 from portal.staffing.schemas import StaffingPlan
 from portal.timeutil import local_day
@@ -54,8 +54,8 @@ async def staffing_csv(request: Request, unit_slug: FromPath[str], week: WeekPar
     data = await _plan(request, unit_slug, week)
     buffer = io.StringIO()
     writer = exports.csv_writer(buffer, lineterminator="\n")
-    writer.writerow(views.CSV_COLUMNS)
-    writer.writerows(views.csv_rows(data))
+    writer.writerow(web.CSV_COLUMNS)
+    writer.writerows(web.csv_rows(data))
     return Response(content=buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="staffing-{unit_slug}-{data.week}.csv"'})
 

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from portal.accounts.guards import current_user, ensure_can, requires
 from portal.accounts.permissions import units_visible
-from portal.staffing import plan, queries, services, views
+from portal.staffing import plan, queries, services, web
 from portal.staffing.queries import UnitRow
 from portal.staffing.schemas import TargetForm
 from portal.timeutil import local_day
@@ -46,12 +46,12 @@ def _monday(request: Request, unit: UnitRow, week: str | None):
 async def _render(request: Request, unit: UnitRow, units: list[UnitRow], week: str | None, *, saved: bool = False,
                   errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
                   status: int = 200) -> Template:
-    page = await views.page(unit, _monday(request, unit, week))
+    page = await web.page(unit, _monday(request, unit, week))
     user = current_user(request)
     context: dict[str, Any] = {
         "unit": unit, "units": units, "page": page, "plan": page.plan, "review": page.review,
-        "grid": views.grid, "level": views.level, "short_hours": views.short_hours(page.review) if page.review else [],
-        "summary": views.waits_summary(page.review) if page.review else None,
+        "grid": web.grid, "level": web.level, "short_hours": web.short_hours(page.review) if page.review else [],
+        "summary": web.waits_summary(page.review) if page.review else None,
         "models_by_slug": {m.service: m for m in page.plan.models},
         "can_set_target": user.can("staffing.target", unit["id"]), "saved": saved, "errors": errors or {},
         "form": form or {}, "lang": request_lang(request),

@@ -9,8 +9,8 @@ import pytest
 
 from portal.db.engine import unique_field
 from portal.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, TooLate, unique_as_conflict
-from portal.queue.console_web import NOTICES, with_notice
 from portal.queue.tickets import TRANSITIONS, CounterBusy, TransitionError
+from portal.queue.web import NOTICES, with_notice
 
 
 def test_each_error_has_its_status_and_code():

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from portal.accounts.audit import _normalised, changes
 from portal.catalog.schemas import DraftForm
 from portal.catalog.services import effective_instant
+from portal.catalog.standards import as_form, status_of
 from portal.errors import Invalid
 from portal.queue.board import median_wait_minutes
-from portal.queue.standards import as_form, status_of
 from portal.queue.tickets import stage
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

@@ -1,27 +1,23 @@
-"""Shared request helpers of the back-office console pages (queue and catalog administration): the user's unit
-scope, look-ups that answer 404/403 and notices shown after a refused step (guards: portal.accounts.permissions)."""
+"""Request helpers of the queue's console pages: the user's unit scope, look-ups that answer 404/403 and the
+notices shown after a refused step (guards: portal.accounts.permissions). The catalog's are in portal.catalog.web."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.channels import ChannelsPlugin
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
 
 from portal.accounts.guards import current_user, ensure_unit_access
 from portal.accounts.permissions import units_visible
 from portal.queue import queries, tickets
-from portal.queue.queries import CounterRow, ServiceRow, UnitListRow, UnitRow, VisitRow
+from portal.queue.queries import CounterRow, UnitListRow, UnitRow, VisitRow
 from portal.timeutil import latest_local_day
 from portal.web import t
-
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9])$")
-CODE_RE = re.compile(r"^[A-Z0-9]{2,16}$")
 
 #: A row that belongs to a unit (a counter, visit or service row: it has a "unit" key).
 R = TypeVar("R", bound=Mapping[str, Any])
@@ -62,18 +58,6 @@ async def visit_in_scope(request: Request, visit_id: int) -> tuple[VisitRow, Uni
     return await in_scope(request, await queries.visit_by_id(visit_id), "Unknown ticket.")
 
 
-async def service_in_scope(request: Request, service_slug: str) -> tuple[ServiceRow, UnitRow]:
-    return await in_scope(request, await queries.service_by_slug(service_slug), "Unknown service.")
-
-
-async def unit_in_scope(request: Request, unit_slug: str) -> UnitRow:
-    unit = await queries.unit_by_slug(unit_slug)
-    if unit is None:
-        raise NotFoundException(t(request, "Unknown unit."))
-    ensure_unit_access(request, unit["id"])
-    return unit
-
-
 def safe_next(target: str | None, default: str) -> str:
     return target if target and target.startswith("/console") and not target.startswith("//") else default
 
@@ -97,16 +81,6 @@ def with_notice(path: str, code: str) -> Redirect:
 
 def notice_text(request: Request, code: str | None) -> str | None:
     return t(request, NOTICES[code]) if code in NOTICES else None
-
-
-def form_unit_id(request: Request, value: str) -> int:
-    """The unit a back-office form names (its `unit` field), which must be one of the user's units."""
-    try:
-        unit_id = int(value or "")
-    except ValueError:
-        raise ClientException(t(request, "Unknown unit.")) from None
-    ensure_unit_access(request, unit_id)
-    return unit_id
 
 
 def today_of(units: list[UnitListRow]) -> date:
