@@ -94,8 +94,7 @@ def unique_as_conflict(messages: Mapping[str, str]) -> Iterator[None]:
         if not is_unique_violation(exc):
             raise
         field = unique_field(exc)
-        message = messages.get(field or "") or (next(iter(messages.values())) if len(messages) == 1 and field is None
-                                                 else _t("This value is already taken."))
-        if field is None and len(messages) == 1:
+        if field is None and len(messages) == 1:  # an expression index: the one field the block guards
             field = next(iter(messages))
-        raise Conflict(message, field=field, code="taken") from None
+        raise Conflict(messages.get(field or "", _t("This value is already taken.")), field=field,
+                       code="taken") from None
