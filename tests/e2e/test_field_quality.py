@@ -235,6 +235,24 @@ def crawl(portal, browser):
     page.locator("form[action='/console/imports'] button[type=submit]").click()
     page.wait_for_load_state()
     results[("manager", "POST /console/imports (refused)")] = {**page.evaluate(CHECK_PAGE), "axe": []}
+    # a refused back-office form (issue 25): every wrong field named beside the field, checked by axe like a page
+    page.goto(f"{base}/console/counters?lang=id")
+    page.fill("#code", "x")
+    page.fill("#name", " ")
+    page.locator("form[action='/console/counters'] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("#code-error").is_visible() and page.locator("#name-error").is_visible()
+    page.add_script_tag(content=axe)
+    violations = page.evaluate("""async () => {
+      const r = await axe.run(document, {resultTypes: ['violations']});
+      return r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3)
+        .map(n => n.target.join(' ')).join(' | '));
+    }""")
+    results[("manager", "POST /console/counters (refused)")] = {**page.evaluate(CHECK_PAGE), "axe": violations}
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / "360_manager_counters_refused.png"), full_page=True)
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.screenshot(path=str(Path(SHOTS) / "1366_manager_counters_refused.png"), full_page=True)
     context.close()
     return results
 
