@@ -165,8 +165,13 @@ async def track_form(request: Request, code: Annotated[str | None, Q(name="code"
 @get("/complaints/{code:str}", name="complaints_track", include_in_schema=False, opt=PUBLIC,
      middleware=[lookup_rate_limit.middleware])
 async def track(request: Request, code: FromPath[str], filed: Annotated[str | None, Q(name="filed")] = None) -> Template:
-    """The complaint's status, deadline and the unit's answer; works from any phone without a session."""
-    found = await _lookup(request, code)
+    """The complaint's status, deadline and the unit's answer; works from any phone without a session. A mistyped
+    (400) or unknown (404) code shows the look-up form again with the message, so the citizen can retype it."""
+    try:
+        found = await _lookup(request, code)
+    except (ClientException, NotFoundException) as exc:
+        return Template("complaints/lookup.html", status_code=exc.status_code,
+                        context={"code": code[:40], "error": exc.detail})
     status = await public_status(request, found)
     return Template("complaints/track.html", context={
         "c": status, "code_display": codes.display(found["code"]), "filed": bool(filed),
