@@ -28,7 +28,7 @@ def jpeg() -> bytes:
     return buffer.getvalue()
 
 
-async def staff(app, place, role="manager"):
+async def staff(app, place, role="manager"):  # noqa: F811
     import httpx
 
     from tests.conftest import PortalClient
@@ -111,6 +111,11 @@ async def test_ask_reply_answer_rate(app, phone, place):  # noqa: F811
 
     register = await manager.get("/console/complaints")
     assert re.search(rf'data-code="{code}".*?Terselesaikan · Sangat puas', register.text, re.S)
+    dashboard = await manager.get(f"/dashboard?unit={place['unit']['slug']}")
+    assert dashboard.status_code == 200
+    assert 'data-figure="complaints.ratings.n">1<' in dashboard.text
+    assert 'data-figure="complaints.ratings.resolved.k">1<' in dashboard.text
+    assert 'data-figure="complaints.ratings.mean_score">4,00<' in dashboard.text
     detail = await manager.get(f"/console/complaints/{complaint_id}")
     for raw in ("complaint_received", "complaint_classify", "complaint_ask", "complaint_citizen_reply"):
         assert raw not in detail.text
