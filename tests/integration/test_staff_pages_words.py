@@ -53,6 +53,7 @@ async def _more_history(head: str) -> None:
     from portal.accounts.auth import CurrentUser
     from portal.complaints import queries as complaint_queries
     from portal.complaints import services as complaints
+    from portal.complaints.schemas import ComplaintInput
     from portal.db.tables import Counter, Unit, User
     from portal.kiosk import queries as kiosk_queries
     from portal.kiosk import services as kiosks
@@ -68,9 +69,12 @@ async def _more_history(head: str) -> None:
     kiosk, _token = await kiosks.pair(code)
     await kiosks.store_batch(kiosk, {"id": unit["id"]}, [], [], "id", 0)
     await kiosks.new_pairing(kiosk, actor)
-    row = await Complaint.select(Complaint.id, Complaint.code).where(
-        (Complaint.unit == unit["id"]) & Complaint.status.is_in(["received", "classified", "in_progress"])
-    ).first().run()
+    unit_row = await complaint_queries.unit_by_id(unit["id"])
+    assert unit_row is not None
+    code, _created = await complaints.file_complaint(
+        ComplaintInput("time", "Antre terlalu lama.", None, None, ""), unit=unit_row, service_id=None,
+        counter_id=None)
+    row = await Complaint.select(Complaint.id, Complaint.code).where(Complaint.code == code).first().run()
     question = await complaints.ask_citizen(row["id"], "Jam berapa?", actor)
     await complaints.citizen_reply(row["code"], question, "Pukul 10.")
     await complaints.transition(row["id"], "classify", actor, {"severity": "light"})
