@@ -58,10 +58,26 @@ def signed(value: float | None, digits: int = 1, lang: str = "id") -> str:
     return ("+" if value >= 0 else "−") + text
 
 
+def count(value: int | float | None, lang: str = "id") -> str:
+    """A count as people read it: "25.796" in Indonesian, "25,796" in English (the page filter `thousands`)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return number(value, 0, lang)
+
+
 def percent(value: float | None, digits: int = 1, lang: str = "id") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return number(value * 100, digits, lang) + " %"
+
+
+NBSP = "\u00a0"
+
+
+def percent_nbsp(value: float | None, digits: int = 1, lang: str = "id") -> str:
+    """`percent` for pages: a no-break space before "%", so "95,5 %" never wraps between the number and its sign.
+    (Exports and chart labels keep the plain space: they are not laid out in lines.)"""
+    return percent(value, digits, lang).replace(" %", NBSP + "%")
 
 
 ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
@@ -144,7 +160,8 @@ JINJA_FILTERS = {
     "rupiah": _wrap(rupiah),
     "fee": _wrap(fee_text),
     "number": _wrap(number),
-    "percent": _wrap(percent),
+    "percent": _wrap(percent_nbsp),
+    "thousands": _wrap(count),
     "local_datetime": _wrap(local_datetime),
     "local_date": _wrap(local_date),
     "zone_label": _wrap(zone_label),

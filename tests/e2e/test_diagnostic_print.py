@@ -7,6 +7,7 @@ through the diagnostic's own services (a manager rates every indicator, a head v
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -48,3 +49,28 @@ def test_public_diagnostic_prints_on_a4(server, tmp_path):
     boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
     assert boxes and all(abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in boxes)  # A4, points
     assert 1 <= len(boxes) <= 4
+
+
+def test_public_diagnostic_is_cards_on_a_phone_and_tables_on_a_desktop(server):
+    """Issue 26 (1): at 360 px the year-over-year table (year, each area, all areas) reads as cards and no word
+    is broken inside a cell of any table; at 1366 px it is a table again."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.support import RESULTS_LAYOUT
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for width in (360, 1366):
+            page = browser.new_page(viewport={"width": width, "height": 900}, locale="id-ID")
+            page.goto(f"{server['base']}/diagnostic/2025?government={server['slug']}&lang=id")
+            assert page.locator("#history table").count() == 1
+            layout = page.evaluate(RESULTS_LAYOUT, 4)
+            if width == 360:
+                assert not layout["wide"] and not layout["split"], layout
+                assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            else:
+                assert layout["wide"], "the desktop keeps the year-over-year table"
+            if os.environ.get("FIELD_SCREENSHOTS"):
+                page.screenshot(path=f"{os.environ['FIELD_SCREENSHOTS']}/diagnostic_{width}.png", full_page=True)
+            page.close()
+        browser.close()
