@@ -151,6 +151,14 @@ class DirectConnection:
     def execute(self, query: str, args=None) -> _DirectResult:
         return _DirectResult(self._connection, query, args or [])
 
+    async def fetch(self, query: str, args: list) -> list:
+        """Run one statement and return its rows (as `execute` then `fetchall`, without their objects)."""
+        global _last_yield
+        if time.perf_counter() - _last_yield >= YIELD_AFTER_SECONDS:
+            await asyncio.sleep(0)  # as in _DirectResult._run
+            _last_yield = time.perf_counter()
+        return self._connection.execute(query, args).fetchall()
+
     async def close(self) -> None:
         self._connection.close()
 
@@ -374,7 +382,10 @@ async def execute_on(engine: Engine, sql: str, *args: Any) -> list[dict[str, Any
     query = _placeholders(sql, False)
     assert isinstance(engine, EmbeddedSQLiteEngine)
     if transaction is not None:
-        rows = await engine._run_in_existing_connection(transaction.connection, query, list(args))
+        connection = transaction.connection
+        if type(connection) is DirectConnection:  # the event loop's own connection: straight to sqlite3
+            return await connection.fetch(query, list(args))
+        rows = await engine._run_in_existing_connection(connection, query, list(args))
     else:
         rows = await engine._run_in_new_connection(query, list(args))
     return cast("list[dict[str, Any]]", rows)  # the connections' row_factory makes each row a dict
