@@ -74,6 +74,20 @@ def to_payload(agg: dict[str, Any]) -> str:
     return json.dumps({**counts, **histograms}, separators=(",", ":"))
 
 
+def add_payload(into: dict[K, dict[str, Any]], key: K, text: str) -> None:
+    """combine(into, key, from_payload(text)), adding only the fields the payload holds (a survey answer's delta
+    sets about twenty of the 71 counts and 11 histograms): the refresher folds one per stored fact."""
+    target = into.setdefault(key, aggregate.empty())
+    for name, value in json.loads(text or "{}").items():
+        if name in _HISTOGRAMS:
+            cells = target[name]
+            for cell, count in (value or {}).items():
+                cell = int(cell)
+                cells[cell] = cells.get(cell, 0) + int(count)
+        elif name in _COUNTS:
+            target[name] += int(value or 0)
+
+
 def from_payload(text: str) -> dict[str, Any]:
     data = json.loads(text or "{}")
     agg = aggregate.empty()
