@@ -24,7 +24,17 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from bench_submit import BASELINE_PORT, PG_ADMIN, PORTAL_PORT, portal_cmd, portal_env, seed, start, stop, wait_up
+from bench_submit import (
+    BASELINE_PORT,
+    PG_ADMIN,
+    PORTAL_PORT,
+    portal_cmd,
+    portal_env,
+    seed,
+    start,
+    stop,
+    wait_up,
+)
 from perfdir import perf_dir  # bench/ is on the path when run as a script
 
 FORM_PATH = "/c/DKP-01/s/ktp-el/survey"
