@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -72,9 +72,18 @@ def zone_label(tz: str | None, lang: str = "id") -> str:
     return ZONE_LABELS.get(tz or "", tz or "")
 
 
-def local_datetime(value: datetime | None, tz: str = "Asia/Jakarta", lang: str = "id") -> str:
+def local_datetime(value: datetime | str | None, tz: str = "Asia/Jakarta", lang: str = "id") -> str:
+    """An instant in the unit's zone ("3 Des 2026 09:59 WITA"); an ISO text (as the audit log keeps instants) is read
+    first, a naive one as UTC (how the portal stores instants)."""
     if value is None:
         return "–"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
     local = value.astimezone(ZoneInfo(tz))
     return format_datetime(local, "d MMM y HH:mm", locale=lang) + " " + zone_label(tz)
 

@@ -172,6 +172,13 @@ SCENES_SEED = textwrap.dedent("""
         return {"username": user["username"], "password": user["password"], "unit": unit["slug"],
                 "counter": counter["code"]}
 
+    async def complaint_follow_up():  # test_complaint_follow_up_browser: its own unit, so counts stay exact
+        unit = await make_unit(name="Dinas Tindak Lanjut Browser", timezone="Asia/Makassar")
+        await make_service(unit, fee=0, name="Surat Keterangan Usaha")
+        user = await make_user("manager", [unit])
+        return {"username": user["username"], "password": user["password"], "unit": unit["slug"],
+                "unit_name": unit["name"]}
+
     async def diagnostic():  # test_diagnostic_print: a manager rates every indicator, a head verifies them
         unit = await make_unit(name="Dinas Cetak")
         await make_service(unit)
@@ -250,6 +257,7 @@ SCENES_SEED = textwrap.dedent("""
     async def work(settings):
         await apply_migrations(settings)
         scenes = {"citizen_loop": await citizen_loop(), "complaints": await complaints(),
+                  "complaint_follow_up": await complaint_follow_up(),
                   "diagnostic": await diagnostic(), "kiosk": await kiosk(), "kiosk_sync": await kiosk_sync(),
                   "queue": await queue(), "staffing": await staffing(), "headline": await headline()}
         print(json.dumps(scenes))

@@ -34,6 +34,10 @@ def test_public_diagnostic_prints_on_a4(server, tmp_path):
         assert page.locator("h1").inner_text().startswith("Diagnostik mutu pemerintah daerah 2025")
         assert page.locator("tr[data-colour=green]").count() == 13
         assert page.locator("tr[data-colour='']").count() == 0
+        # The "Cetak (A4)" button works under the CSP (no inline handler: static/js/print.js wires [data-print]).
+        page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+        page.get_by_role("button", name="Cetak (A4)").click()
+        assert page.evaluate("window.printed") == 1
         page.emulate_media(media="print")
         assert page.locator("header.site").is_hidden() and page.locator("footer.site").is_hidden()
         assert page.evaluate("document.documentElement.scrollWidth") <= A4_PRINTABLE_PX  # nothing cut at the side
