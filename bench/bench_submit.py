@@ -44,9 +44,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+from perfdir import perf_dir  # bench/ is on the path when run as a script
 
 REPO = Path(__file__).resolve().parents[1]
-PERF = REPO.parent / "shared" / "perf"
+PERF = perf_dir()
 LUA = PERF / "survey_cycle.lua"
 FORM_PATH = "/c/DKP-01/s/ktp-el/survey"
 PORTAL_PORT, BASELINE_PORT = 8322, 8811

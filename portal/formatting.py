@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -58,10 +58,26 @@ def signed(value: float | None, digits: int = 1, lang: str = "id") -> str:
     return ("+" if value >= 0 else "−") + text
 
 
+def count(value: int | float | None, lang: str = "id") -> str:
+    """A count as people read it: "25.796" in Indonesian, "25,796" in English (the page filter `thousands`)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return number(value, 0, lang)
+
+
 def percent(value: float | None, digits: int = 1, lang: str = "id") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return number(value * 100, digits, lang) + " %"
+
+
+NBSP = "\u00a0"
+
+
+def percent_nbsp(value: float | None, digits: int = 1, lang: str = "id") -> str:
+    """`percent` for pages: a no-break space before "%", so "95,5 %" never wraps between the number and its sign.
+    (Exports and chart labels keep the plain space: they are not laid out in lines.)"""
+    return percent(value, digits, lang).replace(" %", NBSP + "%")
 
 
 ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
@@ -72,9 +88,18 @@ def zone_label(tz: str | None, lang: str = "id") -> str:
     return ZONE_LABELS.get(tz or "", tz or "")
 
 
-def local_datetime(value: datetime | None, tz: str = "Asia/Jakarta", lang: str = "id") -> str:
+def local_datetime(value: datetime | str | None, tz: str = "Asia/Jakarta", lang: str = "id") -> str:
+    """An instant in the unit's zone ("3 Des 2026 09:59 WITA"); an ISO text (as the audit log keeps instants) is read
+    first, a naive one as UTC (how the portal stores instants)."""
     if value is None:
         return "–"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
     local = value.astimezone(ZoneInfo(tz))
     return format_datetime(local, "d MMM y HH:mm", locale=lang) + " " + zone_label(tz)
 
@@ -135,7 +160,8 @@ JINJA_FILTERS = {
     "rupiah": _wrap(rupiah),
     "fee": _wrap(fee_text),
     "number": _wrap(number),
-    "percent": _wrap(percent),
+    "percent": _wrap(percent_nbsp),
+    "thousands": _wrap(count),
     "local_datetime": _wrap(local_datetime),
     "local_date": _wrap(local_date),
     "zone_label": _wrap(zone_label),

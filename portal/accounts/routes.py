@@ -56,11 +56,20 @@ LOGIN_CLIENT_LIMIT = RateLimitConfig(
 class LoginForm(msgspec.Struct):
     username: str = ""
     password: str = ""
-    next: str = "/console"
+    next: str = ""
+
+
+#: Where each role lands after signing in without a page to return to: an officer at the counter picker, a head
+#: or a manager on the dashboard (they run no counter), an administrator on the user list (issue 26).
+LANDING = {"officer": "console_home", "head": "dashboard", "manager": "dashboard", "admin": "users"}
 
 
 def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/console"
+    return target if target.startswith("/") and not target.startswith("//") else ""
+
+
+def _landing(request: Request, role: str, target: str) -> str:
+    return _safe_next(target) or request.app.route_reverse(LANDING.get(role, "console_home"))
 
 
 def _login_page(request: Request, data: LoginForm, error: str, status: int) -> Template:
@@ -76,7 +85,7 @@ def _locked(request: Request, data: LoginForm, minutes: int) -> Template:
 
 
 @get("/login", name="login_form", opt={"exclude_from_auth": True})
-async def login_form(request: Request, next: FromQuery[str] = "/console") -> Template:
+async def login_form(request: Request, next: FromQuery[str] = "") -> Template:
     return Template("accounts/login.html", context={"next": _safe_next(next), "error": None, "username": ""})
 
 
@@ -112,7 +121,7 @@ async def login(
     request.set_session({"uid": row["id"], "pw": row["password_hash"][-16:], CSRF_KEY: token, ROTATE_KEY: True})
     cookie = Cookie(key=csrf.cookie_name, value=token, path=csrf.cookie_path, secure=csrf.cookie_secure,
                     httponly=csrf.cookie_httponly, samesite=csrf.cookie_samesite, domain=csrf.cookie_domain)
-    return Redirect(path=_safe_next(data.next), status_code=303, cookies=[cookie])
+    return Redirect(path=_landing(request, row["role"], data.next), status_code=303, cookies=[cookie])
 
 
 @post("/logout", name="logout", guards=[requires("session.end")], status_code=303)

@@ -19,7 +19,9 @@ from typing import Any, TypedDict, cast
 
 import numpy as np
 
+from portal.complaints import queries
 from portal.complaints.deadlines import working_days_between
+from portal.complaints.queries import RatingRow
 from portal.db.tables import Service
 from portal.db.tables_complaints import CATEGORIES, OPEN_STATUSES, Complaint
 from portal.insight.aggregate import closures_of
@@ -58,6 +60,15 @@ def share(k: int, n: int, target: float | None = ANSWER_TARGET) -> dict[str, Any
     p = proportion(k, n, target if n else None)
     return {"k": p.k, "n": p.n, "rate": _num(p.rate), "ci95": list(p.ci95) if n else None, "target": target,
             "verdict": p.verdict, "p_value": p.p_value, "extra_needed": p.extra_needed}
+
+
+def _ratings(found: dict[int, RatingRow]) -> dict[str, Any]:
+    """The citizens' ratings of the answers (issue 26): how many rated, the share who said the answer resolved their
+    complaint (Wilson 95 % interval, no target) and the mean score on the four-point scale."""
+    rows = list(found.values())
+    n = len(rows)
+    return {"n": n, "resolved": share(sum(r["resolved"] for r in rows), n, None),
+            "mean_score": sum(r["score"] for r in rows) / n if n else None}
 
 
 def _aware(value: datetime) -> datetime:
@@ -131,6 +142,7 @@ async def figures(units: list[dict], service_ids: list[int] | None, start: date,
         service_rows.append({"service": names.get(sid, {"name": "?", "slug": ""}), "received": len(mine),
                              "on_time": _on_time(mine, today_of)})
     return {
+        "ratings": _ratings(await queries.ratings([r["id"] for r in rows])),
         "received": len(rows),
         "open": sum(r["status"] in OPEN_STATUSES for r in rows),
         "overdue": sum(r["status"] in OPEN_STATUSES and r["deadline"] < today_of[r["unit"]] for r in rows),

@@ -9,7 +9,14 @@ from typing import Any, NotRequired, TypedDict, cast
 from portal.complaints.deadlines import DEFAULT_CONTACT_DAYS, DEFAULT_DAYS
 from portal.db.rows import UnitRow
 from portal.db.tables import AuditLog, Counter, Service, Unit
-from portal.db.tables_complaints import OPEN_STATUSES, Complaint, ComplaintPhoto, ComplaintSetting
+from portal.db.tables_complaints import (
+    OPEN_STATUSES,
+    Complaint,
+    ComplaintMessage,
+    ComplaintPhoto,
+    ComplaintRating,
+    ComplaintSetting,
+)
 
 #: Columns of the register and the tracking page: never the photo, and the contact only where asked for.
 PUBLIC_COLUMNS = tuple(c for c in Complaint._meta.columns if c._meta.name not in ("contact", "client_hash", "nonce"))
@@ -258,3 +265,57 @@ async def export_rows(unit_id: int, date_from: date, date_to: date, with_contact
     return cast("list[ComplaintRow]", await Complaint.select(*columns).where(
         (Complaint.unit == unit_id) & (Complaint.received_day >= date_from) & (Complaint.received_day <= date_to)
     ).order_by(Complaint.received_at).run())
+
+
+class MessageRow(TypedDict):
+    """One message of a complaint's exchange (messages()): a question of the unit or the citizen's reply."""
+
+    id: int
+    complaint: int
+    from_citizen: bool
+    body: str
+    reply_to: int | None
+    created_at: datetime
+
+
+class RatingRow(TypedDict):
+    """The citizen's rating of the answer (rating(), ratings())."""
+
+    complaint: int
+    resolved: bool
+    score: int  # one of RATING_SCORES
+    note: str
+    created_at: datetime
+
+
+_MESSAGE_COLUMNS = (ComplaintMessage.id, ComplaintMessage.complaint, ComplaintMessage.from_citizen,
+                    ComplaintMessage.body, ComplaintMessage.reply_to, ComplaintMessage.created_at)
+_RATING_COLUMNS = (ComplaintRating.complaint, ComplaintRating.resolved, ComplaintRating.score, ComplaintRating.note,
+                   ComplaintRating.created_at)
+
+
+async def messages(complaint_id: int) -> list[MessageRow]:
+    """The exchange between the unit and the citizen, oldest first (never who in the unit wrote it)."""
+    return cast("list[MessageRow]", await ComplaintMessage.select(*_MESSAGE_COLUMNS).where(
+        ComplaintMessage.complaint == complaint_id).order_by(ComplaintMessage.id).run())
+
+
+def open_question(exchange: list[MessageRow]) -> MessageRow | None:
+    """The unit's last question when the citizen has not replied to it yet."""
+    replied = {m["reply_to"] for m in exchange if m["from_citizen"]}
+    questions = [m for m in exchange if not m["from_citizen"]]
+    return questions[-1] if questions and questions[-1]["id"] not in replied else None
+
+
+async def rating(complaint_id: int) -> RatingRow | None:
+    return cast("RatingRow | None", await ComplaintRating.select(*_RATING_COLUMNS).where(
+        ComplaintRating.complaint == complaint_id).first().run())
+
+
+async def ratings(complaint_ids: list[int]) -> dict[int, RatingRow]:
+    """The ratings of these complaints, by complaint id (the register's page, the figures of a period)."""
+    if not complaint_ids:
+        return {}
+    rows = cast("list[RatingRow]", await ComplaintRating.select(*_RATING_COLUMNS).where(
+        ComplaintRating.complaint.is_in(complaint_ids)).run())
+    return {r["complaint"]: r for r in rows}

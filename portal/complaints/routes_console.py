@@ -24,8 +24,16 @@ from portal.complaints.schemas import (
     TransitionForm,
     parse_complaint,
 )
-from portal.complaints.web import category_labels, channel_labels, class_labels, status_labels
-from portal.db.tables_complaints import CATEGORIES, CHANNELS, STATUSES
+from portal.complaints.web import (
+    action_labels,
+    category_labels,
+    channel_labels,
+    class_labels,
+    flag_labels,
+    score_labels,
+    status_labels,
+)
+from portal.db.tables_complaints import CATEGORIES, CHANNELS, OPEN_STATUSES, STATUSES
 from portal.timeutil import DEFAULT_TIMEZONE, local_day
 from portal.web import FORM, request_lang, t
 
@@ -49,6 +57,7 @@ def _date(request: Request, text: str | None) -> date | None:
 def _labels(request: Request) -> dict[str, Any]:
     return {"category_labels": category_labels(request), "status_labels": status_labels(request),
             "class_labels": class_labels(request), "channel_labels": channel_labels(request),
+            "flag_labels": flag_labels(request),
             "code_display": codes.display}
 
 
@@ -82,10 +91,11 @@ async def register(request: Request, unit: Annotated[str | None, Q(name="unit")]
                "date_from": _date(request, date_from), "date_to": _date(request, date_to), "code": parsed_code}
     today_of = {u["id"]: local_day(u["timezone"]) for u in units}
     rows = await queries.register(unit_ids, filters, today_of)
+    rated = await queries.ratings([r["id"] for r in rows])
     names = {u["id"]: u["name"] for u in units}
     services_ = {s["id"]: s["name"] for s in await queries.services_of_units(unit_ids)}
     return Template("complaints/register.html", context={
-        "rows": rows, "units": units, "unit_names": names, "service_names": services_,
+        "rows": rows, "ratings": rated, "score_labels": score_labels(request), "units": units, "unit_names": names, "service_names": services_,
         "filters": {"unit": unit or "", "status": status or "", "category": category or "",
                     "channel": channel or "", "overdue": overdue == "1", "from": date_from or "",
                     "to": date_to or "", "code": code or ""},
@@ -145,6 +155,9 @@ async def _detail(request: Request, found: queries.ComplaintRow, error: str | No
         "counter": await queries.counter_by_id(found["counter"]),
         "first_unit": await queries.unit_by_id(found["first_unit"]) if found["first_unit"] else None,
         "history": await queries.history(found["id"]), "has_photo": await queries.has_photo(found["id"]),
+        "exchange": (exchange := await queries.messages(found["id"])), "question": queries.open_question(exchange),
+        "rating": await queries.rating(found["id"]), "score_labels": score_labels(request),
+        "can_ask": found["status"] in OPEN_STATUSES, "action_labels": action_labels(request),
         "overdue": queries.is_overdue(found, local_day(unit["timezone"])), "error": error,
         "settings": await queries.settings_of(unit["id"]), "classes": CLASSES,
         "other_units": [u for u in all_units if u["id"] != unit["id"]],
@@ -175,6 +188,21 @@ async def nonconformity(request: Request, complaint_id: FromPath[int]) -> Redire
     await _complaint(request, complaint_id)
     nc_id = await services.open_nonconformity(complaint_id, current_user(request))
     return Redirect(path=request.app.route_reverse("action_detail", item_id=nc_id), status_code=303)
+
+
+@post("/console/complaints/{complaint_id:int}/question", name="complaints_ask", include_in_schema=False,
+      guards=[requires("complaints.handle")], status_code=303)
+async def ask(request: Request, complaint_id: FromPath[int]) -> Template | Redirect:
+    """Ask the citizen for more information: shown on the tracking page, where the citizen replies."""
+    await _complaint(request, complaint_id)
+    form = await request.form()
+    question = form.get("question")
+    try:
+        await services.ask_citizen(complaint_id, question if isinstance(question, str) else "", current_user(request))
+    except services.ComplaintError as exc:
+        found = await _complaint(request, complaint_id, with_contact=True)
+        return await _detail(request, found, t(request, exc.message), exc.status_code)
+    return Redirect(path=request.app.route_reverse("complaints_detail", complaint_id=complaint_id), status_code=303)
 
 
 @post("/console/complaints/{complaint_id:int}/{action:str}", name="complaints_transition", include_in_schema=False, guards=[requires("complaints.handle")],
@@ -231,5 +259,5 @@ async def settings_save(request: Request, data: Annotated[SettingsForm, FORM]) -
     return Redirect(path=f"{request.app.route_reverse('complaints_settings')}?unit={chosen['slug']}", status_code=303)
 
 
-route_handlers = [register, record_form, record, detail, photo, nonconformity, transition, settings_page,
+route_handlers = [register, record_form, record, detail, photo, nonconformity, ask, transition, settings_page,
                   settings_save]

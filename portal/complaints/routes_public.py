@@ -15,7 +15,8 @@ from portal.complaints import codes, queries, services
 from portal.complaints.deadlines import DEFAULT_CONTACT_DAYS
 from portal.complaints.images import ImageRefused, clean_off_loop
 from portal.complaints.schemas import CONTACT_MAX, DESCRIPTION_MAX, ComplaintStatus, _t, parse_complaint
-from portal.complaints.web import category_labels, public_status
+from portal.complaints.web import category_labels, public_status, score_labels
+from portal.db.tables_complaints import RATING_SCORES
 from portal.feedback import antiabuse
 from portal.timeutil import DEFAULT_TIMEZONE, local_day
 from portal.web import client_key, request_lang, t
@@ -165,12 +166,87 @@ async def track_form(request: Request, code: Annotated[str | None, Q(name="code"
 @get("/complaints/{code:str}", name="complaints_track", include_in_schema=False, opt=PUBLIC,
      middleware=[lookup_rate_limit.middleware])
 async def track(request: Request, code: FromPath[str], filed: Annotated[str | None, Q(name="filed")] = None) -> Template:
-    """The complaint's status, deadline and the unit's answer; works from any phone without a session."""
+    """The complaint's status, deadline and the unit's answer; works from any phone without a session. A mistyped
+    (400) or unknown (404) code shows the look-up form again with the message, so the citizen can retype it."""
+    try:
+        found = await _lookup(request, code)
+    except (ClientException, NotFoundException) as exc:
+        return Template("complaints/lookup.html", status_code=exc.status_code,
+                        context={"code": code[:40], "error": exc.detail})
+    return await _track_page(request, found, filed=bool(filed))
+
+
+async def _track_page(request: Request, found: queries.ComplaintRow, *, filed: bool = False, error: str | None = None,
+                      form: dict[str, str] | None = None, status_code: int = 200) -> Template:
+    """The tracking page: status, the citizen's own complaint (text and photo), the exchange with the unit, the
+    reply form while the unit waits for an answer, the rating form once answered."""
+    exchange = await queries.messages(found["id"])
+    return Template("complaints/track.html", status_code=status_code, context={
+        "c": await public_status(request, found), "code": found["code"], "code_display": codes.display(found["code"]),
+        "filed": filed, "category_labels": category_labels(request), "description": found["description"],
+        "has_photo": await queries.has_photo(found["id"]), "exchange": exchange,
+        "question": queries.open_question(exchange), "rating": await queries.rating(found["id"]),
+        "rateable": found["status"] in ("answered", "closed") and bool(found["answer"]),
+        "scores": RATING_SCORES, "score_labels": score_labels(request), "error": error, "form": form or {},
+        "message_max": services.MESSAGE_MAX, "note_max": services.RATING_NOTE_MAX})
+
+
+async def _posted(request: Request, code: str) -> tuple[queries.ComplaintRow, dict[str, str]]:
     found = await _lookup(request, code)
-    status = await public_status(request, found)
-    return Template("complaints/track.html", context={
-        "c": status, "code_display": codes.display(found["code"]), "filed": bool(filed),
-        "category_labels": category_labels(request)})
+    form = await request.form()
+    return found, {k: v for k in form if isinstance(v := form.get(k), str)}
+
+
+def _back(request: Request, code: str, anchor: str) -> Redirect:
+    return Redirect(path=f"{request.app.route_reverse('complaints_track', code=code)}#{anchor}", status_code=303)
+
+
+@post("/complaints/{code:str}/reply", name="complaints_reply", include_in_schema=False, opt=PUBLIC,
+      status_code=303, middleware=[rate_limit.middleware])
+async def reply(request: Request, code: FromPath[str]) -> Template | Redirect:
+    """The citizen's reply to the unit's question; the tracking code is the only key (no account)."""
+    found, fields = await _posted(request, code)
+    question = fields.get("question", "")
+    try:
+        if not (question.isascii() and question.isdigit()):
+            raise services.ComplaintError(_t("The unit did not ask this question; nothing was saved."), 409)
+        await services.citizen_reply(found["code"], int(question), fields.get("reply", ""))
+    except services.ComplaintError as exc:
+        return await _track_page(request, found, error=t(request, exc.message), form=fields,
+                                 status_code=exc.status_code)
+    return _back(request, found["code"], "exchange")
+
+
+@post("/complaints/{code:str}/rating", name="complaints_rate", include_in_schema=False, opt=PUBLIC,
+      status_code=303, middleware=[rate_limit.middleware])
+async def rate(request: Request, code: FromPath[str]) -> Template | Redirect:
+    """Did the answer resolve the complaint? A score and an optional note, once, after the answer."""
+    found, fields = await _posted(request, code)
+    resolved = fields.get("resolved", "")
+    score = fields.get("score", "")
+    try:
+        if resolved not in ("yes", "no"):
+            raise services.ComplaintError(_t("Say whether the answer resolved your complaint."))
+        if not (score.isascii() and score.isdigit()):
+            raise services.ComplaintError(_t("Choose how satisfied you are with the answer."))
+        await services.rate_answer(found["code"], resolved == "yes", int(score), fields.get("note", ""))
+    except services.ComplaintError as exc:
+        return await _track_page(request, found, error=t(request, exc.message), form=fields,
+                                 status_code=exc.status_code)
+    return _back(request, found["code"], "rating")
+
+
+@get("/complaints/{code:str}/photo", name="complaints_public_photo", include_in_schema=False, opt=PUBLIC,
+     middleware=[lookup_rate_limit.middleware])
+async def public_photo(request: Request, code: FromPath[str]) -> Response:
+    """The complaint's receipt photo, for the holder of the tracking code (never cached by a shared cache)."""
+    found = await _lookup(request, code)
+    image = await queries.photo(found["id"])
+    if image is None:
+        raise NotFoundException(t(request, "This complaint has no photo."))
+    return Response(content=bytes(image["data"]), media_type=image["media_type"],
+                    headers={"cache-control": "private, no-store", "x-content-type-options": "nosniff",
+                             "referrer-policy": "no-referrer"})
 
 
 @get("/api/v1/complaints/{code:str}", name="api_complaint", opt=PUBLIC, tags=["complaints"],
@@ -188,4 +264,4 @@ async def api_complaint(request: Request, code: FromPath[str]) -> ComplaintStatu
     return await public_status(request, found)
 
 
-route_handlers = [new_complaint, file_complaint, track_form, track, api_complaint]
+route_handlers = [new_complaint, file_complaint, track_form, track, reply, rate, public_photo, api_complaint]

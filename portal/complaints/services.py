@@ -14,7 +14,15 @@ from portal.complaints.deadlines import CLASSES, INITIAL_CLASS, due_day
 from portal.complaints.images import CleanImage
 from portal.complaints.schemas import ANSWER_MAX, ComplaintInput, _t
 from portal.db.engine import is_unique_violation
-from portal.db.tables_complaints import Complaint, ComplaintPhoto, ComplaintSetting
+from portal.db.tables_complaints import (
+    OPEN_STATUSES,
+    RATING_SCORES,
+    Complaint,
+    ComplaintMessage,
+    ComplaintPhoto,
+    ComplaintRating,
+    ComplaintSetting,
+)
 from portal.db.tables_insight import Nonconformity, NonconformityEvent
 from portal.errors import Invalid
 from portal.insight.aggregate import closures_of
@@ -203,6 +211,92 @@ async def open_nonconformity(complaint_id: int, actor: CurrentUser) -> int:
         await audit.record(actor, "complaint_nonconformity", "complaint", complaint_id, unit_id=row["unit"],
                            before={"nonconformity": None}, after={"nonconformity": nc_id})
     return nc_id
+
+
+MESSAGE_MAX = 2000
+RATING_NOTE_MAX = 1000
+
+
+async def ask_citizen(complaint_id: int, question: str, actor: CurrentUser, now: datetime | None = None) -> int:
+    """The unit asks the citizen for more information (shown on the tracking page with a reply form); one open
+    question at a time, only while the complaint is open. Returns the question's id."""
+    question = question.strip()
+    if not question:
+        raise ComplaintError(_t("Write what the citizen should tell you."))
+    if len(question) > MESSAGE_MAX:
+        raise ComplaintError(_t("The message is too long (at most 2000 characters)."))
+    now = _now(now)
+    async with Complaint._meta.db.transaction():
+        row = await queries.by_id(complaint_id)
+        if row is None:
+            raise ComplaintError(_t("No such complaint."), 404)
+        if row["status"] not in OPEN_STATUSES:
+            raise ComplaintError(_t("This step is not possible in the complaint's current status."), 409)
+        if queries.open_question(await queries.messages(complaint_id)) is not None:
+            raise ComplaintError(_t("The citizen has not answered the last question yet."), 409)
+        inserted = await ComplaintMessage.insert(ComplaintMessage(
+            complaint=complaint_id, from_citizen=False, body=question, actor=actor.id, created_at=now,
+        )).returning(ComplaintMessage.id).run()
+        await Complaint.update({Complaint.updated_at: now}).where(Complaint.id == complaint_id).run()
+        await audit.record(actor, "complaint_ask", "complaint", complaint_id, unit_id=row["unit"],
+                           after={"question": question})
+    return inserted[0]["id"]
+
+
+async def citizen_reply(code: str, question_id: int, reply: str, now: datetime | None = None) -> None:
+    """The citizen answers the unit's question `question_id` from the tracking page. A reply to a question already
+    answered (a replayed or forged form) is refused by the unique `reply_to` and changes nothing (409)."""
+    reply = reply.strip()
+    if not reply:
+        raise ComplaintError(_t("Write your reply."))
+    if len(reply) > MESSAGE_MAX:
+        raise ComplaintError(_t("The message is too long (at most 2000 characters)."))
+    now = _now(now)
+    row = await queries.by_code(code)
+    if row is None:
+        raise ComplaintError(_t("No complaint has this tracking code."), 404)
+    question = await ComplaintMessage.select(ComplaintMessage.id).where(
+        (ComplaintMessage.id == question_id) & (ComplaintMessage.complaint == row["id"])
+        & (ComplaintMessage.from_citizen.eq(False))).first().run()
+    if question is None:
+        raise ComplaintError(_t("The unit did not ask this question; nothing was saved."), 409)
+    try:
+        async with Complaint._meta.db.transaction():
+            await ComplaintMessage.insert(ComplaintMessage(
+                complaint=row["id"], from_citizen=True, body=reply, reply_to=question_id, created_at=now)).run()
+            await Complaint.update({Complaint.updated_at: now}).where(Complaint.id == row["id"]).run()
+            await audit.record(None, "complaint_citizen_reply", "complaint", row["id"], unit_id=row["unit"],
+                               after={"reply": reply})
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise ComplaintError(_t("Your reply to this question was already received."), 409) from None
+        raise
+
+
+async def rate_answer(code: str, resolved: bool, score: int, note: str, now: datetime | None = None) -> None:
+    """The citizen says whether the answer resolved the complaint, with a score (RATING_SCORES) and an optional
+    note: once (unique complaint; a second rating is 409), only after an answer."""
+    if score not in RATING_SCORES:
+        raise ComplaintError(_t("Choose how satisfied you are with the answer."))
+    note = note.strip()
+    if len(note) > RATING_NOTE_MAX:
+        raise ComplaintError(_t("The note is too long (at most 1000 characters)."))
+    now = _now(now)
+    row = await queries.by_code(code)
+    if row is None:
+        raise ComplaintError(_t("No complaint has this tracking code."), 404)
+    if row["status"] not in ("answered", "closed") or not row["answer"]:
+        raise ComplaintError(_t("The answer can be rated once the unit has answered."), 409)
+    try:
+        async with Complaint._meta.db.transaction():
+            await ComplaintRating.insert(ComplaintRating(
+                complaint=row["id"], resolved=resolved, score=score, note=note, created_at=now)).run()
+            await audit.record(None, "complaint_rated", "complaint", row["id"], unit_id=row["unit"],
+                               after={"resolved": resolved, "score": score, "note": note})
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise ComplaintError(_t("Your rating of this answer was already received."), 409) from None
+        raise
 
 
 SETTING_FIELDS = ("light_days", "normative_days", "plain_days", "investigation_days", "contact_days")

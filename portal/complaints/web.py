@@ -33,6 +33,24 @@ CLASS_MSGIDS = {
     "plain": _t("without supervisory content"),
     "investigation": _t("needing investigation"),
 }
+#: What a complaint's history (its audit entries) says happened, in words (issue 26: no raw codes on staff pages).
+ACTION_MSGIDS = {
+    "complaint_received": _t("Complaint received"),
+    "complaint_classify": _t("Classified"),
+    "complaint_start": _t("Marked in progress"),
+    "complaint_answer": _t("Answered"),
+    "complaint_close": _t("Closed"),
+    "complaint_forward": _t("Forwarded to another unit"),
+    "complaint_forwarded_in": _t("Received from another unit"),
+    "complaint_reject": _t("Rejected"),
+    "complaint_nonconformity": _t("Corrective action opened"),
+    "complaint_contact_erased": _t("Contact erased (retention period over)"),
+    "complaint_ask": _t("The unit asked the citizen for more information"),
+    "complaint_citizen_reply": _t("The citizen replied"),
+    "complaint_rated": _t("The citizen rated the answer"),
+}
+#: The citizen's rating of the answer, on the SKM's four-point scale (complaint_rating.score).
+SCORE_MSGIDS = {1: _t("Very dissatisfied"), 2: _t("Dissatisfied"), 3: _t("Satisfied"), 4: _t("Very satisfied")}
 CHANNEL_MSGIDS = {"web": _t("web form"), "paper": _t("paper"), "phone": _t("phone"), "lapor": "SP4N-LAPOR!"}
 
 
@@ -50,6 +68,23 @@ def status_labels(request: Request) -> dict[str, str]:
 
 def class_labels(request: Request) -> dict[str, str]:
     return _labels(request, CLASS_MSGIDS)
+
+
+#: Why a complaint is marked "check: possibly automated" (complaint.flag), in words.
+FLAG_MSGIDS = {"": "", "fast": _t("sent very fast after opening the form"),
+               "no_stamp": _t("sent without a valid form stamp"), "honeypot": _t("filled a field hidden from people")}
+
+
+def flag_labels(request: Request) -> dict[str, str]:
+    return {key: t(request, message) if message else "" for key, message in FLAG_MSGIDS.items()}
+
+
+def action_labels(request: Request) -> dict[str, str]:
+    return _labels(request, ACTION_MSGIDS)
+
+
+def score_labels(request: Request) -> dict[int, str]:
+    return {key: t(request, message) for key, message in SCORE_MSGIDS.items()}
 
 
 def channel_labels(request: Request) -> dict[str, str]:

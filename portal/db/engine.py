@@ -24,6 +24,7 @@ import asyncio
 import functools
 import re
 import sqlite3
+import time
 from collections.abc import Iterable
 from string import Formatter
 from types import ModuleType
@@ -88,6 +89,11 @@ PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA forei
 WAL_BACKSTOP_PAGES = 20_000
 
 
+#: Statements on the event loop's connection yield to the loop when it has not had a turn from them for this long.
+YIELD_AFTER_SECONDS = 0.002
+_last_yield = 0.0
+
+
 def _is_busy(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
 
@@ -117,7 +123,14 @@ class _DirectResult:
         return self._run().__await__()
 
     async def _run(self) -> _DirectCursor:
-        await asyncio.sleep(0)  # yield once per statement, so long jobs (the refresher) interleave with requests
+        global _last_yield
+        started = time.perf_counter()
+        if started - _last_yield >= YIELD_AFTER_SECONDS:
+            # Long jobs (the refresher's passes) give the event loop to waiting requests between statements. A
+            # request's few statements take microseconds each: yielding before every one cost an event-loop turn
+            # (a task step and a poll) per statement, about a tenth of a survey POST (bench/RESULTS-submit.md).
+            await asyncio.sleep(0)
+            _last_yield = time.perf_counter()
         self._cursor = _DirectCursor(self._connection.execute(self._query, self._args))
         return self._cursor
 
@@ -138,6 +151,14 @@ class DirectConnection:
 
     def execute(self, query: str, args=None) -> _DirectResult:
         return _DirectResult(self._connection, query, args or [])
+
+    async def fetch(self, query: str, args: list) -> list:
+        """Run one statement and return its rows (as `execute` then `fetchall`, without their objects)."""
+        global _last_yield
+        if time.perf_counter() - _last_yield >= YIELD_AFTER_SECONDS:
+            await asyncio.sleep(0)  # as in _DirectResult._run
+            _last_yield = time.perf_counter()
+        return self._connection.execute(query, args).fetchall()
 
     async def close(self) -> None:
         self._connection.close()
@@ -380,7 +401,10 @@ async def execute_on(engine: Engine, sql: str, *args: Any) -> list[dict[str, Any
     query = _placeholders(sql, False)
     assert isinstance(engine, EmbeddedSQLiteEngine)
     if transaction is not None:
-        rows = await engine._run_in_existing_connection(transaction.connection, query, list(args))
+        connection = transaction.connection
+        if type(connection) is DirectConnection:  # the event loop's own connection: straight to sqlite3
+            return await connection.fetch(query, list(args))
+        rows = await engine._run_in_existing_connection(connection, query, list(args))
     else:
         rows = await engine._run_in_new_connection(query, list(args))
     return cast("list[dict[str, Any]]", rows)  # the connections' row_factory makes each row a dict

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from piccolo.columns import BigInt, Bytea, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    BigInt,
+    Boolean,
+    Bytea,
+    Date,
+    ForeignKey,
+    Integer,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
@@ -82,3 +93,31 @@ class ComplaintSetting(Table, tablename="complaint_setting"):
     plain_days = Integer(default=14)
     investigation_days = Integer(default=60)
     contact_days = Integer(default=180)
+
+
+#: The citizen's rating of the answer (complaint_rating.score): 1 very dissatisfied .. 4 very satisfied, the SKM scale.
+RATING_SCORES = (1, 2, 3, 4)
+
+
+class ComplaintMessage(Table, tablename="complaint_message"):
+    """The exchange on a complaint (m0150): the unit asks the citizen for more information (`from_citizen` false,
+    written by `actor`), the citizen replies on the tracking page (`from_citizen` true, `reply_to` the question;
+    unique, so one reply per question and a replayed reply is refused by the database)."""
+
+    complaint = ForeignKey(references=Complaint, null=False, on_delete=NO_ACTION)
+    from_citizen = Boolean(default=False)
+    body = Text(default="")
+    reply_to = ForeignKey(references="self", null=True, unique=True, on_delete=NO_ACTION)
+    actor = ForeignKey(references=User, null=True, on_delete=NO_ACTION)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ComplaintRating(Table, tablename="complaint_rating"):
+    """The citizen's verdict on the answer (m0150): did it resolve the complaint, a score (RATING_SCORES) and an
+    optional note. Given once (unique complaint), only after an answer."""
+
+    complaint = ForeignKey(references=Complaint, null=False, unique=True, on_delete=NO_ACTION)
+    resolved = Boolean(default=False)
+    score = SmallInt()
+    note = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
@@ -29,6 +29,8 @@ class Kiosk(Table, tablename="kiosk"):
     revoked_at = Timestamptz(null=True, default=None)
     created_by = ForeignKey(references=User, null=True, on_delete=NO_ACTION)
     created_at = Timestamptz(default=TimestamptzNow())
+    last_sync_at = Timestamptz(null=True, default=None)  # the tablet's last batch or heartbeat (m0151)
+    waiting = Integer(null=True, default=None)  # answers still on the tablet after that batch, as it reported
 
 
 class KioskAnswer(Table, tablename="kiosk_answer"):

@@ -65,9 +65,20 @@ async def unit_posters(request: Request, unit_slug: FromPath[str]) -> Template:
 # --- scan at the counter ------------------------------------------------------------------------------------
 
 
+#: Reversed paths of counters' service pages: the route table is the same in every app, and reversing a route by
+#: name costs more than a survey's form parse (bench/RESULTS-submit.md), twice per survey POST.
+_PAGE_URLS: dict[tuple[str, str, str], str] = {}
+
+
 def _page_url(request: Request, name: str, counter: CounterRow, service: ServiceRow) -> str:
     """The path of a counter's service page (`name`: the page, its survey or the survey's submission)."""
-    return request.app.route_reverse(name, counter_code=counter["code"], service_slug=service["slug"])
+    key = (name, counter["code"], service["slug"])
+    path = _PAGE_URLS.get(key)
+    if path is None:
+        if len(_PAGE_URLS) >= 10_000:  # codes and slugs renamed over a long uptime: start again
+            _PAGE_URLS.clear()
+        path = _PAGE_URLS[key] = request.app.route_reverse(name, counter_code=key[1], service_slug=key[2])
+    return path
 
 
 @get("/c/{counter_code:str}", name="feedback_counter_page")

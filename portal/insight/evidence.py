@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.exports import inert_workbook
-from portal.formatting import local_date, number, time_limit_text
+from portal.formatting import local_date, time_limit_text
 from portal.insight import actions, report, wording
 from portal.insight.periods import Period
 from portal.locale import gettext
+
+#: Display formats (Excel format codes use "," for thousands and "." for decimals; Excel shows them in the reader's
+#: locale, so an Indonesian Excel shows "Rp 25.000" and "3/12/2026"). Values stay full-precision numbers and dates.
+RUPIAH = '"Rp "#,##0'
+COUNT = "#,##0"
+DATE = {"id": "dd/mm/yyyy", "en": "d mmm yyyy"}
+#: Column widths (characters) fitted to the content, within these bounds; long notes wrap instead.
+MIN_WIDTH, MAX_WIDTH = 6, 48
 
 #: Sheet names (msgids): the workbook speaks the reader's language, sheet names included.
 SHEETS = ("Summary", "Per-unsur", "Compliance", "Corrective actions", "Method notes")
@@ -76,6 +86,44 @@ async def gather(unit: dict, period: Period) -> dict[str, Any]:
             "closed_items": [i for i in relevant if i["status"] == "closed"]}
 
 
+def _shown_width(cell) -> int:
+    """About how many characters a cell shows: numbers as their format prints them, wrapped text by its longest
+    word (a header wraps onto several lines), other text by its longest line."""
+    value = cell.value
+    if value is None:
+        return 0
+    if isinstance(value, date):
+        return 11
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        fmt = cell.number_format
+        if "%" in fmt:
+            return 7
+        decimals = len(fmt.rsplit(".", 1)[1]) if "." in fmt else 0
+        shown = f"{value:,.{decimals}f}" if fmt != "General" else str(value)
+        return len(shown) + (3 if fmt == RUPIAH else 0)
+    text = str(value)
+    if cell.alignment is not None and cell.alignment.wrap_text:
+        return max((len(word) for word in text.split()), default=0)
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+def _finish(ws: Worksheet, header_row: int, first_data_column: str, fixed: dict[int, int] | None = None) -> None:
+    """Freeze the header (and the columns left of `first_data_column`) so they stay on screen while scrolling;
+    fit each column to what it shows from the header down (title rows above it do not widen a column), within
+    MIN_WIDTH..MAX_WIDTH; text longer than that wraps in its cell instead of spilling over its neighbours."""
+    ws.freeze_panes = f"{first_data_column}{header_row + 1}"
+    widest: dict[int, int] = {}
+    for row in ws.iter_rows(min_row=header_row):
+        for i, cell in enumerate(row, start=1):
+            widest[i] = max(widest.get(i, 0), _shown_width(cell))
+    for column, shown in widest.items():
+        width = (fixed or {}).get(column) or min(max(shown + 2, MIN_WIDTH), MAX_WIDTH)
+        ws.column_dimensions[get_column_letter(column)].width = width
+        for (cell,) in ws.iter_rows(min_row=header_row, min_col=column, max_col=column):
+            if isinstance(cell.value, str) and len(cell.value) + 2 > width:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
 def workbook(pack: dict[str, Any], lang: str) -> bytes:
     """The evidence pack as an XLSX workbook: Summary, Per-unsur (SKM layout), Compliance, Corrective actions,
     Method notes. Numbers at full precision with display formats (rounding only in how Excel shows them)."""
@@ -94,9 +142,13 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
             cell.fill = head_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
-    def widths(ws, values: list[int]) -> None:
-        for i, w in enumerate(values, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = w
+    date_format = DATE.get(lang, DATE["en"])
+
+    def formats(ws, fmt: str, columns) -> None:
+        """The last row's cells in these columns (0-based) shown with this format (dates, rupiah, counts)."""
+        row = ws[ws.max_row]
+        for i in columns:
+            row[i].number_format = fmt
 
     sat = d["satisfaction"]
     ws = wb.active
@@ -104,12 +156,14 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
     ws.title = _(SHEETS[0])
     ws.append([_("Evidence pack for the management review"), unit["name"]])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([_("Period"), period.label, period.start.isoformat(), period.end.isoformat()])
+    ws.append([_("Period"), period.label, period.start, period.end])
+    formats(ws, date_format, (2, 3))
     ws.append([])
     header(ws, [_("Measure"), _("Value"), _("95% interval low"), _("95% interval high"), "n", _("Verdict")])
     label = sat["label"][0] if lang == "id" else sat["label"][1]
     ws.append(["IKM", sat["ikm"], *(sat["ci95"] or [None, None]), sat["n"],
                f"{sat['category'] or '-'} {label}".strip()])
+    summary_header = ws.max_row - 1
     tm = d["time"]
     time_name = _("Within the time limit")
     if tm["basis"] == "kaplan_meier":
@@ -135,6 +189,7 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
                      outcomes[key]))
     for name, p, verdict in rows:
         ws.append([name, p["rate"], *(p["ci95"] or [None, None]), p["n"], verdict])
+        formats(ws, COUNT, (4, 5) if isinstance(verdict, int) else (4,))
     for row in ws.iter_rows(min_row=5, max_row=ws.max_row):
         if row[0].value != "IKM":
             for cell in row[1:4]:
@@ -142,12 +197,14 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
         else:
             for cell in row[1:4]:
                 cell.number_format = "0.00"
+            row[4].number_format = COUNT
     ws.append([])
-    ws.append([_("Respondents"), sat["n"]])
-    ws.append([_("Served in the period"), sat["population"]])
-    ws.append([_("Sample needed (Krejcie–Morgan)"), sat["sample_needed"]])
+    for name, value in ((_("Respondents"), sat["n"]), (_("Served in the period"), sat["population"]),
+                        (_("Sample needed (Krejcie–Morgan)"), sat["sample_needed"])):
+        ws.append([name, value])
+        formats(ws, COUNT, (1,))
     ws.append([_("Sample met"), None if sat["sample_met"] is None else (_("yes") if sat["sample_met"] else _("no"))])
-    widths(ws, [34, 14, 16, 16, 10, 22])
+    _finish(ws, summary_header, "A")
 
     ws = wb.create_sheet(_(SHEETS[1]))
     ws.append([_("Survey results per unsur (SKM, PermenPANRB 14/2017)"), unit["name"], period.label])
@@ -156,15 +213,18 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
     for u in sat["unsur"]:
         ws.append([f"{u['code']} {u['name_id'] if lang == 'id' else u['name_en']}", u["answers"], u["nrr"],
                    u["weighted"], u["grade"]])
-        for cell in ws[ws.max_row][2:4]:
-            cell.number_format = "0.0000"
+        formats(ws, "0.0000", (2, 3))
+        formats(ws, COUNT, (1,))
     ws.append([_("Index value (NI)"), None, None, sat["ni"], None])
+    formats(ws, "0.0000", (3,))
     ws.append(["IKM (NI x 25)", None, None, sat["ikm"], None])
+    formats(ws, "0.00", (3,))
     ws.append([_("Quality (mutu)"), None, None, sat["category"], None])
     ws.append([_("Unit performance (kinerja)"), None, None, label, None])
-    ws.append([_("95% interval"), None, None, f"{number(sat['ci95'][0], 2, lang)} – {number(sat['ci95'][1], 2, lang)}"
-               if sat["ci95"] else "-", None])
-    widths(ws, [46, 10, 16, 24, 10])
+    for name, end in ((_("95% interval low"), 0), (_("95% interval high"), 1)):  # numbers, not a "81,9 – 83,5" text
+        ws.append([name, None, None, sat["ci95"][end] if sat["ci95"] else None, None])
+        formats(ws, "0.00", (3,))
+    _finish(ws, 2, "B")
 
     ws = wb.create_sheet(_(SHEETS[2]))
     header(ws, [_("Service"), _("Time limit"), _("Within the time limit"), _("low"), _("high"), "n", _("Target"),
@@ -181,18 +241,20 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
         ws.append([s["service"]["name"], limit, t["rate"], *(t["ci95"] or [None, None]), t["n"], t["target"],
                    wording.label(wording.VERDICTS, t["verdict"], lang), c["k"], c["n"], a["rate"],
                    *(a["ci95"] or [None, None]), a["n"], r["rate"], r["n"], horizon,
-                   local_date(t["final_after"], lang=lang) if t["provisional"] else "",
+                   t["final_after"] if t["provisional"] else None,
                    t["completed_rate"] if t["basis"] == "kaplan_meier" else None])
-        row = ws[ws.max_row]
-        for i in (2, 3, 4, 6, 10, 11, 12, 14, 18):
-            row[i].number_format = "0.0%"
+        formats(ws, "0.0%", (2, 3, 4, 6, 10, 11, 12, 14, 18))
+        formats(ws, COUNT, (5, 8, 9, 13, 15))
+        formats(ws, date_format, (17,))
     ws.append([])
     header(ws, [_("Every overcharge case"), _("Date"), _("Service"), _("Source"), _("Amount"), _("Official fee")])
     for case in d["overcharges"]:
-        ws.append([case["ref"], case["day"].isoformat(), case["service"]["name"],
+        ws.append([case["ref"], case["day"], case["service"]["name"],
                    wording.label(wording.PAYERS, case["source"], lang), case["amount"],
                    case["fee"]])
-    widths(ws, [30, 16, 14, 8, 8, 8, 8, 14, 12, 8, 14, 8, 8, 8, 14, 8, 16, 14, 14])
+        formats(ws, date_format, (1,))
+        formats(ws, RUPIAH, (4, 5))
+    _finish(ws, 1, "B")
 
     ws = wb.create_sheet(_(SHEETS[3]))
     header(ws, ["#", _("Service"), _("Source"), _("Period"), _("Figure"), _("State"), _("Opened"),
@@ -200,17 +262,18 @@ def workbook(pack: dict[str, Any], lang: str) -> bytes:
     for i in pack["open_items"] + pack["closed_items"]:
         ws.append([i["id"], i["service_name"], wording.label(wording.SOURCES, i["source"], lang), i["period"],
                    wording.figure_text(i, lang), wording.label(wording.STATES, i["status"], lang),
-                   i["opened_at"].date().isoformat() if i["opened_at"] else None, i["root_cause"], i["action"],
-                   i["owner"], i["due_date"].isoformat() if i["due_date"] else None, i["verification_note"],
-                   i["closed_at"].date().isoformat() if i["closed_at"] else None])
-    widths(ws, [6, 24, 18, 10, 36, 14, 12, 30, 30, 20, 12, 30, 12])
+                   i["opened_at"].date() if i["opened_at"] else None, i["root_cause"], i["action"],
+                   i["owner"], i["due_date"] if i["due_date"] else None, i["verification_note"],
+                   i["closed_at"].date() if i["closed_at"] else None])
+        formats(ws, date_format, (6, 10, 12))
+    _finish(ws, 1, "C")
 
     ws = wb.create_sheet(_(SHEETS[4]))
     header(ws, [_("Topic"), _("Method")])
     for title, text in METHOD_NOTES:
         ws.append([_(title), _(text)])
         ws[ws.max_row][1].alignment = Alignment(wrap_text=True, vertical="top")
-    widths(ws, [28, 120])
+    _finish(ws, 1, "B", fixed={2: 100})
 
     inert_workbook(wb)  # no formula from user text (service names, root causes, notes)
     buffer = io.BytesIO()

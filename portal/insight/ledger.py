@@ -51,14 +51,41 @@ def is_zero(agg: dict[str, Any]) -> bool:
     return not any(agg[f] for f in COUNT_FIELDS) and not any(v for h in HISTOGRAMS for v in agg[h].values())
 
 
+_COUNTS, _HISTOGRAMS = frozenset(COUNT_FIELDS), frozenset(HISTOGRAMS)
+
+
 def to_payload(agg: dict[str, Any]) -> str:
-    """Nonzero counts and histogram cells as compact JSON."""
-    data: dict[str, Any] = {f: agg[f] for f in COUNT_FIELDS if agg[f]}
-    for name in HISTOGRAMS:
-        cells = {str(k): v for k, v in agg[name].items() if v}
-        if cells:
-            data[name] = cells
-    return json.dumps(data, separators=(",", ":"))
+    """Nonzero counts and histogram cells as compact JSON (every submit writes one: one pass over the aggregate,
+    which aggregate.empty() lays out as the counts in COUNT_FIELDS order, then HISTOGRAMS in order)."""
+    counts: dict[str, Any] = {}
+    histograms: dict[str, Any] = {}
+    for name, value in agg.items():
+        if name in _COUNTS:
+            if value:
+                counts[name] = value
+        elif name in _HISTOGRAMS and value:
+            cells = {str(k): v for k, v in value.items() if v}
+            if cells:
+                histograms[name] = cells
+    if list(counts) != [f for f in COUNT_FIELDS if f in counts]:  # laid out otherwise: the fields' own order
+        counts = {f: counts[f] for f in COUNT_FIELDS if f in counts}
+    if list(histograms) != [h for h in HISTOGRAMS if h in histograms]:
+        histograms = {h: histograms[h] for h in HISTOGRAMS if h in histograms}
+    return json.dumps({**counts, **histograms}, separators=(",", ":"))
+
+
+def add_payload(into: dict[K, dict[str, Any]], key: K, text: str) -> None:
+    """combine(into, key, from_payload(text)), adding only the fields the payload holds (a survey answer's delta
+    sets about twenty of the 71 counts and 11 histograms): the refresher folds one per stored fact."""
+    target = into.setdefault(key, aggregate.empty())
+    for name, value in json.loads(text or "{}").items():
+        if name in _HISTOGRAMS:
+            cells = target[name]
+            for cell, count in (value or {}).items():
+                cell = int(cell)
+                cells[cell] = cells.get(cell, 0) + int(count)
+        elif name in _COUNTS:
+            target[name] += int(value or 0)
 
 
 def from_payload(text: str) -> dict[str, Any]:

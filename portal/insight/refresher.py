@@ -19,8 +19,9 @@ from portal.timeutil import local_day, utcnow
 
 log = logging.getLogger("portal.refresher")
 
-#: Fold at most this many batches of deltas per pass (rollups.APPLY_BATCH each), so a pass stays short.
-MAX_BATCHES = 20
+#: Fold at most this many batches of deltas per pass (rollups.APPLY_BATCH each, 100,000 deltas), so a pass
+#: stays short; requests get the database between batches.
+MAX_BATCHES = 400
 #: Every published figure is recomputed at least this often, so the recent window follows the local date.
 FULL_REPUBLISH_SECONDS = 300.0
 #: How often each unit's last closed quarter is reviewed for nonconformities (idempotent).

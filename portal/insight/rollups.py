@@ -28,7 +28,11 @@ from portal.timeutil import utcnow
 
 REBUILD_CHUNK_DAYS = 31
 INSERT_BATCH = 200
-APPLY_BATCH = 5000
+#: Deltas folded per transaction. The embedded engine serialises every transaction of the process, so a survey
+#: answer waits for the batch being folded: 5,000 at a time held answers back for a quarter of a second under
+#: load (counted POST p99, bench/RESULTS-submit.md); 250 keep that wait to milliseconds, and the refresher folds
+#: as many per pass in more batches (refresher.MAX_BATCHES).
+APPLY_BATCH = 250
 #: pg_try_advisory_xact_lock key held by the one refresher at work (other workers skip their turn).
 REFRESHER_LOCK = 7_250_914_2018
 
@@ -130,7 +134,7 @@ async def apply_pending(limit: int = APPLY_BATCH) -> set[tuple[int, date]]:
         sums: dict = {}
         for d in deltas:
             key = (d["service"], d["unit"], d["counter"], aggregate._day(d["day"]))
-            ledger.combine(sums, key, ledger.from_payload(d["payload"]))
+            ledger.add_payload(sums, key, d["payload"])
         for (service_id, unit_id, counter, day), delta in sums.items():
             row = await RollupDay.select().where((RollupDay.service == service_id) & (RollupDay.counter == counter)
                                                  & (RollupDay.day == day)).first().output(load_json=True).run()

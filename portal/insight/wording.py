@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from portal.formatting import number, percent
+from portal.formatting import count, number, percent
 from portal.locale import gettext
 
 if TYPE_CHECKING:
@@ -37,12 +37,12 @@ def figure_text(item: NonconformityRow, lang: str) -> str:
     d, source = details_of(item), item["source"]
     if source == "time_below_target" and d.get("n"):
         return gettext(lang, "%(k)s of %(n)s within the limit (%(rate)s), target %(target)s, p = %(p)s",
-                       k=d["k"], n=d["n"], rate=percent(d.get("rate"), 1, lang),
+                       k=count(d["k"], lang), n=count(d["n"], lang), rate=percent(d.get("rate"), 1, lang),
                        target=percent(d.get("target"), 1, lang), p=number(d.get("p_value"), 4, lang))
     if source == "overcharge" and d.get("n"):
         return gettext(lang, "%(k)s of %(n)s payments above the official fee (%(officer)s recorded by officers, "
-                             "%(citizen)s reported by citizens)", k=d["k"], n=d["n"], officer=d.get("officer", 0),
-                       citizen=d.get("citizen", 0))
+                             "%(citizen)s reported by citizens)", k=count(d["k"], lang), n=count(d["n"], lang),
+                       officer=count(d.get("officer", 0), lang), citizen=count(d.get("citizen", 0), lang))
     if source == "ikm_category" and d.get("ikm") is not None:
-        return f"IKM {number(d['ikm'], 2, lang)} ({d.get('category')}), n = {d.get('n')}"
+        return f"IKM {number(d['ikm'], 2, lang)} ({d.get('category')}), n = {count(d.get('n'), lang)}"
     return item["figure"] or ""

@@ -30,14 +30,17 @@ class KioskRow(TypedDict):
     revoked_at: datetime | None
     created_by: int | None
     created_at: datetime
+    last_sync_at: datetime | None
+    waiting: int | None
 
 
 class KioskListRow(KioskRow):
-    """A kiosk with its counter's code and name and its unit's name (kiosks_of_units())."""
+    """A kiosk with its counter's code and name and its unit's name and zone (kiosks_of_units())."""
 
     counter_code: str
     counter_name: str
     unit_name: str
+    unit_timezone: str
 
 
 class ServedVisitRow(TypedDict):
@@ -75,7 +78,8 @@ async def kiosk_by_id(kiosk_id: int) -> KioskRow | None:
 async def kiosks_of_units(unit_ids: list[int] | None) -> list[KioskListRow]:
     """Kiosks with their counter's code and name (None = every unit, for admins), newest first."""
     query = Kiosk.select(*Kiosk.all_columns(), Kiosk.counter.code.as_alias("counter_code"),
-                         Kiosk.counter.name.as_alias("counter_name"), Kiosk.unit.name.as_alias("unit_name"))
+                         Kiosk.counter.name.as_alias("counter_name"), Kiosk.unit.name.as_alias("unit_name"),
+                         Kiosk.unit.timezone.as_alias("unit_timezone"))
     if unit_ids is not None:
         if not unit_ids:
             return []

@@ -23,8 +23,16 @@ class KioskItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     lang: str = "id"
 
 
+#: The most answers a tablet can report holding (a sanity bound on the `waiting` it reports).
+WAITING_MAX = 1_000_000
+
+
 class KioskBatch(msgspec.Struct, forbid_unknown_fields=True):
+    """A batch; `waiting` is how many answers the tablet held when it sent it, this batch's items included (an
+    empty batch with `waiting` 0 is a heartbeat). Tablets of an older script leave it out."""
+
     items: list[msgspec.Raw]
+    waiting: int | None = None
 
 
 def decode_batch(body: bytes) -> KioskBatch:

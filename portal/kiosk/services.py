@@ -196,9 +196,10 @@ def _undecodable(raw: bytes, lang: str) -> ItemResult:
 
 
 async def store_batch(kiosk: KioskRow, unit: Mapping[str, Any], services: Sequence[Mapping[str, Any]],
-                      raw_items: list[msgspec.Raw] | list[bytes], lang: str) -> BatchResult:
+                      raw_items: list[msgspec.Raw] | list[bytes], lang: str, waiting: int | None = None) -> BatchResult:
     """Check and store every item of a batch, each on its own; the result says, per item and in the items' order,
-    stored, duplicate or refused (with the reason). Nothing is ever read back to the kiosk."""
+    stored, duplicate or refused (with the reason). Nothing is ever read back to the kiosk. Then the kiosk's sync
+    report: now as its last contact, and the answers it still holds (`waiting` it reported, less this batch)."""
     now = utcnow()
     results: list[ItemResult] = []
     for raw in raw_items:
@@ -215,6 +216,10 @@ async def store_batch(kiosk: KioskRow, unit: Mapping[str, Any], services: Sequen
         stored = await _store(kiosk, unit, answer, now)
         results.append(ItemResult(id=answer["uuid"], status="stored" if stored else "duplicate"))
     metrics.kiosk_batch((r.status, r.reason) for r in results)
+    report: dict[Any, Any] = {Kiosk.last_sync_at: now}
+    if waiting is not None:
+        report[Kiosk.waiting] = max(0, waiting - len(results))
+    await Kiosk.update(report).where(Kiosk.id == kiosk["id"]).run()
     return BatchResult(stored=sum(r.status == "stored" for r in results),
                        duplicates=sum(r.status == "duplicate" for r in results),
                        refused=sum(r.status == "refused" for r in results), items=results)

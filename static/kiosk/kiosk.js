@@ -7,7 +7,7 @@
   "use strict";
   var main = document.getElementById("main");
   if (!main || !window.indexedDB) return;
-  var IDLE_MS = 60000, THANKS_MS = 8000, SYNC_MS = 15000, BATCH = 100;
+  var IDLE_MS = 60000, THANKS_MS = 8000, SYNC_MS = 15000, BATCH = 100, BEAT_MS = 60000;
   var messages = document.getElementById("kiosk-messages");
   var statusLine = document.getElementById("kiosk-status");
   var dbPromise = null, syncing = false, idleTimer = null;
@@ -64,7 +64,7 @@
      at fault travels alone and is dropped as refused; any other 4xx (401 not paired, 403, 409 counter closed...)
      keeps every answer and stops sending until the page is loaded again (pairing again loads it). Only network
      errors, 5xx and 429 (the server asks to wait) are retried, every 15 s and when the browser comes back online. */
-  var refusedCount = 0, batchSize = BATCH, stoppedToken = null;
+  var refusedCount = 0, batchSize = BATCH, stoppedToken = null, lastContact = 0;
   var CONTENT_REFUSED = [400, 413, 422];
 
   function forget(ids, refused) {
@@ -74,6 +74,16 @@
         refusedCount += refused;
         return run("meta", "readwrite", function (s) { s.put(refusedCount, "refused"); });
       });
+  }
+
+  /* One POST: the batch and how many answers the tablet holds (these included), which /console/kiosks shows with
+     the time of this contact. */
+  function send(token, batch, waiting) {
+    return fetch("/api/v1/kiosk/responses", {
+      method: "POST", credentials: "omit", cache: "no-store",
+      headers: {"content-type": "application/json", "x-kiosk-token": token},
+      body: JSON.stringify({items: batch, waiting: waiting})
+    });
   }
 
   function sync() {
@@ -88,15 +98,22 @@
       return run("queue", "readonly", function (s) { return s.getAll(); });
     }).then(function (items) {
       items = items || [];
-      if (!items.length) { say("sent", 0); return null; }
+      if (!items.length) {
+        say("sent", 0);
+        // Nothing to send: a heartbeat at most once a minute, so the console sees the tablet is alive.
+        if (token && token !== stoppedToken && Date.now() - lastContact >= BEAT_MS) {
+          lastContact = Date.now();
+          return send(token, [], 0).then(function (response) {
+            if (response.status === 401 || response.status === 403) { stoppedToken = token; say("revoked", 0); }
+          }, function () {});
+        }
+        return null;
+      }
       if (!token) { say("revoked", items.length); return null; }
       if (token === stoppedToken) { say(main.dataset.sync || "revoked", items.length); return null; }
       var batch = items.slice(0, batchSize);
-      return fetch("/api/v1/kiosk/responses", {
-        method: "POST", credentials: "omit", cache: "no-store",
-        headers: {"content-type": "application/json", "x-kiosk-token": token},
-        body: JSON.stringify({items: batch})
-      }).then(function (response) {
+      lastContact = Date.now();
+      return send(token, batch, items.length).then(function (response) {
         if (response.status >= 500 || response.status === 429) { say("offline", items.length); return null; }
         if (CONTENT_REFUSED.indexOf(response.status) >= 0) {
           if (batch.length > 1) { batchSize = Math.ceil(batch.length / 2); again = true; return null; }
@@ -134,7 +151,7 @@
   }
   if (main.dataset.kiosk === "ready" && window.caches && navigator.onLine) {
     // Keep the page as it is now (with this pairing) for a reload while offline (see sw.js).
-    caches.open("portal-kiosk-v2").then(function (c) { return c.add("/kiosk"); }).catch(function () {});
+    caches.open("portal-kiosk-v3").then(function (c) { return c.add("/kiosk"); }).catch(function () {});
   }
   window.addEventListener("online", sync);
   setInterval(sync, SYNC_MS);
@@ -186,5 +203,9 @@
     });
   });
   thanks.querySelector("[data-action=restart]").addEventListener("click", restart);
+  form.addEventListener("click", function (event) {
+    var back = event.target.closest("[data-action=back]");
+    if (back) { event.preventDefault(); show(current - 1); }
+  });
   show(0);
 })();

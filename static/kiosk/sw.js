@@ -1,7 +1,7 @@
 /* Kiosk service worker: keeps the kiosk page and its files so that the tablet works with no connection.
    The page is fetched from the network first (a revoked tablet must learn it) and from the cache when offline;
    its files come from the cache first. Answers themselves live in IndexedDB (kiosk.js), never here. */
-const CACHE = "portal-kiosk-v2";  // a new name whenever the kept files change: tablets then fetch them again
+const CACHE = "portal-kiosk-v3";  // a new name whenever the kept files change: tablets then fetch them again
 const PAGE = "/kiosk";
 const FILES = ["/static/kiosk/kiosk.js", "/static/kiosk/kiosk.css", "/kiosk/manifest.webmanifest",
                "/static/img/favicon.svg"];

@@ -172,6 +172,13 @@ SCENES_SEED = textwrap.dedent("""
         return {"username": user["username"], "password": user["password"], "unit": unit["slug"],
                 "counter": counter["code"]}
 
+    async def complaint_follow_up():  # test_complaint_follow_up_browser: its own unit, so counts stay exact
+        unit = await make_unit(name="Dinas Tindak Lanjut Browser", timezone="Asia/Makassar")
+        await make_service(unit, fee=0, name="Surat Keterangan Usaha")
+        user = await make_user("manager", [unit])
+        return {"username": user["username"], "password": user["password"], "unit": unit["slug"],
+                "unit_name": unit["name"]}
+
     async def diagnostic():  # test_diagnostic_print: a manager rates every indicator, a head verifies them
         unit = await make_unit(name="Dinas Cetak")
         await make_service(unit)
@@ -250,6 +257,7 @@ SCENES_SEED = textwrap.dedent("""
     async def work(settings):
         await apply_migrations(settings)
         scenes = {"citizen_loop": await citizen_loop(), "complaints": await complaints(),
+                  "complaint_follow_up": await complaint_follow_up(),
                   "diagnostic": await diagnostic(), "kiosk": await kiosk(), "kiosk_sync": await kiosk_sync(),
                   "queue": await queue(), "staffing": await staffing(), "headline": await headline()}
         print(json.dumps(scenes))
@@ -280,3 +288,36 @@ def login(page, base: str, role: str) -> None:
     page.fill("#password", password)
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_load_state()
+
+
+#: The public results pages' layout, measured in the page (issue 26): each visible table of `minColumns` or more
+#: columns still laid out as a table (display: table), and each word inside a table cell that the browser split
+#: across two lines (a word's Range has rects on more than one line). Words are separated by white space, dashes
+#: and slashes (a break after "KTP-" or "/" is where a reader expects one).
+RESULTS_LAYOUT = """(minColumns) => {
+  const out = {wide: [], split: [], tables: 0, cells: 0};
+  const tables = [...document.querySelectorAll('main table')].filter(t => t.getClientRects().length);
+  out.tables = tables.length;
+  for (const t of tables) {
+    const columns = Math.max(0, ...[...t.querySelectorAll('tr')].map(r => r.children.length));
+    if (columns >= minColumns && getComputedStyle(t).display === 'table')
+      out.wide.push(columns + ' columns: ' + (t.caption ? t.caption.textContent : t.textContent).trim().slice(0, 60));
+  }
+  const range = document.createRange();
+  for (const cell of tables.flatMap(t => [...t.querySelectorAll('th, td')])) {
+    const group = cell.closest('thead, tbody, tfoot, table');
+    if (group.getBoundingClientRect().width <= 1) continue;  // a header row kept for screen readers only
+    out.cells++;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest('svg') || !node.parentElement.getClientRects().length) continue;
+      for (const m of node.data.matchAll(/[^\\s\\-–—\\/]+/g)) {
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.bottom)));
+        if (lines.size > 1) out.split.push(m[0]);
+      }
+    }
+  }
+  return out;
+}"""

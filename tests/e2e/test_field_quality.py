@@ -24,6 +24,7 @@ from tests.e2e.support import (
     ARGS,
     CHROMIUM,
     REPO,
+    RESULTS_LAYOUT,
     axe_source,
     login,
     portal_server,
@@ -494,4 +495,55 @@ def test_evidence_pack_prints_numbered_pages_without_an_empty_first_page(portal,
     ops = _pdf_pages_text_ops(pdf)
     assert pages >= 2 and len(ops) == pages
     assert all(n >= 150 for n in ops[:-1]), ops  # every page but the last is well filled
+    context.close()
+
+
+RESULTS_PAGES = ("/performance/units/disdukcapil-kupang", "/performance/services/kartu-keluarga",
+                 "/services/kartu-keluarga", "/services/kartu-keluarga/history")
+
+
+def test_public_results_are_cards_on_a_phone_and_tables_on_a_desktop(portal, browser):
+    """Issue 26 (1): at 360 px no table of four or more columns is laid out as a table on the public results
+    pages (each service, month, version is a card) and no word is broken inside a cell; at 1366 px the same
+    markup is a table. (The diagnostic page is checked in test_diagnostic_print, on its scene.)"""
+    for width in (360, 1366):
+        context = _context(browser, width, 800)
+        page = context.new_page()
+        for path in RESULTS_PAGES:
+            page.goto(f"{portal['base']}{path}?lang=id")
+            layout = page.evaluate(RESULTS_LAYOUT, 4)
+            assert layout["tables"] and layout["cells"], path
+            if width == 360:
+                assert not layout["wide"], (path, layout["wide"])
+                assert not layout["split"], (path, layout["split"])
+                assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+            else:
+                assert layout["wide"], (path, "the desktop keeps its tables")
+            if SHOTS:
+                name = re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")
+                page.screenshot(path=str(Path(SHOTS) / f"results_{width}_{name}.png"), full_page=True)
+        if width == 360:  # a service's figures are one card: its name, then IKM with band, time, cost, accuracy
+            page.goto(f"{portal['base']}/performance/units/disdukcapil-kupang?lang=id")
+            card = page.locator("table.services-results tbody tr").first
+            labels = card.evaluate("tr => [...tr.querySelectorAll('td')].map(td => getComputedStyle(td, '::before')"
+                                   ".content)")
+            assert labels == ['"IKM"', '"Dalam batas waktu"', '"Di atas tarif"', '"Benar sejak pertama"'], labels
+            assert re.search(r"\d+,\d\d\s+[ABCD] · ", card.locator("td").first.inner_text())
+        context.close()
+
+
+YEARLESS = re.compile(r"(?<![\d.,:/-])(?!(?:19|20)\d\d\b)\d{4,}(?![\d.,:/-])")
+
+
+def test_counts_over_999_carry_the_thousands_separator(portal, browser):
+    """Issue 26 (5): "1.017" on Indonesian pages, "1,017" on English ones, never a raw "1017" (years aside)."""
+    context = _context(browser, 1366, 800)
+    page = context.new_page()
+    for lang, grouped in (("id", r"\b\d{1,3}\.\d{3}\b"), ("en", r"\b\d{1,3},\d{3}\b")):
+        page.goto(f"{portal['base']}/performance/units/disdukcapil-kupang?lang={lang}")
+        text = page.evaluate("() => { document.querySelectorAll('main svg').forEach(e => e.remove());"
+                             " return document.querySelector('main').innerText; }")  # chart ticks are drawn
+        assert re.search(grouped, text), (lang, "the demo unit's quarter has more than 999 completed cases")
+        assert not YEARLESS.findall(text), (lang, YEARLESS.findall(text))
+        assert re.search(r"\d\u00a0%", text) and not re.search(r"\d %", text)  # "95,5 %" never wraps
     context.close()

@@ -55,7 +55,7 @@ def test_provisional_multi_day_service_headlines_the_estimate(server, width, tmp
         page.goto(f"{base}/dashboard?{query}&lang=id")
         tile = page.locator("#tile-time")
         text = " ".join(tile.inner_text().split())
-        assert tile.locator(".figure").inner_text().strip() == "93,8 %"  # 30 of 32 at 8 working days
+        assert tile.locator(".figure").inner_text().strip() == "93,8\u00a0%"  # 30 of 32 at 8 working days
         assert "sementara" in text and "memenuhi sasaran" not in text
         assert "dalam 8 hari kerja (batas 20 hari kerja, belum tercapai)" in text
         assert "Hanya kasus yang selesai" in text and "100,0 %" in text  # beside it, labelled

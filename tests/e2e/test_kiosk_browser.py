@@ -21,6 +21,15 @@ import pytest
 
 from tests.e2e.support import ARGS, CHROMIUM, REPO, scene
 
+
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: FIELD_SCREENSHOTS when set (to look at them), else the test's own directory."""
+    import os
+
+    folder = Path(os.environ.get("FIELD_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
 pytestmark = pytest.mark.e2e
 
 
@@ -83,6 +92,17 @@ def test_kiosk_keeps_answers_offline_and_sends_each_once(server, tmp_path):
         assert page.locator(".screen.current").count() == 1  # one question per screen
         page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null",
                                timeout=15000)
+        # Faces with words (issue 26): four big buttons, each a face and its word; back returns to the question
+        faces = page.locator(".screen.current .opt.face")
+        assert faces.count() == 4 and faces.nth(3).locator("svg.face-icon").count() == 1
+        assert faces.nth(3).inner_text().strip().lower() == "sangat sesuai" and faces.nth(0).inner_text().strip()
+        page.screenshot(path=str(shots(tmp_path) / "kiosk-faces-tablet.png"))
+        faces.nth(2).click()
+        page.locator('.screen.current[data-step="u2"]').wait_for(state="visible")
+        page.locator(".screen.current").get_by_role("button", name="Kembali").click()
+        page.locator('.screen.current[data-step="u1"]').wait_for(state="visible")
+        assert page.locator('input[name="u1"][value="3"]').is_checked()  # the answer is kept
+        assert page.locator('.screen.current [data-action="back"]').count() == 0  # nothing before the first
         given = [_answer(page) for _ in range(3)]
         assert len(_wait_count(db, 3)) == 3
 
@@ -106,6 +126,18 @@ def test_kiosk_keeps_answers_offline_and_sends_each_once(server, tmp_path):
         assert all(t < synced_at for t in stored[3:])
         page.locator('#main[data-pending="0"]').wait_for(timeout=10000)
 
+        # The console shows each tablet's last contact (in the unit's zone) and the answers it still holds.
+        office = browser.new_context(locale="id-ID").new_page()
+        office.goto(server["base"] + "/login")
+        office.fill('input[name="username"]', server["manager"][0])
+        office.fill('input[name="password"]', server["manager"][1])
+        office.locator('form:has(input[name="password"]) button[type="submit"]').click()
+        office.goto(server["base"] + "/console/kiosks")
+        row = office.locator("table tbody tr").first
+        assert row.locator("td.waiting").inner_text().strip() == "0"
+        assert row.locator("td.last-sync").inner_text().strip()[-4:] in ("WITA", " WIB", " WIT")
+        assert "UTC" not in office.locator("table").inner_text()
+
         batch = sent.value
         replay = context.request.post(batch.url, data=batch.post_data,
                                       headers={"content-type": "application/json",
@@ -114,11 +146,6 @@ def test_kiosk_keeps_answers_offline_and_sends_each_once(server, tmp_path):
         assert len(_kiosk_times(db)) == 8
 
         # A manager revokes the kiosk: its next sync is refused and the answer stays on the tablet.
-        office = browser.new_context(locale="id-ID").new_page()
-        office.goto(server["base"] + "/login")
-        office.fill('input[name="username"]', server["manager"][0])
-        office.fill('input[name="password"]', server["manager"][1])
-        office.locator('form:has(input[name="password"]) button[type="submit"]').click()
         office.goto(server["base"] + "/console/kiosks")
         office.get_by_role("button", name="Cabut").click()
         assert "Dicabut" in office.locator("table").inner_text()

@@ -38,6 +38,7 @@ MIGRATION_INDEXES = {
     "rollup_delta": [(("service", "day"), False)],
     "complaint": [(("unit", "received_day"), False), (("unit", "status", "deadline"), False),
                   (("closed_at",), False)],
+    "complaint_message": [(("complaint", "id"), False)],
     "diagnostic_catalogue": [(("version",), True)],
     "diagnostic_assessment": [(("government", "unit", "year"), True)],
     "diagnostic_rating": [(("assessment", "code"), True)],

@@ -180,3 +180,36 @@ async def test_createuser_command_reads_password_from_stdin(app, settings):
         subprocess.run, [sys.executable, "-m", "portal", "createuser", uid("cli"), "--role", "officer", "--unit",
                          "no-such-unit"], input=f"{PASSWORD}\n", capture_output=True, text=True, env=env, timeout=60)
     assert unknown.returncode == 2 and "unknown unit" in unknown.stderr
+
+
+async def test_each_role_lands_where_it_works(app):
+    """Signed in without a page to return to: an officer at the counter picker, a head and a manager on the
+    dashboard, an administrator on the user list; a page asked for before signing in still wins (issue 26)."""
+    import httpx
+
+    from tests.conftest import PortalClient
+    from tests.factories import make_service, make_unit, make_user
+
+    unit = await make_unit()
+    await make_service(unit)
+    expected = {"officer": "/console", "head": "/dashboard", "manager": "/dashboard", "admin": "/console/users"}
+    for role, landing in expected.items():
+        user = await make_user(role, [unit] if role != "admin" else [])
+        transport = httpx.ASGITransport(app=app)
+        async with PortalClient(transport=transport, base_url="https://testserver.local") as c:
+            response = await c.login(user["username"], user["password"])
+            assert response.status_code == 303 and response.headers["location"] == landing, role
+            assert (await c.get(landing)).status_code == 200, role
+    head = await make_user("head", [unit])
+    async with PortalClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver.local") as c:
+        token = await c.csrf("/login?next=/console/complaints")
+        response = await c.post("/login", data={"username": head["username"], "password": head["password"],
+                                                "next": "/console/complaints", "_csrf_token": token})
+        assert response.headers["location"] == "/console/complaints"
+
+
+async def test_the_home_page_opens_the_complaint_and_staff_doors(client):
+    page = (await client.get("/")).text
+    for href in ('href="/complaints/new"', 'href="/complaints"', 'href="/login"'):
+        assert href in page, href
+    assert "Sampaikan pengaduan" in page and "Masuk untuk petugas" in page

@@ -88,12 +88,13 @@ async def test_dashboard_shows_counted_answers_by_channel(client, phone, place, 
     assert page.status_code == 200, page.text[-2000:]
     line = page.text.split('id="channels"', 1)[1].split("</p>", 1)[0]
     # seven counted answers: 2 counter QR, 1 ticket QR, 3 kiosk, 1 paper (the too-fast one is not counted)
-    for expected in ("QR loket 2 (29 %)", "QR tiket 1 (14 %)", "kios 3 (43 %)", "formulir kertas 1 (14 %)"):
+    for expected in ("QR loket 2 (29\u00a0%)", "QR tiket 1 (14\u00a0%)", "kios 3 (43\u00a0%)",
+                     "formulir kertas 1 (14\u00a0%)"):  # a no-break space: a share never wraps from its sign
         assert expected in line, line
     assert "Dihitung menurut saluran" in line and "saluran lain" not in line
     english = await client.get(f"/dashboard?service={place['service']['slug']}&from={today}&to={today}&lang=en")
     line = english.text.split('id="channels"', 1)[1].split("</p>", 1)[0]
-    assert "Counted by channel" in line and "counter QR 2 (29 %)" in line and "paper form 1 (14 %)" in line
+    assert "Counted by channel" in line and "counter QR 2 (29\u00a0%)" in line and "paper form 1 (14\u00a0%)" in line
 
     # the unit's dashboard lists the channels per service (the other service has no answer: no line)
     unit_page = await client.get(f"/dashboard?unit={place['unit']['slug']}&from={today}&to={today}&lang=id")
@@ -102,7 +103,7 @@ async def test_dashboard_shows_counted_answers_by_channel(client, phone, place, 
     def rows_of(name: str) -> str:  # a service's rows: its figures and, when it has answers, its channel line
         return table.split(f">{name}</a>", 1)[1].split('<th scope="row">', 1)[0]
 
-    assert "kios 3 (43 %)" in rows_of(place["service"]["name"]) and "QR tiket 1 (14 %)" in rows_of(
+    assert "kios 3 (43\u00a0%)" in rows_of(place["service"]["name"]) and "QR tiket 1 (14\u00a0%)" in rows_of(
         place["service"]["name"])
     assert 'class="channels"' not in rows_of(other["name"])
 

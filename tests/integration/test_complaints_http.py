@@ -148,8 +148,13 @@ async def test_a_mistyped_code_is_told_apart_from_an_unknown_one(phone, place):
         assert response.status_code == 400
         assert "salah ketik" in response.text
     assert (await phone.get(f"/api/v1/complaints/{typo}")).json()["reason"] == "mistyped"
+    page = await phone.get(f"/complaints/{typo}")  # typed into the address bar: the look-up form to try again
+    assert 'role="alert"' in page.text and 'name="code"' in page.text and f'value="{typo}"' in page.text
+    assert "Kode galat" not in page.text
     body = "0" * 10
     unknown = body + codes.check_character(body)
+    page = await phone.get(f"/complaints/{unknown}")
+    assert page.status_code == 404 and 'name="code"' in page.text and "Tidak ada pengaduan" in page.text
     response = await phone.get(f"/api/v1/complaints/{unknown}")
     assert response.status_code == 404 and response.json()["reason"] == "not_found"
     # typed by hand: lower case, hyphens, O for 0

@@ -82,10 +82,12 @@ async def test_thank_you_shows_results_and_the_complaint_channel_on_low_answers(
     assert "Indeks Kepuasan Masyarakat (IKM)" in first.text
     assert "Belum cukup jawaban" in first.text  # published figures come from the refresher, not the request
     assert "Anda dapat menyampaikan pengaduan" not in first.text
+    assert 'class="complain"' not in first.text and 'class="complaint-link quiet"' in first.text  # a quiet link
     low = {**await survey_form(phone, survey_path(place)), **ANSWERS, "u7": "1"}  # GET: after a refresher pass
     second = await phone.post(survey_path(place), data=low)
     assert "100,00" in second.text and "Sangat baik" in second.text and "Per pukul" in second.text
-    assert "Anda dapat menyampaikan pengaduan" in second.text
+    assert "Anda dapat menyampaikan pengaduan" in second.text and 'class="complain"' in second.text
+    assert 'complaint-link quiet' not in second.text
     assert "SP4N-LAPOR! (lapor.go.id), SMS 1708" in second.text
 
 

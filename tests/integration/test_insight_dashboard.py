@@ -114,3 +114,22 @@ async def test_admin_without_filters_sees_a_default_unit(client, scene):
     await _login(client, "admin", [])
     r = await client.get("/dashboard?lang=en")
     assert r.status_code == 200 and "Dashboard" in r.text
+
+
+async def test_the_target_is_said_once_beside_its_verdict(client, scene):
+    """Issue 26 (5): the dashboard read "memenuhi sasaran sasaran 90 %" (the verdict, then "target 90 %"); the
+    verdict now carries its target ("memenuhi sasaran 90 %" / "di bawah sasaran 95 %"), and a verdict that is
+    not reached yet is followed by the target once."""
+    import re
+    from html import unescape
+
+    await _login(client, "head", [scene["unit"]])
+    for lang, doubled, said in (("id", "sasaran sasaran", r"(memenuhi sasaran|di bawah sasaran|sasaran) \d+\u00a0%"),
+                                ("en", "target target", r"(meets the target of|below the target of|target) \d+\u00a0%")):
+        r = await client.get(f"/dashboard?unit={scene['unit']['slug']}&period=2026-Q1&lang={lang}")
+        assert r.status_code == 200
+        text = re.sub(r"[ \t\n]+", " ", unescape(re.sub(r"<[^>]+>", " ", r.text)))
+        assert doubled not in text, lang
+        assert re.search(said, text), lang
+        badges = re.findall(r'class="badge (?:ok|bad)">([^<]+)<', r.text)
+        assert any(re.search(r"\d\u00a0%", b) for b in badges), (lang, badges)  # the target inside the verdict

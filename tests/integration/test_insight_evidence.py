@@ -111,3 +111,50 @@ async def test_other_units_head_is_refused_and_bad_period_is_400(client, scene):
     assert (await client.get(f"/units/{scene['unit']['slug']}/evidence?period=2026-Q1")).status_code == 200
     assert (await client.get(f"/units/{scene['unit']['slug']}/evidence?period=Q3-2026")).status_code == 400
     assert (await client.get(f"/units/{scene['unit']['slug']}/evidence.xlsx?period=2026-13")).status_code == 400
+
+
+async def test_workbook_has_real_dates_rupiah_formats_frozen_headers_and_fitted_columns(client, scene):
+    """Issue 26 (8): opened in a spreadsheet the workbook sorts and sums: dates are dates (not "2026-03-02" text),
+    rupiah cells are numbers shown as "Rp 10.000", every sheet keeps its header on screen while scrolling, columns
+    fit what they show, and no text cell holds what reads as a number or a date."""
+    import re
+    from datetime import date, datetime
+
+    slug = scene["unit"]["slug"]
+    await _login(client, "head", [scene["unit"]])
+    assert (await record_review(client, slug, "2026-Q1")).status_code == 303  # corrective actions with dates
+    r = await client.get(f"/units/{slug}/evidence.xlsx?period=2026-Q1&lang=id")
+    assert r.status_code == 200
+    wb = load_workbook(io.BytesIO(r.content))
+    summary, compliance, actions = wb["Ringkasan"], wb["Kepatuhan"], wb["Tindakan korektif"]
+
+    def is_day(cell) -> bool:
+        return isinstance(cell.value, datetime) and cell.is_date and "yy" in cell.number_format
+
+    assert [c.value.date() for c in summary[2][2:4]] == [date(2026, 1, 1), date(2026, 3, 31)]
+    assert all(is_day(c) for c in summary[2][2:4])
+    head = next(i for i, row in enumerate(compliance.iter_rows(values_only=True), 1) if row[0] == "Setiap kasus pungutan di atas tarif")
+    cases = [row for row in compliance.iter_rows(min_row=head + 1) if row[0].value]
+    assert cases, "the scene's officer-recorded overcharges are listed"
+    for row in cases:
+        assert is_day(row[1]) and date(2026, 3, 2) <= row[1].value.date() <= date(2026, 3, 31)
+        for cell in row[4:6]:  # the amount paid and the official fee
+            assert isinstance(cell.value, int) and cell.number_format == '"Rp "#,##0'
+    assert any(row[4].value == 10000 and row[5].value == 5000 for row in cases)
+    opened = [row[6] for row in actions.iter_rows(min_row=2) if row[0].value is not None]
+    assert opened and all(is_day(c) for c in opened)
+    number = re.compile(r"[-−+]?\d[\d.,]*( ?%)?")
+    day_text = re.compile(r"\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2} \w+ \d{4}")
+    for ws in wb.worksheets:
+        assert ws.freeze_panes is not None, f"{ws.title}: no frozen header"
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    assert not number.fullmatch(cell.value.strip()), (ws.title, cell.coordinate, cell.value)
+                    assert not day_text.fullmatch(cell.value.strip()), (ws.title, cell.coordinate, cell.value)
+        for column, dim in ws.column_dimensions.items():
+            assert 6 <= dim.width <= 100, (ws.title, column, dim.width)
+    assert summary.freeze_panes == "A5" and compliance.freeze_panes == "B2"
+    # the fitted width holds the service names of the compliance sheet (a longer one would wrap)
+    assert compliance.column_dimensions["A"].width >= min(len(scene["service"]["name"]), 48)
+    assert compliance.column_dimensions["A"].width >= min(len(scene["other"]["name"]), 48)

@@ -198,3 +198,28 @@ async def test_an_answer_given_while_the_officer_serves_a_visit_at_that_counter_
     assert {r["channel"] for r in stored} == {"kiosk"}
     visit = await Visit.select(Visit.survey_offered).where(Visit.id == visit_id).first().run()
     assert visit["survey_offered"] is True
+
+
+async def test_each_batch_and_heartbeat_reports_the_last_sync_and_the_answers_waiting(client):
+    """The tablet says how many answers it holds with each batch (these included) or in an empty heartbeat;
+    /console/kiosks shows when it last reached the server, in the unit's zone, and what it still holds."""
+    w = await world()
+    kiosk, token = await paired(w["counter"])
+    headers = {"x-kiosk-token": token}
+    assert (await client.post(API, json={"items": [item()], "waiting": 0}, headers=headers)).status_code == 400
+    assert (await client.post(API, json={"items": [], "waiting": -1}, headers=headers)).status_code == 400
+    row = await Kiosk.select(Kiosk.last_sync_at, Kiosk.waiting).where(Kiosk.id == kiosk["id"]).first().run()
+    assert row == {"last_sync_at": None, "waiting": None}  # refused batches report nothing
+    sent = await client.post(API, json={"items": [item(service=w["services"][0]["slug"]) for _ in range(2)],
+                                        "waiting": 5}, headers=headers)
+    assert sent.status_code == 200 and sent.json()["stored"] == 2
+    row = await Kiosk.select(Kiosk.last_sync_at, Kiosk.waiting).where(Kiosk.id == kiosk["id"]).first().run()
+    assert row["waiting"] == 3 and row["last_sync_at"] is not None
+    await login(client, w["manager"])
+    page = (await client.get("/console/kiosks")).text
+    assert "Sinkronisasi terakhir" in page and "Jawaban menunggu di tablet" in page
+    assert re.search(r'class="waiting num">3<', page) and "UTC" not in page
+    assert re.search(r'class="last-sync">\d+ \w+ \d{4} \d\d:\d\d W(IB|ITA|IT)<', page), page
+    beat = await client.post(API, json={"items": [], "waiting": 0}, headers=headers)
+    assert beat.status_code == 200 and beat.json()["stored"] == 0
+    assert (await Kiosk.select(Kiosk.waiting).where(Kiosk.id == kiosk["id"]).first().run())["waiting"] == 0

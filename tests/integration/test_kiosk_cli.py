@@ -55,3 +55,27 @@ def test_kiosk_add_prints_a_one_time_pairing_link_whose_hash_alone_is_stored(tmp
     assert stored == [hashlib.sha256(code.encode()).hexdigest(), "None", "exit"]
     unknown = run(sys.executable, "-m", "portal", "kiosk", "add", "--counter", "NOPE9")
     assert unknown.returncode == 2 and "no active counter" in unknown.stderr
+
+
+def test_kiosk_add_says_when_the_link_guesses_the_address_and_takes_public_url(tmp_path):
+    """Without PORTAL_PUBLIC_URL the link names this machine and port 8000: the command says so on stderr, and
+    --public-url gives the address the tablets really reach (issue 26)."""
+    env = {**os.environ, "PORTAL_VAR_DIR": str(tmp_path), "PORTAL_SECRET_KEY": "cli-kiosk-key-0123456789"}
+    for name in ("PORTAL_DATABASE_URL", "PORTAL_REDIS_URL", "PORTAL_PUBLIC_URL", "PORTAL_PORT", "PORTAL_HOST"):
+        env.pop(name, None)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(args, env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+
+    assert run(sys.executable, "-c", SEED).returncode == 0
+    guessed = run(sys.executable, "-m", "portal", "kiosk", "add", "--counter", "KCLI1", "--no-qr")
+    assert guessed.returncode == 0, guessed.stderr
+    assert guessed.stdout.strip().splitlines()[-1].startswith("http://") and ":8000/kiosk/pair/" in guessed.stdout
+    assert "PORTAL_PUBLIC_URL is not set" in guessed.stderr and "--public-url" in guessed.stderr
+    given = run(sys.executable, "-m", "portal", "kiosk", "add", "--counter", "KCLI1", "--no-qr",
+                "--public-url", "https://layanan.kupang.test/")
+    assert given.returncode == 0, given.stderr
+    assert given.stdout.strip().splitlines()[-1].startswith("https://layanan.kupang.test/kiosk/pair/")
+    assert "not set" not in given.stderr
+    bad = run(sys.executable, "-m", "portal", "kiosk", "add", "--counter", "KCLI1", "--public-url", "layanan")
+    assert bad.returncode == 2 and "--public-url" in bad.stderr

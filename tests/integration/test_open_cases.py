@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 
 from portal.db.tables import Service, Unit, Visit
-from portal.formatting import percent
+from portal.formatting import percent_nbsp
 from portal.insight import timecases
 from portal.timeutil import local_day, local_midnight_utc
 from survey.clock import durations
@@ -98,12 +98,12 @@ async def test_dashboard_and_public_page_show_open_and_late(client, app):
     head = await make_user("head", [unit])
     assert (await client.login(head["username"], head["password"])).status_code == 303
     html = (await client.get(f"/dashboard?unit={unit['slug']}&period=2026-10&lang=en")).text
-    assert "Open and past the deadline" in html and "counted as late" in html
+    assert "Open and past the deadline" in html and "counts as late" in html  # plain words (issue 26)
     assert "50.0" in html
     public = (await client.get(f"/performance/services/{svc['slug']}?period=2026-10&lang=en")).text
     fact = public.split('id="fact-time"')[1].split("</div>")[0]
     # the estimate stands first; the completed-only share (4 of 5) beside it, labelled
-    assert fact.index("50.0 %") < fact.index("Completed cases only") < fact.index("80.0 %")
+    assert fact.index("50.0\u00a0%") < fact.index("Completed cases only") < fact.index("80.0\u00a0%")
 
 
 def test_estimate_judges_deadline_at_read_time():
@@ -160,7 +160,7 @@ async def test_demo_building_permit_latest_month_headlines_the_estimate(client, 
         html = (await client.get(f"/dashboard?unit={unit['slug']}&service={svc['slug']}&from={start}"
                                  f"&to={end}&lang=en")).text
         tile = html.split('id="tile-time"')[1].split("</article>")[0]
-        assert percent(tm["rate"], 1, "en") in tile
+        assert percent_nbsp(tm["rate"], 1, "en") in tile
         horizon = f"within {reading.horizon:g} working days" if not reading.limited else \
             f"within {reading.horizon:g} working days (limit 28 working days, not reached yet)"
         assert horizon in tile

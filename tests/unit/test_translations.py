@@ -86,3 +86,24 @@ def test_every_translation_keeps_the_placeholders_of_its_message():
                     if set(placeholder.findall(text)) - (wanted | {"num"}):
                         wrong.append(f"{po.name}: {ids[0]!r} -> {text!r}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_no_message_is_defined_twice_in_one_file():
+    """Within one .po file babel keeps the last of two definitions silently (msgfmt refuses the file): two merged
+    branches adding the same message must show up here, not as a wording that changed by itself."""
+    import re
+
+    doubles = []
+    for po in sorted(CATALOGS.glob("*.po")):
+        seen: set[tuple[str | None, str]] = set()
+        context: str | None = None
+        for line in po.read_text(encoding="utf-8").splitlines():
+            if m := re.match(r'msgctxt "(.*)"$', line):
+                context = m.group(1)
+            elif m := re.match(r'msgid "(.*)"$', line):
+                key = (context, m.group(1))
+                if key[1] and key in seen:
+                    doubles.append(f"{po.name}: {key}")
+                seen.add(key)
+                context = None
+    assert not doubles, "defined twice:\n" + "\n".join(doubles)

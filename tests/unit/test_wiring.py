@@ -72,6 +72,27 @@ def test_the_link_scan_catches_a_hard_coded_path():
     assert not HARD_CODED.search('<a href="https://example.org/x">')
 
 
+#: An inline event handler (onclick=, onsubmit=, ...) or a javascript: URL: the CSP (no 'unsafe-inline') blocks both,
+#: so such a button silently does nothing. Behaviour goes in static/js/ (e.g. print.js wires any [data-print]).
+INLINE_HANDLER = re.compile(r"""(?:<[^>]*\son[a-z]+\s*=|\bjavascript\s*:)""", re.IGNORECASE)
+
+
+def test_templates_have_no_inline_event_handler():
+    offenders = []
+    for path in sorted(TEMPLATES_DIR.rglob("*.html")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if INLINE_HANDLER.search(line):
+                offenders.append(f"{path.relative_to(TEMPLATES_DIR)}:{number}: {line.strip()[:120]}")
+    assert not offenders, "inline event handlers or javascript: URLs (blocked by the CSP):\n" + "\n".join(offenders)
+
+
+def test_the_inline_handler_scan_catches_one():
+    assert INLINE_HANDLER.search('<button type="button" onclick="window.print()">')
+    assert INLINE_HANDLER.search("<form ONSUBMIT='x()'>") and INLINE_HANDLER.search('<a href="javascript:void(0)">')
+    assert not INLINE_HANDLER.search('<button type="button" data-print>')
+    assert not INLINE_HANDLER.search('<p>Online only</p>') and not INLINE_HANDLER.search('<input name="contact">')
+
+
 def test_redirects_reverse_route_names():
     """Handlers redirect to request.app.route_reverse(name, ...), never to a hand-written path."""
     literal = re.compile(r"""Redirect\(\s*path\s*=\s*f?["']/""")
