@@ -16,7 +16,7 @@ from portal.feedback.qr import counter_url, qr_svg
 from portal.feedback.routes_paper import paper_console
 from portal.feedback.routes_review import burst_console
 from portal.feedback.routes_ticket import ticket_public
-from portal.feedback.survey_pages import (
+from portal.feedback.web import (
     blank_survey_page,
     cookie_visit,
     counter_context,

@@ -15,7 +15,7 @@ from litestar.response import Template
 from portal.catalog.queries import ServiceRow, StandardVersionRow, UnitRow
 from portal.db.tables import Counter
 from portal.feedback import antiabuse, progress, queries
-from portal.feedback.survey_pages import (
+from portal.feedback.web import (
     not_found,
     service_name,
     settings_of,

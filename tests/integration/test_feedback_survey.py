@@ -177,7 +177,7 @@ def test_form_fields_helper_reads_hidden_inputs():
 
 
 async def test_survey_page_kept_once_still_gives_each_citizen_their_own_token_and_language(phone, place, app):
-    """The blank survey page is rendered once per counter, service and language (portal.feedback.survey_pages):
+    """The blank survey page is rendered once per counter, service and language (portal.feedback.web):
     each request still gets its own CSRF token and stamp, its language, and other query strings are rendered
     as usual (their language links keep the query)."""
     path = survey_path(place)
