@@ -3,25 +3,19 @@ notices shown after a refused step (guards: portal.accounts.permissions). The ca
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.channels import ChannelsPlugin
-from litestar.exceptions import NotFoundException
 from litestar.response import Redirect
 
-from portal.accounts.guards import current_user, ensure_unit_access
+from portal.accounts.guards import current_user
 from portal.accounts.permissions import units_visible
+from portal.catalog.web import in_scope  # units and their scope are the catalog's
 from portal.queue import queries, tickets
 from portal.queue.queries import CounterRow, UnitListRow, UnitRow, VisitRow
 from portal.timeutil import latest_local_day
 from portal.web import t
-
-#: A row that belongs to a unit (a counter, visit or service row: it has a "unit" key).
-R = TypeVar("R", bound=Mapping[str, Any])
-
 
 # --- helpers ------------------------------------------------------------------------------------------------------
 
@@ -38,16 +32,6 @@ def channels_of(request: Request) -> ChannelsPlugin | None:
         return request.app.plugins.get(ChannelsPlugin)
     except KeyError:  # pragma: no cover
         return None
-
-
-async def in_scope(request: Request, row: R | None, unknown: str) -> tuple[R, UnitRow]:
-    """The row and its unit, or 404 with `unknown` when it does not exist, 403 when the unit is out of scope."""
-    if row is None:
-        raise NotFoundException(t(request, unknown))
-    ensure_unit_access(request, row["unit"])
-    unit = await queries.unit_by_id(row["unit"])
-    assert unit is not None  # a row's unit exists (foreign key)
-    return row, unit
 
 
 async def counter_in_scope(request: Request, counter_code: str) -> tuple[CounterRow, UnitRow]:
