@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import ClientException, NotFoundException
@@ -14,12 +15,20 @@ from litestar.response import Redirect, Template
 from portal.complaints import codes, queries, services
 from portal.complaints.deadlines import DEFAULT_CONTACT_DAYS
 from portal.complaints.images import ImageRefused, clean_off_loop
-from portal.complaints.schemas import CONTACT_MAX, DESCRIPTION_MAX, ComplaintStatus, _t, parse_complaint
+from portal.complaints.schemas import (
+    CONTACT_MAX,
+    DESCRIPTION_MAX,
+    ComplaintStatus,
+    RatingForm,
+    ReplyForm,
+    _t,
+    parse_complaint,
+)
 from portal.complaints.web import category_labels, public_status, score_labels
 from portal.db.tables_complaints import RATING_SCORES
 from portal.feedback import antiabuse
 from portal.timeutil import DEFAULT_TIMEZONE, local_day
-from portal.web import client_key, request_lang, t
+from portal.web import FORM, client_key, request_lang, t
 
 PUBLIC = {"exclude_from_auth": True}
 #: Complaint POSTs per client (keyed address hash) per minute; fewer than the survey's, as complaints are rarer.
@@ -191,26 +200,21 @@ async def _track_page(request: Request, found: queries.ComplaintRow, *, filed: b
         "message_max": services.MESSAGE_MAX, "note_max": services.RATING_NOTE_MAX})
 
 
-async def _posted(request: Request, code: str) -> tuple[queries.ComplaintRow, dict[str, str]]:
-    found = await _lookup(request, code)
-    form = await request.form()
-    return found, {k: v for k in form if isinstance(v := form.get(k), str)}
-
-
 def _back(request: Request, code: str, anchor: str) -> Redirect:
     return Redirect(path=f"{request.app.route_reverse('complaints_track', code=code)}#{anchor}", status_code=303)
 
 
 @post("/complaints/{code:str}/reply", name="complaints_reply", include_in_schema=False, opt=PUBLIC,
       status_code=303, middleware=[rate_limit.middleware])
-async def reply(request: Request, code: FromPath[str]) -> Template | Redirect:
+async def reply(request: Request, code: FromPath[str], data: Annotated[ReplyForm, FORM]) -> Template | Redirect:
     """The citizen's reply to the unit's question; the tracking code is the only key (no account)."""
-    found, fields = await _posted(request, code)
-    question = fields.get("question", "")
+    found = await _lookup(request, code)
+    fields = msgspec.structs.asdict(data)
+    question = data.question
     try:
         if not (question.isascii() and question.isdigit()):
             raise services.ComplaintError(_t("The unit did not ask this question; nothing was saved."), 409)
-        await services.citizen_reply(found["code"], int(question), fields.get("reply", ""))
+        await services.citizen_reply(found["code"], int(question), data.reply)
     except services.ComplaintError as exc:
         return await _track_page(request, found, error=t(request, exc.message), form=fields,
                                  status_code=exc.status_code)
@@ -219,17 +223,17 @@ async def reply(request: Request, code: FromPath[str]) -> Template | Redirect:
 
 @post("/complaints/{code:str}/rating", name="complaints_rate", include_in_schema=False, opt=PUBLIC,
       status_code=303, middleware=[rate_limit.middleware])
-async def rate(request: Request, code: FromPath[str]) -> Template | Redirect:
+async def rate(request: Request, code: FromPath[str], data: Annotated[RatingForm, FORM]) -> Template | Redirect:
     """Did the answer resolve the complaint? A score and an optional note, once, after the answer."""
-    found, fields = await _posted(request, code)
-    resolved = fields.get("resolved", "")
-    score = fields.get("score", "")
+    found = await _lookup(request, code)
+    fields = msgspec.structs.asdict(data)
+    resolved, score = data.resolved, data.score
     try:
         if resolved not in ("yes", "no"):
             raise services.ComplaintError(_t("Say whether the answer resolved your complaint."))
         if not (score.isascii() and score.isdigit()):
             raise services.ComplaintError(_t("Choose how satisfied you are with the answer."))
-        await services.rate_answer(found["code"], resolved == "yes", int(score), fields.get("note", ""))
+        await services.rate_answer(found["code"], resolved == "yes", int(score), data.note)
     except services.ComplaintError as exc:
         return await _track_page(request, found, error=t(request, exc.message), form=fields,
                                  status_code=exc.status_code)

@@ -136,6 +136,22 @@ class TransitionForm(msgspec.Struct):
     note: str = ""
 
 
+class ReplyForm(msgspec.Struct):
+    """The citizen's reply on the tracking page to the unit's question (`question`: its id)."""
+
+    question: str = ""
+    reply: str = ""
+
+
+class RatingForm(msgspec.Struct):
+    """The citizen's rating of the answer: resolved yes/no, a score 1–4 and an optional note
+    (portal.complaints.services.rate_answer checks them)."""
+
+    resolved: str = ""
+    score: str = ""
+    note: str = ""
+
+
 class SettingsForm(msgspec.Struct):
     """A unit's deadline table (working days per class) and how long contact data is kept after closure."""
 

@@ -101,6 +101,9 @@ async def test_ask_reply_answer_rate(app, phone, place):  # noqa: F811
     bad = await phone.post(f"/complaints/{code}/rating", data={**rating, "score": "9"})
     assert bad.status_code == 400 and await ComplaintRating.count().where(
         ComplaintRating.complaint == complaint_id) == 0
+    doubled = await phone.post(f"/complaints/{code}/rating", data={**rating, "score": ["4", "1"]})
+    assert doubled.status_code == 400 and await ComplaintRating.count().where(  # a forged form: refused, not a 500
+        ComplaintRating.complaint == complaint_id) == 0
     assert (await phone.post(f"/complaints/{code}/rating", data=rating)).status_code == 303
     twice = await phone.post(f"/complaints/{code}/rating", data={**rating, "resolved": "no", "score": "1"})
     assert twice.status_code == 409
