@@ -303,7 +303,7 @@ def error_response(request: Request, exc: Exception) -> Response:
         log.exception("server error on %s %s", request.method, request.scope.get("path_template") or "<unmatched>",
                       exc_info=exc)
     if isinstance(exc, NotAuthorizedException) and not wants_json(request):
-        return Redirect(path=f"{request.app.route_reverse('login_form')}?next={request.url.path}")
+        return Redirect(path=f"{request.app.route_reverse('accounts_login_form')}?next={request.url.path}")
     headers = getattr(exc, "headers", None) or {}
     if isinstance(exc, DomainError):
         message = t(request, exc.message, **exc.values)

@@ -61,7 +61,8 @@ class LoginForm(msgspec.Struct):
 
 #: Where each role lands after signing in without a page to return to: an officer at the counter picker, a head
 #: or a manager on the dashboard (they run no counter), an administrator on the user list (issue 26).
-LANDING = {"officer": "console_home", "head": "dashboard", "manager": "dashboard", "admin": "users"}
+LANDING = {"officer": "queue_console_home", "head": "insight_dashboard", "manager": "insight_dashboard",
+           "admin": "accounts_users"}
 
 
 def _safe_next(target: str) -> str:
@@ -69,7 +70,7 @@ def _safe_next(target: str) -> str:
 
 
 def _landing(request: Request, role: str, target: str) -> str:
-    return _safe_next(target) or request.app.route_reverse(LANDING.get(role, "console_home"))
+    return _safe_next(target) or request.app.route_reverse(LANDING.get(role, "queue_console_home"))
 
 
 def _login_page(request: Request, data: LoginForm, error: str, status: int) -> Template:
@@ -84,12 +85,12 @@ def _locked(request: Request, data: LoginForm, minutes: int) -> Template:
         "%(minutes)s minutes. Other devices are not affected.", minutes=minutes), 429)
 
 
-@get("/login", name="login_form", opt={"exclude_from_auth": True})
+@get("/login", name="accounts_login_form", opt={"exclude_from_auth": True})
 async def login_form(request: Request, next: FromQuery[str] = "") -> Template:
     return Template("accounts/login.html", context={"next": _safe_next(next), "error": None, "username": ""})
 
 
-@post("/login", name="login", opt={"exclude_from_auth": True}, status_code=303,
+@post("/login", name="accounts_login", opt={"exclude_from_auth": True}, status_code=303,
       middleware=[LOGIN_CLIENT_LIMIT.middleware])
 async def login(
     request: Request, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -124,10 +125,10 @@ async def login(
     return Redirect(path=_landing(request, row["role"], data.next), status_code=303, cookies=[cookie])
 
 
-@post("/logout", name="logout", guards=[requires("session.end")], status_code=303)
+@post("/logout", name="accounts_logout", guards=[requires("session.end")], status_code=303)
 async def logout(request: Request) -> Redirect:
     request.clear_session()
-    return Redirect(path=request.app.route_reverse("login_form"), status_code=303)
+    return Redirect(path=request.app.route_reverse("accounts_login_form"), status_code=303)
 
 
 router = Router(path="/", route_handlers=[login_form, login, logout], include_in_schema=False)

@@ -30,12 +30,12 @@ async def _users_page(request: Request, form: schemas.NewUserForm | None = None,
     })
 
 
-@get("/console/users", name="users", guards=[requires("users.manage")])
+@get("/console/users", name="accounts_users", guards=[requires("users.manage")])
 async def users_list(request: Request) -> Template:
     return await _users_page(request)
 
 
-@post("/console/users", name="user_create", guards=[requires("users.manage")], status_code=303)
+@post("/console/users", name="accounts_user_create", guards=[requires("users.manage")], status_code=303)
 async def user_create(request: Request, data: Annotated[schemas.NewUserForm, FORM]) -> Redirect | Template:
     """Create an account; never updates one: a username already taken (also by a request a moment ago) is a 409
     with the username field marked, and nothing changes."""
@@ -44,7 +44,7 @@ async def user_create(request: Request, data: Annotated[schemas.NewUserForm, FOR
     except DomainError as exc:
         return await _users_page(request, schemas.NewUserForm(username=data.username, display_name=data.display_name,
                                                               role=data.role, unit=data.unit), exc)
-    return Redirect(path=request.app.route_reverse("user_edit", user_id=user_id), status_code=303)
+    return Redirect(path=request.app.route_reverse("accounts_user_edit", user_id=user_id), status_code=303)
 
 
 async def _user_or_404(request: Request, user_id: int) -> dict:
@@ -67,16 +67,16 @@ async def _edit_page(request: Request, row: dict, saved: str = "", form: schemas
     })
 
 
-@get("/console/users/{user_id:int}", name="user_edit", guards=[requires("users.manage")])
+@get("/console/users/{user_id:int}", name="accounts_user_edit", guards=[requires("users.manage")])
 async def user_edit(request: Request, user_id: FromPath[int], saved: FromQuery[str] = "") -> Template:
     return await _edit_page(request, await _user_or_404(request, user_id), saved)
 
 
 def _saved(request: Request, user_id: int) -> Redirect:
-    return Redirect(path=f"{request.app.route_reverse('user_edit', user_id=user_id)}?saved=1", status_code=303)
+    return Redirect(path=f"{request.app.route_reverse('accounts_user_edit', user_id=user_id)}?saved=1", status_code=303)
 
 
-@post("/console/users/{user_id:int}", name="user_update", guards=[requires("users.manage")], status_code=303)
+@post("/console/users/{user_id:int}", name="accounts_user_update", guards=[requires("users.manage")], status_code=303)
 async def user_update(request: Request, user_id: FromPath[int],
                       data: Annotated[schemas.UserEditForm, FORM]) -> Redirect | Template:
     row = await _user_or_404(request, user_id)
@@ -87,7 +87,7 @@ async def user_update(request: Request, user_id: FromPath[int],
     return _saved(request, user_id)
 
 
-@post("/console/users/{user_id:int}/password", name="user_password", guards=[requires("users.manage")], status_code=303)
+@post("/console/users/{user_id:int}/password", name="accounts_user_password", guards=[requires("users.manage")], status_code=303)
 async def user_password(request: Request, user_id: FromPath[int],
                         data: Annotated[schemas.PasswordForm, FORM]) -> Redirect | Template:
     row = await _user_or_404(request, user_id)
@@ -98,13 +98,13 @@ async def user_password(request: Request, user_id: FromPath[int],
     return _saved(request, user_id)
 
 
-@post("/console/users/{user_id:int}/deactivate", name="user_deactivate", guards=[requires("users.manage")], status_code=303)
+@post("/console/users/{user_id:int}/deactivate", name="accounts_user_deactivate", guards=[requires("users.manage")], status_code=303)
 async def user_deactivate(request: Request, user_id: FromPath[int]) -> Redirect:
     await services.deactivate(current_user(request), await _user_or_404(request, user_id))
     return _saved(request, user_id)
 
 
-@post("/console/users/{user_id:int}/unlock", name="user_unlock", guards=[requires("users.manage")], status_code=303)
+@post("/console/users/{user_id:int}/unlock", name="accounts_user_unlock", guards=[requires("users.manage")], status_code=303)
 async def user_unlock(request: Request, user_id: FromPath[int]) -> Redirect:
     """Lift every login lock of the account (recorded in the audit log)."""
     await _user_or_404(request, user_id)

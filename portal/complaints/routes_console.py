@@ -187,7 +187,7 @@ async def nonconformity(request: Request, complaint_id: FromPath[int]) -> Redire
     """Open a nonconformity (corrective action) from the complaint and link the two."""
     await _complaint(request, complaint_id)
     nc_id = await services.open_nonconformity(complaint_id, current_user(request))
-    return Redirect(path=request.app.route_reverse("action_detail", item_id=nc_id), status_code=303)
+    return Redirect(path=request.app.route_reverse("insight_action_detail", item_id=nc_id), status_code=303)
 
 
 @post("/console/complaints/{complaint_id:int}/question", name="complaints_ask", include_in_schema=False,

@@ -253,7 +253,7 @@ async def public_photo(request: Request, code: FromPath[str]) -> Response:
                              "referrer-policy": "no-referrer"})
 
 
-@get("/api/v1/complaints/{code:str}", name="api_complaint", opt=PUBLIC, tags=["complaints"],
+@get("/api/v1/complaints/{code:str}", name="complaints_api", opt=PUBLIC, tags=["complaints"],
      summary="Status of a complaint by its tracking code", middleware=[lookup_rate_limit.middleware])
 async def api_complaint(request: Request, code: FromPath[str]) -> ComplaintStatus | Response:
     """Status, deadline (working days, the unit's holidays and closures) and the answer. Never the contact data.

@@ -57,7 +57,7 @@ async def public_page(request: Request, year: FromPath[int], government: Governm
     })
 
 
-@get("/api/v1/diagnostic/{year:int}", name="api_diagnostic", tags=["diagnostic"],
+@get("/api/v1/diagnostic/{year:int}", name="diagnostic_api", tags=["diagnostic"],
      summary="The published local-government diagnostic of a year")
 async def api_year(request: Request, year: FromPath[int], government: GovernmentParam = None,
                    unit: UnitParam = None) -> DiagnosticOut:

@@ -179,7 +179,7 @@ def results_csv(entries: list[dict], filename: str) -> Response:
                     headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
-@get("/api/v1/services/{service_slug:str}/results", name="api_service_results", tags=["results"], summary="Results of a service",
+@get("/api/v1/services/{service_slug:str}/results", name="insight_api_service_results", tags=["results"], summary="Results of a service",
      opt={"exclude_from_auth": True})
 async def service_results_json(request: Request, service_slug: FromPath[str], date_from: FromParam = None,
                                date_to: ToParam = None) -> ServiceResults:
@@ -191,7 +191,7 @@ async def service_results_json(request: Request, service_slug: FromPath[str], da
                            ServiceResults)
 
 
-@get("/api/v1/services/{service_slug:str}/results.csv", name="api_service_results_csv", tags=["results"], summary="Results of a service (CSV)",
+@get("/api/v1/services/{service_slug:str}/results.csv", name="insight_api_service_results_csv", tags=["results"], summary="Results of a service (CSV)",
      opt={"exclude_from_auth": True}, media_type="text/csv")
 async def service_results_csv(request: Request, service_slug: FromPath[str], date_from: FromParam = None,
                               date_to: ToParam = None) -> Response:
@@ -202,7 +202,7 @@ async def service_results_csv(request: Request, service_slug: FromPath[str], dat
     return results_csv([entry], f"{service_slug}-{p.start}-{p.end}.csv")
 
 
-@get("/api/v1/units/{unit_slug:str}/results", name="api_unit_results", tags=["results"], summary="Results of a unit and its services",
+@get("/api/v1/units/{unit_slug:str}/results", name="insight_api_unit_results", tags=["results"], summary="Results of a unit and its services",
      opt={"exclude_from_auth": True})
 async def unit_results_json(request: Request, unit_slug: FromPath[str], date_from: FromParam = None,
                             date_to: ToParam = None) -> UnitResults:
@@ -212,7 +212,7 @@ async def unit_results_json(request: Request, unit_slug: FromPath[str], date_fro
     return msgspec.convert(await published.unit_results(unit["id"], unit["timezone"], p.start, p.end), UnitResults)
 
 
-@get("/api/v1/units/{unit_slug:str}/results.csv", name="api_unit_results_csv", tags=["results"], summary="Results of a unit's services (CSV)",
+@get("/api/v1/units/{unit_slug:str}/results.csv", name="insight_api_unit_results_csv", tags=["results"], summary="Results of a unit's services (CSV)",
      opt={"exclude_from_auth": True}, media_type="text/csv")
 async def unit_results_csv(request: Request, unit_slug: FromPath[str], date_from: FromParam = None,
                            date_to: ToParam = None) -> Response:

@@ -31,7 +31,7 @@ async def _item_or_404(request: Request, item_id: int) -> actions.NonconformityR
     return found
 
 
-@get("/console/actions", name="actions_list", guards=[requires("actions.view")])
+@get("/console/actions", name="insight_actions_list", guards=[requires("actions.view")])
 async def actions_list(request: Request, status: Annotated[str | None, Q(name="status")] = None) -> Template:
     """Nonconformities of the user's units, open ones first (opened by `portal review` and the refresher)."""
     units = await scope.allowed_units(request)
@@ -55,13 +55,13 @@ def _detail(request: Request, found: actions.NonconformityRow, history: list[act
     })
 
 
-@get("/console/actions/{item_id:int}", name="action_detail", guards=[requires("actions.view")])
+@get("/console/actions/{item_id:int}", name="insight_action_detail", guards=[requires("actions.view")])
 async def action_detail(request: Request, item_id: FromPath[int]) -> Template:
     found = await _item_or_404(request, item_id)
     return _detail(request, found, await actions.history(item_id))
 
 
-@post("/console/actions/{item_id:int}/plan", name="action_plan", guards=[requires("actions.plan")],
+@post("/console/actions/{item_id:int}/plan", name="insight_action_plan", guards=[requires("actions.plan")],
       status_code=303)
 async def action_plan(request: Request, item_id: FromPath[int], data: Annotated[ActionPlanForm, FORM]) -> Response:
     """Managers of the unit record root cause, action, owner and due date (ISO 9001 10.2.1 b-c)."""
@@ -71,10 +71,10 @@ async def action_plan(request: Request, item_id: FromPath[int], data: Annotated[
     except Invalid as exc:
         return _detail(request, found, await actions.history(item_id), list(form_errors(request, exc).values()),
                        data.values(), status_code=exc.status_code)
-    return Redirect(path=request.app.route_reverse("action_detail", item_id=item_id), status_code=303)
+    return Redirect(path=request.app.route_reverse("insight_action_detail", item_id=item_id), status_code=303)
 
 
-@post("/console/actions/{item_id:int}/close", name="action_close", guards=[requires("actions.close")],
+@post("/console/actions/{item_id:int}/close", name="insight_action_close", guards=[requires("actions.close")],
       status_code=303)
 async def action_close(request: Request, item_id: FromPath[int], data: Annotated[ActionCloseForm, FORM]) -> Response:
     """Heads of the unit verify the action's effectiveness and close the item (a verification note is required)."""
@@ -84,7 +84,7 @@ async def action_close(request: Request, item_id: FromPath[int], data: Annotated
     except Invalid as exc:
         return _detail(request, found, await actions.history(item_id), list(form_errors(request, exc).values()),
                        {"verification_note": data.verification_note.strip()}, status_code=exc.status_code)
-    return Redirect(path=request.app.route_reverse("action_detail", item_id=item_id), status_code=303)
+    return Redirect(path=request.app.route_reverse("insight_action_detail", item_id=item_id), status_code=303)
 
 
 route_handlers = [actions_list, action_detail, action_plan, action_close]

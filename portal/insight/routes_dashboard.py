@@ -48,7 +48,7 @@ def _period(request: Request, period: str | None, date_from: str | None, date_to
     return p, t(request, error.message, value=error.value) if error else None
 
 
-@get("/dashboard", name="dashboard", guards=[requires("dashboard.view")])
+@get("/dashboard", name="insight_dashboard", guards=[requires("dashboard.view")])
 async def dashboard(request: Request, unit: Annotated[str | None, Q(name="unit")] = None,
                     service: Annotated[str | None, Q(name="service")] = None,
                     counter: Annotated[str | None, Q(name="counter")] = None,

@@ -27,7 +27,7 @@ async def _evidence(request: Request, unit_slug: str, period: str | None) -> dic
     return await evidence.gather(unit, p)
 
 
-@get("/units/{unit_slug:str}/evidence", name="evidence_page", guards=[requires("evidence.view")])
+@get("/units/{unit_slug:str}/evidence", name="insight_evidence_page", guards=[requires("evidence.view")])
 async def evidence_page(request: Request, unit_slug: FromPath[str], period: PeriodParam = None) -> Template:
     """Print-ready A4 evidence pack for the ISO 9001 management review (heads and admins of the unit)."""
     pack = await _evidence(request, unit_slug, period)
@@ -39,7 +39,7 @@ async def evidence_page(request: Request, unit_slug: FromPath[str], period: Peri
         "complaints": await complaint_insight.for_unit(pack["unit"], pack["period"])})
 
 
-@get("/units/{unit_slug:str}/evidence.xlsx", name="evidence_xlsx", guards=[requires("evidence.view")], media_type=XLSX)
+@get("/units/{unit_slug:str}/evidence.xlsx", name="insight_evidence_xlsx", guards=[requires("evidence.view")], media_type=XLSX)
 async def evidence_xlsx(request: Request, unit_slug: FromPath[str], period: PeriodParam = None) -> Response:
     """The evidence pack as an XLSX workbook (Summary, Per-unsur, Compliance, Corrective actions, Method notes)."""
     pack = await _evidence(request, unit_slug, period)

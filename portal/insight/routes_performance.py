@@ -56,7 +56,7 @@ async def _performance_page(request: Request, kind: str, subject: dict, unit: di
     })
 
 
-@get("/performance/units/{unit_slug:str}", name="performance_unit", opt=PUBLIC)
+@get("/performance/units/{unit_slug:str}", name="insight_performance_unit", opt=PUBLIC)
 async def performance_unit(request: Request, unit_slug: FromPath[str], period: PeriodParam = None) -> Template:
     """Public: a unit's results for a closed period, its monthly trend and its follow-up plan."""
     unit, p = await _public_unit(request, unit_slug, period)
@@ -64,7 +64,7 @@ async def performance_unit(request: Request, unit_slug: FromPath[str], period: P
     return await _performance_page(request, "unit", unit, unit, p, data)
 
 
-@get("/performance/services/{service_slug:str}", name="performance_service", opt=PUBLIC)
+@get("/performance/services/{service_slug:str}", name="insight_performance_service", opt=PUBLIC)
 async def performance_service(request: Request, service_slug: FromPath[str], period: PeriodParam = None) -> Template:
     """Public: a service's results for a closed period, its monthly trend and its follow-up plan."""
     service, unit, p = await _public_service(request, service_slug, period)
@@ -72,7 +72,7 @@ async def performance_service(request: Request, service_slug: FromPath[str], per
     return await _performance_page(request, "service", service, unit, p, data)
 
 
-@get("/api/v1/performance/units/{unit_slug:str}", name="api_performance_unit", opt=PUBLIC, tags=["performance"],
+@get("/api/v1/performance/units/{unit_slug:str}", name="insight_api_performance_unit", opt=PUBLIC, tags=["performance"],
      summary="Public performance of a unit")
 async def api_performance_unit(request: Request, unit_slug: FromPath[str], period: PeriodParam = None) -> UnitPerformance:
     """Results of a closed period (default: the last full quarter), the 12-month trend of IKM and time
@@ -81,7 +81,7 @@ async def api_performance_unit(request: Request, unit_slug: FromPath[str], perio
     return msgspec.convert(await performance.of_unit(unit, p, request_lang(request)), UnitPerformance)
 
 
-@get("/api/v1/performance/services/{service_slug:str}", name="api_performance_service", opt=PUBLIC,
+@get("/api/v1/performance/services/{service_slug:str}", name="insight_api_performance_service", opt=PUBLIC,
      tags=["performance"], summary="Public performance of a service")
 async def api_performance_service(request: Request, service_slug: FromPath[str],
                                   period: PeriodParam = None) -> ServicePerformance:
@@ -116,7 +116,7 @@ def _trend_csv(data: dict, filename: str) -> Response:
                     headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
-@get("/api/v1/performance/units/{unit_slug:str}/trend.csv", name="api_performance_unit_csv", opt=PUBLIC,
+@get("/api/v1/performance/units/{unit_slug:str}/trend.csv", name="insight_api_performance_unit_csv", opt=PUBLIC,
      tags=["performance"], summary="Monthly trend of a unit (CSV)", media_type="text/csv")
 async def api_performance_unit_csv(request: Request, unit_slug: FromPath[str], period: PeriodParam = None) -> Response:
     """One row per month: IKM with its interval and the headline time figure (aggregates only)."""
@@ -124,7 +124,7 @@ async def api_performance_unit_csv(request: Request, unit_slug: FromPath[str], p
     return _trend_csv(await performance.of_unit(unit, p, request_lang(request)), f"{unit_slug}-trend.csv")
 
 
-@get("/api/v1/performance/services/{service_slug:str}/trend.csv", name="api_performance_service_csv",
+@get("/api/v1/performance/services/{service_slug:str}/trend.csv", name="insight_api_performance_service_csv",
      opt=PUBLIC, tags=["performance"], summary="Monthly trend of a service (CSV)", media_type="text/csv")
 async def api_performance_service_csv(request: Request, service_slug: FromPath[str], period: PeriodParam = None) -> Response:
     """One row per month: IKM with its interval and the headline time figure (aggregates only)."""

@@ -11,7 +11,7 @@ from portal.insight import actions, api
 from portal.insight.api import period_or_400
 
 
-@post("/units/{unit_slug:str}/evidence/review", name="evidence_review", guards=[requires("evidence.review")],
+@post("/units/{unit_slug:str}/evidence/review", name="insight_evidence_review", guards=[requires("evidence.review")],
       status_code=303)
 async def evidence_review(request: Request, unit_slug: FromPath[str],
                           period: FromQuery[str | None] = None) -> Redirect:
@@ -20,7 +20,7 @@ async def evidence_review(request: Request, unit_slug: FromPath[str],
     ensure_can(request, "evidence.review", unit["id"])
     p = period_or_400(request, None, None, unit["timezone"], period, default="closed_quarter")
     await actions.review_unit(unit, p)
-    evidence = request.app.route_reverse("evidence_page", unit_slug=unit["slug"])
+    evidence = request.app.route_reverse("insight_evidence_page", unit_slug=unit["slug"])
     return Redirect(path=f"{evidence}?period={p.label}", status_code=303)
 
 

@@ -63,7 +63,7 @@ async def queue_voice_clip(request: Request, lang: FromPath[str], clip: FromPath
                     headers={"cache-control": "public, max-age=300"})
 
 
-@get("/api/v1/units/{unit_slug:str}/queue", name="api_queue", media_type=MediaType.JSON,
+@get("/api/v1/units/{unit_slug:str}/queue", name="queue_api", media_type=MediaType.JSON,
      summary="Live queue state of a unit", tags=["queue"], cache_control=None)
 async def api_queue(request: Request, unit_slug: FromPath[str]) -> Response[waits.LiveQueue]:
     """Waiting count, the ticket now served at each counter, the median wait today (arrival to call), and per
@@ -73,7 +73,7 @@ async def api_queue(request: Request, unit_slug: FromPath[str]) -> Response[wait
     return Response(await waits.live(unit), headers={"cache-control": "no-store"})
 
 
-@websocket("/ws/units/{unit_slug:str}/queue", name="ws_queue")
+@websocket("/ws/units/{unit_slug:str}/queue", name="queue_ws")
 async def ws_queue(socket: WebSocket, unit_slug: FromPath[str]) -> None:
     """Streams the unit's queue events (JSON QueueEvent) as they happen; first message: the current state."""
     unit = await queries.unit_by_slug(unit_slug)

@@ -34,7 +34,7 @@ from portal.web import FORM, t
 
 # --- console home, counter queue, visits ----------------------------------------------------------------------
 
-@get("/console", name="console_home", guards=[requires("tickets.operate")])
+@get("/console", name="queue_console_home", guards=[requires("tickets.operate")])
 async def console_home(request: Request) -> Template:
     units = await my_units(request)
     counters = await queries.counters_of_units([u["id"] for u in units], active_only=True)
@@ -79,48 +79,48 @@ async def _visit_action(request: Request, visit_id: int, action: str, form: Visi
             await tickets.record_outcome(visit, outcome, fee, correction, user.id)
             event = "outcome"
     except tickets.TransitionError as exc:  # back where the officer was, with the reason as a notice
-        default = (request.app.route_reverse("console_counter", counter_code=counter["code"]) if counter
-                   else request.app.route_reverse("visit_detail", visit_id=visit_id))
+        default = (request.app.route_reverse("queue_console_counter", counter_code=counter["code"]) if counter
+                   else request.app.route_reverse("queue_visit_detail", visit_id=visit_id))
         return with_notice(safe_next(form.next, default), exc.code)
     fresh = await queries.visit_by_id(visit_id)
     assert fresh is not None  # visits are never deleted
     await _after_write(request, unit, event, fresh, counter)
-    default = (request.app.route_reverse("console_counter", counter_code=counter["code"]) if counter
-               else request.app.route_reverse("visit_detail", visit_id=visit_id))
+    default = (request.app.route_reverse("queue_console_counter", counter_code=counter["code"]) if counter
+               else request.app.route_reverse("queue_visit_detail", visit_id=visit_id))
     return Redirect(path=safe_next(form.next, default), status_code=303)
 
 
-@post("/console/visits/{visit_id:int}/call", name="visit_call", guards=[requires("tickets.operate")], status_code=303)
+@post("/console/visits/{visit_id:int}/call", name="queue_visit_call", guards=[requires("tickets.operate")], status_code=303)
 async def visit_call(request: Request, visit_id: FromPath[int],
                       data: Annotated[VisitForm, FORM]) -> Redirect | Template:
     return await _visit_action(request, visit_id, "call", data)
 
 
-@post("/console/visits/{visit_id:int}/start", name="visit_start", guards=[requires("tickets.operate")], status_code=303)
+@post("/console/visits/{visit_id:int}/start", name="queue_visit_start", guards=[requires("tickets.operate")], status_code=303)
 async def visit_start(request: Request, visit_id: FromPath[int],
                       data: Annotated[VisitForm, FORM]) -> Redirect | Template:
     return await _visit_action(request, visit_id, "start", data)
 
 
-@post("/console/visits/{visit_id:int}/finish", name="visit_finish", guards=[requires("tickets.operate")], status_code=303)
+@post("/console/visits/{visit_id:int}/finish", name="queue_visit_finish", guards=[requires("tickets.operate")], status_code=303)
 async def visit_finish(request: Request, visit_id: FromPath[int],
                       data: Annotated[VisitForm, FORM]) -> Redirect | Template:
     return await _visit_action(request, visit_id, "finish", data)
 
 
-@post("/console/visits/{visit_id:int}/deliver", name="visit_deliver", guards=[requires("tickets.operate")], status_code=303)
+@post("/console/visits/{visit_id:int}/deliver", name="queue_visit_deliver", guards=[requires("tickets.operate")], status_code=303)
 async def visit_deliver(request: Request, visit_id: FromPath[int],
                       data: Annotated[VisitForm, FORM]) -> Redirect | Template:
     return await _visit_action(request, visit_id, "deliver", data)
 
 
-@post("/console/visits/{visit_id:int}/outcome", name="visit_outcome", guards=[requires("tickets.operate")], status_code=303)
+@post("/console/visits/{visit_id:int}/outcome", name="queue_visit_outcome", guards=[requires("tickets.operate")], status_code=303)
 async def visit_outcome(request: Request, visit_id: FromPath[int],
                       data: Annotated[VisitForm, FORM]) -> Redirect | Template:
     return await _visit_action(request, visit_id, "outcome", data)
 
 
-@get("/console/visits/{visit_id:int}", name="visit_detail", guards=[requires("tickets.operate")])
+@get("/console/visits/{visit_id:int}", name="queue_visit_detail", guards=[requires("tickets.operate")])
 async def visit_detail(request: Request, visit_id: FromPath[int], notice: FromQuery[str | None] = None) -> Template:
     visit, unit = await visit_in_scope(request, visit_id)
     service = await Service.select().where(Service.id == visit["service"]).first().run()
@@ -140,7 +140,7 @@ def _qr_svg(url: str) -> str:
     return re.sub(r"^<\?xml[^>]*>\s*", "", svg)
 
 
-@get("/console/visits/{visit_id:int}/ticket", name="visit_ticket", guards=[requires("tickets.operate")])
+@get("/console/visits/{visit_id:int}/ticket", name="queue_visit_ticket", guards=[requires("tickets.operate")])
 async def visit_ticket(request: Request, visit_id: FromPath[int]) -> Template:
     visit, unit = await visit_in_scope(request, visit_id)
     service = await Service.select().where(Service.id == visit["service"]).first().run()
@@ -149,7 +149,7 @@ async def visit_ticket(request: Request, visit_id: FromPath[int]) -> Template:
                                                  "qr_svg": _qr_svg(url)})
 
 
-@get("/console/history", name="console_history", guards=[requires("tickets.operate")])
+@get("/console/history", name="queue_console_history", guards=[requires("tickets.operate")])
 async def console_history(request: Request, days: FromQuery[int] = 1) -> Template:
     days = max(1, min(days, 31))
     units = await my_units(request)
@@ -160,7 +160,7 @@ async def console_history(request: Request, days: FromQuery[int] = 1) -> Templat
 
 
 
-@get("/console/audit", name="audit_log", guards=[requires("audit.view")])
+@get("/console/audit", name="queue_audit_log", guards=[requires("audit.view")])
 async def audit_log(request: Request, before: FromQuery[int | None] = None) -> Template:
     user = current_user(request)
     entries, older = await audit.entries(None if user.is_admin else set(user.unit_ids), before)

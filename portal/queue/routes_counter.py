@@ -29,7 +29,7 @@ from portal.timeutil import local_day
 from portal.web import FORM, t
 
 
-@get("/console/counters/{counter_code:str}", name="console_counter", guards=[requires("tickets.operate")])
+@get("/console/counters/{counter_code:str}", name="queue_console_counter", guards=[requires("tickets.operate")])
 async def console_counter(request: Request, counter_code: FromPath[str], issued: FromQuery[int | None] = None,
                           notice: FromQuery[str | None] = None, waiting: FromQuery[str | None] = None) -> Template:
     counter, unit = await counter_in_scope(request, counter_code)
@@ -37,7 +37,7 @@ async def console_counter(request: Request, counter_code: FromPath[str], issued:
                               all_waiting=waiting == "all")
 
 
-@post("/console/counters/{counter_code:str}/tickets", name="ticket_issue", guards=[requires("tickets.operate")], status_code=303)
+@post("/console/counters/{counter_code:str}/tickets", name="queue_ticket_issue", guards=[requires("tickets.operate")], status_code=303)
 async def ticket_issue(request: Request, counter_code: FromPath[str], data: Annotated[TicketForm, FORM]) -> Redirect:
     counter, unit = await counter_in_scope(request, counter_code)
     if not counter["active"]:
@@ -51,11 +51,11 @@ async def ticket_issue(request: Request, counter_code: FromPath[str], data: Anno
     visit = await queries.visit_by_id(issued.visit_id)
     assert visit is not None  # issued just above
     await board.publish(channels_of(request), unit, "issued", visit, counter)
-    page = request.app.route_reverse("console_counter", counter_code=counter_code)
+    page = request.app.route_reverse("queue_console_counter", counter_code=counter_code)
     return Redirect(path=f"{page}?issued={issued.visit_id}", status_code=303)
 
 
-@post("/console/counters/{counter_code:str}/call-next", name="ticket_call_next", guards=[requires("tickets.operate")], status_code=303)
+@post("/console/counters/{counter_code:str}/call-next", name="queue_ticket_call_next", guards=[requires("tickets.operate")], status_code=303)
 async def ticket_call_next(request: Request, counter_code: FromPath[str]) -> Redirect | Template:
     counter, unit = await counter_in_scope(request, counter_code)
     if not counter["active"]:
@@ -65,20 +65,20 @@ async def ticket_call_next(request: Request, counter_code: FromPath[str]) -> Red
                                         current_user(request).id)
     except tickets.CounterBusy as exc:  # the database refused a second ticket in service: 409, on the page
         return await counter_page(request, counter, unit, notice=t(request, exc.message), status_code=409)
-    page = request.app.route_reverse("console_counter", counter_code=counter_code)
+    page = request.app.route_reverse("queue_console_counter", counter_code=counter_code)
     if visit is None:  # not an error page: the officer stays on the console with a notice
         return with_notice(page, "nobody-waiting")
     await board.publish(channels_of(request), unit, "called", visit, counter)
     return Redirect(path=page, status_code=303)
 
 
-@post("/console/visits/{visit_id:int}/recall", name="visit_recall", guards=[requires("tickets.operate")], status_code=303)
+@post("/console/visits/{visit_id:int}/recall", name="queue_visit_recall", guards=[requires("tickets.operate")], status_code=303)
 async def visit_recall(request: Request, visit_id: FromPath[int], data: Annotated[TransferForm, FORM]) -> Redirect:
     """Repeat the call: the board announces the ticket again."""
     visit, unit = await visit_in_scope(request, visit_id)
     counter = await queries.counter_by_id(visit["counter"]) if visit["counter"] else None
-    back = safe_next(data.next, request.app.route_reverse("console_counter", counter_code=counter["code"])
-                     if counter else request.app.route_reverse("visit_detail", visit_id=visit_id))
+    back = safe_next(data.next, request.app.route_reverse("queue_console_counter", counter_code=counter["code"])
+                     if counter else request.app.route_reverse("queue_visit_detail", visit_id=visit_id))
     try:
         await tickets.recall(visit, current_user(request).id)
     except tickets.TransitionError as exc:
@@ -89,7 +89,7 @@ async def visit_recall(request: Request, visit_id: FromPath[int], data: Annotate
     return Redirect(path=back, status_code=303)
 
 
-@post("/console/visits/{visit_id:int}/transfer", name="visit_transfer", guards=[requires("tickets.operate")], status_code=303)
+@post("/console/visits/{visit_id:int}/transfer", name="queue_visit_transfer", guards=[requires("tickets.operate")], status_code=303)
 async def visit_transfer(request: Request, visit_id: FromPath[int], data: Annotated[TransferForm, FORM]) -> Redirect:
     """Send a ticket not yet served to another counter of its unit (audited); it keeps its number and its place
     by arrival in that counter's queue."""
@@ -98,8 +98,8 @@ async def visit_transfer(request: Request, visit_id: FromPath[int], data: Annota
     if target is None or target["unit"] != unit["id"]:
         raise ClientException(t(request, "Choose another counter of this unit."))
     source = await queries.counter_by_id(visit["counter"]) if visit["counter"] else None
-    back = safe_next(data.next, request.app.route_reverse("console_counter", counter_code=source["code"])
-                     if source else request.app.route_reverse("visit_detail", visit_id=visit_id))
+    back = safe_next(data.next, request.app.route_reverse("queue_console_counter", counter_code=source["code"])
+                     if source else request.app.route_reverse("queue_visit_detail", visit_id=visit_id))
     try:
         await tickets.transfer(visit, target, current_user(request))
     except tickets.TransitionError as exc:

@@ -37,7 +37,7 @@ async def _plan(request: Request, unit_slug: str, week: str | None) -> StaffingP
     return await plan.build(unit, monday)
 
 
-@get("/api/v1/units/{unit_slug:str}/staffing", name="api_staffing", tags=TAGS, summary="Staffing plan of a unit",
+@get("/api/v1/units/{unit_slug:str}/staffing", name="staffing_api", tags=TAGS, summary="Staffing plan of a unit",
      guards=[requires("staffing.view")])
 async def staffing_json(request: Request, unit_slug: FromPath[str], week: WeekParam = None) -> StaffingPlan:
     """The unit's week, 08:00-16:00 on its working days: arrivals forecast per hour (mean and 90 % prediction
@@ -47,7 +47,7 @@ async def staffing_json(request: Request, unit_slug: FromPath[str], week: WeekPa
     return await _plan(request, unit_slug, week)
 
 
-@get("/api/v1/units/{unit_slug:str}/staffing.csv", name="api_staffing_csv", tags=TAGS,
+@get("/api/v1/units/{unit_slug:str}/staffing.csv", name="staffing_api_csv", tags=TAGS,
      summary="Staffing plan of a unit (CSV)", guards=[requires("staffing.view")], media_type="text/csv")
 async def staffing_csv(request: Request, unit_slug: FromPath[str], week: WeekParam = None) -> Response:
     """The same plan as CSV: one row per pool, day and hour, full precision (blank = no figure)."""

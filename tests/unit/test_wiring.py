@@ -68,7 +68,7 @@ def test_templates_link_to_routes_by_name():
 
 def test_the_link_scan_catches_a_hard_coded_path():
     assert HARD_CODED.search('<a href="/console">') and HARD_CODED.search("<form action='/login'>")
-    assert not HARD_CODED.search("""<a href="{{ url_for('console_home') }}">""")
+    assert not HARD_CODED.search("""<a href="{{ url_for('queue_console_home') }}">""")
     assert not HARD_CODED.search('<a href="https://example.org/x">')
 
 
@@ -117,3 +117,39 @@ def test_handlers_declare_parameters_in_the_current_style():
         Litestar(route_handlers=app._route_handlers())
     styles = [str(w.message) for w in caught if "declared using deprecated" in str(w.message)]
     assert not styles, "\n".join(styles)
+
+
+def _route_names() -> dict[str, str]:
+    """Every named handler under portal/<capability>/ (routes*.py, api.py, ...): its name -> its capability."""
+    import ast
+
+    names: dict[str, str] = {}
+    handlers = {"get", "post", "put", "patch", "delete", "route", "websocket"}
+    for path in sorted(PORTAL_DIR.glob("*/*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for decorator in node.decorator_list:
+                    if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", None) in handlers:
+                        names.update({kw.value.value: path.parent.name for kw in decorator.keywords
+                                      if kw.arg == "name" and isinstance(kw.value, ast.Constant)})
+    return names
+
+
+def test_route_names_carry_their_capability_prefix():
+    """A route's name says which capability owns it (`queue_visit_call`, `insight_dashboard`): a link in a template
+    names its owner, and two capabilities cannot both claim `dashboard`."""
+    unprefixed = sorted(f"{cap}: {name}" for name, cap in _route_names().items()
+                        if not name.startswith((f"{cap}_", f"{cap.removesuffix('s')}_")))
+    assert not unprefixed, "route names without their capability's prefix:\n" + "\n".join(unprefixed)
+
+
+def test_every_literal_route_name_exists():
+    """url_for('x') in a template and route_reverse('x') in code name a route that exists (a rename that missed one
+    fails here, not as a server error on the page that links to it)."""
+    known = {*_route_names(), "static"}
+    used = re.compile(r"""(?:url_for|route_reverse)\(\s*["']([a-z0-9_]+)["']""")
+    missing = []
+    for path in [*sorted(TEMPLATES_DIR.rglob("*.html")), *sorted(PORTAL_DIR.rglob("*.py"))]:
+        missing += [f"{path.name}: {name}" for name in used.findall(path.read_text(encoding="utf-8"))
+                    if name not in known]
+    assert not missing, "links to routes that do not exist:\n" + "\n".join(missing)
