@@ -12,10 +12,15 @@ statement). That connection never waits for a lock (busy timeout 0): when anothe
 holds the write lock, the statement, or the whole transaction, runs instead on an aiosqlite connection in its
 own thread with a busy timeout, so the event loop never blocks on a lock.
 
-WAL checkpoints (copying the log back into the database file, with an fsync) are taken off the request path:
-the server's connection checkpoints only as a backstop every WAL_BACKSTOP_PAGES pages, and the background
-refresher runs a PASSIVE checkpoint each pass on the threaded connection (`checkpoint()`), which does not block
-readers or writers. A commit then only appends to the log.
+WAL checkpoints (copying the log back into the database file, with an fsync) are kept off the request path: the
+server runs `checkpointer()`, which after any write takes a PASSIVE checkpoint on the threaded connection every
+CHECKPOINT_EVERY_SECONDS (it blocks neither readers nor writers), so a commit only appends to the log. Under a
+steady stream of answers such a checkpoint never finds the log wholly copied (commits arrive while it copies), and
+SQLite restarts the log only after a checkpoint that has copied all of it; so the server's own connection
+checkpoints when the log holds WAL_BACKSTOP_PAGES pages: by then the checkpointer has copied all but the last
+fraction of a second, and this one copies those few pages (about a millisecond) and lets the next write start the
+log from its beginning. Before this, the refresher's one checkpoint per pass left the server's connection to copy
+20,000 pages at a time, a 40 ms stall on every request in flight every 1.5 s under load (bench/RESULTS-submit.md).
 """
 
 from __future__ import annotations
@@ -85,8 +90,10 @@ class SerialTransaction(SQLiteTransaction):
 
 
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=1")
-#: The server's own connection checkpoints the WAL only when this many pages (about 80 MB) are waiting.
-WAL_BACKSTOP_PAGES = 20_000
+#: The server's own connection checkpoints the WAL when it holds this many pages (16 MB; see the module).
+WAL_BACKSTOP_PAGES = 4_000
+#: The checkpointer's period (a checkpoint only after the server's connection wrote something).
+CHECKPOINT_EVERY_SECONDS = 0.2
 
 
 #: Statements on the event loop's connection yield to the loop when it has not had a turn from them for this long.
@@ -152,6 +159,11 @@ class DirectConnection:
     def execute(self, query: str, args=None) -> _DirectResult:
         return _DirectResult(self._connection, query, args or [])
 
+    @property
+    def total_changes(self) -> int:
+        """Rows this connection has changed since it opened."""
+        return self._connection.total_changes
+
     async def fetch(self, query: str, args: list) -> list:
         """Run one statement and return its rows (as `execute` then `fetchall`, without their objects)."""
         global _last_yield
@@ -201,6 +213,19 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
         """A PASSIVE WAL checkpoint in the worker thread: the event loop goes on serving meanwhile."""
         connection = await self._threaded()
         await connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    async def checkpointer(self, every: float = CHECKPOINT_EVERY_SECONDS) -> None:
+        """Run for the server's life (a task of the app's lifespan): a PASSIVE checkpoint in the worker thread
+        every `every` seconds after the event loop's connection changed something (see the module)."""
+        seen = -1
+        while True:
+            await asyncio.sleep(every)
+            if self._direct is None or self._loop is not asyncio.get_running_loop():
+                continue
+            changes = self._direct.total_changes
+            if changes != seen:
+                seen = changes
+                await self.checkpoint()
 
     async def close(self) -> None:
         if self._loop is asyncio.get_running_loop():
@@ -303,9 +328,29 @@ def current_engine() -> Engine:
     return _current
 
 
+def _pooled_connection_class() -> type:
+    import asyncpg
+
+    class PooledConnection(asyncpg.Connection):
+        """A pooled asyncpg connection returned to the pool without asyncpg's reset statement.
+
+        asyncpg resets every connection it takes back ("SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+        RESET ALL;"): one more round trip to PostgreSQL after every query outside a transaction and every
+        transaction, a seventh of a survey POST's database round trips. The portal leaves nothing on a connection
+        for it to undo: its advisory locks are transaction-level (pg_advisory_xact_lock), its cursors live inside
+        transactions, it never LISTENs on PostgreSQL (live events go through Redis) and never SETs a session
+        variable. asyncpg still rolls back a transaction left open, whatever this returns. A change that keeps
+        session state on a connection must bring the reset back (tests/integration/test_pool_reset.py)."""
+
+        def get_reset_query(self) -> str:
+            return ""
+
+    return PooledConnection
+
+
 async def start(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=1, max_size=10)
+        await engine.start_connection_pool(min_size=1, max_size=10, connection_class=_pooled_connection_class())
 
 
 async def stop(engine: Engine) -> None:

@@ -12,7 +12,6 @@ import asyncio
 import logging
 import time
 
-from portal.db.tables_insight import RollupDelta
 from portal.insight import actions, periods, published, rollups
 from portal.ops import metrics
 from portal.timeutil import local_day, utcnow
@@ -56,9 +55,6 @@ class Refresher:
             opened = len(await actions.review_all(
                 lambda unit: periods.last_closed_quarter(local_day(unit["timezone"]))))
             self.last_review = now
-        checkpoint = getattr(RollupDelta._meta.db, "checkpoint", None)
-        if checkpoint is not None:  # the embedded SQLite engine: keep WAL checkpoints off the request path
-            await checkpoint()
         self.last_pass = now
         return {"days_folded": len(changed), "days_recomputed": len(recomputed), "published": republished,
                 "nonconformities_opened": opened}
