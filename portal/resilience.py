@@ -45,20 +45,22 @@ class FallbackStore(Store):
     def namespace(self) -> str | None:
         return self.primary.namespace
 
-    def _redis_usable(self) -> bool:
+    def redis_usable(self) -> bool:
+        """False for a few seconds after Redis failed (callers go to the fallback meanwhile)."""
         return time.monotonic() >= self._down_until
 
-    def _mark_down(self, exc: BaseException) -> None:
-        if self._redis_usable():
+    def mark_down(self, exc: BaseException) -> None:
+        """Redis failed with `exc`: use the fallback for RETRY_AFTER_SECONDS."""
+        if self.redis_usable():
             log.warning("Redis unreachable (%s): using the in-process store for %.0f s", exc, RETRY_AFTER_SECONDS)
         self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
 
     async def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        if self._redis_usable():
+        if self.redis_usable():
             try:
                 return await getattr(self.primary, name)(*args, **kwargs)
             except REDIS_DOWN as exc:
-                self._mark_down(exc)
+                self.mark_down(exc)
         return await getattr(self.fallback, name)(*args, **kwargs)
 
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
