@@ -10,7 +10,6 @@ from piccolo.columns.combination import WhereRaw
 
 from portal import cache
 from portal.catalog.queries import ServiceRow, StandardVersionRow, UnitRow, decode_version, standard_in_force
-from portal.db.engine import execute
 from portal.db.tables import Counter, CounterService, Service, SurveyResponse, Unit, Visit
 from portal.db.tables_feedback import PaperBatch, PaperBatchResponse
 from portal.queue.queries import CounterRow, VisitRow
@@ -227,13 +226,9 @@ def unbound() -> WhereRaw:
     return WhereRaw(UNBOUND_SQL)
 
 
-async def counted_unbound_answers(client_hash: str, service_id: int, day: date) -> int:
-    """Counted answers bound to no visit from one address (keyed hash) for one service on one unit-local day
-    (issue 10's per-address cap); served by ix_response_client_day."""
-    rows = await execute(COUNTED_UNBOUND_SQL, client_hash, service_id, day, True)
-    return int(rows[0]["n"])
-
-
+#: Counted answers bound to no visit from one address (keyed hash) for one service on one unit-local day (issue
+#: 10's per-address cap; served by ix_response_client_day): the storing statement's own look-up
+#: (portal.feedback.services.insert_capped_response).
 COUNTED_UNBOUND_SQL = ("SELECT COUNT(*) AS n FROM survey_response WHERE client_hash = {} AND service = {}"
                        f" AND local_day = {{}} AND counted = {{}} AND {UNBOUND_SQL}")
 

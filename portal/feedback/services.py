@@ -6,6 +6,7 @@ actions, its audit entry: all of it commits or none of it does. Route handlers p
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import cast
 
@@ -62,11 +63,13 @@ async def citizen_stage(visit: VisitRow, stage: str) -> bool:
 ADDRESS_CAP = 10
 
 
-async def count_reason(values: dict, nonce: str | None) -> tuple[bool, str]:
-    """Whether a new response counts and why (issue 10's counting rule, docs/measures.md): bound to a visit or
-    ticket; else a valid unused form stamp (`nonce`; a reused one is found by the database), at least the
-    minimum reading time (not `flagged_fast`), and fewer than ADDRESS_CAP counted unbound answers from the same
-    address for the same service that day. Call inside the storing transaction."""
+def reason_without_lookup(values: dict, nonce: str | None) -> tuple[bool, str] | None:
+    """Whether a new response counts and why (issue 10's counting rule, docs/measures.md), where the answer alone
+    decides: bound to a visit or ticket; else it needs a valid unused form stamp (`nonce`; a reused one is found
+    by the database) and at least the minimum reading time (not `flagged_fast`). None for a stamped answer from a
+    known address: it counts ("stamp") unless ADDRESS_CAP counted unbound answers from the same address for the
+    same service that day are already stored ("over_cap"), which the storing statement itself decides
+    (`insert_capped_response`), inside the storing transaction."""
     if values.get("visit"):
         return True, "bound"
     if not nonce:
@@ -74,9 +77,7 @@ async def count_reason(values: dict, nonce: str | None) -> tuple[bool, str]:
     if values.get("flagged_fast"):
         return False, "too_fast"
     if values.get("client_hash"):
-        same = await queries.counted_unbound_answers(values["client_hash"], values["service"], values["local_day"])
-        if same >= ADDRESS_CAP:
-            return False, "over_cap"
+        return None
     return True, "stamp"
 
 
@@ -107,24 +108,34 @@ async def _store_response(values: dict, nonce: str | None, standard: StandardVer
     async with SurveyResponse._meta.db.transaction():
         if nonce:
             await execute("INSERT INTO feedback_form_nonce (nonce) VALUES ({})", nonce)
-        if not decided:
-            counted, reason = await count_reason(values, nonce)
-            values = {**values, "counted": counted, "count_reason": reason}
-        row = {**values, "id": await insert_response(values)}
-        if values.get("visit"):
-            # An answer bound to a visit: the citizen was shown the survey, whatever stage the visit is at.
-            await ledger.change_visit(values["visit"], {Visit.survey_offered: True},
-                                      Visit.survey_offered == False)  # noqa: E712
-            await ledger.responses_added(values["service"], values["unit"], [row])
+        known = None if decided else reason_without_lookup(values, nonce)
+        if known is not None:
+            values = {**values, "counted": known[0], "count_reason": known[1]}
+        if decided or known is not None:
+            row = {**values, "id": await insert_response(values)}
         else:
-            await ledger.responses_added(values["service"], values["unit"], [row], standard=standard)
-    metrics.answers_stored(values.get("channel", ""), values["counted"], values["count_reason"])  # committed
+            row = {**values, **await insert_capped_response(values)}
+        if row.get("visit"):
+            # An answer bound to a visit: the citizen was shown the survey, whatever stage the visit is at.
+            await ledger.change_visit(row["visit"], {Visit.survey_offered: True},
+                                      Visit.survey_offered == False)  # noqa: E712
+            await ledger.responses_added(row["service"], row["unit"], [row])
+        else:
+            await ledger.responses_added(row["service"], row["unit"], [row], standard=standard)
+    metrics.answers_stored(row.get("channel", ""), row["counted"], row["count_reason"])  # committed
     return row["id"]
 
 
-def _insert_sql(columns: tuple[str, ...]) -> str:
-    return (f"INSERT INTO survey_response ({', '.join(columns)}) VALUES ({', '.join('{}' for _ in columns)})"
-            " RETURNING id")
+@functools.lru_cache(maxsize=16)
+def _insert_sql(columns: tuple[str, ...], capped: bool = False) -> str:
+    names, marks = ", ".join(columns), ", ".join("{}" for _ in columns)
+    if not capped:
+        return f"INSERT INTO survey_response ({names}) VALUES ({marks}) RETURNING id"
+    # The per-address cap decided by the insert itself: one statement (one database round trip) instead of a
+    # count and then an insert, in the same transaction either way.
+    return (f"INSERT INTO survey_response ({names}, counted, count_reason)"
+            f" SELECT {marks}, cap.n < {{}}, CASE WHEN cap.n < {{}} THEN 'stamp' ELSE 'over_cap' END"
+            f" FROM ({queries.COUNTED_UNBOUND_SQL}) AS cap RETURNING id, counted, count_reason")
 
 
 async def insert_response(values: dict) -> int:
@@ -133,6 +144,16 @@ async def insert_response(values: dict) -> int:
     columns = tuple(values)
     rows = await execute(_insert_sql(columns), *(values[c] for c in columns))
     return rows[0]["id"]
+
+
+async def insert_capped_response(values: dict) -> dict:
+    """Insert one stamped survey_response row from a known address (values without counted/count_reason), counted
+    ("stamp") unless that address already has ADDRESS_CAP counted unbound answers for the service that day
+    ("over_cap"); returns its id, counted and count_reason."""
+    columns = tuple(values)
+    rows = await execute(_insert_sql(columns, capped=True), *(values[c] for c in columns), ADDRESS_CAP, ADDRESS_CAP,
+                         values["client_hash"], values["service"], values["local_day"], True)
+    return {"id": rows[0]["id"], "counted": bool(rows[0]["counted"]), "count_reason": rows[0]["count_reason"]}
 
 
 async def submit_given(values: dict, receipt) -> int | None:

@@ -41,7 +41,9 @@ ALLOWED: dict[str, set[str]] = {
 HELPERS = {
     ("portal/feedback/services.py", "insert_response"):
         "the hot path's plain INSERT, called only inside _store_response and submit_given, which call the ledger",
-    ("portal/feedback/services.py", "_insert_sql"): "builds the text of insert_response's INSERT (runs nothing)",
+    ("portal/feedback/services.py", "insert_capped_response"):
+        "the same INSERT deciding the per-address cap itself, called only inside _store_response",
+    ("portal/feedback/services.py", "_insert_sql"): "builds the text of the two INSERTs above (runs nothing)",
 }
 #: Reads that name a guarded table in SQL are fine; a read is never matched by SQL_WRITE.
 SKIP_DIRS = ("portal/db/migrations/",)
