@@ -348,6 +348,11 @@ def _pooled_connection_class() -> type:
     return PooledConnection
 
 
+def on_postgres() -> bool:
+    """True when the configured engine is PostgreSQL (the scale-out mode)."""
+    return isinstance(current_engine(), PostgresEngine)
+
+
 async def start(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=10, connection_class=_pooled_connection_class())

@@ -12,7 +12,7 @@ from typing import cast
 
 from portal.accounts import audit
 from portal.catalog.queries import ServiceRow, StandardVersionRow, UnitRow
-from portal.db.engine import execute, is_unique_violation
+from portal.db.engine import execute, is_unique_violation, on_postgres
 from portal.db.tables import SurveyResponse, Visit
 from portal.db.tables_feedback import PaperBatch, PaperBatchResponse
 from portal.feedback import queries
@@ -103,12 +103,23 @@ async def submit_response(values: dict, nonce: str | None, standard: StandardVer
     return None
 
 
+NONCE_SQL = "INSERT INTO feedback_form_nonce (nonce) VALUES ({})"
+#: What the capped INSERT may decide (insert_capped_response): reason -> counted.
+CAP_OUTCOMES = {"stamp": True, "over_cap": False}
+
+
 async def _store_response(values: dict, nonce: str | None, standard: StandardVersionRow | None,
                           decided: bool = False) -> int:
+    known = None if decided else reason_without_lookup(values, nonce)
+    if known is None and not decided and nonce and on_postgres():
+        # The counted path of the scale-out mode: nonce, row, delta and case in one statement (one round trip).
+        row = await ledger.response_added_in_one_statement(
+            (NONCE_SQL, [nonce]), _capped_insert(values), values, CAP_OUTCOMES, standard)
+        metrics.answers_stored(row.get("channel", ""), row["counted"], row["count_reason"])  # committed
+        return row["id"]
     async with SurveyResponse._meta.db.transaction():
         if nonce:
-            await execute("INSERT INTO feedback_form_nonce (nonce) VALUES ({})", nonce)
-        known = None if decided else reason_without_lookup(values, nonce)
+            await execute(NONCE_SQL, nonce)
         if known is not None:
             values = {**values, "counted": known[0], "count_reason": known[1]}
         if decided or known is not None:
@@ -146,13 +157,18 @@ async def insert_response(values: dict) -> int:
     return rows[0]["id"]
 
 
+def _capped_insert(values: dict) -> tuple[str, list]:
+    columns = tuple(values)
+    return _insert_sql(columns, capped=True), [*(values[c] for c in columns), ADDRESS_CAP, ADDRESS_CAP,
+                                               values["client_hash"], values["service"], values["local_day"], True]
+
+
 async def insert_capped_response(values: dict) -> dict:
     """Insert one stamped survey_response row from a known address (values without counted/count_reason), counted
     ("stamp") unless that address already has ADDRESS_CAP counted unbound answers for the service that day
-    ("over_cap"); returns its id, counted and count_reason."""
-    columns = tuple(values)
-    rows = await execute(_insert_sql(columns, capped=True), *(values[c] for c in columns), ADDRESS_CAP, ADDRESS_CAP,
-                         values["client_hash"], values["service"], values["local_day"], True)
+    ("over_cap"); returns its id, counted and count_reason. (CAP_OUTCOMES lists what it may decide.)"""
+    sql, args = _capped_insert(values)
+    rows = await execute(sql, *args)
     return {"id": rows[0]["id"], "counted": bool(rows[0]["counted"]), "count_reason": rows[0]["count_reason"]}
 
 

@@ -243,6 +243,45 @@ async def responses_added(service_id: int, unit_id: int, responses: list[dict],
         await _swap_case(v["service"], v["unit"], old_case, new_case)
 
 
+async def response_added_in_one_statement(first: tuple[str, list], insert: tuple[str, list], row: dict,
+                                          outcomes: Mapping[str, bool], standard: Mapping[str, Any] | None) -> dict:
+    """PostgreSQL only: one answer bound to no visit, stored with `first` (a statement that must succeed with it:
+    the form's one-use nonce), its rollup delta and its citizen overcharge case in ONE statement (data-modifying
+    common table expressions, atomic like a transaction), so one database round trip where BEGIN, three
+    statements and COMMIT take five: the scale-out mode's survey POST (bench/RESULTS-submit.md).
+
+    `insert` is a survey_response INSERT (SQL with `{}` markers, and its values) that decides itself whether the
+    answer counts and returns `id, counted, count_reason`; `outcomes` maps each reason it may return to counted.
+    The delta of every outcome is computed here by `aggregate.response_part`, exactly as `responses_added` does,
+    and the statement keeps the one whose reason the INSERT returned; the overcharge case is written only when the
+    answer counted. Returns the stored row (`row` with id, counted and count_reason). Any failure (a used nonce:
+    a unique violation) leaves nothing written, as a failed transaction does."""
+    key = _key(row)
+    if standard is None and row.get("amount_paid") is not None:  # as responses_added: the version then in force
+        standard = aggregate.response_standard(await aggregate.load_standards(row["service"]), row, None)
+    delta_sql, delta_args = [], []
+    case = None
+    for reason, counted in outcomes.items():
+        part, outcome_case = aggregate.response_part({**row, "id": 0, "counted": counted, "count_reason": reason},
+                                                     standard)
+        assert not is_zero(part)  # every outcome is a response added (counted) or a reason kept (not counted)
+        delta_sql.append("WHEN {} THEN {}")
+        delta_args += [reason, to_payload(part)]
+        if counted and outcome_case:
+            case = outcome_case
+    sql = (f"WITH first AS ({first[0]}), response AS ({insert[0]}),"
+           " delta AS (INSERT INTO rollup_delta (service, unit, counter, day, payload)"
+           f" SELECT {{}}, {{}}, {{}}, {{}}, CASE response.count_reason {' '.join(delta_sql)} END FROM response)")
+    args = [*first[1], *insert[1], row["service"], row["unit"], key[0], key[1], *delta_args]
+    if case is not None:
+        sql += (", overcharge AS (INSERT INTO overcharge_case (service, unit, counter, day, source, ref_id, amount,"
+                " fee) SELECT {}, {}, {}, {}, {}, response.id, {}, {} FROM response WHERE response.counted)")
+        args += [row["service"], row["unit"], case["counter"], case["day"], case["source"], case["amount"],
+                 case["fee"]]
+    stored = (await execute(sql + " SELECT id, counted, count_reason FROM response", *args))[0]
+    return {**row, "id": stored["id"], "counted": bool(stored["counted"]), "count_reason": stored["count_reason"]}
+
+
 async def responses_changed(service_id: int, unit_id: int, before: list[dict], after: list[dict]) -> None:
     """Record a change of unbound responses (a manager's burst review changing whether they count): each row's
     part after minus its part before, and its citizen overcharge case replaced. Rows bound to a visit are not

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 
 from portal.db.engine import WAL_BACKSTOP_PAGES, EmbeddedSQLiteEngine, execute_on
 
@@ -33,14 +32,14 @@ async def test_checkpointer_copies_the_log_back_after_writes_and_idles_without(t
         for i in range(200):  # about 100 pages of log, far below the server connection's own threshold
             async with engine.transaction():
                 await execute_on(engine, "INSERT INTO answer (body) VALUES ({})", "x" * 2000 + str(i))
-        assert 200 < WAL_BACKSTOP_PAGES and path.stat().st_size == size_before  # only the log grew so far
+        assert WAL_BACKSTOP_PAGES > 200 and path.stat().st_size == size_before  # only the log grew so far
         for _ in range(50):
             await asyncio.sleep(0.02)
             if path.stat().st_size > size_before:
                 break
         assert path.stat().st_size > size_before + 90 * 4096  # the 2 kB rows, copied back by the checkpointer
         assert len(checkpoints) > turns
-        assert os.path.getsize(f"{path}-wal") > 0
+        assert (tmp_path / "portal.sqlite3-wal").stat().st_size > 0
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
