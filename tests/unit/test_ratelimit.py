@@ -29,6 +29,21 @@ def test_in_process_window_allows_the_limit_then_refuses_until_it_closes(monkeyp
     assert ratelimit.count_in_process(store, "a", 60, 3) == (True, [1, 1_000_120])
 
 
+def test_closed_windows_are_dropped_as_new_clients_come(monkeypatch):
+    now = [2_000_000.0]
+    monkeypatch.setattr(ratelimit, "unix_now", lambda: now[0])
+    store = MemoryStore()
+    for i in range(1000):
+        ratelimit.count_in_process(store, f"client {i}", 60, 3)
+    now[0] += 30
+    ratelimit.count_in_process(store, "client 0", 60, 3)  # still its first window
+    ratelimit.count_in_process(store, "late", 60, 3)
+    assert len(ratelimit._windows_of(store)) == 1001
+    now[0] += 31  # the first thousand windows have closed; "late" has not
+    ratelimit.count_in_process(store, "newcomer", 60, 3)
+    assert list(ratelimit._windows_of(store)) == ["late", "newcomer"]
+
+
 def _redis_url() -> str:
     url = os.environ.get("PORTAL_REDIS_URL", "")
     if not url:
