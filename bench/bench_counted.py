@@ -52,8 +52,25 @@ async def _admin(sql: str) -> None:
     await conn.close()
 
 
+def mode_settings(mode: str, redis_url: str) -> tuple[str | None, dict[str, str]]:
+    """(scratch PostgreSQL database created for the scale-out mode or None, the portal's extra environment)."""
+    extra = {"PORTAL_REFRESH_SECONDS": "5"}
+    if mode != "scale-out":
+        return None, extra
+    database = f"bench_counted_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
+    extra.update({"PORTAL_DATABASE_URL": f"{PG_ADMIN.rpartition('/')[0]}/{database}",
+                  "PORTAL_REDIS_URL": redis_url, "PORTAL_REDIS_NAMESPACE": database})
+    return database, extra
+
+
+def drop_database(database: str | None) -> None:
+    if database:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--mode", choices=("embedded", "scale-out"), default="embedded")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=8)
@@ -63,13 +80,7 @@ def main() -> int:
     if shutil.which("wrk") is None or not (perf / "counted_cycle.sh").is_file():
         raise SystemExit(f"needs wrk and {perf / 'counted_cycle.sh'}")
     scratch = Path(tempfile.mkdtemp(prefix="bench-counted-"))
-    extra = {"PORTAL_REFRESH_SECONDS": "5"}
-    database = None
-    if args.mode == "scale-out":
-        database = f"bench_counted_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
-        extra.update({"PORTAL_DATABASE_URL": f"{PG_ADMIN.rpartition('/')[0]}/{database}",
-                      "PORTAL_REDIS_URL": args.redis, "PORTAL_REDIS_NAMESPACE": database})
+    database, extra = mode_settings(args.mode, args.redis)
     env = portal_env(scratch / "var", extra)
     servers = []
     try:
@@ -91,8 +102,7 @@ def main() -> int:
     finally:
         for server in servers:
             stop(server)
-        if database:
-            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        drop_database(database)
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
 

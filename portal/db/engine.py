@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import re
 import sqlite3
 import time
@@ -45,6 +46,7 @@ from piccolo.table import Table
 from portal.settings import Settings
 
 BUSY_TIMEOUT_MS = 10_000
+log = logging.getLogger("portal.db")
 
 
 class SerialTransaction(SQLiteTransaction):
@@ -183,6 +185,7 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
         super().__init__(path=path, timeout=BUSY_TIMEOUT_MS / 1000, **kwargs)
         self._direct: DirectConnection | None = None
         self._connection: aiosqlite.Connection | None = None
+        self._checkpointing: aiosqlite.Connection | None = None
         self._lock: asyncio.Lock | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -210,13 +213,18 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
         return self._connection
 
     async def checkpoint(self) -> None:
-        """A PASSIVE WAL checkpoint in the worker thread: the event loop goes on serving meanwhile."""
-        connection = await self._threaded()
-        await connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        """A PASSIVE WAL checkpoint on a connection of its own, in its worker thread: the event loop goes on serving
+        meanwhile, and no transaction of the fallback connection can be open on it (SQLite refuses to checkpoint
+        on a connection inside a transaction: "database table is locked")."""
+        if self._checkpointing is None:
+            self._checkpointing = await aiosqlite.connect(**self.connection_kwargs)
+        await self._checkpointing.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def checkpointer(self, every: float = CHECKPOINT_EVERY_SECONDS) -> None:
         """Run for the server's life (a task of the app's lifespan): a PASSIVE checkpoint in the worker thread
-        every `every` seconds after the event loop's connection changed something (see the module)."""
+        every `every` seconds after the event loop's connection changed something (see the module). A checkpoint
+        that fails (the database busy or locked by another process) is tried again on the next turn: the task
+        never ends by itself."""
         seen = -1
         while True:
             await asyncio.sleep(every)
@@ -224,16 +232,22 @@ class EmbeddedSQLiteEngine(SQLiteEngine):
                 continue
             changes = self._direct.total_changes
             if changes != seen:
+                try:
+                    await self.checkpoint()
+                except sqlite3.Error as exc:
+                    log.info("WAL checkpoint not taken (%s); next turn in %.1f s", exc, every)
+                    continue
                 seen = changes
-                await self.checkpoint()
 
     async def close(self) -> None:
         if self._loop is asyncio.get_running_loop():
             if self._connection is not None:
                 await self._connection.close()
+            if self._checkpointing is not None:
+                await self._checkpointing.close()
             if self._direct is not None:
                 await self._direct.close()
-        self._direct = self._connection = self._lock = self._loop = None
+        self._direct = self._connection = self._checkpointing = self._lock = self._loop = None
 
     async def _run_in_new_connection(self, query: str, args=None, query_type: str = "generic", table=None):
         connection, lock = await self._shared()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 
 from portal.db.engine import WAL_BACKSTOP_PAGES, EmbeddedSQLiteEngine, execute_on
 
@@ -40,6 +41,39 @@ async def test_checkpointer_copies_the_log_back_after_writes_and_idles_without(t
         assert path.stat().st_size > size_before + 90 * 4096  # the 2 kB rows, copied back by the checkpointer
         assert len(checkpoints) > turns
         assert (tmp_path / "portal.sqlite3-wal").stat().st_size > 0
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await engine.close()
+
+
+async def test_checkpointer_survives_a_failed_checkpoint_and_an_open_fallback_transaction(tmp_path):
+    engine = EmbeddedSQLiteEngine(path=str(tmp_path / "portal.sqlite3"))
+    await execute_on(engine, "CREATE TABLE answer (id INTEGER PRIMARY KEY, body TEXT)")
+    taken, checkpoint = [], engine.checkpoint
+
+    async def flaky_checkpoint() -> None:
+        if not taken:
+            taken.append("refused")
+            raise sqlite3.OperationalError("database is locked")
+        await checkpoint()
+        taken.append("taken")
+
+    engine.checkpoint = flaky_checkpoint  # type: ignore[method-assign]
+    task = asyncio.create_task(engine.checkpointer(every=0.02))
+    fallback = await engine._threaded()  # the connection used while another process holds the write lock
+    try:
+        await fallback.execute("BEGIN IMMEDIATE")
+        await fallback.execute("INSERT INTO answer (body) VALUES ('x')")
+        await execute_on(engine, "SELECT 1")
+        for _ in range(50):
+            await asyncio.sleep(0.02)
+            if "taken" in taken:
+                break
+        assert taken[0] == "refused" and "taken" in taken  # tried again after the failure, beside the transaction
+        assert not task.done()
+        await fallback.execute("COMMIT")
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
