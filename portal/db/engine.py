@@ -13,10 +13,10 @@ holds the write lock, the statement, or the whole transaction, runs instead on a
 own thread with a busy timeout, so the event loop never blocks on a lock.
 
 WAL checkpoints (copying the log back into the database file, with an fsync) are kept off the request path: the
-server runs `checkpointer()`, which after any write takes a PASSIVE checkpoint on the threaded connection every
-CHECKPOINT_EVERY_SECONDS (it blocks neither readers nor writers), so a commit only appends to the log. Under a
-steady stream of answers such a checkpoint never finds the log wholly copied (commits arrive while it copies), and
-SQLite restarts the log only after a checkpoint that has copied all of it; so the server's own connection
+server runs `checkpointer()`, which after any write takes a PASSIVE checkpoint on a connection of its own (in its
+own thread) every CHECKPOINT_EVERY_SECONDS (it blocks neither readers nor writers), so a commit only appends to the
+log. Under a steady stream of answers such a checkpoint never finds the log wholly copied (commits arrive while it
+copies), and SQLite restarts the log only after a checkpoint that has copied all of it; so the server's own connection
 checkpoints when the log holds WAL_BACKSTOP_PAGES pages: by then the checkpointer has copied all but the last
 fraction of a second, and this one copies those few pages (about a millisecond) and lets the next write start the
 log from its beginning. Before this, the refresher's one checkpoint per pass left the server's connection to copy
