@@ -57,6 +57,17 @@ ACCOUNTS = {  # the demo's printed accounts (DEMO PASSWORDS)
 }
 
 
+def wait_until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll a JavaScript expression from here until it is truthy. Playwright's wait_for_function evaluates a string
+    predicate with eval inside the page when its first check fails, which the portal's Content Security Policy
+    (script-src 'self') refuses: an EvalError whenever the page is a little slow. page.evaluate goes through the
+    browser's debugging protocol, which the policy does not govern."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        page.wait_for_timeout(100)
+
+
 def axe_source() -> str:
     """The text of axe.min.js (pinned, integrity-checked), fetched from the npm registry once."""
     target = AXE_DIR / AXE_VERSION / "axe.min.js"

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.support import ARGS, CHROMIUM, scene
+from tests.e2e.support import ARGS, CHROMIUM, scene, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -33,6 +33,6 @@ def test_pages_run_under_the_csp_without_violations(server):
             response = page.goto(server["base"] + path)
             assert response.status < 400, path
             assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
-        page.wait_for_function("document.getElementById('clock') && document.getElementById('clock').textContent")
+        wait_until(page, "document.getElementById('clock') && document.getElementById('clock').textContent")
         browser.close()
     assert violations == []

@@ -29,6 +29,7 @@ from tests.e2e.support import (
     login,
     portal_server,
     run_portal,
+    wait_until,
 )
 
 pytestmark = [
@@ -445,7 +446,7 @@ def test_survey_error_moves_focus_to_the_summary_and_marks_each_bad_field(portal
     page.fill("#amount_paid", "dua puluh ribu")
     page.get_by_role("button", name="Kirim jawaban saya").click()
     # autofocus is applied after the page renders (HTML spec: "flush autofocus candidates"), not at load
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'", timeout=5000)
+    wait_until(page, "document.activeElement && document.activeElement.id === 'error-summary'", timeout=5)
     field = page.locator("#amount_paid")
     assert field.get_attribute("aria-invalid") == "true"
     described = field.get_attribute("aria-describedby").split()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.support import ARGS, CHROMIUM, REPO, scene
+from tests.e2e.support import ARGS, CHROMIUM, REPO, scene, wait_until
 
 
 def shots(tmp_path: Path) -> Path:
@@ -90,8 +90,7 @@ def test_kiosk_keeps_answers_offline_and_sends_each_once(server, tmp_path):
         page.wait_for_url("**/kiosk")
         assert page.locator("h1").inner_text() == "Bagaimana pelayanan kami hari ini?"
         assert page.locator(".screen.current").count() == 1  # one question per screen
-        page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null",
-                               timeout=15000)
+        wait_until(page, "navigator.serviceWorker && navigator.serviceWorker.controller !== null")
         # Faces with words (issue 26): four big buttons, each a face and its word; back returns to the question
         faces = page.locator(".screen.current .opt.face")
         assert faces.count() == 4 and faces.nth(3).locator("svg.face-icon").count() == 1
