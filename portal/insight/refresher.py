@@ -19,7 +19,9 @@ from portal.timeutil import local_day, utcnow
 log = logging.getLogger("portal.refresher")
 
 #: Fold at most this many batches of deltas per pass (rollups.APPLY_BATCH each, 100,000 deltas), so a pass
-#: stays short; requests get the database between batches.
+#: stays short; requests get the database between batches. A pass folds only the deltas pending when it began:
+#: chasing the ones that arrive while it folds would, under a steady stream of answers, fold a handful at a time
+#: (each fold reads and rewrites the day's rollup row) for as long as the stream lasts.
 MAX_BATCHES = 400
 #: Every published figure is recomputed at least this often, so the recent window follows the local date.
 FULL_REPUBLISH_SECONDS = 300.0
@@ -37,8 +39,9 @@ class Refresher:
         """One pass: fold pending deltas, recompute days marked dirty, republish what changed, and (when asked
         or due) open the nonconformities of every unit's last closed quarter."""
         changed: set = set()
-        for _ in range(MAX_BATCHES):
-            batch = await rollups.apply_pending()
+        through = await rollups.last_delta_id()
+        for _ in range(MAX_BATCHES if through is not None else 0):
+            batch = await rollups.apply_pending(through=through)
             changed |= batch
             if not batch:
                 break

@@ -122,13 +122,23 @@ async def recompute_day(service_id: int, day: date, marked_at: datetime | None =
         await RollupDirty.delete().where(cond).run()
 
 
-async def apply_pending(limit: int = APPLY_BATCH) -> set[tuple[int, date]]:
-    """Fold up to `limit` pending deltas into rollup_day in one transaction; returns the (service, day) pairs
-    changed. Deltas are deleted by id, so one committed late with a lower id is simply folded next time."""
+async def last_delta_id() -> int | None:
+    """The highest id of a pending delta now (None when none is pending): a refresher pass folds up to it."""
+    row = await RollupDelta.select(RollupDelta.id).order_by(RollupDelta.id, ascending=False).first().run()
+    return row["id"] if row else None
+
+
+async def apply_pending(limit: int = APPLY_BATCH, through: int | None = None) -> set[tuple[int, date]]:
+    """Fold up to `limit` pending deltas (only those with id <= `through`, when given) into rollup_day in one
+    transaction; returns the (service, day) pairs changed. Deltas are deleted by id, so one committed late with a
+    lower id is simply folded next time."""
     async with RollupDelta._meta.db.transaction():
         if not await refresher_lock():
             return set()
-        deltas = await RollupDelta.select().order_by(RollupDelta.id).limit(limit).run()
+        query = RollupDelta.select().order_by(RollupDelta.id).limit(limit)
+        if through is not None:
+            query = query.where(RollupDelta.id <= through)
+        deltas = await query.run()
         if not deltas:
             return set()
         sums: dict = {}

@@ -91,6 +91,36 @@ async def test_folded_rollups_equal_a_rebuild_after_many_writes(place):
     assert folded[0]["responses"] == 12 and folded[0]["visits"] == 1 and folded[0]["cost_resp_over"] == 12
 
 
+async def test_a_refresher_pass_folds_what_was_pending_when_it_began_while_answers_keep_coming(place, monkeypatch):
+    """Under a steady stream of answers a pass must end: it folds the deltas pending when it began, in full
+    batches, and leaves the ones that arrived meanwhile to the next pass (before, it chased them, a handful per
+    fold, for as long as the stream lasted: bench/RESULTS-submit.md)."""
+    from portal.db.tables_insight import RollupDay
+    from portal.insight import rollups
+
+    await refresh()
+    for i in range(3):
+        await services.submit_response(_values(place, f"before{i}"), uid("stamp"), standard=None)
+    fold, folds = rollups.apply_pending, []
+
+    async def answer_then_fold(*args, **kwargs):
+        # A citizen's answer commits just before every fold of the pass.
+        await services.submit_response(_values(place, f"during{len(folds)}"), uid("stamp"), standard=None)
+        folds.append(await fold(*args, **kwargs))
+        return folds[-1]
+
+    monkeypatch.setattr(rollups, "apply_pending", answer_then_fold)
+    await refresh()
+    monkeypatch.undo()
+    assert len(folds) == 2 and not folds[-1], "one fold of what was pending, then the pass ends"
+    pending = await RollupDelta.count().where(RollupDelta.service == place["service"]["id"]).run()
+    assert pending == 2, "the answers that came during the pass wait for the next one"
+    await refresh()
+    assert not await RollupDelta.exists().where(RollupDelta.service == place["service"]["id"]).run()
+    days = await RollupDay.select(RollupDay.responses).where(RollupDay.service == place["service"]["id"]).run()
+    assert sum(day["responses"] for day in days) == 5, "every answer folded once"
+
+
 async def test_sqlite_waits_for_another_process_off_the_event_loop(app, settings, place):
     """While another process holds SQLite's write lock, a write waits in the fallback thread: the event loop
     keeps running other work, and the write lands once the lock is released."""
