@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.support import ARGS, CHROMIUM, axe_source, scene
+from tests.e2e.support import ARGS, CHROMIUM, axe_source, scene, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -113,7 +113,7 @@ def test_console_board_and_ticket_page_follow_a_call(server, browser, tmp_path):
     _shot(board, tmp_path, "board_sound_off_1920.png")
     board.locator("#sound-on").click()
     notice.wait_for(state="hidden")
-    board.wait_for_function("() => window.BoardVoice && window.BoardVoice.on()")
+    wait_until(board, "window.BoardVoice && window.BoardVoice.on()")
     board.wait_for_selector("#board[data-ready]")  # the first state (remembered, never announced) has arrived
 
     # two calls in quick succession at two counters
@@ -132,7 +132,7 @@ def test_console_board_and_ticket_page_follow_a_call(server, browser, tmp_path):
     expected = [(key, url.rsplit("/", 1)[1]) for key in (first_call, second_call) for url in view["clips"][key]]
     assert [clip for key, clip in expected if key == first_call][-2:] == ["go-to-counter", "1"]
     assert [clip for key, clip in expected if key == second_call][-2:] == ["go-to-counter", "2"]
-    board.wait_for_function(f"() => window.BoardVoice.played.length >= {len(expected)}", timeout=30000)
+    wait_until(board, f"window.BoardVoice.played.length >= {len(expected)}", timeout=30)
     played = board.evaluate("window.BoardVoice.played")
     assert [(p["call"], p["clip"]) for p in played] == expected  # the first call whole, then the second
     for earlier, later in zip(played, played[1:], strict=False):  # one clip at a time, never two calls at once
@@ -147,8 +147,8 @@ def test_console_board_and_ticket_page_follow_a_call(server, browser, tmp_path):
     assert axe == [], axe
 
     # the citizen's page changed without a reload: one person fewer ahead
-    citizen.wait_for_function(f"""() => {{ const a = document.querySelector('#live .ahead');
-        return a && !a.textContent.includes('{before} orang'); }}""", timeout=15000)
+    wait_until(citizen, f"""() => {{ const a = document.querySelector('#live .ahead');
+        return a && !a.textContent.includes('{before} orang'); }}""", timeout=15)
     assert citizen.evaluate("window.__notReloaded") is True
     assert str(before - 2) in citizen.locator("#live .ahead").inner_text() or "berikutnya" in \
         citizen.locator("#live .ahead").inner_text()
