@@ -227,9 +227,13 @@ def unbound() -> WhereRaw:
 
 
 #: Counted answers bound to no visit from one address (keyed hash) for one service on one unit-local day (issue
-#: 10's per-address cap; served by ix_response_client_day): the storing statement's own look-up
-#: (portal.feedback.services.insert_capped_response).
-COUNTED_UNBOUND_SQL = ("SELECT COUNT(*) AS n FROM survey_response WHERE client_hash = {} AND service = {}"
+#: 10's per-address cap): the storing statement's own look-up (portal.feedback.services.insert_capped_response).
+#: Only ix_response_client_day (client_hash, local_day, service) may serve it: `+service` keeps
+#: ix_response_service_day out of the choice. Without it PostgreSQL's generic plan, made while the table was small
+#: (or never analysed: autovacuum off), chose that index and filtered every answer of the service that day for
+#: the address, so each counted answer cost more than the one before (3 ms per answer after 15,000 in a day;
+#: bench/RESULTS-submit.md). tests/integration/test_cap_lookup_plan.py reads both engines' plans.
+COUNTED_UNBOUND_SQL = ("SELECT COUNT(*) AS n FROM survey_response WHERE client_hash = {} AND +service = {}"
                        f" AND local_day = {{}} AND counted = {{}} AND {UNBOUND_SQL}")
 
 

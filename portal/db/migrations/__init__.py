@@ -34,6 +34,7 @@ from portal.db.migrations import (
     m0160_rollup_delta_created,
     m0170_rollup_hours,
     m0171_staffing_target,
+    m0172_response_client_day_order,
 )
 
 #: Every migration, in the order applied.
@@ -67,4 +68,5 @@ MIGRATIONS = (
     m0160_rollup_delta_created,
     m0170_rollup_hours,
     m0171_staffing_target,
+    m0172_response_client_day_order,
 )
