@@ -19,6 +19,7 @@ from portal.complaints import insight as complaint_insight
 from portal.db.tables import Service, Unit, Visit
 from portal.db.tables_insight import Nonconformity
 from portal.errors import _t
+from portal.formatting import count, local_date
 from portal.insight import time_headline
 from portal.insight.results import unit_parts, unit_results
 from portal.locale import gettext
@@ -44,13 +45,27 @@ class Measured:
 DECIMALS = ("pct", "ikm")
 
 
+#: Values that are days (ISO text in the stored measure), shown as people write a date.
+DATES = ("final",)
+
+
+def _shown(key: str, value: Any, lang: str) -> Any:
+    """A measure's value as its sentence shows it: counts with thousands separators ("25.796" / "25,796"), the
+    percentage and IKM (already rounded text) with the Indonesian decimal comma, days as "15 Januari 2027"."""
+    if key in DATES and isinstance(value, str):
+        return local_date(value, lang=lang)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return count(value, lang)
+    if key in DECIMALS and isinstance(value, str) and lang == "id":
+        return value.replace(".", ",")
+    return value
+
+
 def describe(measured: dict | None, lang: str) -> dict | None:
     """A stored or fresh measure (as_json form) with its figure and rule in `lang`."""
     if not measured or "figure" not in measured:
         return None
-    values = dict(measured.get("values") or {})
-    if lang == "id":  # decimal comma in Indonesian
-        values = {k: v.replace(".", ",") if k in DECIMALS and isinstance(v, str) else v for k, v in values.items()}
+    values = {k: _shown(k, v, lang) for k, v in (measured.get("values") or {}).items()}
     return {"colour": measured.get("colour"), "figure": gettext(lang, measured["figure"], **values),
             "rule": gettext(lang, measured["rule"]) % {}, "values": values}
 
