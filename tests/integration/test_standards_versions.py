@@ -4,6 +4,7 @@ approved versions are immutable, a future version is upcoming until its date; se
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -220,6 +221,8 @@ async def test_services_counters_and_maklumat_are_managed_and_audited(client):
         await login(head_client, w["head"])
         log = await head_client.get("/console/audit")
         assert log.status_code == 200 and "Kepala Dinas" in log.text and w["manager"]["username"] in log.text
+        # a field left empty on both sides is no change: never "— →" with nothing after the arrow
+        assert not re.search(r"→\s*</li>", log.text) and "— → —" not in log.text
         await login(head_client, other["head"])
         assert "Kepala Dinas" not in (await head_client.get("/console/audit")).text
 
