@@ -25,7 +25,8 @@ MIGRATION_INDEXES = {
               (("unit", "local_day"), False), (("counter", "local_day"), False), (("unit", "called_at"), False),
               (("counter", "local_day"), True)],  # m0130: partial, one open ticket per counter and day
     "survey_response": [(("service", "local_day"), False), (("unit", "local_day"), False),
-                        (("counter", "local_day"), False), (("client_hash", "service", "local_day"), False)],
+                        (("counter", "local_day"), False),
+                        (("client_hash", "local_day", "service"), False)],  # m0172: address and day lead
     "audit_log": [(("entity", "entity_id"), False), (("unit", "id"), False)],
     "rollup_dirty": [(("service", "day"), True)],
     "feedback_paper_batch": [(("unit", "created_at"), False)],

@@ -30,10 +30,12 @@ async def test_checkpointer_copies_the_log_back_after_writes_and_idles_without(t
         turns = len(checkpoints)
         await asyncio.sleep(0.1)
         assert len(checkpoints) == turns  # nothing written: no checkpoint
-        for i in range(200):  # about 100 pages of log, far below the server connection's own threshold
+        for i in range(200):
             async with engine.transaction():
                 await execute_on(engine, "INSERT INTO answer (body) VALUES ({})", "x" * 2000 + str(i))
-        assert WAL_BACKSTOP_PAGES > 200 and path.stat().st_size == size_before  # only the log grew so far
+        # About 100 pages of log, far below the server connection's own threshold: only the checkpointer copies it
+        # back (here or, on a loaded machine where a write waited in the fallback thread, already during the loop).
+        assert WAL_BACKSTOP_PAGES > 200
         for _ in range(50):
             await asyncio.sleep(0.02)
             if path.stat().st_size > size_before:
