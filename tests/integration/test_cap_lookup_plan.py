@@ -5,6 +5,7 @@ one before (bench/RESULTS-submit.md). PostgreSQL's plan is the generic one, the 
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import pytest
@@ -23,7 +24,7 @@ class _Rollback(Exception):
 async def _plan(without_client_index: bool = False) -> str:
     """The cap look-up's query plan, as text; optionally with ix_response_client_day dropped (rolled back after)."""
     lines: list[str] = []
-    try:
+    with contextlib.suppress(_Rollback):
         async with SurveyResponse._meta.db.transaction():
             if without_client_index:
                 await execute("DROP INDEX ix_response_client_day")
@@ -42,8 +43,6 @@ async def _plan(without_client_index: bool = False) -> str:
                 rows = await execute(f"EXPLAIN QUERY PLAN /* {without_client_index} */ {COUNTED_UNBOUND_SQL}", *ARGS)
                 lines = [row["detail"] for row in rows]
             raise _Rollback
-    except _Rollback:
-        pass
     return "\n".join(lines)
 
 
